@@ -1,0 +1,833 @@
+"""Pure statistics over arrays: percentiles, intervals, bootstrap, paired tests.
+
+Conventions
+-----------
+* ``q`` is a percentile in percent, ``0 < q < 100``, as in :func:`numpy.percentile`.
+* ``confidence`` is a probability, ``0 < confidence < 1``.
+* Functions named ``sorted_*`` expect an ascending-sorted 1-D array and do not
+  check the order (checking would cost O(n) on every call).
+* Random functions take ``random_state`` (``None``, an int seed or a
+  :class:`numpy.random.Generator`) and are deterministic for a fixed seed.
+
+Every function is pure: no printing, no module state beyond the constant
+:data:`SCORERS` table and the ``lru_cache`` of two integer-valued helpers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats as _sps
+
+from prodbench.errors import DataError, SpecError
+
+__all__ = [
+    "SCORERS",
+    "McNemarResult",
+    "Scorer",
+    "bootstrap_quantile_ratio",
+    "detectable_difference",
+    "mcnemar_exact",
+    "order_statistic_bounds",
+    "paired_bootstrap_mean",
+    "percentile",
+    "percentile_interval",
+    "relative_halfwidth",
+    "required_samples",
+    "row_contributions",
+    "score",
+    "sign_flip_pvalue",
+]
+
+RandomState = int | np.random.Generator | None
+
+# Elements per chunk of a resampling matrix (8 MiB of int64 / float64).
+_CHUNK_ELEMENTS = 1 << 20
+
+
+# --------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------
+
+
+def _check_q(q: float) -> float:
+    q = float(q)
+    if not 0.0 < q < 100.0:
+        raise SpecError(
+            f"Percentile q={q!r} is out of range. Pass q in percent, strictly "
+            "between 0 and 100 (for example 99 or 99.9)."
+        )
+    return q
+
+
+def _check_confidence(confidence: float) -> float:
+    confidence = float(confidence)
+    if not 0.0 < confidence < 1.0:
+        raise SpecError(
+            f"confidence={confidence!r} is out of range. Pass a probability strictly "
+            "between 0 and 1 (for example 0.95)."
+        )
+    return confidence
+
+
+def _check_resamples(n_resamples: int) -> int:
+    if int(n_resamples) != n_resamples or n_resamples < 1:
+        raise SpecError(f"n_resamples={n_resamples!r} must be a positive integer (e.g. 2000).")
+    return int(n_resamples)
+
+
+def _as_1d(x: npt.ArrayLike, name: str) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise DataError(f"{name} must be one-dimensional, got shape {arr.shape}. Pass a 1-D array.")
+    if arr.size == 0:
+        raise DataError(f"{name} is empty. Pass at least one value.")
+    return arr
+
+
+def _as_1d_float(x: npt.ArrayLike, name: str) -> np.ndarray:
+    arr = _as_1d(x, name)
+    try:
+        out = arr.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be numeric, got dtype {arr.dtype}.") from exc
+    if not np.all(np.isfinite(out)):
+        raise DataError(f"{name} contains NaN or infinite values. Remove or fill them first.")
+    return out
+
+
+# --------------------------------------------------------------------------
+# percentiles and their distribution-free intervals
+# --------------------------------------------------------------------------
+
+
+def percentile(sorted_samples: np.ndarray, q: float) -> float:
+    """Return the ``q``-th percentile of an ascending-sorted sample.
+
+    Uses numpy's default ``"linear"`` interpolation, in O(1) because the
+    sample is already sorted.
+
+    Parameters
+    ----------
+    sorted_samples : ndarray of shape (n,)
+        Ascending-sorted values.
+    q : float
+        Percentile in percent, ``0 < q < 100``.
+
+    Returns
+    -------
+    float
+        Same value as ``numpy.percentile(sorted_samples, q)``.
+
+    Raises
+    ------
+    DataError
+        If the sample is empty or not one-dimensional.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> percentile(np.array([1.0, 2.0, 3.0, 4.0]), 50)
+    2.5
+    """
+    q = _check_q(q)
+    x = _as_1d(sorted_samples, "sorted_samples")
+    h = (x.size - 1) * (q / 100.0)
+    lo = math.floor(h)
+    t = h - lo
+    a = float(x[lo])
+    if t == 0.0 or lo + 1 >= x.size:
+        return a
+    b = float(x[lo + 1])
+    # numpy's _lerp: symmetric form, exact at both ends
+    return b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
+
+
+@lru_cache(maxsize=4096)
+def order_statistic_bounds(
+    n: int, q: float, confidence: float = 0.95
+) -> tuple[int | None, int | None]:
+    """Distribution-free confidence bounds for a percentile, as sample indices.
+
+    With ``B ~ Binomial(n, q/100)`` the number of observations at or below
+    the true percentile, the 1-based order statistics ``(l, u)`` cover it with
+    probability ``P(l <= B < u) = cdf(u - 1) - cdf(l - 1)``. Starting from
+    ``l = ppf(alpha/2)`` and ``u = ppf(1 - alpha/2) + 1`` the interval is
+    widened until that coverage is at least ``confidence``.
+
+    Parameters
+    ----------
+    n : int
+        Sample size.
+    q : float
+        Percentile in percent, ``0 < q < 100``.
+    confidence : float, default 0.95
+        Two-sided coverage probability.
+
+    Returns
+    -------
+    lo, hi : int or None
+        0-based indices into the sorted sample with
+        ``P(x[lo] <= Q_q <= x[hi]) >= confidence``. ``None`` means the bound
+        falls outside the sample: ``-inf`` for ``lo``, ``+inf`` for ``hi``.
+
+    Examples
+    --------
+    >>> order_statistic_bounds(1000, 50)
+    (468, 531)
+    >>> order_statistic_bounds(100, 99)
+    (96, None)
+    """
+    if int(n) != n or n < 0:
+        raise SpecError(f"n={n!r} must be a non-negative integer sample size.")
+    n = int(n)
+    p = _check_q(q) / 100.0
+    confidence = _check_confidence(confidence)
+    if n == 0:
+        return None, None
+    alpha = 1.0 - confidence
+    dist = _sps.binom(n, p)
+    # 1-based order statistics; 0 means -inf, n + 1 means +inf
+    lo1 = int(dist.ppf(alpha / 2.0))
+    hi1 = int(dist.ppf(1.0 - alpha / 2.0)) + 1
+    lo1 = min(max(lo1, 0), n + 1)
+    hi1 = min(max(hi1, lo1), n + 1)
+
+    def coverage(lo: int, hi: int) -> float:
+        return float(dist.cdf(hi - 1) - (dist.cdf(lo - 1) if lo >= 1 else 0.0))
+
+    # guard against ppf rounding: widen on the side that gains more
+    while coverage(lo1, hi1) < confidence and (lo1 > 0 or hi1 <= n):
+        gain_lo = float(dist.pmf(lo1 - 1)) if lo1 > 0 else -1.0
+        gain_hi = float(dist.pmf(hi1)) if hi1 <= n else -1.0
+        if gain_lo >= gain_hi:
+            lo1 -= 1
+        else:
+            hi1 += 1
+    lo = lo1 - 1 if lo1 >= 1 else None
+    hi = hi1 - 1 if hi1 <= n else None
+    return lo, hi
+
+
+def percentile_interval(
+    sorted_samples: np.ndarray, q: float, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Distribution-free confidence interval of a percentile, as values.
+
+    Parameters
+    ----------
+    sorted_samples : ndarray of shape (n,)
+        Ascending-sorted values.
+    q : float
+        Percentile in percent, ``0 < q < 100``.
+    confidence : float, default 0.95
+        Two-sided coverage probability.
+
+    Returns
+    -------
+    low, high : float
+        Values of the order statistics from :func:`order_statistic_bounds`;
+        ``-inf`` / ``+inf`` where the sample is too small to bound that side.
+
+    Raises
+    ------
+    DataError
+        If the sample is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> percentile_interval(np.arange(1000.0), 50)
+    (468.0, 531.0)
+    >>> percentile_interval(np.arange(100.0), 99)
+    (96.0, inf)
+    """
+    x = _as_1d(sorted_samples, "sorted_samples")
+    lo, hi = order_statistic_bounds(int(x.size), float(q), float(confidence))
+    low = -math.inf if lo is None else float(x[lo])
+    high = math.inf if hi is None else float(x[hi])
+    return low, high
+
+
+def relative_halfwidth(sorted_samples: np.ndarray, q: float, confidence: float = 0.95) -> float:
+    """Half the width of the percentile interval, relative to the estimate.
+
+    Parameters
+    ----------
+    sorted_samples : ndarray of shape (n,)
+        Ascending-sorted values.
+    q : float
+        Percentile in percent, ``0 < q < 100``.
+    confidence : float, default 0.95
+        Two-sided coverage probability.
+
+    Returns
+    -------
+    float
+        ``(high - low) / 2 / |estimate|``; ``inf`` when a side is unbounded
+        or the estimate is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(relative_halfwidth(np.arange(1.0, 1001.0), 50), 3)
+    0.063
+    """
+    est = percentile(sorted_samples, q)
+    low, high = percentile_interval(sorted_samples, q, confidence)
+    if not (math.isfinite(low) and math.isfinite(high)) or est == 0.0:
+        return math.inf
+    return (high - low) / 2.0 / abs(est)
+
+
+@lru_cache(maxsize=256)
+def required_samples(q: float, confidence: float = 0.99) -> int:
+    """Minimum sample size for a percentile to be reported.
+
+    The smallest ``n`` with ``binom.cdf(1, n, 1 - q/100) <= 1 - confidence``:
+    with probability ``confidence`` at least two observations lie above the
+    true percentile, so the estimate is never just the sample maximum
+    (MLPerf LoadGen's early-stopping rule with one allowed overshoot).
+
+    Parameters
+    ----------
+    q : float
+        Percentile in percent, ``0 < q < 100``.
+    confidence : float, default 0.99
+        Required probability.
+
+    Returns
+    -------
+    int
+        The minimum number of samples.
+
+    Examples
+    --------
+    >>> required_samples(99)
+    662
+    >>> required_samples(99.9)
+    6636
+    """
+    tail = 1.0 - _check_q(q) / 100.0
+    alpha = 1.0 - _check_confidence(confidence)
+
+    def ok(n: int) -> bool:
+        return bool(_sps.binom.cdf(1, n, tail) <= alpha)
+
+    hi = 2
+    while not ok(hi):
+        hi *= 2
+    lo = hi // 2  # ok(lo) is False unless lo < 2
+    if lo < 2:
+        return hi
+    while hi - lo > 1:  # invariant: not ok(lo), ok(hi); cdf decreases in n
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+# --------------------------------------------------------------------------
+# bootstrap of a percentile ratio
+# --------------------------------------------------------------------------
+
+
+def _order_stat_bootstrap(
+    x: np.ndarray, k: int, n_resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw the k-th smallest (1-based) of bootstrap resamples of sorted x exactly.
+
+    In a resample of size n, ``X*_(k) <= x[j]`` iff ``Bin(n, (j+1)/n) >= k``,
+    so inverting that CDF over j with uniform draws gives the exact
+    bootstrap distribution without materialising any resample.
+    """
+    n = x.size
+    p = k / n
+    width = int(12.0 * math.sqrt(n * p * (1.0 - p))) + 20  # >12 sigma: tails ~1e-30
+    j = np.arange(max(0, k - 1 - width), min(n, k + width))
+    cdf = _sps.binom.sf(k - 1, n, (j + 1) / n)
+    cdf = np.maximum.accumulate(cdf)  # monotone despite rounding
+    idx = np.searchsorted(cdf, rng.random(n_resamples), side="left")
+    np.minimum(idx, j.size - 1, out=idx)
+    return x[j[idx]].astype(np.float64)
+
+
+def bootstrap_quantile_ratio(
+    sorted_a: np.ndarray,
+    sorted_b: np.ndarray,
+    q: float,
+    *,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    random_state: RandomState = 0,
+) -> tuple[float, float, float]:
+    """Ratio of a candidate's percentile to a baseline's, with a bootstrap interval.
+
+    The two samples are bootstrapped independently. Each replicate uses the
+    order statistic ``k = ceil(q/100 * n)`` drawn from its exact bootstrap
+    distribution, so the cost does not depend on the sample size beyond a
+    window of a few standard deviations around ``k``.
+
+    Parameters
+    ----------
+    sorted_a : ndarray of shape (n_a,)
+        Baseline samples, ascending.
+    sorted_b : ndarray of shape (n_b,)
+        Candidate samples, ascending.
+    q : float
+        Percentile in percent, ``0 < q < 100``.
+    n_resamples : int, default 2000
+        Bootstrap replicates.
+    confidence : float, default 0.95
+        Two-sided coverage of the percentile-bootstrap interval.
+    random_state : None, int or numpy.random.Generator, default 0
+        Seed or generator.
+
+    Returns
+    -------
+    ratio, low, high : float
+        ``percentile(sorted_b, q) / percentile(sorted_a, q)`` and its interval.
+
+    Raises
+    ------
+    DataError
+        If a sample is empty or the baseline percentile is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> a = np.sort(rng.lognormal(0.0, 0.5, 5000))
+    >>> ratio, low, high = bootstrap_quantile_ratio(a, 2 * a, 90)
+    >>> round(ratio, 6), bool(low < 2.0 < high)
+    (2.0, True)
+    """
+    q = _check_q(q)
+    confidence = _check_confidence(confidence)
+    n_resamples = _check_resamples(n_resamples)
+    a = _as_1d(sorted_a, "sorted_a")
+    b = _as_1d(sorted_b, "sorted_b")
+    est_a = percentile(a, q)
+    est_b = percentile(b, q)
+    if est_a == 0.0:
+        raise DataError(
+            f"The baseline's p{q:g} is 0, so a ratio to it is undefined. "
+            "Check the baseline samples (latencies must be positive)."
+        )
+    rng = np.random.default_rng(random_state)
+    reps = []
+    for x in (a, b):
+        k = min(max(math.ceil(q / 100.0 * x.size), 1), x.size)
+        reps.append(_order_stat_bootstrap(x, k, n_resamples, rng))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = reps[1] / reps[0]
+    alpha = 1.0 - confidence
+    low, high = np.quantile(ratios, [alpha / 2.0, 1.0 - alpha / 2.0])
+    return est_b / est_a, float(low), float(high)
+
+
+# --------------------------------------------------------------------------
+# McNemar
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """Outcome of an exact McNemar test.
+
+    Attributes
+    ----------
+    b : int
+        Rows where model A is right and model B wrong.
+    c : int
+        Rows where model A is wrong and model B right.
+    p_value : float
+        Exact two-sided p-value.
+    """
+
+    b: int
+    c: int
+    p_value: float
+
+
+def mcnemar_exact(correct_a: np.ndarray, correct_b: np.ndarray) -> McNemarResult:
+    """Exact two-sided McNemar test on paired per-row correctness.
+
+    Parameters
+    ----------
+    correct_a, correct_b : ndarray of bool, shape (n,)
+        Whether each model got each row right, on the same rows.
+
+    Returns
+    -------
+    McNemarResult
+        ``b``, ``c`` and ``p = min(1, 2 * binom.cdf(min(b, c), b + c, 0.5))``,
+        1.0 when there are no discordant rows.
+
+    Raises
+    ------
+    DataError
+        If the arrays differ in length or are empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([True] * 10 + [False] * 2 + [True] * 5)
+    >>> b = np.array([False] * 10 + [True] * 2 + [True] * 5)
+    >>> r = mcnemar_exact(a, b)
+    >>> r.b, r.c, round(r.p_value, 4)
+    (10, 2, 0.0386)
+    """
+    ca = _as_1d(correct_a, "correct_a").astype(bool)
+    cb = _as_1d(correct_b, "correct_b").astype(bool)
+    if ca.shape != cb.shape:
+        raise DataError(
+            f"correct_a has {ca.size} rows but correct_b has {cb.size}. "
+            "Pass per-row results of both models on the same rows."
+        )
+    b = int(np.count_nonzero(ca & ~cb))
+    c = int(np.count_nonzero(~ca & cb))
+    if b + c == 0:
+        return McNemarResult(b, c, 1.0)
+    p = min(1.0, 2.0 * float(_sps.binom.cdf(min(b, c), b + c, 0.5)))
+    return McNemarResult(b, c, p)
+
+
+# --------------------------------------------------------------------------
+# per-row decomposable scores
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A score whose value is the mean of per-row contributions.
+
+    Attributes
+    ----------
+    name : str
+        scikit-learn scoring name.
+    greater_is_better : bool
+        Whether a higher value is better (true for all scikit-learn scorers).
+    task : {"classification", "regression"}
+        The task the score applies to.
+    """
+
+    name: str
+    greater_is_better: bool
+    task: Literal["classification", "regression"]
+
+
+SCORERS: dict[str, Scorer] = {
+    "accuracy": Scorer("accuracy", True, "classification"),
+    "r2": Scorer("r2", True, "regression"),
+    "neg_mean_absolute_error": Scorer("neg_mean_absolute_error", True, "regression"),
+    "neg_mean_squared_error": Scorer("neg_mean_squared_error", True, "regression"),
+}
+
+
+def _pair(
+    name: str, y_true: npt.ArrayLike, y_pred: npt.ArrayLike
+) -> tuple[Scorer, np.ndarray, np.ndarray]:
+    if name not in SCORERS:
+        known = ", ".join(sorted(SCORERS))
+        raise SpecError(f"Unknown score {name!r}. Use one of: {known}.")
+    scorer = SCORERS[name]
+    if scorer.task == "regression":
+        yt, yp = _as_1d_float(y_true, "y_true"), _as_1d_float(y_pred, "y_pred")
+    else:
+        yt, yp = _as_1d(y_true, "y_true"), _as_1d(y_pred, "y_pred")
+    if yt.shape != yp.shape:
+        raise DataError(
+            f"y_true has {yt.size} rows but y_pred has {yp.size}. "
+            "Pass predictions for exactly the scored rows."
+        )
+    return scorer, yt, yp
+
+
+def row_contributions(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per-row values whose mean is the score.
+
+    ``accuracy``: 1.0 / 0.0; ``neg_mean_absolute_error``: ``-|err|``;
+    ``neg_mean_squared_error``: ``-err**2``; ``r2``:
+    ``1 - n * err**2 / SST`` with ``SST = sum((y - mean(y))**2)``.
+    The difference of two models' scores on the same rows is then the mean
+    of the difference of their contributions.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SCORERS`.
+    y_true, y_pred : ndarray of shape (n,)
+        Targets and predictions.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+
+    Raises
+    ------
+    SpecError
+        If ``name`` is unknown.
+    DataError
+        On empty or mismatched inputs, or ``r2`` with constant ``y_true``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> row_contributions("neg_mean_absolute_error", np.array([1.0, 2.0]), np.array([1.5, 2.0]))
+    array([-0.5, -0. ])
+    """
+    scorer, yt, yp = _pair(name, y_true, y_pred)
+    if scorer.name == "accuracy":
+        return np.asarray(yt == yp, dtype=np.float64)
+    err = yp - yt
+    if scorer.name == "neg_mean_absolute_error":
+        return -np.abs(err)
+    if scorer.name == "neg_mean_squared_error":
+        return -(err**2)
+    # r2
+    sst = float(np.sum((yt - yt.mean()) ** 2))
+    if sst == 0.0:
+        raise DataError(
+            "r2 is undefined because y_true is constant on these rows. "
+            "Use more varied rows or another score (e.g. neg_mean_squared_error)."
+        )
+    return 1.0 - yt.size * err**2 / sst
+
+
+def score(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Compute a score with scikit-learn's sign conventions.
+
+    Parameters
+    ----------
+    name : str
+        ``"accuracy"``, ``"r2"``, ``"neg_mean_absolute_error"`` or
+        ``"neg_mean_squared_error"``.
+    y_true, y_pred : ndarray of shape (n,)
+        Targets and predictions.
+
+    Returns
+    -------
+    float
+        The score; ``neg_*`` scores are negative (greater is better).
+
+    Raises
+    ------
+    SpecError
+        If ``name`` is unknown.
+    DataError
+        On empty or mismatched inputs, or ``r2`` with constant ``y_true``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> score("accuracy", np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]))
+    0.75
+    >>> score("neg_mean_squared_error", np.array([1.0, 2.0]), np.array([2.0, 2.0]))
+    -0.5
+    """
+    scorer, yt, yp = _pair(name, y_true, y_pred)
+    if scorer.name == "r2":
+        sst = float(np.sum((yt - yt.mean()) ** 2))
+        if sst == 0.0:
+            row_contributions(name, yt, yp)  # raises the DataError
+        return 1.0 - float(np.sum((yp - yt) ** 2)) / sst
+    return float(np.mean(row_contributions(name, yt, yp)))
+
+
+# --------------------------------------------------------------------------
+# paired differences
+# --------------------------------------------------------------------------
+
+
+def paired_bootstrap_mean(
+    d: np.ndarray,
+    *,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    random_state: RandomState = 0,
+) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of the mean of paired differences.
+
+    Rows are resampled with replacement. When ``d`` takes few distinct values
+    (accuracy differences are -1, 0 or 1) the resample counts are drawn
+    from the equivalent multinomial over those values, which is exact and
+    O(distinct values) per replicate; otherwise indices are drawn in chunks
+    of about a million so memory stays small.
+
+    Parameters
+    ----------
+    d : ndarray of shape (n,)
+        Per-row differences, e.g. ``contrib_b - contrib_a``.
+    n_resamples : int, default 2000
+        Bootstrap replicates.
+    confidence : float, default 0.95
+        Two-sided coverage.
+    random_state : None, int or numpy.random.Generator, default 0
+        Seed or generator.
+
+    Returns
+    -------
+    low, high : float
+        Interval for ``mean(d)``.
+
+    Raises
+    ------
+    DataError
+        If ``d`` is empty or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.random.default_rng(0).normal(0.5, 1.0, 400)
+    >>> low, high = paired_bootstrap_mean(d)
+    >>> bool(low < d.mean() < high), bool(0.0 < low)
+    (True, True)
+    """
+    x = _as_1d_float(d, "d")
+    confidence = _check_confidence(confidence)
+    n_resamples = _check_resamples(n_resamples)
+    rng = np.random.default_rng(random_state)
+    n = x.size
+    values, counts = np.unique(x, return_counts=True)
+    means = np.empty(n_resamples)
+    if values.size * 8 <= n:
+        chunk = max(1, _CHUNK_ELEMENTS // values.size)
+        pvals = counts / n
+        for start in range(0, n_resamples, chunk):
+            m = min(chunk, n_resamples - start)
+            means[start : start + m] = rng.multinomial(n, pvals, size=m) @ values / n
+    else:
+        chunk = max(1, _CHUNK_ELEMENTS // n)
+        for start in range(0, n_resamples, chunk):
+            m = min(chunk, n_resamples - start)
+            means[start : start + m] = x[rng.integers(0, n, size=(m, n))].mean(axis=1)
+    alpha = 1.0 - confidence
+    low, high = np.quantile(means, [alpha / 2.0, 1.0 - alpha / 2.0])
+    return float(low), float(high)
+
+
+def sign_flip_pvalue(
+    d: np.ndarray, *, n_resamples: int = 10000, random_state: RandomState = 0
+) -> float:
+    """Two-sided paired permutation (sign-flip) test of ``mean(d) == 0``.
+
+    Each replicate flips the sign of every row with probability 1/2. When
+    ``|d|`` takes few distinct values the sum of flipped rows sharing a value
+    ``v`` is drawn as ``v * (2 * Binomial(count, 1/2) - count)``, which is
+    exact; otherwise random sign bits are drawn in chunks.
+
+    Parameters
+    ----------
+    d : ndarray of shape (n,)
+        Per-row paired differences.
+    n_resamples : int, default 10000
+        Random sign flips.
+    random_state : None, int or numpy.random.Generator, default 0
+        Seed or generator.
+
+    Returns
+    -------
+    float
+        ``(1 + #{|perm stat| >= |observed|}) / (1 + n_resamples)``; 1.0 if
+        every difference is zero.
+
+    Raises
+    ------
+    DataError
+        If ``d`` is empty or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.r_[np.ones(30), -np.ones(10), np.zeros(960)]
+    >>> round(sign_flip_pvalue(d), 3)
+    0.003
+    """
+    x = _as_1d_float(d, "d")
+    n_resamples = _check_resamples(n_resamples)
+    ax = np.abs(x[x != 0.0])
+    if ax.size == 0:
+        return 1.0
+    rng = np.random.default_rng(random_state)
+    observed = abs(float(np.sum(x)))
+    total = float(np.sum(ax))
+    values, counts = np.unique(ax, return_counts=True)
+    stats = np.empty(n_resamples)
+    if values.size * 8 <= ax.size:
+        chunk = max(1, _CHUNK_ELEMENTS // values.size)
+        for start in range(0, n_resamples, chunk):
+            m = min(chunk, n_resamples - start)
+            pos = rng.binomial(counts, 0.5, size=(m, values.size))
+            stats[start : start + m] = (2 * pos - counts) @ values
+    else:
+        n = ax.size
+        chunk = max(1, (8 * _CHUNK_ELEMENTS) // n)
+        for start in range(0, n_resamples, chunk):
+            m = min(chunk, n_resamples - start)
+            raw = rng.integers(0, 256, size=(m, (n + 7) // 8), dtype=np.uint8)
+            bits = np.unpackbits(raw, axis=1, count=n)
+            stats[start : start + m] = 2.0 * (bits @ ax) - total
+    # relative tolerance so that a flip equal to the observed one counts
+    # despite rounding in a different summation order
+    tol = 1e-9 * total
+    count = int(np.count_nonzero(np.abs(stats) >= observed - tol))
+    return (1.0 + count) / (1.0 + n_resamples)
+
+
+def detectable_difference(d: np.ndarray, *, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest mean paired difference these rows could tell from noise.
+
+    ``(z_{1 - alpha/2} + z_{power}) * std(d, ddof=1) / sqrt(n)``. When every
+    difference is equal (``std == 0``, e.g. no discordant rows) it uses the
+    standard deviation of a single 1 among ``n - 1`` zeros, ``1 / sqrt(n)``,
+    so the result is never zero.
+
+    Parameters
+    ----------
+    d : ndarray of shape (n,)
+        Per-row paired differences, ``n >= 2``.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Desired power.
+
+    Returns
+    -------
+    float
+        The minimum detectable mean difference, in the units of ``d``.
+
+    Raises
+    ------
+    DataError
+        If ``d`` has fewer than two rows or is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.r_[np.ones(20), -np.ones(20), np.zeros(960)]
+    >>> round(detectable_difference(d), 4)
+    0.0177
+    """
+    x = _as_1d_float(d, "d")
+    if not 0.0 < alpha < 1.0:
+        raise SpecError(f"alpha={alpha!r} must be strictly between 0 and 1 (e.g. 0.05).")
+    if not 0.0 < power < 1.0:
+        raise SpecError(f"power={power!r} must be strictly between 0 and 1 (e.g. 0.8).")
+    n = x.size
+    if n < 2:
+        raise DataError(f"d has {n} row; a detectable difference needs at least 2 rows.")
+    sd = float(np.std(x, ddof=1))
+    if sd == 0.0:
+        sd = 1.0 / math.sqrt(n)  # std(ddof=1) of one 1 among n - 1 zeros
+    z = float(_sps.norm.ppf(1.0 - alpha / 2.0) + _sps.norm.ppf(power))
+    return z * sd / math.sqrt(n)
