@@ -1,0 +1,117 @@
+"""prodbench: measure a model on both priorities, research and production.
+
+Research priority: fast training, high throughput, the best score.
+Production priority: fast inference, low single-request latency.
+prodbench wraps any scikit-learn-compatible model, measures both, and
+compares a lone model with an ensemble on the same rows, with intervals,
+a significance test on the score difference and a verdict against a
+latency budget.
+
+Examples
+--------
+>>> import prodbench as pb
+>>> from sklearn.datasets import load_breast_cancer
+>>> from sklearn.linear_model import LogisticRegression
+>>> from sklearn.ensemble import RandomForestClassifier
+>>> X, y = load_breast_cancer(return_X_y=True)
+>>> cmp = pb.compare({"lone": LogisticRegression(max_iter=5000),
+...                   "forest": RandomForestClassifier(n_estimators=50)},
+...                  X, y, budget=pb.Budget(p99="20ms"), max_time=0.5)
+>>> cmp.production_pick in ("lone", "forest")
+True
+
+The heavy modules (scikit-learn, pandas, scipy) are imported on first use,
+so ``import prodbench`` and ``python -m prodbench --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .errors import (
+    BudgetError,
+    CandidateError,
+    DataError,
+    MissingDependencyError,
+    ModelError,
+    ModelFailedError,
+    ProdbenchError,
+    SchemaError,
+    SpecError,
+)
+
+if TYPE_CHECKING:
+    from .measure import ProgressEvent, compare, measure
+    from .results import (
+        BatchThroughput,
+        Footprint,
+        LatencyResult,
+        ModelResult,
+        Score,
+        ThroughputResult,
+        TrainingResult,
+    )
+    from .verdict import Budget, BudgetCheck, Comparison, Delta, FailedCandidate, Stakeholder
+
+__all__ = [
+    "BatchThroughput",
+    "Budget",
+    "BudgetCheck",
+    "BudgetError",
+    "CandidateError",
+    "Comparison",
+    "DataError",
+    "Delta",
+    "FailedCandidate",
+    "Footprint",
+    "LatencyResult",
+    "MissingDependencyError",
+    "ModelError",
+    "ModelFailedError",
+    "ModelResult",
+    "ProdbenchError",
+    "ProgressEvent",
+    "SchemaError",
+    "Score",
+    "SpecError",
+    "Stakeholder",
+    "ThroughputResult",
+    "TrainingResult",
+    "__version__",
+    "compare",
+    "measure",
+]
+
+_LAZY = {
+    "measure": "measure",
+    "compare": "measure",
+    "ProgressEvent": "measure",
+    "BatchThroughput": "results",
+    "Footprint": "results",
+    "LatencyResult": "results",
+    "ModelResult": "results",
+    "Score": "results",
+    "ThroughputResult": "results",
+    "TrainingResult": "results",
+    "Budget": "verdict",
+    "BudgetCheck": "verdict",
+    "Comparison": "verdict",
+    "Delta": "verdict",
+    "FailedCandidate": "verdict",
+    "Stakeholder": "verdict",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'prodbench' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

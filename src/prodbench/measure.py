@@ -1,0 +1,766 @@
+"""Orchestration of :func:`measure` (one model) and :func:`compare` (several).
+
+Both share one pipeline. Per candidate: fit (repeated), cold start, score,
+bulk throughput, single-request latency, footprint, environment. In a
+comparison the repeated phases alternate between candidates (fit A, fit B,
+fit A, ...; latency in blocks A B C A B C ...), so drift of a shared machine
+lands on all of them alike. A candidate that fails is recorded with its
+error; the others go on.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from . import data as _data
+from . import stats
+from .errors import CandidateError, DataError, ModelError, ModelFailedError, ProdbenchError
+from .models import check_fitted, check_model, declared_task, model_label, name_candidates
+from .models import qualified_name as _qualified_name
+from .results import (
+    BatchThroughput,
+    Footprint,
+    LatencyResult,
+    ModelResult,
+    Score,
+    ThroughputResult,
+    TrainingResult,
+)
+from .timing import LatencySampler, gc_policy, thread_limit, time_batches
+
+if TYPE_CHECKING:
+    from .verdict import Budget, Comparison
+
+__all__ = ["DEFAULT_BATCH_SIZES", "ProgressEvent", "compare", "measure"]
+
+DEFAULT_BATCH_SIZES: tuple[int, ...] = (1, 10, 100, 1000)
+_BLOCK_SECONDS = 0.1
+_clock = time.perf_counter_ns
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What :func:`measure` and :func:`compare` report to a ``progress`` callback.
+
+    Attributes
+    ----------
+    candidate : str
+        The candidate's name.
+    phase : str
+        ``"fit"``, ``"score"``, ``"throughput"``, ``"latency"``, ``"footprint"``,
+        ``"done"`` or ``"failed"``.
+    samples : int
+        Latency samples taken so far (latency phase).
+    elapsed : float
+        Seconds spent in this phase so far.
+    message : str
+        A short human-readable line.
+    """
+
+    candidate: str
+    phase: str
+    samples: int = 0
+    elapsed: float = 0.0
+    message: str = ""
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class _Options:
+    method: str
+    request_format: str
+    threads: int | None
+    gc: Literal["enabled", "disabled"]
+    max_time: float
+    precision: float
+    min_fits: int
+    max_fit_time: float
+    batch_sizes: tuple[int, ...]
+    scoring: str | None
+    random_state: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "request_format": self.request_format,
+            "threads": self.threads,
+            "gc": self.gc,
+            "max_time": self.max_time,
+            "precision": self.precision,
+            "min_fits": self.min_fits,
+            "max_fit_time": self.max_fit_time,
+            "batch_sizes": list(self.batch_sizes),
+            "scoring": self.scoring,
+            "random_state": self.random_state,
+        }
+
+
+def _check_options(
+    *,
+    method: str,
+    request_format: str,
+    threads: int | None,
+    gc: str,
+    max_time: float,
+    precision: float,
+    min_fits: int,
+    max_fit_time: float,
+    batch_sizes: Sequence[int],
+    scoring: str | None,
+    random_state: int,
+) -> _Options:
+    if request_format not in ("auto", "numpy", "pandas"):
+        raise DataError(
+            f"request_format must be 'auto', 'numpy' or 'pandas', not {request_format!r}."
+        )
+    if gc not in ("enabled", "disabled"):
+        raise DataError(f"gc must be 'enabled' or 'disabled', not {gc!r}.")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise DataError(f"threads must be a positive integer or None, not {threads!r}.")
+    if not (max_time > 0):
+        raise DataError(f"max_time must be a positive number of seconds, not {max_time!r}.")
+    if not (0 < precision < 1):
+        raise DataError(f"precision must be between 0 and 1 (e.g. 0.05), not {precision!r}.")
+    if min_fits < 1:
+        raise DataError(f"min_fits must be at least 1, not {min_fits!r}.")
+    if scoring is not None and scoring not in stats.SCORERS:
+        raise DataError(
+            f"Unknown scoring {scoring!r}. Use one of {', '.join(sorted(stats.SCORERS))}."
+        )
+    sizes = tuple(sorted({int(b) for b in batch_sizes}))
+    if not sizes or sizes[0] < 1:
+        raise DataError(f"batch_sizes must be positive integers, not {batch_sizes!r}.")
+    return _Options(
+        method=method,
+        request_format=request_format,
+        threads=threads,
+        gc=gc,  # type: ignore[arg-type]
+        max_time=float(max_time),
+        precision=float(precision),
+        min_fits=int(min_fits),
+        max_fit_time=float(max_fit_time),
+        batch_sizes=sizes,
+        scoring=scoring,
+        random_state=int(random_state),
+    )
+
+
+@dataclass
+class _Shared:
+    """What every candidate shares: the split, the request rows, the task."""
+
+    split: _data.Split
+    rows: list[Any]
+    task: str
+    scoring: str
+    request_format: str
+    digest: str
+
+
+def _prepare(
+    X: Any,
+    y: Any,
+    X_test: Any,
+    y_test: Any,
+    *,
+    test_size: float,
+    options: _Options,
+) -> _Shared:
+    if y is None:
+        raise DataError(
+            "y is missing. prodbench scores every model on held-out rows, so pass the "
+            "target: measure(model, X, y)."
+        )
+    if (X_test is None) != (y_test is None):
+        raise DataError(
+            "Pass X_test and y_test together (or neither, to let prodbench split X and y)."
+        )
+    if X_test is None:
+        task = _data.infer_task(np.asarray(y))
+        split = _data.split(X, y, test_size=test_size, random_state=options.random_state, task=task)
+    else:
+        _data.check_xy(X, y)
+        _data.check_xy(X_test, y_test)
+        task = _data.infer_task(np.asarray(y))
+        split = _data.Split(X, X_test, np.asarray(y), np.asarray(y_test))
+        if task == "classification" and np.unique(np.asarray(y)).size < 2:
+            raise DataError("y has only one class; a classifier needs at least two.")
+    scoring = options.scoring or ("accuracy" if task == "classification" else "r2")
+    if stats.SCORERS[scoring].task != task:
+        raise DataError(
+            f"scoring={scoring!r} is for {stats.SCORERS[scoring].task}, but y looks like a "
+            f"{task} target. Use a {task} scorer."
+        )
+    fmt = options.request_format
+    if fmt == "auto":
+        fmt = _data.input_format(split.X_train)
+    rows = _data.request_rows(split.X_test, fmt=fmt, n_rows=1000, random_state=options.random_state)  # type: ignore[arg-type]
+    return _Shared(
+        split=split,
+        rows=rows,
+        task=task,
+        scoring=scoring,
+        request_format=fmt,
+        digest=_data.rows_digest(split.y_test),
+    )
+
+
+class _Candidate:
+    """One candidate's way through the pipeline; phases can be interleaved."""
+
+    def __init__(
+        self,
+        name: str,
+        model: Any,
+        shared: _Shared,
+        options: _Options,
+        fit: bool,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.shared = shared
+        self.options = options
+        self.fit = fit
+        self.progress = progress
+        self.fit_times: list[int] = []
+        self.fit_spent_ns = 0
+        self.sampler: LatencySampler | None = None
+        self.score: Score | None = None
+        self.throughput: ThroughputResult | None = None
+        self.notes: list[str] = []
+        self.failure: ModelFailedError | ProdbenchError | None = None
+
+    # -- helpers ---------------------------------------------------------------
+    def _emit(self, phase: str, samples: int = 0, elapsed: float = 0.0, message: str = "") -> None:
+        if self.progress is not None:
+            self.progress(ProgressEvent(self.name, phase, samples, elapsed, message))
+
+    def _failed(self, phase: str, exc: BaseException) -> ModelFailedError:
+        what = {"fit": "fit()", "score": "predict() on the test rows"}.get(
+            phase, f"{self.options.method}()"
+        )
+        return ModelFailedError(
+            f"Candidate {self.name!r} ({type(self.model).__name__}) raised "
+            f"{type(exc).__name__} in {what} during the {phase} phase: {exc}. "
+            "Fix the model or its data; the original error is chained below.",
+            candidate=self.name,
+            phase=phase,
+        )
+
+    # -- phases ------------------------------------------------------------------
+    @property
+    def wants_fit(self) -> bool:
+        o = self.options
+        if not self.fit or self.failure is not None:
+            return False
+        if not self.fit_times:
+            return True
+        return len(self.fit_times) < o.min_fits and self.fit_spent_ns < o.max_fit_time * 1e9
+
+    def fit_once(self) -> None:
+        split = self.shared.split
+        self._emit("fit", message=f"fit {len(self.fit_times) + 1}")
+        try:
+            t0 = _clock()
+            self.model.fit(split.X_train, split.y_train)
+            t1 = _clock()
+        except Exception as exc:
+            raise self._failed("fit", exc) from exc
+        self.fit_times.append(t1 - t0)
+        self.fit_spent_ns += t1 - t0
+
+    def prepare_predict(self) -> None:
+        """Cold start, score and throughput: everything before latency sampling."""
+        o = self.options
+        if not self.fit:
+            check_fitted(self.model, name=self.name)
+        call = getattr(self.model, o.method)
+        self.sampler = LatencySampler(
+            call,
+            self.shared.rows,
+            max_time=o.max_time,
+            precision=o.precision,
+            gc=o.gc,
+            threads=o.threads,
+        )
+        try:
+            self.sampler.cold_start()
+        except Exception as exc:
+            self._raise_predict_error(exc, "latency")
+        self._emit("score")
+        self.score = self._score()
+        self._emit("throughput")
+        self.throughput = self._throughput(call)
+
+    def _raise_predict_error(self, exc: Exception, phase: str) -> None:
+        from sklearn.exceptions import NotFittedError
+
+        if isinstance(exc, NotFittedError) or (not self.fit and isinstance(exc, AttributeError)):
+            raise ModelError(
+                f"Candidate {self.name!r} ({type(self.model).__name__}) is not fitted, but "
+                "fit=False was given. Fit it first, or drop fit=False so prodbench fits it."
+            ) from exc
+        raise self._failed(phase, exc) from exc
+
+    def _score(self) -> Score:
+        split = self.shared.split
+        predict = getattr(self.model, "predict", None)
+        try:
+            if callable(predict):
+                y_pred = np.asarray(predict(split.X_test))
+            else:  # predict_proba only: the most probable class
+                proba = np.asarray(self.model.predict_proba(split.X_test))
+                y_pred = np.asarray(self.model.classes_)[proba.argmax(axis=1)]
+        except Exception as exc:
+            self._raise_predict_error(exc, "score")
+        y_true = np.asarray(split.y_test)
+        self._check_predictions(y_true, y_pred)
+        value = stats.score(self.shared.scoring, y_true, y_pred)
+        return Score(
+            name=self.shared.scoring,
+            value=float(value),
+            y_true=y_true,
+            y_pred=y_pred,
+            rows_digest=self.shared.digest,
+        )
+
+    def _check_predictions(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        who = f"Candidate {self.name!r} ({type(self.model).__name__})"
+        if y_pred.ndim != 1 or y_pred.shape[0] != y_true.shape[0]:
+            raise ModelError(
+                f"{who} returned predictions of shape {y_pred.shape} for {y_true.shape[0]} "
+                "test rows; prodbench needs one prediction per row (a 1-D array). "
+                "Multi-output models are not supported."
+            )
+        if self.shared.task == "classification":
+            known = set(np.unique(y_true).tolist())
+            predicted = set(np.unique(y_pred).tolist())
+            if not predicted & known:
+                raise ModelError(
+                    f"{who} predicted none of the labels found in y (predicted e.g. "
+                    f"{sorted(map(str, predicted))[:3]}, y has {sorted(map(str, known))[:3]}). "
+                    "Is this a regressor given a class target, or the wrong y?"
+                )
+        else:
+            if y_pred.dtype.kind not in "fiub" or not np.all(np.isfinite(y_pred)):
+                raise ModelError(
+                    f"{who} returned non-numeric or non-finite predictions for a continuous "
+                    "target. Check the model and y."
+                )
+
+    def _throughput(self, call: Callable[[Any], Any]) -> ThroughputResult:
+        X_test = self.shared.split.X_test
+        n_test = len(X_test)
+        sizes = [b for b in self.options.batch_sizes if b <= n_test]
+        if n_test not in sizes:
+            sizes.append(n_test)
+        rng = np.random.default_rng(self.options.random_state)
+        order = rng.permutation(n_test)
+        batches = []
+        with thread_limit(self.options.threads), gc_policy(self.options.gc):
+            for size in sizes:
+                idx = order[:size]
+                batch = X_test.iloc[idx] if hasattr(X_test, "iloc") else X_test[idx]
+                try:
+                    times = time_batches(call, batch, max_time=0.2, min_repeats=3)
+                except Exception as exc:
+                    raise self._failed("throughput", exc) from exc
+                batches.append(BatchThroughput(batch_size=size, times_ns=tuple(times)))
+        return ThroughputResult(tuple(batches))
+
+    def latency_block(self, seconds: float) -> None:
+        assert self.sampler is not None
+        try:
+            self.sampler.run_block(seconds)
+        except Exception as exc:
+            raise self._failed("latency", exc) from exc
+        self._emit(
+            "latency",
+            samples=self.sampler.n,
+            elapsed=self.sampler.elapsed,
+            message=f"{self.sampler.n:,} samples",
+        )
+
+    def _footprint(self) -> Footprint | None:
+        import joblib
+
+        buffer = io.BytesIO()
+        try:
+            joblib.dump(self.model, buffer)
+        except Exception as exc:  # e.g. a lambda inside the model
+            self.notes.append(
+                f"footprint not measured: joblib could not serialize the model ({exc})"
+            )
+            return None
+        payload = buffer.getvalue()
+        t0 = _clock()
+        joblib.load(io.BytesIO(payload))
+        t1 = _clock()
+        return Footprint(size_bytes=len(payload), load_time_ns=t1 - t0)
+
+    def finish(self) -> ModelResult:
+        from .environment import collect_environment
+
+        assert self.sampler is not None and self.score is not None
+        assert self.throughput is not None
+        raw = self.sampler.result()
+        o = self.options
+        if raw.samples_ns.size < stats.required_samples(99):
+            self.notes.append(
+                f"only {raw.samples_ns.size} latency samples in {o.max_time:g} s: p99 is "
+                f"under-sampled (needs {stats.required_samples(99)}); raise max_time"
+            )
+        latency = LatencyResult(
+            samples_ns=raw.samples_ns,
+            cold_start_ns=raw.cold_start_ns,
+            warmup=raw.warmup,
+            gc_collections=raw.gc_collections,
+            stop_reason=raw.stop_reason,
+            elapsed_s=raw.elapsed_s,
+            method=o.method,
+            request_format=self.shared.request_format,
+        )
+        self._emit("footprint")
+        footprint = self._footprint()
+        training = (
+            TrainingResult(tuple(self.fit_times), n_rows=len(self.shared.split.X_train))
+            if self.fit_times
+            else None
+        )
+        result = ModelResult(
+            name=self.name,
+            estimator=_qualified_name(self.model),
+            task=self.shared.task,
+            score=self.score,
+            latency=latency,
+            throughput=self.throughput,
+            training=training,
+            footprint=footprint,
+            environment=collect_environment(self.model, threads=o.threads, gc_policy=o.gc),
+            options={**o.as_dict(), "fit": self.fit, "test_rows": len(self.shared.split.y_test)},
+            notes=tuple(self.notes),
+        )
+        self._emit("done", samples=latency.n, message=f"done: {latency.n:,} samples")
+        return result
+
+
+def _run(
+    candidates: list[_Candidate],
+    on_result: Callable[[str, ModelResult], None] | None,
+    on_failure: Callable[[str, ProdbenchError], None] | None,
+    *,
+    raise_errors: bool,
+) -> dict[str, ModelResult]:
+    """Drive the candidates through the phases, interleaved."""
+    results: dict[str, ModelResult] = {}
+
+    def guard(cand: _Candidate, step: Callable[[], None]) -> None:
+        if cand.failure is not None:
+            return
+        try:
+            step()
+        except ProdbenchError as exc:
+            if raise_errors:
+                raise
+            cand.failure = exc
+            cand._emit("failed", message=str(exc))
+            if on_failure is not None:
+                on_failure(cand.name, exc)
+
+    # Training: fit A, fit B, fit A, fit B ... until each has its fits.
+    while any(c.wants_fit for c in candidates):
+        for cand in candidates:
+            if cand.wants_fit:
+                guard(cand, cand.fit_once)
+    for cand in candidates:
+        guard(cand, cand.prepare_predict)
+    # Latency: blocks A B C A B C ... until every sampler has stopped.
+    live = [c for c in candidates if c.failure is None]
+    while live:
+        for cand in live:
+            guard(cand, lambda c=cand: c.latency_block(_BLOCK_SECONDS))  # type: ignore[misc]
+            if cand.failure is None and cand.sampler is not None and cand.sampler.done:
+
+                def finish(c: _Candidate = cand) -> None:
+                    results[c.name] = c.finish()
+                    if on_result is not None:
+                        on_result(c.name, results[c.name])
+
+                guard(cand, finish)
+        live = [
+            c for c in live if c.failure is None and c.sampler is not None and not c.sampler.done
+        ]
+    return results
+
+
+def measure(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    X_test: Any = None,
+    y_test: Any = None,
+    fit: bool = True,
+    name: str | None = None,
+    test_size: float = 0.25,
+    scoring: str | None = None,
+    method: str = "predict",
+    request_format: str = "auto",
+    threads: int | None = None,
+    gc: str = "enabled",
+    max_time: float = 5.0,
+    precision: float = 0.05,
+    min_fits: int = 3,
+    max_fit_time: float = 60.0,
+    batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
+    random_state: int = 0,
+    progress: ProgressCallback | None = None,
+) -> ModelResult:
+    """Measure one model on both priorities: research and production.
+
+    Research priority: fit time and training rows/s, bulk ``predict``
+    throughput at several batch sizes, the test score. Production priority:
+    single-request latency (one ``predict`` call on one row per sample) with
+    percentiles and distribution-free intervals, cold start, size on disk.
+
+    Parameters
+    ----------
+    model : estimator
+        Any object with ``fit`` (unless ``fit=False``) and ``predict``
+        (or ``predict_proba``). ``__sklearn_tags__`` is not required.
+    X, y : array-like or DataFrame
+        Data. Split into train and test (``test_size``, seeded, stratified
+        for classifiers) unless ``X_test`` and ``y_test`` are given, in which
+        case ``X, y`` are the training rows.
+    X_test, y_test : array-like, optional
+        Held-out rows for scoring and for the latency requests.
+    fit : bool, default True
+        False measures a pre-fitted model: no training phase.
+    name : str, optional
+        Defaults to the model's class name.
+    test_size : float, default 0.25
+    scoring : str, optional
+        ``"accuracy"`` (classification default), ``"r2"`` (regression default),
+        ``"neg_mean_absolute_error"`` or ``"neg_mean_squared_error"``.
+    method : {"predict", "predict_proba"}, default "predict"
+        The method timed for latency and throughput.
+    request_format : {"auto", "numpy", "pandas"}, default "auto"
+        The type of each one-row request; "auto" is the type ``X`` has.
+    threads : int, optional
+        Limit native thread pools (threadpoolctl) while timing.
+    gc : {"enabled", "disabled"}, default "enabled"
+        Garbage-collector policy while timing; collections that overlap a
+        timed call are counted either way.
+    max_time : float, default 5.0
+        Seconds for the latency phase at most.
+    precision : float, default 0.05
+        Latency sampling may stop once the p50, p90 and p99 intervals have
+        a relative half-width at most this (and p99 has enough samples).
+    min_fits : int, default 3
+        Fit this many times (for a median fit time) unless ``max_fit_time``
+        seconds are spent first.
+    max_fit_time : float, default 60.0
+    batch_sizes : sequence of int, default (1, 10, 100, 1000)
+        Bulk batch sizes; the whole test set is added, sizes above it skipped.
+    random_state : int, default 0
+        Seeds the split and the order of request rows.
+    progress : callable, optional
+        Called with a :class:`ProgressEvent` as work proceeds. The library
+        itself never prints.
+
+    Returns
+    -------
+    ModelResult
+
+    Raises
+    ------
+    ModelError
+        The object cannot be measured (no ``predict``, not fitted, ...).
+    ModelFailedError
+        The model's own ``fit`` or ``predict`` raised (original chained).
+    DataError
+        Bad data (length mismatch, empty, one class, bad options).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> result = pb.measure(LogisticRegression(max_iter=5000), X, y, max_time=0.5)
+    >>> result.latency.p99 > result.latency.p50 > 0
+    True
+    """
+    label = name or model_label(model)
+    check_model(model, name=label, method=method, fit=fit)
+    options = _check_options(
+        method=method,
+        request_format=request_format,
+        threads=threads,
+        gc=gc,
+        max_time=max_time,
+        precision=precision,
+        min_fits=min_fits,
+        max_fit_time=max_fit_time,
+        batch_sizes=batch_sizes,
+        scoring=scoring,
+        random_state=random_state,
+    )
+    shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
+    cand = _Candidate(label, model, shared, options, fit, progress)
+    results = _run([cand], None, None, raise_errors=True)
+    return results[label]
+
+
+def compare(
+    candidates: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    X_test: Any = None,
+    y_test: Any = None,
+    baseline: str | None = None,
+    budget: Budget | str | dict[str, Any] | None = None,
+    fit: bool | dict[str, bool] = True,
+    test_size: float = 0.25,
+    scoring: str | None = None,
+    method: str = "predict",
+    request_format: str = "auto",
+    threads: int | None = None,
+    gc: str = "enabled",
+    max_time: float = 5.0,
+    precision: float = 0.05,
+    min_fits: int = 3,
+    max_fit_time: float = 60.0,
+    batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
+    random_state: int = 0,
+    progress: ProgressCallback | None = None,
+    on_result: Callable[[str, ModelResult], None] | None = None,
+    price_per_core_hour: float | None = None,
+) -> Comparison:
+    """Compare candidates on the same rows: research pick vs production pick.
+
+    Every candidate gets the same split, the same test rows and the same
+    request rows. Fits alternate between candidates and latency is sampled
+    in interleaved blocks (A B C A B C ...), so drift of a shared machine
+    lands on all alike. A candidate whose ``fit`` or ``predict`` raises is
+    recorded as failed, with its error; the others are still measured.
+
+    Parameters
+    ----------
+    candidates : dict or list
+        ``{name: estimator}``, a list of estimators (named by class, made
+        unique), or a list of ``(name, estimator)`` pairs. At least two.
+    X, y, X_test, y_test
+        As in :func:`measure`.
+    baseline : str, optional
+        The candidate others are compared with; default the first.
+    budget : Budget, str or dict, optional
+        Latency and size limits, e.g. ``Budget(p99="5ms")`` or ``"p99=5ms,p50=1ms"``.
+    fit : bool or dict, default True
+        False (or ``{name: False}``) for pre-fitted candidates.
+    on_result : callable, optional
+        Called as ``on_result(name, ModelResult)`` as soon as a candidate is
+        complete (the command line uses it to save partial results).
+    price_per_core_hour : float, optional
+        For the manager's cost per million predictions.
+    **other options
+        As in :func:`measure`, applied to every candidate.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    CandidateError
+        Fewer than two candidates, duplicate names, an unknown baseline, or a
+        regressor compared with a classifier.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> cmp = pb.compare({"lone": LogisticRegression(max_iter=5000),
+    ...                   "forest": RandomForestClassifier(n_estimators=20)},
+    ...                  X, y, max_time=0.5, budget="p99=50ms")
+    >>> sorted(cmp.results)
+    ['forest', 'lone']
+    """
+    from .verdict import Budget, Comparison
+
+    named = name_candidates(candidates)
+    if len(named) < 2:
+        raise CandidateError(
+            f"compare() needs at least two candidates, got {len(named)}. "
+            "Use prodbench.measure() for a single model."
+        )
+    base = baseline if baseline is not None else next(iter(named))
+    if base not in named:
+        raise CandidateError(
+            f"Unknown baseline {base!r}. Choose one of: {', '.join(map(repr, named))}."
+        )
+    budget_obj = Budget.coerce(budget)
+    fits = fit if isinstance(fit, dict) else dict.fromkeys(named, fit)
+    unknown = set(fits) - set(named)
+    if unknown:
+        raise CandidateError(
+            f"fit= names unknown candidates {sorted(unknown)}; known: {', '.join(named)}."
+        )
+    for label, model in named.items():
+        check_model(model, name=label, method=method, fit=fits.get(label, True))
+    options = _check_options(
+        method=method,
+        request_format=request_format,
+        threads=threads,
+        gc=gc,
+        max_time=max_time,
+        precision=precision,
+        min_fits=min_fits,
+        max_fit_time=max_fit_time,
+        batch_sizes=batch_sizes,
+        scoring=scoring,
+        random_state=random_state,
+    )
+    shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
+    declared = {label: declared_task(m) for label, m in named.items()}
+    mismatched = {k: v for k, v in declared.items() if v is not None and v != shared.task}
+    if mismatched:
+        kinds = {"classification": "classifier", "regression": "regressor"}
+        desc = ", ".join(f"{k!r} is a {kinds[v]}" for k, v in mismatched.items())
+        raise CandidateError(
+            f"The target y is a {shared.task} target, but {desc}. Compare models of one "
+            "kind on one target: classifiers for classes, regressors for numbers."
+        )
+    failures: dict[str, ProdbenchError] = {}
+    runs = [
+        _Candidate(label, model, shared, options, fits.get(label, True), progress)
+        for label, model in named.items()
+    ]
+    results = _run(
+        runs,
+        on_result,
+        lambda label, exc: failures.__setitem__(label, exc),
+        raise_errors=False,
+    )
+    return Comparison.build(
+        names=list(named),
+        results=results,
+        failures=failures,
+        baseline=base,
+        budget=budget_obj,
+        options={**options.as_dict(), "test_size": test_size},
+        price_per_core_hour=price_per_core_hour,
+    )

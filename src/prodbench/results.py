@@ -1,0 +1,599 @@
+"""Result types: frozen dataclasses that hold raw measurements.
+
+Statistics (percentiles, intervals, rates) are computed when asked, from the
+raw values kept here, never stored in their place. Every type has a lossless
+``to_dict`` / ``from_dict``; :class:`ModelResult` adds ``to_json`` /
+``from_json`` with a ``schema_version`` and a clear error for a version this
+code does not know.
+
+This module imports :mod:`prodbench.stats` (pure functions over arrays) in
+addition to numpy, because intervals are computed on demand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import stats
+from .errors import SchemaError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "BatchThroughput",
+    "Footprint",
+    "LatencyResult",
+    "ModelResult",
+    "Score",
+    "ThroughputResult",
+    "TrainingResult",
+    "load_json",
+    "write_json_atomic",
+]
+
+SCHEMA_VERSION = 1
+"""Version of the JSON layout written by this code; bump on incompatible change."""
+
+
+def _readonly(values: Any, dtype: Any = None) -> np.ndarray:
+    array = np.array(values, dtype=dtype, copy=True)
+    array.setflags(write=False)
+    return array
+
+
+def _median_s(times_ns: tuple[int, ...]) -> float:
+    return float(np.median(np.asarray(times_ns, dtype=np.float64))) / 1e9
+
+
+# --------------------------------------------------------------------------- latency
+@dataclass(frozen=True, eq=False)
+class LatencyResult:
+    """Single-request latency: one sample per one-row prediction call.
+
+    Parameters
+    ----------
+    samples_ns : array-like of int
+        Raw durations in nanoseconds, in the order they were taken (warm-up
+        and cold start excluded).
+    cold_start_ns : int or None
+        The first call after fitting (or loading), timed on its own.
+    warmup : int
+        Calls discarded as warm-up.
+    gc_collections : int
+        Garbage collections that started inside a timed call.
+    stop_reason : str
+        Why sampling stopped: ``"precision"``, ``"max_time"``, ``"max_samples"``.
+    elapsed_s : float
+        Seconds spent sampling.
+    method : str
+        The prediction method timed (``"predict"`` or ``"predict_proba"``).
+    request_format : str
+        ``"numpy"`` or ``"pandas"``: the type of each one-row request.
+
+    Examples
+    --------
+    >>> lat = LatencyResult(samples_ns=[1000, 2000, 3000, 4000])
+    >>> lat.p50
+    2.5e-06
+    >>> lat.undersampled(99)
+    True
+    """
+
+    samples_ns: np.ndarray
+    cold_start_ns: int | None = None
+    warmup: int = 0
+    gc_collections: int = 0
+    stop_reason: str = "max_time"
+    elapsed_s: float = 0.0
+    method: str = "predict"
+    request_format: str = "numpy"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "samples_ns", _readonly(self.samples_ns, np.int64))
+        if self.samples_ns.ndim != 1:
+            raise ValueError("samples_ns must be one-dimensional")
+
+    @cached_property
+    def _sorted(self) -> np.ndarray:
+        ordered = np.sort(self.samples_ns)
+        ordered.setflags(write=False)
+        return ordered
+
+    @property
+    def sorted_ns(self) -> np.ndarray:
+        """The samples in ascending order (computed once, read-only)."""
+        return self._sorted
+
+    @property
+    def n(self) -> int:
+        """Number of samples."""
+        return int(self.samples_ns.size)
+
+    @property
+    def cold_start(self) -> float | None:
+        """The first call, in seconds."""
+        return None if self.cold_start_ns is None else self.cold_start_ns / 1e9
+
+    def percentile(self, q: float) -> float:
+        """The ``q``-th percentile (0-100) in seconds; see :meth:`undersampled`."""
+        return stats.percentile(self._sorted, q) / 1e9
+
+    def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
+        """Distribution-free interval for the ``q``-th percentile, in seconds.
+
+        From binomial order statistics: no assumption on the shape of the
+        distribution. A side is infinite when there are too few samples to
+        bound it.
+        """
+        low, high = stats.percentile_interval(self._sorted, q, confidence)
+        return low / 1e9, high / 1e9
+
+    def relative_halfwidth(self, q: float, confidence: float = 0.95) -> float:
+        """Half the interval width over the estimate (``inf`` when unbounded)."""
+        return stats.relative_halfwidth(self._sorted, q, confidence)
+
+    def required(self, q: float, confidence: float = 0.99) -> int:
+        """Samples needed before the ``q``-th percentile is not under-sampled."""
+        return stats.required_samples(q, confidence)
+
+    def undersampled(self, q: float, confidence: float = 0.99) -> bool:
+        """True when there are fewer samples than the ``q``-th percentile needs.
+
+        The rule is MLPerf LoadGen's: p99 needs 662 samples at 99% confidence.
+        """
+        return self.n < stats.required_samples(q, confidence)
+
+    @property
+    def p50(self) -> float:
+        """Median latency in seconds."""
+        return self.percentile(50)
+
+    @property
+    def p90(self) -> float:
+        """90th percentile in seconds."""
+        return self.percentile(90)
+
+    @property
+    def p99(self) -> float:
+        """99th percentile in seconds."""
+        return self.percentile(99)
+
+    @property
+    def p999(self) -> float:
+        """99.9th percentile in seconds."""
+        return self.percentile(99.9)
+
+    @property
+    def mean(self) -> float:
+        """Mean latency in seconds."""
+        return float(self.samples_ns.mean()) / 1e9 if self.n else math.nan
+
+    @property
+    def max(self) -> float:
+        """Slowest sampled call in seconds."""
+        return float(self._sorted[-1]) / 1e9 if self.n else math.nan
+
+    @property
+    def min(self) -> float:
+        """Fastest sampled call in seconds."""
+        return float(self._sorted[0]) / 1e9 if self.n else math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict holding the raw samples."""
+        return {
+            "samples_ns": self.samples_ns.tolist(),
+            "cold_start_ns": self.cold_start_ns,
+            "warmup": self.warmup,
+            "gc_collections": self.gc_collections,
+            "stop_reason": self.stop_reason,
+            "elapsed_s": self.elapsed_s,
+            "method": self.method,
+            "request_format": self.request_format,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LatencyResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LatencyResult):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# --------------------------------------------------------------------------- research side
+@dataclass(frozen=True)
+class TrainingResult:
+    """Training cost: the wall time of each ``fit`` call.
+
+    Examples
+    --------
+    >>> t = TrainingResult(fit_times_ns=(2_000_000_000, 1_000_000_000, 3_000_000_000), n_rows=1000)
+    >>> t.fit_time, t.samples_per_second
+    (2.0, 500.0)
+    """
+
+    fit_times_ns: tuple[int, ...]
+    n_rows: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fit_times_ns", tuple(int(t) for t in self.fit_times_ns))
+
+    @property
+    def n_fits(self) -> int:
+        """How many times ``fit`` ran."""
+        return len(self.fit_times_ns)
+
+    @property
+    def fit_time(self) -> float:
+        """Median fit time in seconds."""
+        return _median_s(self.fit_times_ns)
+
+    @property
+    def samples_per_second(self) -> float:
+        """Training rows per second of the median fit."""
+        t = self.fit_time
+        return self.n_rows / t if t > 0 else math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"fit_times_ns": list(self.fit_times_ns), "n_rows": self.n_rows}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainingResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(fit_times_ns=tuple(data["fit_times_ns"]), n_rows=int(data["n_rows"]))
+
+
+@dataclass(frozen=True)
+class BatchThroughput:
+    """Bulk prediction at one batch size: the time of each repeated call.
+
+    Examples
+    --------
+    >>> BatchThroughput(batch_size=100, times_ns=(1_000_000,)).rows_per_second
+    100000.0
+    """
+
+    batch_size: int
+    times_ns: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "times_ns", tuple(int(t) for t in self.times_ns))
+
+    @property
+    def time(self) -> float:
+        """Median seconds per call."""
+        return _median_s(self.times_ns)
+
+    @property
+    def rows_per_second(self) -> float:
+        """Rows per second at the median call time."""
+        t = self.time
+        return self.batch_size / t if t > 0 else math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"batch_size": self.batch_size, "times_ns": list(self.times_ns)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchThroughput:
+        """Inverse of :meth:`to_dict`."""
+        return cls(batch_size=int(data["batch_size"]), times_ns=tuple(data["times_ns"]))
+
+
+@dataclass(frozen=True)
+class ThroughputResult:
+    """Bulk prediction throughput over several batch sizes.
+
+    Examples
+    --------
+    >>> tp = ThroughputResult((BatchThroughput(1, (1000,)), BatchThroughput(10, (2000,))))
+    >>> tp.largest.batch_size, tp.rows_per_second[10]
+    (10, 5000000.0)
+    """
+
+    batches: tuple[BatchThroughput, ...]
+
+    @property
+    def rows_per_second(self) -> dict[int, float]:
+        """Batch size -> rows per second."""
+        return {b.batch_size: b.rows_per_second for b in self.batches}
+
+    @property
+    def largest(self) -> BatchThroughput:
+        """The measurement at the largest batch size."""
+        return max(self.batches, key=lambda b: b.batch_size)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"batches": [b.to_dict() for b in self.batches]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ThroughputResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(tuple(BatchThroughput.from_dict(b) for b in data["batches"]))
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Model size serialized with joblib, and the time to load it back.
+
+    Examples
+    --------
+    >>> Footprint(size_bytes=2048, load_time_ns=1_500_000).load_time
+    0.0015
+    """
+
+    size_bytes: int
+    load_time_ns: int
+
+    @property
+    def load_time(self) -> float:
+        """Seconds to ``joblib.load`` the model."""
+        return self.load_time_ns / 1e9
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"size_bytes": self.size_bytes, "load_time_ns": self.load_time_ns}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Footprint:
+        """Inverse of :meth:`to_dict`."""
+        return cls(size_bytes=int(data["size_bytes"]), load_time_ns=int(data["load_time_ns"]))
+
+
+@dataclass(frozen=True, eq=False)
+class Score:
+    """The test score, with the per-row outcome kept for paired comparisons.
+
+    Parameters
+    ----------
+    name : str
+        Scorer name (``"accuracy"``, ``"r2"``, ...; see :data:`prodbench.stats.SCORERS`).
+    value : float
+        The score on the test rows.
+    y_true, y_pred : array-like
+        The test target and the model's predictions, row by row.
+    rows_digest : str
+        A digest of the test target; two scores can be paired only when equal.
+
+    Examples
+    --------
+    >>> s = Score("accuracy", 0.75, y_true=[0, 1, 1, 0], y_pred=[0, 1, 0, 0])
+    >>> s.correct.tolist()
+    [True, True, False, True]
+    """
+
+    name: str
+    value: float
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    rows_digest: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "y_true", _readonly(self.y_true))
+        object.__setattr__(self, "y_pred", _readonly(self.y_pred))
+
+    @property
+    def n(self) -> int:
+        """Number of test rows."""
+        return int(self.y_true.size)
+
+    @property
+    def greater_is_better(self) -> bool:
+        """Whether a higher value is better for this scorer."""
+        return stats.SCORERS[self.name].greater_is_better if self.name in stats.SCORERS else True
+
+    @property
+    def correct(self) -> np.ndarray:
+        """Per-row correctness (classification)."""
+        return np.asarray(self.y_true == self.y_pred)
+
+    def contributions(self) -> np.ndarray:
+        """Per-row values whose mean is the score (see :func:`stats.row_contributions`)."""
+        return stats.row_contributions(self.name, self.y_true, self.y_pred)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "value": self.value,
+            "y_true": self.y_true.tolist(),
+            "y_pred": self.y_pred.tolist(),
+            "rows_digest": self.rows_digest,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Score:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Score):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# --------------------------------------------------------------------------- one model
+@dataclass(frozen=True)
+class ModelResult:
+    """Everything measured for one model, on both priorities.
+
+    Research priority: :attr:`training`, :attr:`throughput`, :attr:`score`.
+    Production priority: :attr:`latency`, :attr:`footprint`.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> r = pb.measure(LogisticRegression(max_iter=500), X, y, max_time=0.2)
+    >>> r.name, r.score.name
+    ('LogisticRegression', 'accuracy')
+    """
+
+    name: str
+    estimator: str
+    task: str
+    score: Score
+    latency: LatencyResult
+    throughput: ThroughputResult
+    training: TrainingResult | None = None
+    footprint: Footprint | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with raw samples and ``schema_version``."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "ModelResult",
+            "name": self.name,
+            "estimator": self.estimator,
+            "task": self.task,
+            "score": self.score.to_dict(),
+            "latency": self.latency.to_dict(),
+            "throughput": self.throughput.to_dict(),
+            "training": None if self.training is None else self.training.to_dict(),
+            "footprint": None if self.footprint is None else self.footprint.to_dict(),
+            "environment": self.environment,
+            "options": self.options,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelResult:
+        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
+        check_schema(data, "ModelResult")
+        try:
+            return cls(
+                name=data["name"],
+                estimator=data["estimator"],
+                task=data["task"],
+                score=Score.from_dict(data["score"]),
+                latency=LatencyResult.from_dict(data["latency"]),
+                throughput=ThroughputResult.from_dict(data["throughput"]),
+                training=None
+                if data.get("training") is None
+                else TrainingResult.from_dict(data["training"]),
+                footprint=None
+                if data.get("footprint") is None
+                else Footprint.from_dict(data["footprint"]),
+                environment=dict(data.get("environment", {})),
+                options=dict(data.get("options", {})),
+                notes=tuple(data.get("notes", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"The saved result is incomplete or malformed ({type(exc).__name__}: {exc}). "
+                "Re-run the measurement and save it again."
+            ) from exc
+
+    def to_json(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`to_dict` to ``path`` atomically (temp file, then rename)."""
+        write_json_atomic(path, self.to_dict())
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike[str]) -> ModelResult:
+        """Read a file written by :meth:`to_json`."""
+        return cls.from_dict(load_json(path))
+
+    def summary(self) -> str:
+        """A few lines of text: score, training, throughput, latency, size."""
+        from .report import render_result
+
+        return render_result(self)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        from .report import result_html
+
+        return result_html(self)
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Plot this result's latency spectrum (needs the ``plot`` extra)."""
+        from .plot import plot_result
+
+        return plot_result(self, **kwargs)
+
+
+def check_schema(data: Any, kind: str) -> None:
+    """Raise :class:`SchemaError` unless ``data`` is a dict of ``kind`` at a known version."""
+    if not isinstance(data, Mapping):
+        raise SchemaError(
+            f"Expected a saved prodbench {kind} (a JSON object), found {type(data).__name__}. "
+            "Pass a file written by prodbench's to_json or --output."
+        )
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SchemaError(
+            f"This file has schema_version {version!r}, but this prodbench "
+            f"reads version {SCHEMA_VERSION}. Re-run the measurement with this version, "
+            "or read the file with the prodbench version that wrote it."
+        )
+    found = data.get("kind")
+    if found != kind:
+        raise SchemaError(
+            f"This file holds a prodbench {found!r}, not a {kind!r}. "
+            f"Load it with {found}.from_json instead."
+        )
+
+
+def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file and a rename.
+
+    A crash or Ctrl-C leaves either the old file or the new one, never half.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+    >>> write_json_atomic(p, {"a": 1}); p.read_text()
+    '{"a": 1}'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, allow_nan=True)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_json(path: str | os.PathLike[str]) -> Any:
+    """Read JSON from ``path``, turning unreadable or corrupt files into :class:`SchemaError`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise SchemaError(f"No results file at {str(path)!r}. Check the path.") from exc
+    except OSError as exc:
+        raise SchemaError(f"Cannot read {str(path)!r}: {exc}.") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno}); it may be "
+            "truncated or not a prodbench results file. Re-run the measurement to recreate it."
+        ) from exc

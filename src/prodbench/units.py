@@ -1,0 +1,214 @@
+"""Human units: parse ``"250us"``, ``"5ms"``, ``"10MB"`` and format seconds and bytes.
+
+Shared by budgets, reports, the command line and the test helpers, so that
+``"5ms"`` means the same everywhere. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .errors import BudgetError
+
+__all__ = ["format_bytes", "format_duration", "parse_duration", "parse_size"]
+
+_DURATION_UNITS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "μs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "sec": 1.0,
+    "min": 60.0,
+}
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
+_NUMBER_UNIT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([^\s0-9.]*)\s*$")
+
+
+def _split(text: str, what: str, examples: str) -> tuple[float, str]:
+    match = _NUMBER_UNIT.match(text)
+    if match is None:
+        raise BudgetError(
+            f"Cannot read {text!r} as a {what}. Write a positive number followed by a unit, "
+            f"for example {examples}."
+        )
+    return float(match.group(1)), match.group(2)
+
+
+def parse_duration(value: float | int | str) -> float:
+    """Read a duration given as seconds or as a string with a unit.
+
+    Parameters
+    ----------
+    value : float, int or str
+        Seconds as a number, or a string such as ``"250us"``, ``"5ms"``,
+        ``"1.5s"`` (units: ns, us/µs, ms, s, min; a bare number is seconds).
+
+    Returns
+    -------
+    float
+        The duration in seconds, strictly positive and finite.
+
+    Raises
+    ------
+    BudgetError
+        When the value does not parse, is not positive or is not finite.
+
+    Examples
+    --------
+    >>> parse_duration("5ms")
+    0.005
+    >>> parse_duration(0.25)
+    0.25
+    """
+    examples = "'250us', '5ms' or '1.5s'"
+    if isinstance(value, bool):
+        raise BudgetError(f"Cannot read {value!r} as a duration. Use seconds or {examples}.")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        number, unit = _split(value, "duration", examples)
+        unit = unit.lower() if unit not in ("µs", "μs") else unit
+        if unit == "":
+            factor = 1.0
+        elif unit in _DURATION_UNITS:
+            factor = _DURATION_UNITS[unit]
+        else:
+            raise BudgetError(
+                f"Unknown time unit {unit!r} in {value!r}. Use one of ns, us, ms, s, "
+                f"for example {examples}."
+            )
+        seconds = number * factor
+    else:
+        raise BudgetError(
+            f"Cannot read {value!r} (type {type(value).__name__}) as a duration. "
+            f"Use seconds as a number or a string such as {examples}."
+        )
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise BudgetError(f"A duration must be positive and finite; got {value!r}.")
+    return seconds
+
+
+def parse_size(value: float | int | str) -> int:
+    """Read a size given as bytes or as a string with a unit.
+
+    Parameters
+    ----------
+    value : int, float or str
+        Bytes as a number, or a string such as ``"10MB"``, ``"512KiB"``
+        (units: B, kB, MB, GB in powers of 1000; KiB, MiB, GiB in powers of 1024).
+
+    Returns
+    -------
+    int
+        The size in bytes, strictly positive.
+
+    Raises
+    ------
+    BudgetError
+        When the value does not parse or is not positive.
+
+    Examples
+    --------
+    >>> parse_size("10MB")
+    10000000
+    >>> parse_size("1KiB")
+    1024
+    """
+    examples = "'500kB', '10MB' or '1GiB'"
+    if isinstance(value, bool):
+        raise BudgetError(f"Cannot read {value!r} as a size. Use bytes or {examples}.")
+    if isinstance(value, (int, float)):
+        size = float(value)
+    elif isinstance(value, str):
+        number, unit = _split(value, "size", examples)
+        key = unit.lower() or "b"
+        if key not in _SIZE_UNITS:
+            raise BudgetError(
+                f"Unknown size unit {unit!r} in {value!r}. Use B, kB, MB, GB, KiB, MiB or GiB, "
+                f"for example {examples}."
+            )
+        size = number * _SIZE_UNITS[key]
+    else:
+        raise BudgetError(
+            f"Cannot read {value!r} (type {type(value).__name__}) as a size. "
+            f"Use bytes as a number or a string such as {examples}."
+        )
+    if not math.isfinite(size) or size <= 0:
+        raise BudgetError(f"A size must be positive and finite; got {value!r}.")
+    return round(size)
+
+
+def format_duration(seconds: float, digits: int = 3, *, trim: bool = False) -> str:
+    """Format seconds with the unit that keeps the number readable.
+
+    Parameters
+    ----------
+    seconds : float
+        A duration in seconds; ``inf`` and ``nan`` are rendered as such.
+    digits : int, default 3
+        Significant digits.
+    trim : bool, default False
+        Drop trailing zeros (``"5 ms"`` rather than ``"5.00 ms"``), for limits.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_duration(0.00621)
+    '6.21 ms'
+    >>> format_duration(2.5e-7)
+    '250 ns'
+    >>> format_duration(0.005, trim=True)
+    '5 ms'
+    """
+    if math.isnan(seconds):
+        return "n/a"
+    if math.isinf(seconds):
+        return "inf" if seconds > 0 else "-inf"
+    magnitude = abs(seconds)
+    if magnitude >= 1.0 or magnitude == 0.0:
+        value, unit = seconds, "s"
+    elif magnitude >= 1e-3:
+        value, unit = seconds * 1e3, "ms"
+    elif magnitude >= 1e-6:
+        value, unit = seconds * 1e6, "µs"
+    else:
+        value, unit = seconds * 1e9, "ns"
+    return f"{_significant(value, digits, trim)} {unit}"
+
+
+def format_bytes(size: float, digits: int = 3, *, trim: bool = False) -> str:
+    """Format a byte count in kB/MB/GB (powers of 1000).
+
+    Examples
+    --------
+    >>> format_bytes(1_530_000)
+    '1.53 MB'
+    """
+    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(size) >= factor:
+            return f"{_significant(size / factor, digits, trim)} {unit}"
+    return f"{int(size)} B"
+
+
+def _significant(value: float, digits: int, trim: bool = False) -> str:
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text

@@ -1,0 +1,788 @@
+"""Budgets, deltas against the baseline, the Pareto front and the picks.
+
+This is where "the ensemble buys 0.2% accuracy; is that real, and is it
+worth its latency?" is answered: a paired test on the same test rows for
+the score, bootstrap intervals for latency ratios, three-valued budget
+checks on percentile intervals, and a research pick against a production
+pick.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from typing import Any
+
+from . import stats
+from .errors import BudgetError, CandidateError, SchemaError
+from .results import (
+    SCHEMA_VERSION,
+    LatencyResult,
+    ModelResult,
+    check_schema,
+    load_json,
+    write_json_atomic,
+)
+from .units import format_bytes, format_duration, parse_duration, parse_size
+
+__all__ = [
+    "DEFAULT_PRICE_PER_CORE_HOUR",
+    "PERCENTILE_KEYS",
+    "Budget",
+    "BudgetCheck",
+    "Comparison",
+    "Delta",
+    "FailedCandidate",
+    "Stakeholder",
+    "check_latency",
+]
+
+PERCENTILE_KEYS: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
+"""Budget key -> percentile."""
+
+DEFAULT_PRICE_PER_CORE_HOUR = 0.05
+"""US dollars per core-hour used for the manager's cost when none is given."""
+
+ALPHA = 0.05
+
+
+# --------------------------------------------------------------------------- budgets
+@dataclass(frozen=True)
+class Budget:
+    """Latency and size limits a candidate must stay within.
+
+    Parameters
+    ----------
+    p50, p90, p99, p999, cold_start : float or str, optional
+        Upper limits, in seconds or as strings such as ``"250us"``, ``"5ms"``.
+    size : int or str, optional
+        Upper limit on the joblib-serialized size, in bytes or as ``"10MB"``.
+
+    Examples
+    --------
+    >>> b = Budget(p99="5ms", p50="1ms")
+    >>> b.p99
+    0.005
+    >>> Budget.parse("p99=5ms,size=10MB").size
+    10000000
+    >>> str(b)
+    'p50 < 1 ms, p99 < 5 ms'
+    """
+
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+    p999: float | None = None
+    cold_start: float | None = None
+    size: int | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            parsed = parse_size(value) if f.name == "size" else parse_duration(value)
+            object.__setattr__(self, f.name, parsed)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The limit names a budget accepts."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_mapping(cls, limits: Mapping[str, Any]) -> Budget:
+        """Build from ``{"p99": "5ms", ...}``, rejecting unknown keys clearly."""
+        unknown = sorted(set(limits) - set(cls.keys()))
+        if unknown:
+            raise BudgetError(
+                f"Unknown budget limit(s) {', '.join(map(repr, unknown))}. "
+                f"Use any of {', '.join(cls.keys())}, e.g. p99='5ms'."
+            )
+        return cls(**dict(limits))
+
+    @classmethod
+    def parse(cls, text: str) -> Budget:
+        """Parse ``"p99=5ms,p50=1ms"`` (also ``"p99<5ms"``; commas or spaces between).
+
+        Examples
+        --------
+        >>> Budget.parse("p99<5ms p50=1ms").p50
+        0.001
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise BudgetError("An empty budget was given. Write limits such as 'p99=5ms,p50=1ms'.")
+        limits: dict[str, str] = {}
+        for part in re.split(r"[,\s;]+", text.strip()):
+            if not part:
+                continue
+            match = re.fullmatch(r"([A-Za-z_0-9.]+)\s*(?:=|<=|<)\s*(.+)", part)
+            if match is None:
+                raise BudgetError(
+                    f"Cannot read budget part {part!r} in {text!r}. Write limits as "
+                    "KEY=VALUE separated by commas, e.g. 'p99=5ms,p50=1ms,size=10MB'."
+                )
+            key = match.group(1).lower().replace("p99.9", "p999")
+            if key in limits:
+                raise BudgetError(f"The budget {text!r} sets {key} twice. Set each limit once.")
+            limits[key] = match.group(2)
+        return cls.from_mapping(limits)
+
+    @classmethod
+    def coerce(cls, value: Budget | str | Mapping[str, Any] | None) -> Budget | None:
+        """Accept a Budget, a string for :meth:`parse`, a mapping, or None."""
+        if value is None or isinstance(value, Budget):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value)
+        if isinstance(value, Mapping):
+            return cls.from_mapping(value)
+        raise BudgetError(
+            f"A budget must be a prodbench.Budget, a string like 'p99=5ms' or a dict, "
+            f"not {type(value).__name__}."
+        )
+
+    @property
+    def limits(self) -> dict[str, float]:
+        """The limits that are set, in a fixed order (seconds; bytes for size)."""
+        return {k: getattr(self, k) for k in self.keys() if getattr(self, k) is not None}
+
+    def scaled(self, factor: float) -> Budget:
+        """Every time limit multiplied by ``factor`` (for slower CI machines); size unchanged."""
+        if not (factor > 0 and math.isfinite(factor)):
+            raise BudgetError(f"A budget scale must be a positive number, not {factor!r}.")
+        return Budget(
+            **{k: (v if k == "size" else v * factor) for k, v in self.limits.items()}  # type: ignore[arg-type]
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.limits)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} < {_fmt_limit(k, v)}" for k, v in self.limits.items())
+
+    def to_dict(self) -> dict[str, float]:
+        """A JSON-ready dict of the limits that are set."""
+        return self.limits
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    """One limit checked against one measurement.
+
+    ``status`` is ``"pass"`` when the interval's upper bound is within the
+    limit, ``"fail"`` when its lower bound is beyond it, else ``"inconclusive"``.
+    """
+
+    key: str
+    limit: float
+    value: float
+    low: float
+    high: float
+    status: str
+    n: int = 0
+
+    @property
+    def unit(self) -> str:
+        """``"bytes"`` for size, else ``"s"``."""
+        return "bytes" if self.key == "size" else "s"
+
+    def describe(self) -> str:
+        """E.g. ``'p99 = 6.21 ms (95% CI 5.94-6.58 ms, n=4,812) exceeds budget 5 ms'``."""
+        fmt = format_bytes if self.key == "size" else format_duration
+        limit = _fmt_limit(self.key, self.limit)
+        verb = {"pass": "within", "fail": "exceeds", "inconclusive": "undecided against"}[
+            self.status
+        ]
+        if self.low == self.high:
+            measured = fmt(self.value)
+        else:
+            measured = f"{fmt(self.value)} (95% CI {fmt(self.low)}-{fmt(self.high)}, n={self.n:,})"
+        return f"{self.key} = {measured} {verb} budget {limit}"
+
+
+def _status(low: float, high: float, limit: float) -> str:
+    if high <= limit:
+        return "pass"
+    if low > limit:
+        return "fail"
+    return "inconclusive"
+
+
+def check_latency(
+    latency: LatencyResult,
+    limits: Mapping[str, float],
+    *,
+    confidence: float = 0.95,
+) -> dict[str, BudgetCheck]:
+    """Check percentile limits (``p50``/``p90``/``p99``/``p999``) on a latency result.
+
+    Examples
+    --------
+    >>> lat = LatencyResult(samples_ns=[1_000_000] * 1000)
+    >>> check_latency(lat, {"p99": 0.002})["p99"].status
+    'pass'
+    """
+    out = {}
+    for key, limit in limits.items():
+        if key not in PERCENTILE_KEYS:
+            raise BudgetError(
+                f"{key!r} is not a percentile limit; use {', '.join(PERCENTILE_KEYS)}."
+            )
+        q = PERCENTILE_KEYS[key]
+        low, high = latency.interval(q, confidence)
+        out[key] = BudgetCheck(
+            key,
+            float(limit),
+            latency.percentile(q),
+            low,
+            high,
+            _status(low, high, limit),
+            latency.n,
+        )
+    return out
+
+
+def check_budget(result: ModelResult, budget: Budget) -> dict[str, BudgetCheck]:
+    """Check every limit of ``budget`` against a :class:`ModelResult`."""
+    limits = budget.limits
+    checks = check_latency(
+        result.latency, {k: v for k, v in limits.items() if k in PERCENTILE_KEYS}
+    )
+    if "cold_start" in limits and result.latency.cold_start is not None:
+        v = result.latency.cold_start
+        checks["cold_start"] = BudgetCheck(
+            "cold_start", limits["cold_start"], v, v, v, _status(v, v, limits["cold_start"]), 1
+        )
+    if "size" in limits and result.footprint is not None:
+        s = float(result.footprint.size_bytes)
+        checks["size"] = BudgetCheck(
+            "size", limits["size"], s, s, s, _status(s, s, limits["size"]), 1
+        )
+    return checks
+
+
+# --------------------------------------------------------------------------- deltas
+@dataclass(frozen=True)
+class Delta:
+    """A candidate against the baseline, on the same test and request rows.
+
+    Attributes
+    ----------
+    score_diff : float
+        Candidate minus baseline, in score units (accuracy as a fraction).
+    score_diff_interval : tuple of float
+        95% paired bootstrap interval over test rows.
+    p_value : float
+        Exact McNemar (classification) or paired sign-flip permutation (regression).
+    significant : bool
+        ``p_value < 0.05``.
+    detectable_diff : float
+        The smallest score difference this many test rows could tell from noise
+        (two-sided 5% test, 80% power).
+    p50_ratio, p99_ratio : float
+        Candidate / baseline, with bootstrap intervals.
+    p99_added : float
+        Seconds added at p99.
+    training_throughput_ratio, bulk_throughput_ratio, size_ratio : float or None
+        Candidate / baseline.
+    """
+
+    name: str
+    baseline: str
+    score_name: str
+    score_diff: float
+    score_diff_interval: tuple[float, float]
+    p_value: float
+    test: str
+    significant: bool
+    detectable_diff: float
+    p50_ratio: float
+    p50_ratio_interval: tuple[float, float]
+    p99_ratio: float
+    p99_ratio_interval: tuple[float, float]
+    p99_added: float
+    training_throughput_ratio: float | None
+    bulk_throughput_ratio: float | None
+    size_ratio: float | None
+
+    @classmethod
+    def between(cls, baseline: ModelResult, candidate: ModelResult) -> Delta:
+        """Compute the delta of ``candidate`` against ``baseline``."""
+        sa, sb = baseline.score, candidate.score
+        if sa.name != sb.name or sa.rows_digest != sb.rows_digest or sa.n != sb.n:
+            raise CandidateError(
+                f"{candidate.name!r} and {baseline.name!r} were not scored on the same test "
+                "rows with the same scorer, so they cannot be paired. Measure them in one "
+                "compare() call."
+            )
+        d = sb.contributions() - sa.contributions()
+        low, high = stats.paired_bootstrap_mean(d)
+        if candidate.task == "classification":
+            p_value = stats.mcnemar_exact(sa.correct, sb.correct).p_value
+            test = "McNemar"
+        else:
+            p_value = stats.sign_flip_pvalue(d)
+            test = "permutation"
+        la, lb = baseline.latency, candidate.latency
+        r50 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 50)
+        r99 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 99)
+        return cls(
+            name=candidate.name,
+            baseline=baseline.name,
+            score_name=sb.name,
+            score_diff=sb.value - sa.value,
+            score_diff_interval=(low, high),
+            p_value=p_value,
+            test=test,
+            significant=p_value < ALPHA,
+            detectable_diff=stats.detectable_difference(d),
+            p50_ratio=r50[0],
+            p50_ratio_interval=(r50[1], r50[2]),
+            p99_ratio=r99[0],
+            p99_ratio_interval=(r99[1], r99[2]),
+            p99_added=lb.p99 - la.p99,
+            training_throughput_ratio=_ratio(
+                None if candidate.training is None else candidate.training.samples_per_second,
+                None if baseline.training is None else baseline.training.samples_per_second,
+            ),
+            bulk_throughput_ratio=_ratio(
+                candidate.throughput.largest.rows_per_second,
+                baseline.throughput.largest.rows_per_second,
+            ),
+            size_ratio=_ratio(
+                None if candidate.footprint is None else candidate.footprint.size_bytes,
+                None if baseline.footprint is None else baseline.footprint.size_bytes,
+            ),
+        )
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+# --------------------------------------------------------------------------- comparison
+@dataclass(frozen=True)
+class FailedCandidate:
+    """A candidate that could not be measured, with its error."""
+
+    name: str
+    phase: str
+    error_type: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "phase": self.phase,
+            "error_type": self.error_type,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Stakeholder:
+    """One of the seed's production stakeholders, with its objective and pick."""
+
+    role: str
+    objective: str
+    pick: str | None
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Several candidates measured on the same rows, and what follows from it.
+
+    Build it with :func:`prodbench.compare`. Holds the :class:`ModelResult`
+    of each candidate (``cmp.results[name]``) and the candidates that failed
+    (``cmp.failures``); everything else is derived when asked.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> cmp = pb.compare([LogisticRegression(max_iter=5000), KNeighborsClassifier()],
+    ...                  X, y, max_time=0.3)
+    >>> cmp.baseline, cmp.versus("KNeighborsClassifier").score_name
+    ('LogisticRegression', 'accuracy')
+    """
+
+    names: tuple[str, ...]
+    results: dict[str, ModelResult]
+    failures: dict[str, FailedCandidate] = field(default_factory=dict)
+    baseline: str = ""
+    budget: Budget | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    price_per_core_hour: float = DEFAULT_PRICE_PER_CORE_HOUR
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        names: list[str],
+        results: Mapping[str, ModelResult],
+        failures: Mapping[str, Exception],
+        baseline: str,
+        budget: Budget | None,
+        options: Mapping[str, Any],
+        price_per_core_hour: float | None = None,
+    ) -> Comparison:
+        """Assemble from measured results and the errors of failed candidates."""
+        failed = {
+            n: FailedCandidate(
+                name=n,
+                phase=getattr(exc, "phase", "") or "setup",
+                error_type=type(exc.__cause__ or exc).__name__,
+                message=str(exc),
+            )
+            for n, exc in failures.items()
+        }
+        return cls(
+            names=tuple(names),
+            results={n: results[n] for n in names if n in results},
+            failures=failed,
+            baseline=baseline,
+            budget=budget,
+            options=dict(options),
+            price_per_core_hour=(
+                DEFAULT_PRICE_PER_CORE_HOUR if price_per_core_hour is None else price_per_core_hour
+            ),
+        )
+
+    # -- derived ---------------------------------------------------------------
+    @property
+    def measured(self) -> list[str]:
+        """Names of candidates that were measured, in order."""
+        return [n for n in self.names if n in self.results]
+
+    @property
+    def ok(self) -> bool:
+        """True when no candidate failed."""
+        return not self.failures
+
+    @cached_property
+    def _deltas(self) -> dict[str, Delta]:
+        if self.baseline not in self.results:
+            return {}
+        base = self.results[self.baseline]
+        return {
+            n: Delta.between(base, self.results[n]) for n in self.measured if n != self.baseline
+        }
+
+    def versus(self, name: str) -> Delta:
+        """The :class:`Delta` of candidate ``name`` against the baseline."""
+        if name not in self.results:
+            raise CandidateError(self._unknown(name))
+        if self.baseline not in self.results:
+            raise CandidateError(
+                f"The baseline {self.baseline!r} failed, so there is nothing to compare "
+                f"{name!r} with. Fix the baseline or choose another with baseline=."
+            )
+        if name == self.baseline:
+            raise CandidateError(f"{name!r} is the baseline; compare another candidate with it.")
+        return self._deltas[name]
+
+    def _unknown(self, name: str) -> str:
+        if name in self.failures:
+            return f"Candidate {name!r} failed: {self.failures[name].message}"
+        return f"No candidate named {name!r}. Known: {', '.join(map(repr, self.names))}."
+
+    @cached_property
+    def _budget_checks(self) -> dict[str, dict[str, BudgetCheck]]:
+        if not self.budget:
+            return {}
+        assert self.budget is not None
+        return {n: check_budget(self.results[n], self.budget) for n in self.measured}
+
+    def budget_status(self, name: str) -> dict[str, BudgetCheck]:
+        """Per-limit :class:`BudgetCheck` for candidate ``name`` (empty without a budget)."""
+        if name not in self.results:
+            raise CandidateError(self._unknown(name))
+        return self._budget_checks.get(name, {})
+
+    def budget_overall(self, name: str) -> str | None:
+        """``"fail"`` if any limit fails, else ``"inconclusive"`` if any is, else ``"pass"``."""
+        checks = self.budget_status(name)
+        if not checks:
+            return None
+        states = {c.status for c in checks.values()}
+        for s in ("fail", "inconclusive"):
+            if s in states:
+                return s
+        return "pass"
+
+    def _tied_with(self, best: str, pool: list[str]) -> list[str]:
+        """Candidates in ``pool`` whose score is not significantly different from ``best``."""
+        tied = []
+        for n in pool:
+            if n == best:
+                tied.append(n)
+                continue
+            if not self._significantly_different(best, n):
+                tied.append(n)
+        return tied
+
+    def _significantly_different(self, a: str, b: str) -> bool:
+        ra, rb = self.results[a], self.results[b]
+        if ra.task == "classification":
+            p = stats.mcnemar_exact(ra.score.correct, rb.score.correct).p_value
+        else:
+            p = stats.sign_flip_pvalue(rb.score.contributions() - ra.score.contributions())
+        return p < ALPHA
+
+    def _best_score(self, pool: list[str]) -> str:
+        return max(pool, key=lambda n: (self.results[n].score.value, -self.names.index(n)))
+
+    @cached_property
+    def research_pick(self) -> str | None:
+        """Best score; a tie (no significant difference) goes to faster training."""
+        pool = self.measured
+        if not pool:
+            return None
+        tied = self._tied_with(self._best_score(pool), pool)
+        return max(tied, key=self._training_speed)
+
+    def _training_speed(self, name: str) -> float:
+        r = self.results[name]
+        if r.training is not None:
+            return r.training.samples_per_second
+        return r.throughput.largest.rows_per_second
+
+    @cached_property
+    def production_pick(self) -> str | None:
+        """Among candidates not failing the budget: best score, a tie going to lower p99."""
+        pool = [n for n in self.measured if self.budget_overall(n) != "fail"]
+        if not pool:
+            return None
+        tied = self._tied_with(self._best_score(pool), pool)
+        return min(tied, key=lambda n: self.results[n].latency.p99)
+
+    @cached_property
+    def pareto(self) -> list[str]:
+        """Candidates on the (score up, p99 down) Pareto front."""
+        points = {
+            n: (self.results[n].score.value, self.results[n].latency.p99) for n in self.measured
+        }
+        front = []
+        for n, (s, p) in points.items():
+            dominated = any(
+                (s2 >= s and p2 <= p) and (s2 > s or p2 < p)
+                for m, (s2, p2) in points.items()
+                if m != n
+            )
+            if not dominated:
+                front.append(n)
+        return front
+
+    def cost_per_million(self, name: str) -> float:
+        """Compute cost of a million single-row predictions, from mean latency and one core."""
+        mean = self.results[name].latency.mean
+        return mean * 1e6 / 3600.0 * self.price_per_core_hour
+
+    @cached_property
+    def stakeholders(self) -> list[Stakeholder]:
+        """The seed's stakeholders, each with its objective and its pick."""
+        pool = self.measured
+        if not pool:
+            return []
+        res = self.results
+        ml = max(pool, key=lambda n: res[n].score.value)
+        pm = min(pool, key=lambda n: res[n].latency.p99)
+
+        def infra_key(n: str) -> tuple[float, float]:
+            footprint, training = res[n].footprint, res[n].training
+            size = footprint.size_bytes if footprint is not None else math.inf
+            fit = training.fit_time if training is not None else 0.0
+            return (size, fit)
+
+        sizes = sorted(pool, key=lambda n: infra_key(n)[0])
+        fits = sorted(pool, key=lambda n: infra_key(n)[1])
+        infra = min(pool, key=lambda n: (sizes.index(n) + fits.index(n), infra_key(n)[0]))
+        mgr = min(pool, key=self.cost_per_million)
+        score_name = res[ml].score.name
+        infra_r = res[infra]
+        return [
+            Stakeholder(
+                "ML engineer",
+                f"best {score_name}",
+                ml,
+                f"{score_name} {res[ml].score.value:.4f}",
+            ),
+            Stakeholder(
+                "Product manager",
+                "lowest p99 latency",
+                pm,
+                f"p99 {format_duration(res[pm].latency.p99)}",
+            ),
+            Stakeholder(
+                "Infrastructure",
+                "small model, fast training",
+                infra,
+                (
+                    f"{format_bytes(infra_r.footprint.size_bytes)}"
+                    if infra_r.footprint
+                    else "size n/a"
+                )
+                + (
+                    f", fit {format_duration(infra_r.training.fit_time)}"
+                    if infra_r.training
+                    else ""
+                ),
+            ),
+            Stakeholder(
+                "Manager",
+                f"lowest compute cost (at ${self.price_per_core_hour:g} per core-hour)",
+                mgr,
+                f"${self.cost_per_million(mgr):.4f} per million predictions",
+            ),
+        ]
+
+    def _score_phrase(self, d: Delta) -> str:
+        lo, hi = d.score_diff_interval
+        if d.score_name == "accuracy":
+            body = (
+                f"{d.score_diff * 100:+.2f} pp accuracy (95% CI {lo * 100:+.2f} to {hi * 100:+.2f}"
+            )
+        else:
+            body = f"{d.score_diff:+.4g} {d.score_name} (95% CI {lo:+.4g} to {hi:+.4g}"
+        sig = "significant" if d.significant else "not significant"
+        return f"{body}; {d.test} p={_fmt_p(d.p_value)}, {sig})"
+
+    @cached_property
+    def verdict(self) -> list[str]:
+        """Plain-language sentences: one per non-baseline candidate, then the picks."""
+        lines = []
+        for n in self.names:
+            if n == self.baseline:
+                continue
+            if n in self.failures:
+                f = self.failures[n]
+                lines.append(f"{n}: failed during {f.phase} ({f.error_type}); not measured.")
+                continue
+            if self.baseline not in self.results:
+                continue
+            d = self.versus(n)
+            text = (
+                f"{n}: {self._score_phrase(d)} for {d.p99_ratio:.1f}x the p99 latency "
+                f"({'+' if d.p99_added >= 0 else '-'}{format_duration(abs(d.p99_added))})"
+            )
+            failing = [c for c in self.budget_status(n).values() if c.status == "fail"]
+            if failing:
+                text += "; fails " + ", ".join(
+                    f"{c.key} < {_fmt_limit(c.key, c.limit)}" for c in failing
+                )
+            elif self.budget:
+                text += f"; budget {self.budget_overall(n)}"
+            lines.append(text + ".")
+        if self.baseline in self.failures:
+            lines.insert(
+                0,
+                f"{self.baseline} (baseline): failed during {self.failures[self.baseline].phase}; "
+                "no deltas can be computed.",
+            )
+        if self.measured:
+            prod = self.production_pick or "none (every candidate fails the budget)"
+            lines.append(f"Research pick: {self.research_pick}. Production pick: {prod}.")
+        return lines
+
+    # -- rendering ---------------------------------------------------------------
+    def __str__(self) -> str:
+        from .report import render_text
+
+        return render_text(self)
+
+    def to_text(self) -> str:
+        """The aligned text table, verdict and stakeholders."""
+        return str(self)
+
+    def to_markdown(self) -> str:
+        """The comparison as a Markdown table and verdict."""
+        from .report import render_markdown
+
+        return render_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .report import render_html
+
+        return render_html(self)
+
+    def to_frame(self) -> Any:
+        """One row per candidate, tidy columns with units in names (a pandas DataFrame)."""
+        from .report import to_frame
+
+        return to_frame(self)
+
+    def plot(self, kind: str | None = None, **kwargs: Any) -> Any:
+        """Plot the comparison (needs the ``plot`` extra); see :mod:`prodbench.plot`."""
+        from .plot import plot_comparison
+
+        return plot_comparison(self, kind=kind, **kwargs)
+
+    # -- persistence -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with raw samples, metadata and ``schema_version``."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "Comparison",
+            "names": list(self.names),
+            "baseline": self.baseline,
+            "budget": None if self.budget is None else self.budget.to_dict(),
+            "options": self.options,
+            "price_per_core_hour": self.price_per_core_hour,
+            "results": {n: r.to_dict() for n, r in self.results.items()},
+            "failures": {n: f.to_dict() for n, f in self.failures.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Comparison:
+        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
+        check_schema(data, "Comparison")
+        try:
+            return cls(
+                names=tuple(data["names"]),
+                results={n: ModelResult.from_dict(r) for n, r in data["results"].items()},
+                failures={n: FailedCandidate(**f) for n, f in data.get("failures", {}).items()},
+                baseline=data["baseline"],
+                budget=None if data.get("budget") is None else Budget(**data["budget"]),
+                options=dict(data.get("options", {})),
+                price_per_core_hour=float(
+                    data.get("price_per_core_hour", DEFAULT_PRICE_PER_CORE_HOUR)
+                ),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise SchemaError(
+                f"The saved comparison is incomplete or malformed ({type(exc).__name__}: {exc}). "
+                "Re-run the comparison and save it again."
+            ) from exc
+
+    def to_json(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`to_dict` to ``path`` atomically."""
+        write_json_atomic(path, self.to_dict())
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike[str]) -> Comparison:
+        """Read a file written by :meth:`to_json`."""
+        return cls.from_dict(load_json(path))
+
+
+def _fmt_p(p: float) -> str:
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
+
+
+def _fmt_limit(key: str, value: float) -> str:
+    """A limit as the user would write it: ``5 ms``, not ``5.00 ms``."""
+    if key == "size":
+        return format_bytes(value, trim=True)
+    return format_duration(value, trim=True)
