@@ -7,17 +7,27 @@ present, never required.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from .errors import CandidateError, ModelError
+from .errors import CandidateError, ModelError, SpecError
 
 __all__ = [
+    "MODEL_FILE_SUFFIXES",
+    "PRESETS",
+    "Candidate",
     "check_fitted",
     "check_model",
     "declared_task",
+    "load_candidates_file",
+    "load_model_file",
+    "make_preset",
     "model_label",
     "name_candidates",
+    "parse_candidate",
     "qualified_name",
 ]
 
@@ -210,3 +220,432 @@ def name_candidates(candidates: object) -> dict[str, object]:
     if not named:
         raise CandidateError("No candidates were given. Pass at least one model.")
     return named
+
+
+# --------------------------------------------------------------------------- presets and specs
+# Everything below turns the text a user types on the command line into
+# estimators. scikit-learn is imported inside the functions, so importing
+# this module stays cheap.
+
+
+def _logreg(task: str) -> Any:
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if task == "regression":
+        return make_pipeline(StandardScaler(), Ridge(random_state=0))
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=0))
+
+
+def _forest(task: str) -> Any:
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    cls = RandomForestRegressor if task == "regression" else RandomForestClassifier
+    return cls(n_estimators=50, min_samples_leaf=2, random_state=0)
+
+
+def _hgb(task: str) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cls = HistGradientBoostingRegressor if task == "regression" else HistGradientBoostingClassifier
+    return cls(max_iter=100, random_state=0)
+
+
+def _knn(task: str) -> Any:
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    return KNeighborsRegressor() if task == "regression" else KNeighborsClassifier()
+
+
+def _ensemble(task: str) -> Any:
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
+
+    members = [("logreg", _logreg(task)), ("forest", _forest(task)), ("hgb", _hgb(task))]
+    if task == "regression":
+        return VotingRegressor(members)
+    return VotingClassifier(members, voting="soft")
+
+
+def _stacking(task: str) -> Any:
+    from sklearn.ensemble import StackingClassifier, StackingRegressor
+
+    members = [("forest", _forest(task)), ("hgb", _hgb(task))]
+    if task == "regression":
+        return StackingRegressor(members, final_estimator=_logreg(task), cv=3)
+    return StackingClassifier(members, final_estimator=_logreg(task), cv=3)
+
+
+PRESETS: dict[str, tuple[str, Any]] = {
+    "logreg": (
+        "StandardScaler + LogisticRegression(max_iter=1000); Ridge for regression",
+        _logreg,
+    ),
+    "forest": ("RandomForest, 50 trees, min_samples_leaf=2", _forest),
+    "hgb": ("HistGradientBoosting, 100 iterations", _hgb),
+    "knn": ("KNeighbors, 5 neighbours", _knn),
+    "ensemble": ("soft VotingClassifier of logreg + forest + hgb (VotingRegressor)", _ensemble),
+    "stacking": (
+        "StackingClassifier of forest + hgb, logreg on top (StackingRegressor)",
+        _stacking,
+    ),
+}
+"""Preset name -> (description, factory taking the task). All seeded with ``random_state=0``."""
+
+MODEL_FILE_SUFFIXES: tuple[str, ...] = (".joblib", ".pkl", ".pickle")
+
+_SPEC_FORMS = (
+    "Write a preset name (" + ", ".join(PRESETS) + "), module:Class or "
+    "module:Class(key=value, ...) such as "
+    "'sklearn.ensemble:RandomForestClassifier(n_estimators=200)', or the path of a fitted "
+    "model file ending in " + "/".join(MODEL_FILE_SUFFIXES) + "; prefix name= to name it."
+)
+
+
+def _check_task(task: str) -> None:
+    if task not in ("classification", "regression"):
+        raise SpecError(f"task must be 'classification' or 'regression', not {task!r}.")
+
+
+def make_preset(name: str, task: str = "classification") -> Any:
+    """A new, unfitted estimator for a preset name.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`PRESETS`: ``logreg``, ``forest``, ``hgb``, ``knn``,
+        ``ensemble``, ``stacking``.
+    task : {"classification", "regression"}
+        Chooses the classifier or its regressor counterpart.
+
+    Returns
+    -------
+    estimator
+        A scikit-learn estimator seeded with ``random_state=0`` where it has one.
+
+    Raises
+    ------
+    SpecError
+        For an unknown preset name or task.
+
+    Examples
+    --------
+    >>> type(make_preset("forest")).__name__
+    'RandomForestClassifier'
+    >>> type(make_preset("ensemble", "regression")).__name__
+    'VotingRegressor'
+    """
+    _check_task(task)
+    if name not in PRESETS:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(PRESETS), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise SpecError(
+            f"Unknown preset {name!r}.{hint} Presets: {', '.join(PRESETS)}. {_SPEC_FORMS}"
+        )
+    return PRESETS[name][1](task)
+
+
+@dataclass
+class Candidate:
+    """A candidate parsed from text: its name, the estimator and where it came from.
+
+    Attributes
+    ----------
+    name : str
+        The candidate's name in results.
+    estimator : object
+        The model.
+    fitted : bool
+        True for a model loaded from a file: it is measured without refitting.
+    source : str
+        The text it was parsed from.
+    """
+
+    name: str
+    estimator: Any
+    fitted: bool
+    source: str
+
+
+_NAME_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_.\-]*)=(.+)$", re.DOTALL)
+
+
+def _split_name(text: str) -> tuple[str | None, str]:
+    """``"lone=logreg"`` -> ``("lone", "logreg")``; ``"m:C(a=1)"`` is left whole."""
+    match = _NAME_PREFIX.match(text)
+    if match is None:
+        return None, text
+    return match.group(1), match.group(2)
+
+
+def parse_candidate(text: str, task: str = "classification") -> Candidate:
+    """Turn one command-line candidate into a :class:`Candidate`.
+
+    Accepted forms:
+
+    * a preset name from :data:`PRESETS` (``logreg``, ``ensemble``, ...);
+    * ``module:Class`` or ``module:Class(key=value, ...)``; each value is read
+      with :func:`ast.literal_eval` (Python literals only, never ``eval``) and
+      positional arguments are refused;
+    * the path of a fitted model file (``.joblib``, ``.pkl``, ``.pickle``),
+      loaded with :func:`joblib.load` and measured without refitting. Loading
+      a pickle runs code from that file: load only files you trust;
+    * any of the above prefixed with ``name=`` to name the candidate.
+
+    Parameters
+    ----------
+    text : str
+        The specification.
+    task : {"classification", "regression"}
+        Chooses the classifier or regressor for presets.
+
+    Returns
+    -------
+    Candidate
+
+    Raises
+    ------
+    SpecError
+        Unknown preset, a module that does not import, a missing attribute,
+        something that is not a class, bad constructor arguments, a missing file.
+    ModelError
+        The object is not a model (no ``predict``) or a file cannot be unpickled.
+
+    Examples
+    --------
+    >>> c = parse_candidate("lone=logreg")
+    >>> c.name, c.fitted
+    ('lone', False)
+    >>> c = parse_candidate("sklearn.ensemble:RandomForestClassifier(n_estimators=20)")
+    >>> c.name, c.estimator.n_estimators
+    ('RandomForestClassifier', 20)
+    """
+    _check_task(task)
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(f"An empty candidate was given. {_SPEC_FORMS}")
+    name, spec = _split_name(text.strip())
+    spec = spec.strip()
+    if spec.lower().endswith(MODEL_FILE_SUFFIXES):
+        estimator = load_model_file(spec)
+        default = os.path.splitext(os.path.basename(spec))[0]
+        return Candidate(name or default, estimator, True, text)
+    if spec in PRESETS:
+        return Candidate(name or spec, make_preset(spec, task), False, text)
+    if ":" in spec:
+        estimator = _from_class_spec(spec)
+        return Candidate(name or model_label(estimator), estimator, False, text)
+    if os.path.exists(spec):
+        raise SpecError(
+            f"{spec!r} is a file, but not a model file: prodbench loads fitted models from "
+            f"files ending in {'/'.join(MODEL_FILE_SUFFIXES)} (and candidates from a Python "
+            "file with --candidates FILE.py)."
+        )
+    make_preset(spec, task)  # raises the unknown-preset error
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _from_class_spec(spec: str) -> Any:
+    """``module:Class(key=value)`` -> an instance; see :func:`parse_candidate`."""
+    import ast
+    import importlib
+
+    module_name, _, rest = spec.partition(":")
+    module_name, rest = module_name.strip(), rest.strip()
+    where = f"in candidate {spec!r}"
+    try:
+        tree = ast.parse(rest, mode="eval").body
+    except SyntaxError as exc:
+        raise SpecError(
+            f"Cannot read {rest!r} {where}: {exc.msg}. Write module:Class or "
+            "module:Class(key=value, ...), e.g. "
+            "'sklearn.ensemble:RandomForestClassifier(n_estimators=200)'."
+        ) from exc
+    call = tree if isinstance(tree, ast.Call) else None
+    target = call.func if call is not None else tree
+    parts: list[str] = []
+    while isinstance(target, ast.Attribute):
+        parts.insert(0, target.attr)
+        target = target.value
+    if not isinstance(target, ast.Name) or not module_name:
+        raise SpecError(
+            f"Cannot read {spec!r}: expected module:Class or module:Class(key=value, ...), "
+            "e.g. 'sklearn.linear_model:Ridge(alpha=0.5)'."
+        )
+    parts.insert(0, target.id)
+    kwargs: dict[str, Any] = {}
+    if call is not None:
+        if call.args:
+            raise SpecError(
+                f"Positional arguments are not accepted {where}: name every argument, "
+                f"e.g. {parts[-1]}(n_estimators=200)."
+            )
+        for kw in call.keywords:
+            if kw.arg is None:
+                raise SpecError(f"'**' arguments are not accepted {where}; name each argument.")
+            try:
+                kwargs[kw.arg] = ast.literal_eval(kw.value)
+            except (ValueError, SyntaxError, TypeError) as exc:
+                raise SpecError(
+                    f"The value of {kw.arg}= {where} is not a Python literal "
+                    f"({ast.unparse(kw.value)}). Only numbers, strings, True/False/None, "
+                    "lists, tuples and dicts of those are accepted; build other objects in "
+                    "a --candidates FILE.py."
+                ) from exc
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise SpecError(
+            f"Cannot import module {module_name!r} {where}: {exc}. Check the spelling and "
+            "that the package is installed in this Python environment."
+        ) from exc
+    except Exception as exc:
+        raise SpecError(
+            f"Importing module {module_name!r} {where} raised {type(exc).__name__}: {exc}. "
+            "Fix that module, or use a different candidate."
+        ) from exc
+    for i, part in enumerate(parts):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError as exc:
+            import difflib
+
+            owner = ".".join([module_name, *parts[:i]])
+            names = [n for n in dir(obj) if not n.startswith("_")]
+            close = difflib.get_close_matches(part, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise SpecError(
+                f"Module {owner!r} has no attribute {part!r} {where}.{hint} "
+                "Check the class name and the module it lives in."
+            ) from exc
+    qual = ".".join(parts)
+    if not isinstance(obj, type):
+        raise SpecError(
+            f"{module_name}:{qual} is a {type(obj).__name__}, not a class {where}. "
+            "Name an estimator class such as sklearn.linear_model:Ridge."
+        )
+    try:
+        estimator = obj(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(
+            f"{qual}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) could not be "
+            f"created {where}: {exc}. Check the argument names and values against "
+            f"{qual}'s documentation."
+        ) from exc
+    if not _has_method(estimator, "predict") and not _has_method(estimator, "predict_proba"):
+        raise ModelError(
+            f"{module_name}:{qual} is not a model: it has no predict() method {where}. "
+            "Name an estimator, e.g. sklearn.linear_model:LogisticRegression."
+        )
+    return estimator
+
+
+def load_model_file(path: str | os.PathLike[str]) -> Any:
+    """Load a fitted model from a ``.joblib``/``.pkl``/``.pickle`` file.
+
+    Loading a pickle runs code from the file: load only files you trust.
+
+    Raises
+    ------
+    SpecError
+        The file does not exist.
+    ModelError
+        The file cannot be unpickled or holds no model (no ``predict``).
+
+    Examples
+    --------
+    >>> import joblib, tempfile, pathlib
+    >>> from sklearn.linear_model import Ridge
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "ridge.joblib"
+    >>> _ = joblib.dump(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]), p)
+    >>> type(load_model_file(p)).__name__
+    'Ridge'
+    """
+    text = os.fspath(path)
+    if not os.path.isfile(text):
+        raise SpecError(
+            f"No model file at {text!r}. Check the path; a fitted model is saved with "
+            "joblib.dump(model, 'model.joblib')."
+        )
+    import joblib
+
+    try:
+        model = joblib.load(text)
+    except Exception as exc:
+        raise ModelError(
+            f"Cannot load a model from {text!r}: {type(exc).__name__}: {exc}. Is it a file "
+            "written by joblib.dump or pickle.dump, with the same library versions installed?"
+        ) from exc
+    if not _has_method(model, "predict") and not _has_method(model, "predict_proba"):
+        raise ModelError(
+            f"{text!r} holds a {type(model).__name__}, not a model (it has no predict() "
+            "method). Save the fitted estimator itself with joblib.dump(model, path)."
+        )
+    return model
+
+
+def load_candidates_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Run a Python file and return its ``CANDIDATES = {name: estimator}`` dict.
+
+    The file is executed with :func:`runpy.run_path`: it runs code, so use
+    only files you trust.
+
+    Raises
+    ------
+    SpecError
+        The file is missing, raises when run, defines no ``CANDIDATES``, or
+        ``CANDIDATES`` is not a dict of names to models.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "cands.py"
+    >>> _ = p.write_text("from sklearn.linear_model import Ridge\\n"
+    ...                  "CANDIDATES = {'ridge': Ridge()}\\n")
+    >>> list(load_candidates_file(p))
+    ['ridge']
+    """
+    import runpy
+
+    text = os.fspath(path)
+    if not os.path.isfile(text):
+        raise SpecError(f"No candidates file at {text!r}. Check the path.")
+    try:
+        namespace = runpy.run_path(text, run_name="__prodbench_candidates__")
+    except SystemExit as exc:
+        raise SpecError(f"Running candidates file {text!r} called exit({exc.code}).") from exc
+    except Exception as exc:
+        raise SpecError(
+            f"Running candidates file {text!r} raised {type(exc).__name__}: {exc}. "
+            "Fix the file (run it with python to see the traceback, or pass --debug)."
+        ) from exc
+    example = "CANDIDATES = {'lone': LogisticRegression(), 'forest': RandomForestClassifier()}"
+    if "CANDIDATES" not in namespace:
+        raise SpecError(
+            f"Candidates file {text!r} defines no CANDIDATES. Add a dict of names to "
+            f"estimators, e.g. {example}."
+        )
+    found = namespace["CANDIDATES"]
+    if not isinstance(found, Mapping):
+        raise SpecError(
+            f"CANDIDATES in {text!r} is a {type(found).__name__}, not a dict. Write it as "
+            f"{example}."
+        )
+    out: dict[str, Any] = {}
+    for key, model in found.items():
+        if not isinstance(key, str) or not key.strip():
+            raise SpecError(
+                f"CANDIDATES in {text!r} has the key {key!r}; every key must be a non-empty "
+                "name (a string)."
+            )
+        if isinstance(model, type) or not (
+            _has_method(model, "predict") or _has_method(model, "predict_proba")
+        ):
+            raise SpecError(
+                f"CANDIDATES[{key!r}] in {text!r} is {type(model).__name__}, not a model "
+                "instance with predict(). Put estimator instances in the dict, e.g. "
+                "LogisticRegression()."
+            )
+        out[key] = model
+    return out
