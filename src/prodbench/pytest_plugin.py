@@ -1,0 +1,342 @@
+"""pytest plugin: latency budgets as tests.
+
+Registered through the ``pytest11`` entry point, so it is active wherever
+prodbench is installed. It adds:
+
+- the marker ``latency_budget(**limits)`` (``p50``, ``p90``, ``p99``,
+  ``p999``, and ``confidence``, ``max_time``, ``method``, ``threads``,
+  ``request_format``), checked at collection;
+- the fixture ``latency``, whose ``check(model, X, **limits)`` runs
+  :func:`prodbench.testing.check_latency_budget` with the marker's limits
+  (keywords override them) and fails the test when a limit is exceeded;
+- the options ``--latency-scale``, ``--latency-max-time``, ``--latency-skip``;
+- a summary table of every check at the end of the run;
+- with pytest-benchmark and ``--benchmark-json``, every check's percentiles,
+  intervals and raw samples under the ``"prodbench"`` key of that file.
+
+Nothing heavy is imported until a check runs, so sessions that do not use
+the plugin pay nothing for it.
+
+Examples
+--------
+.. code-block:: python
+
+    @pytest.mark.latency_budget(p99="5ms")
+    def test_ranker_is_fast_enough(latency, fitted_ranker, X_test):
+        latency.check(fitted_ranker, X_test)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .results import LatencyResult
+    from .testing import LatencyCheck
+
+__all__ = ["LatencyFixture"]
+
+MARKER = "latency_budget"
+PERCENTILES = ("p50", "p90", "p99", "p999")
+SETTINGS = ("confidence", "max_time", "method", "threads", "request_format")
+MARKER_KEYS = PERCENTILES + SETTINGS
+SKIP_MESSAGE = "latency budget checks skipped (--latency-skip)"
+XDIST_MESSAGE = (
+    "prodbench latency budgets run under pytest-xdist: parallel workers share the CPU and "
+    "inflate latency, so budgets may fail that pass in a serial run. Run budget tests with "
+    "-p no:xdist (or -n 0), or raise --latency-scale."
+)
+
+
+@dataclass
+class _Record:
+    nodeid: str
+    check: LatencyCheck
+
+
+@dataclass
+class _State:
+    scale: float | None
+    max_time: float | None
+    skip: bool
+    xdist: bool
+    records: list[_Record] = field(default_factory=list)
+    warned_xdist: bool = False
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+# --------------------------------------------------------------------------- hooks
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("prodbench", "prodbench latency budgets")
+    group.addoption(
+        "--latency-scale",
+        type=float,
+        default=None,
+        metavar="FLOAT",
+        help="Multiply every latency budget by FLOAT (for slower machines); overrides the "
+        "PRODBENCH_BUDGET_SCALE environment variable.",
+    )
+    group.addoption(
+        "--latency-max-time",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="Most seconds each latency budget check samples for, unless the marker or the "
+        "check sets max_time (default 3).",
+    )
+    group.addoption(
+        "--latency-skip",
+        action="store_true",
+        default=False,
+        help="Skip every latency budget check (reported as skipped), for quick local runs.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**limits): latency limits for the `latency` fixture's checks, e.g. "
+        f"p99='5ms'; keys: {', '.join(MARKER_KEYS)} (prodbench).",
+    )
+    scale = config.getoption("latency_scale", None)
+    if scale is not None and not (math.isfinite(scale) and scale > 0):
+        raise pytest.UsageError(f"--latency-scale must be a positive number, not {scale!r}.")
+    max_time = config.getoption("latency_max_time", None)
+    if max_time is not None and not (math.isfinite(max_time) and max_time > 0):
+        raise pytest.UsageError(
+            f"--latency-max-time must be a positive number of seconds, not {max_time!r}."
+        )
+    config.stash[_STATE] = _State(
+        scale=scale,
+        max_time=max_time,
+        skip=bool(config.getoption("latency_skip", False)),
+        xdist=hasattr(config, "workerinput") or "PYTEST_XDIST_WORKER" in os.environ,
+    )
+    if config.pluginmanager.hasplugin("benchmark"):
+        config.pluginmanager.register(_BenchmarkBridge(), "prodbench-benchmark-bridge")
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    problems = []
+    for item in items:
+        for mark in item.iter_markers(MARKER):
+            problem = _marker_problem(mark)
+            if problem:
+                problems.append(f"{item.nodeid}: {problem}")
+    if problems:
+        raise pytest.UsageError(
+            f"Invalid @pytest.mark.{MARKER}:\n  " + "\n  ".join(dict.fromkeys(problems))
+        )
+
+
+def _marker_problem(mark: pytest.Mark) -> str | None:
+    if mark.args:
+        return (
+            f"{MARKER} takes keywords only, e.g. {MARKER}(p99='5ms'); got positional {mark.args!r}."
+        )
+    unknown = [k for k in mark.kwargs if k not in MARKER_KEYS]
+    if unknown:
+        return (
+            f"unknown key(s) {', '.join(map(repr, unknown))} in {MARKER}(...). "
+            f"Valid keys: {', '.join(MARKER_KEYS)}."
+        )
+    from .units import parse_duration
+
+    for key in (*PERCENTILES, "max_time"):
+        if key in mark.kwargs:
+            try:
+                parse_duration(mark.kwargs[key])
+            except ValueError as exc:
+                return f"{key}={mark.kwargs[key]!r}: {exc}"
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.records:
+        return
+    terminalreporter.write_sep("-", "prodbench latency budgets")
+    for line in _table(state.records):
+        terminalreporter.write_line(line)
+
+
+# --------------------------------------------------------------------------- fixture
+class LatencyFixture:
+    """What the ``latency`` fixture returns: run budget checks inside a test.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        @pytest.mark.latency_budget(p99="20ms")
+        def test_fast(latency, model, X):
+            latency.check(model, X)               # the marker's p99
+            latency.check(model, X, p50="5ms")    # p99 from the marker, plus p50
+    """
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+        self._state = request.config.stash[_STATE]
+
+    @property
+    def marker_limits(self) -> dict[str, Any]:
+        """The keywords of every ``latency_budget`` marker on the test, closest winning."""
+        merged: dict[str, Any] = {}
+        for mark in reversed(list(self._request.node.iter_markers(MARKER))):
+            merged.update(mark.kwargs)
+        return merged
+
+    def check(self, model: Any, X: Any, **limits: Any) -> LatencyResult:
+        """Check ``model`` against the marker's limits, overridden by ``limits``.
+
+        Parameters
+        ----------
+        model : object
+            A fitted model.
+        X : numpy.ndarray or pandas.DataFrame
+            Rows to send as one-row requests.
+        **limits
+            Any keyword of :func:`prodbench.testing.assert_latency`
+            (``p99="5ms"``, ``max_time=1``, ``name="ranker"``, ...).
+
+        Returns
+        -------
+        LatencyResult
+            When the model is within every limit.
+
+        Raises
+        ------
+        AssertionError
+            When a limit is exceeded; the test fails with a readable message.
+        """
+        __tracebackhide__ = True
+        from .testing import check_latency_budget
+
+        state = self._state
+        if state.skip:
+            pytest.skip(SKIP_MESSAGE)
+        if state.xdist and not state.warned_xdist:
+            state.warned_xdist = True
+            warnings.warn(pytest.PytestWarning(XDIST_MESSAGE), stacklevel=2)
+        kwargs = self.marker_limits
+        if state.max_time is not None:
+            kwargs.setdefault("max_time", state.max_time)
+        kwargs.update(limits)
+        if state.scale is not None:
+            kwargs.setdefault("budget_scale", state.scale)
+        outcome = check_latency_budget(model, X, **kwargs)
+        state.records.append(_Record(self._request.node.nodeid, outcome))
+        self._add_benchmark_info(outcome)
+        if not outcome.passed:
+            raise AssertionError(outcome.message)
+        return outcome.result
+
+    def _add_benchmark_info(self, outcome: LatencyCheck) -> None:
+        if "benchmark" not in self._request.fixturenames:
+            return
+        try:
+            bench = self._request.getfixturevalue("benchmark")
+        except Exception:
+            return
+        extra = getattr(bench, "extra_info", None)
+        if isinstance(extra, dict):
+            extra.setdefault("prodbench", []).append(outcome.to_dict(include_samples=False))
+
+
+@pytest.fixture
+def latency(request: pytest.FixtureRequest) -> LatencyFixture:
+    """Check models against latency budgets: ``latency.check(model, X, p99="5ms")``.
+
+    Limits come from the test's ``@pytest.mark.latency_budget(...)``;
+    keywords given to ``check`` override them. A test may check several models.
+    """
+    return LatencyFixture(request)
+
+
+# --------------------------------------------------------------------------- pytest-benchmark
+class _BenchmarkBridge:
+    """Hooks registered only when pytest-benchmark is loaded."""
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_benchmark_update_json(
+        self, config: pytest.Config, benchmarks: Any, output_json: dict[str, Any]
+    ) -> None:
+        state = config.stash.get(_STATE, None)
+        if state is None or not state.records:
+            return
+        output_json["prodbench"] = [{"test": r.nodeid, **r.check.to_dict()} for r in state.records]
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Any:
+        # pytest-benchmark writes nothing when no `benchmark` fixture ran; write the
+        # file ourselves then, through its own hooks, so budget checks still land.
+        config = session.config
+        state = config.stash.get(_STATE, None)
+        bench = getattr(config, "_benchmarksession", None)
+        if (
+            state is not None
+            and state.records
+            and bench is not None
+            and getattr(bench, "json", None)
+            and not getattr(bench, "benchmarks", None)
+        ):
+            commit_info = config.hook.pytest_benchmark_generate_commit_info(config=config)
+            config.hook.pytest_benchmark_update_commit_info(config=config, commit_info=commit_info)
+            output_json = config.hook.pytest_benchmark_generate_json(
+                config=config,
+                benchmarks=[],
+                include_data=True,
+                machine_info=bench.get_machine_info(),
+                commit_info=commit_info,
+            )
+            config.hook.pytest_benchmark_update_json(
+                config=config, benchmarks=[], output_json=output_json
+            )
+            bench.save_json(output_json)
+            bench.json = None
+        yield
+
+
+# --------------------------------------------------------------------------- summary table
+_HEADER = ("test", "model", "pct", "measured", "interval", "budget", "result")
+
+
+def _table(records: list[_Record]) -> list[str]:
+    from .units import format_duration
+
+    rows = []
+    for r in records:
+        c = r.check
+        for key, bc in c.checks.items():
+            verdict = c.verdict(key)
+            if verdict.endswith("-on-estimate"):
+                result = f"DECIDED-ON-ESTIMATE ({verdict.split('-')[0].upper()})"
+            else:
+                result = verdict.upper()
+            rows.append(
+                (
+                    r.nodeid,
+                    c.name,
+                    key,
+                    format_duration(bc.value),
+                    f"{format_duration(bc.low)}-{format_duration(bc.high)}",
+                    format_duration(bc.limit, trim=True),
+                    result,
+                )
+            )
+    widths = [max(len(row[i]) for row in [_HEADER, *rows]) for i in range(len(_HEADER))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+
+    return [line(_HEADER), *(line(row) for row in rows)]
