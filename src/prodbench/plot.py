@@ -1,0 +1,543 @@
+"""Matplotlib figures for a :class:`~prodbench.verdict.Comparison` or one result.
+
+Three panels answer the seed's question at a glance:
+
+``"spectrum"``
+    Single-request latency at every percentile (the production priority),
+    on HdrHistogram's ``1/(1-p)`` axis so the tail gets the room it deserves,
+    with the 95% order-statistic interval as a band and the budget limits as
+    horizontal lines.
+``"tradeoff"``
+    Score against p99 latency, one point per candidate with 95% interval
+    whiskers, the Pareto front, the p99 budget and the research and
+    production picks.
+``"throughput"``
+    Bulk prediction throughput (the research priority) against batch size.
+
+matplotlib is the optional ``plot`` extra: it is imported inside the
+functions, and a clear :class:`~prodbench.errors.MissingDependencyError`
+is raised when it is missing.
+
+Figures are created with pyplot (so notebooks display them) and then
+released from pyplot's registry, so a notebook shows each figure once and a
+loop that plots many comparisons does not leak memory. Save one with
+``fig.savefig("out.png")``; to draw into your own figure, pass ``ax=``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import MissingDependencyError, SpecError
+from .results import LatencyResult, ModelResult
+from .units import format_duration
+from .verdict import PERCENTILE_KEYS, Budget, Comparison
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result"]
+
+KINDS: tuple[str, ...] = ("spectrum", "tradeoff", "throughput")
+"""The panels :func:`plot_comparison` can draw, in the order of the full figure."""
+
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow (last: weak on white)
+)
+"""Okabe & Ito's colour-blind-safe palette, in the order candidates get colours."""
+
+_TITLES = {
+    "spectrum": "Single-request latency by percentile",
+    "tradeoff": "Score vs p99 latency",
+    "throughput": "Bulk prediction throughput",
+}
+_BUDGET_COLOR = "0.15"
+_FRONT_COLOR = "0.45"
+_CONFIDENCE = 0.95
+_N_POINTS = 160
+
+
+def _pyplot() -> Any:
+    """Import pyplot, or explain how to install the ``plot`` extra."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "Plotting needs matplotlib, which is not installed. "
+            'Install it with: pip install "prodbench[plot]"'
+        ) from exc
+    return plt
+
+
+def _new_figure(ncols: int, figsize: tuple[float, float] | None) -> tuple[Figure, list[Axes]]:
+    plt = _pyplot()
+    if figsize is None:
+        figsize = (6.4 * ncols, 4.8) if ncols > 1 else (7.0, 4.8)
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    axes = list(fig.subplots(1, ncols, squeeze=False)[0])
+    # Keep the figure, drop pyplot's reference: shown once in notebooks, no leak in loops.
+    plt.close(fig)
+    return fig, axes
+
+
+def _colors(names: Sequence[str]) -> dict[str, str]:
+    return {n: OKABE_ITO[i % len(OKABE_ITO)] for i, n in enumerate(names)}
+
+
+def _x_of(q: float | np.ndarray) -> Any:
+    """Percentile (0-100) -> HdrHistogram's ``1/(1-p)`` coordinate."""
+    return 1.0 / (1.0 - np.asarray(q, dtype=float) / 100.0)
+
+
+def _last_well_sampled(latency: LatencyResult) -> float:
+    """The highest percentile that is not under-sampled (0.0 when none is)."""
+    lo, hi = 0.0, math.log(max(latency.n, 2))  # bisect on log(1/(1-p))
+    if latency.undersampled(100.0 * (1.0 - math.exp(-1e-6))):
+        return 0.0
+    for _ in range(40):
+        mid = (lo + hi) / 2.0
+        if latency.undersampled(100.0 * (1.0 - math.exp(-mid))):
+            hi = mid
+        else:
+            lo = mid
+    return 100.0 * (1.0 - math.exp(-lo))
+
+
+def _spectrum(latency: LatencyResult) -> tuple[np.ndarray, ...]:
+    """x coordinates, percentile values and clipped 95% bounds, all in ms."""
+    top = max(latency.n, 2)
+    xs = np.geomspace(_x_of(0.1), top, _N_POINTS)
+    qs = np.minimum(100.0 * (1.0 - 1.0 / xs), 100.0 * (1.0 - 1.0 / top))
+    lowest, highest = latency.min * 1e3, latency.max * 1e3
+    values = np.array([latency.percentile(q) for q in qs]) * 1e3
+    bounds = np.array([latency.interval(q, _CONFIDENCE) for q in qs]) * 1e3
+    low = np.where(np.isfinite(bounds[:, 0]), bounds[:, 0], lowest)
+    high = np.where(np.isfinite(bounds[:, 1]), bounds[:, 1], highest)
+    return xs, values, low, high
+
+
+def _percent_label(x: float) -> str:
+    q = 100.0 * (1.0 - 1.0 / x)
+    return f"{q:.10g}%"
+
+
+def _draw_spectrum(
+    ax: Axes,
+    entries: Sequence[tuple[str, LatencyResult, str]],
+    budget: Budget | None,
+    title: str,
+) -> None:
+    from matplotlib import ticker
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    top_x = 10.0
+    any_undersampled = False
+    for name, latency, color in entries:
+        if latency.n < 2:
+            continue
+        xs, values, low, high = _spectrum(latency)
+        top_x = max(top_x, float(xs[-1]))
+        x_ok = float(_x_of(_last_well_sampled(latency)))
+        # The well-sampled piece is solid, the rest dashed; they share one point.
+        cut = int(np.searchsorted(xs, x_ok, side="right"))
+        solid = slice(0, min(cut + 1, xs.size)) if cut > 0 else slice(0, 0)
+        dashed = slice(max(cut, 1) - 1, xs.size) if cut < xs.size else slice(0, 0)
+        ax.fill_between(
+            xs[solid], low[solid], high[solid], color=color, alpha=0.22, linewidth=0,
+            label=f"_{name} 95% CI",
+        )  # fmt: skip
+        ax.fill_between(
+            xs[dashed], low[dashed], high[dashed], color=color, alpha=0.08, linewidth=0,
+            label=f"_{name} 95% CI (under-sampled)",
+        )  # fmt: skip
+        if solid.stop > 0:
+            ax.plot(xs[solid], values[solid], color=color, lw=2, label=name)
+        if dashed.stop > dashed.start:
+            any_undersampled = True
+            ax.plot(
+                xs[dashed],
+                values[dashed],
+                color=color,
+                lw=1.5,
+                ls="--",
+                label=f"_{name} (under-sampled)" if solid.stop > 0 else name,
+            )
+
+    if budget is not None:
+        from matplotlib.transforms import blended_transform_factory
+
+        trans = blended_transform_factory(ax.transAxes, ax.transData)
+        for key, limit in budget.limits.items():
+            if key not in PERCENTILE_KEYS:
+                continue
+            ms = limit * 1e3
+            ax.axhline(ms, color=_BUDGET_COLOR, ls=":", lw=1.2, gid=f"budget:{key}")
+            ax.plot(
+                [_x_of(PERCENTILE_KEYS[key])], [ms], marker="v", ls="none",
+                color=_BUDGET_COLOR, label=f"_{key} budget marker",
+            )  # fmt: skip
+            ax.text(
+                0.01, ms, f"{key} budget {format_duration(limit, trim=True)}",
+                transform=trans, va="bottom", ha="left", fontsize="small",
+                color=_BUDGET_COLOR, bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1},
+            )  # fmt: skip
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    right = max(top_x, 1000.0) * 1.3  # always show 99.9%: an empty tail says "not measured"
+    ax.set_xlim(1.0, right)
+    ticks = [2.0, 10.0] + [10.0**k for k in range(2, 9) if 10.0**k <= right]
+    ax.xaxis.set_major_locator(ticker.FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: _percent_label(x)))
+    ax.xaxis.set_minor_locator(ticker.NullLocator())
+    _plain_log_labels(ax.yaxis)
+    ax.set_xlabel("percentile of requests (axis: 1/(1 - p), log)")
+    ax.set_ylabel("latency per one-row predict (ms, log)")
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+
+    handles, labels = ax.get_legend_handles_labels()
+    if entries:
+        handles.append(Patch(color="0.5", alpha=0.3, linewidth=0))
+        labels.append(f"{_CONFIDENCE:.0%} CI (bounds clipped to sample)")
+    if any_undersampled:
+        handles.append(Line2D([], [], color="0.3", ls="--", lw=1.5))
+        labels.append("under-sampled (too few samples)")
+    if handles:
+        ax.legend(handles, labels, loc="best", fontsize="small", framealpha=0.85)
+
+
+def _plain_log_labels(axis: Any) -> None:
+    """Label a log axis with plain numbers (0.5, 1, 2), not powers of ten."""
+    from matplotlib import ticker
+
+    def minor(value: float, _pos: Any) -> str:
+        low, high = axis.get_view_interval()
+        if value <= 0 or low <= 0 or math.log10(high / low) > 1.5:
+            return ""  # more than 1.5 decades: the powers of ten are enough
+        mantissa = round(value / 10.0 ** math.floor(math.log10(value) + 1e-9))
+        wanted = (2, 3, 5) if math.log10(high / low) > 0.7 else (2, 3, 4, 5, 6, 8)
+        return f"{value:.3g}" if mantissa in wanted else ""
+
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
+    axis.set_minor_formatter(ticker.FuncFormatter(minor))
+
+
+def _clip(value: float, fallback: float) -> float:
+    return value if math.isfinite(value) else fallback
+
+
+def _draw_tradeoff(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
+    measured = cmp.measured
+    res = cmp.results
+    base = cmp.baseline if cmp.baseline in res else None
+    score_name = res[measured[0]].score.name if measured else "score"
+    points: dict[str, tuple[float, float]] = {}
+    hollow = False
+    for name in measured:
+        r = res[name]
+        lat = r.latency
+        x = lat.p99 * 1e3
+        lo, hi = lat.interval(99, _CONFIDENCE)
+        x_lo, x_hi = _clip(lo, lat.min) * 1e3, _clip(hi, lat.max) * 1e3
+        y = r.score.value
+        yerr: Any = None
+        if base is not None and name != base:
+            d_lo, d_hi = cmp.versus(name).score_diff_interval
+            y0 = res[base].score.value
+            yerr = [[max(y - (y0 + d_lo), 0.0)], [max(y0 + d_hi - y, 0.0)]]
+        under = lat.undersampled(99)
+        hollow = hollow or under
+        ax.errorbar(
+            [x], [y],
+            xerr=[[max(x - x_lo, 0.0)], [max(x_hi - x, 0.0)]],
+            yerr=yerr,
+            fmt="s" if name == base else "o",
+            markersize=8,
+            color=colors[name],
+            markerfacecolor="white" if under else colors[name],
+            capsize=3,
+            label=name,
+        )  # fmt: skip
+        points[name] = (x, y)
+
+    front = sorted((points[n] for n in cmp.pareto if n in points), key=lambda p: p[0])
+    if len(front) > 1:
+        ax.step(
+            [p[0] for p in front], [p[1] for p in front], where="post",
+            color=_FRONT_COLOR, lw=1.2, zorder=1, label="Pareto front",
+        )  # fmt: skip
+
+    if cmp.budget is not None and cmp.budget.p99 is not None:
+        ax.axvline(
+            cmp.budget.p99 * 1e3, color=_BUDGET_COLOR, ls=":", lw=1.2, gid="budget:p99",
+            label=f"p99 budget {format_duration(cmp.budget.p99, trim=True)}",
+        )  # fmt: skip
+
+    _annotate_picks(ax, cmp, points)
+    if points and cmp.budget and cmp.production_pick is None:
+        ax.text(
+            0.02, 0.98, "no production pick:\nevery candidate fails the budget",
+            transform=ax.transAxes, ha="left", va="top", fontsize="small", color="0.2",
+            gid="no-production-pick", bbox={"fc": "white", "ec": "0.7", "alpha": 0.9},
+        )  # fmt: skip
+    ax.set_xscale("log")
+    _plain_log_labels(ax.xaxis)
+    ax.margins(x=0.25, y=0.2)
+    ax.set_xlabel("p99 latency (ms, log)")
+    whiskers = "95% CI of the gain over the baseline" if base is not None else "no baseline"
+    ax.set_ylabel(f"{score_name} on test rows\n(whiskers: {whiskers})")
+    ax.set_title(_TITLES["tradeoff"])
+    ax.grid(True, which="major", alpha=0.3)
+    if points:
+        handles, labels = ax.get_legend_handles_labels()
+        if base is not None:
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], marker="s", color="0.3", ls="none"))
+            labels.append("square: baseline")
+        if hollow:
+            from matplotlib.lines import Line2D
+
+            handles.append(
+                Line2D([], [], marker="o", color="0.3", markerfacecolor="white", ls="none")
+            )
+            labels.append("hollow: p99 under-sampled")
+        ax.legend(handles, labels, loc="best", fontsize="small", framealpha=0.85)
+
+
+def _annotate_picks(ax: Axes, cmp: Comparison, points: dict[str, tuple[float, float]]) -> None:
+    picks: dict[str, list[str]] = {}
+    for role, name in (
+        ("research pick", cmp.research_pick),
+        ("production pick", cmp.production_pick),
+    ):
+        if name is not None and name in points:
+            picks.setdefault(name, []).append(role)
+    if not points:
+        return
+    slowest = max(points.values(), key=lambda p: p[0])[0]
+    best = max(points.values(), key=lambda p: p[1])[1]
+    for name, roles in picks.items():
+        x, y = points[name]
+        dx = -12 if x >= slowest and len(points) > 1 else 12
+        dy = -30 if y >= best else 26
+        ax.annotate(
+            " & ".join(roles),
+            xy=(x, y),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="right" if dx < 0 else "left",
+            va="center",
+            fontsize="small",
+            arrowprops={"arrowstyle": "->", "color": "0.25", "lw": 0.8},
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6", "alpha": 0.9},
+            gid=f"pick:{name}",
+        )
+
+
+def _draw_throughput(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
+    from matplotlib import ticker
+
+    for name in cmp.measured:
+        batches = sorted(cmp.results[name].throughput.batches, key=lambda b: b.batch_size)
+        ax.plot(
+            [b.batch_size for b in batches],
+            [b.rows_per_second for b in batches],
+            marker="o",
+            lw=2,
+            color=colors[name],
+            label=name,
+        )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(ticker.EngFormatter(sep=""))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.margins(x=0.08, y=0.12)
+    ax.set_xlabel("batch size (rows per predict call, log)")
+    ax.set_ylabel("bulk throughput (rows/s, log)")
+    ax.set_title(_TITLES["throughput"])
+    ax.grid(True, which="major", alpha=0.3)
+    if cmp.measured:
+        ax.legend(loc="lower right", fontsize="small", framealpha=0.85)
+
+
+def _failure_note(cmp: Comparison) -> str:
+    if not cmp.failures:
+        return ""
+    parts = [f"{f.name} (failed during {f.phase}: {f.error_type})" for f in cmp.failures.values()]
+    return "Not shown: " + "; ".join(parts) + "."
+
+
+def _draw(kind: str, ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
+    if kind == "spectrum":
+        entries = [(n, cmp.results[n].latency, colors[n]) for n in cmp.measured]
+        _draw_spectrum(ax, entries, cmp.budget, _TITLES["spectrum"])
+    elif kind == "tradeoff":
+        _draw_tradeoff(ax, cmp, colors)
+    else:
+        _draw_throughput(ax, cmp, colors)
+    if not cmp.measured:
+        ax.text(0.5, 0.5, "no candidate was measured", ha="center", va="center",
+                transform=ax.transAxes)  # fmt: skip
+
+
+def plot_comparison(
+    cmp: Comparison,
+    kind: str | None = None,
+    *,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Plot a comparison: latency spectrum, score/latency trade-off, throughput.
+
+    Parameters
+    ----------
+    cmp : Comparison
+        The result of :func:`prodbench.compare`.
+    kind : {None, "spectrum", "tradeoff", "throughput"}, default None
+        ``None`` draws the three panels side by side; a name draws that panel:
+
+        - ``"spectrum"``: latency (ms, log) at each percentile on a
+          ``1/(1-p)`` axis labelled 50%, 90%, 99%, 99.9%; the band is the 95%
+          order-statistic interval (an unbounded side is clipped to the
+          sample's min or max), dashed where the percentile is under-sampled;
+          budget limits are dotted horizontal lines.
+        - ``"tradeoff"``: score against p99 latency (ms, log), whiskers the
+          95% intervals (score: the paired bootstrap interval of the gain
+          over the baseline, placed at the candidate's score; the baseline
+          has none), the Pareto front as a step line, the p99 budget as a
+          vertical line, the research and production picks annotated.
+        - ``"throughput"``: bulk rows/s against batch size, log-log.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (only with a single ``kind``).
+    figsize : (float, float), optional
+        Size of a new figure in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn into (``ax.figure`` when ``ax`` is given).
+
+    Raises
+    ------
+    SpecError
+        For an unknown ``kind``, or ``ax`` without a single ``kind``.
+    MissingDependencyError
+        When matplotlib is not installed (``pip install "prodbench[plot]"``).
+
+    Notes
+    -----
+    Candidates that failed are absent from the panels and named in a note.
+    Each candidate keeps its Okabe-Ito colour in every panel.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> cmp = pb.compare([LogisticRegression(max_iter=5000), KNeighborsClassifier()],
+    ...                  X, y, budget=pb.Budget(p99="5ms"), max_time=0.3)
+    >>> fig = cmp.plot()                      # same as plot_comparison(cmp)
+    >>> [a.get_title() for a in fig.axes][1]
+    'Score vs p99 latency'
+    >>> fig = cmp.plot(kind="spectrum")
+    >>> fig.savefig("latency.png")            # doctest: +SKIP
+    """
+    if kind is not None and kind not in KINDS:
+        raise SpecError(
+            f"Unknown plot kind {kind!r}. Use one of {', '.join(map(repr, KINDS))}, "
+            "or None for all three panels."
+        )
+    kinds = list(KINDS) if kind is None else [kind]
+    colors = _colors(cmp.names)
+    note = _failure_note(cmp)
+    if ax is not None:
+        if kind is None:
+            raise SpecError(
+                "ax= draws a single panel: pass kind='spectrum', 'tradeoff' or 'throughput' "
+                "with it, or leave out ax= to get a new figure with all three panels."
+            )
+        if not hasattr(ax, "figure"):
+            raise SpecError(f"ax= must be a matplotlib Axes, not {type(ax).__name__}.")
+        _pyplot()
+        _draw(kinds[0], ax, cmp, colors)
+        if note:
+            ax.text(0.99, 0.01, note, transform=ax.transAxes, ha="right", va="bottom",
+                    fontsize="x-small", color="0.3", gid="failure-note")  # fmt: skip
+        return ax.figure  # type: ignore[return-value]
+    fig, axes = _new_figure(len(kinds), figsize)
+    for k, a in zip(kinds, axes, strict=True):
+        _draw(k, a, cmp, colors)
+    if kind is None:
+        budget = f"; budget {cmp.budget}" if cmp.budget else ""
+        base = f"baseline {cmp.baseline}" if cmp.baseline else "no baseline"
+        fig.suptitle(f"prodbench comparison ({base}{budget})")
+    if note:
+        fig.supxlabel(note, fontsize="small", color="0.3")
+    return fig
+
+
+def plot_result(
+    result: ModelResult,
+    *,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Plot one result's latency percentile spectrum.
+
+    The same panel as ``plot_comparison(cmp, kind="spectrum")``, for one model.
+
+    Parameters
+    ----------
+    result : ModelResult
+        The result of :func:`prodbench.measure`.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes instead of a new figure.
+    figsize : (float, float), optional
+        Size of a new figure in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    MissingDependencyError
+        When matplotlib is not installed (``pip install "prodbench[plot]"``).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> r = pb.measure(LogisticRegression(max_iter=500), X, y, max_time=0.2)
+    >>> fig = r.plot()                        # same as plot_result(r)
+    >>> fig.axes[0].get_title()
+    'LogisticRegression: single-request latency'
+    """
+    if ax is None:
+        fig, (ax,) = _new_figure(1, figsize)
+    else:
+        _pyplot()
+        fig = ax.figure  # type: ignore[assignment]
+    entries = [(result.name, result.latency, OKABE_ITO[0])]
+    _draw_spectrum(ax, entries, None, f"{result.name}: single-request latency")
+    return fig
