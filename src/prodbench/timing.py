@@ -189,8 +189,10 @@ class LatencySampler:
         Hard cap on the number of samples.
     warmup_time : float or None
         Seconds of discarded warm-up calls after the cold start; default
-        ``min(0.1, 0.05 * max_time)``, and at least ``warmup_calls`` calls.
-    warmup_calls : int, default 5
+        ``min(0.1, 0.05 * max_time)``, at most 10,000 calls.
+    warmup_calls : int, default 1
+        At least this many warm-up calls, whatever the time. At least one
+        sample is always timed, even past ``max_time``.
     gc : {"enabled", "disabled"}
         Garbage-collector policy while timing.
     threads : int or None
@@ -219,7 +221,7 @@ class LatencySampler:
         min_samples: int | None = None,
         max_samples: int = 1_000_000,
         warmup_time: float | None = None,
-        warmup_calls: int = 5,
+        warmup_calls: int = 1,
         gc: GCPolicy = "enabled",
         threads: int | None = None,
     ) -> None:
@@ -300,12 +302,12 @@ class LatencySampler:
             while not self.done:
                 now = _clock()
                 spent = self._elapsed_ns + (now - block_start)
-                if spent >= self.max_time * 1e9:
+                if spent >= self.max_time * 1e9 and self._samples:
                     self._stop_reason = "max_time"
                     break
                 if now >= block_deadline:
                     break
-                remaining = min(block_deadline - now, int(self.max_time * 1e9) - spent)
+                remaining = max(0, min(block_deadline - now, int(self.max_time * 1e9) - spent))
                 self._run_chunk(self._chunk_size(remaining))
                 if self.n >= self.max_samples:
                     self._stop_reason = "max_samples"
@@ -352,14 +354,16 @@ class LatencySampler:
     def _run_warmup(self) -> None:
         call = self._call
         rows = self._rows
-        deadline = _clock() + int(self.warmup_time * 1e9)
+        start = _clock()
+        deadline = start + int(self.warmup_time * 1e9)
         count = 0
-        while count < self.warmup_calls or _clock() < deadline:
+        while count < self.warmup_calls or (_clock() < deadline and count < 10_000):
             call(rows[(self._next_row + count) % len(rows)])
             count += 1
         self._next_row = (self._next_row + count) % len(rows)
         self._warmup = count
         self._warm = True
+        self._per_call_ns = (_clock() - start) / count
 
     def _chunk_size(self, remaining_ns: float) -> int:
         # Aim for chunks of about 20 ms, and never past the remaining time.

@@ -1,0 +1,74 @@
+"""Parsing and formatting of durations and sizes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from prodbench.errors import BudgetError
+from prodbench.units import format_bytes, format_duration, parse_duration, parse_size
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("250us", 250e-6),
+        ("250µs", 250e-6),
+        ("5ms", 5e-3),
+        ("5 ms", 5e-3),
+        ("1.5s", 1.5),
+        ("100ns", 1e-7),
+        ("2", 2.0),
+        ("1e-3s", 1e-3),
+        ("1min", 60.0),
+        (0.25, 0.25),
+        (3, 3.0),
+    ],
+)
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("bad", ["", "fast", "5 parsecs", "-1ms", "0ms", math.inf, True, None, [1]])
+def test_parse_duration_errors(bad):
+    with pytest.raises(BudgetError):
+        parse_duration(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("10MB", 10_000_000), ("1KiB", 1024), ("512kb", 512_000), ("2GiB", 2 * 1024**3), (100, 100)],
+)
+def test_parse_size(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("bad", ["10XB", "big", "-5MB", 0])
+def test_parse_size_errors(bad):
+    with pytest.raises(BudgetError):
+        parse_size(bad)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.00621, "6.21 ms"),
+        (2.5e-7, "250 ns"),
+        (0.000123, "123 µs"),
+        (1.5, "1.50 s"),
+        (0.0, "0 s"),
+        (math.inf, "inf"),
+        (math.nan, "n/a"),
+    ],
+)
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+def test_format_trim_and_bytes():
+    assert format_duration(0.005, trim=True) == "5 ms"
+    assert format_duration(0.0015, trim=True) == "1.5 ms"
+    assert format_bytes(1_530_000) == "1.53 MB"
+    assert format_bytes(512) == "512 B"
+    assert format_bytes(10_000_000, trim=True) == "10 MB"

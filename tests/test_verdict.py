@@ -1,0 +1,241 @@
+"""Budgets, deltas, picks, ties, Pareto and sentences, on constructed results (no timing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from factories import make_comparison, make_result
+
+import prodbench as pb
+from prodbench.errors import BudgetError, CandidateError, SchemaError
+from prodbench.verdict import Budget, FailedCandidate, check_latency
+
+N_ROWS = 2000
+Y = np.arange(N_ROWS) % 2
+
+
+def correct_with(errors: int, seed: int = 0, base: np.ndarray | None = None) -> np.ndarray:
+    """Per-row correctness with ``errors`` wrong rows (optionally starting from ``base``)."""
+    rng = np.random.default_rng(seed)
+    c = np.ones(N_ROWS, dtype=bool) if base is None else base.copy()
+    c[rng.choice(N_ROWS, errors, replace=False)] = False
+    return c
+
+
+# ------------------------------------------------------------------- budgets
+def test_budget_parses_strings_and_numbers():
+    b = Budget(p99="5ms", p50=0.001, cold_start="1.5s", size="10MB")
+    assert b.p99 == 0.005 and b.p50 == 0.001 and b.cold_start == 1.5 and b.size == 10_000_000
+    assert Budget.parse("p99=5ms,p50=1ms") == Budget(p99=0.005, p50=0.001)
+    assert Budget.parse("p99<250us p999=2ms").p999 == 0.002
+    assert Budget.coerce({"p90": "2ms"}) == Budget(p90=0.002)
+    assert Budget.coerce(None) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["p99", "p99=fast", "p98=5ms", "p99=5ms,p99=6ms", "", "p99=-1ms", "size=10XB"]
+)
+def test_budget_parse_errors_are_clear(text):
+    with pytest.raises(BudgetError) as info:
+        Budget.parse(text)
+    assert len(str(info.value)) > 30
+
+
+def test_budget_unknown_key_lists_valid_keys():
+    with pytest.raises(BudgetError, match="p50, p90, p99, p999, cold_start, size"):
+        Budget.from_mapping({"p95": "1ms"})
+
+
+def test_budget_scaled_and_str():
+    b = Budget(p99="5ms", size="1MB").scaled(2.0)
+    assert b.p99 == pytest.approx(0.01) and b.size == 1_000_000
+    assert str(Budget(p99="5ms", p50="1ms")) == "p50 < 1 ms, p99 < 5 ms"
+    with pytest.raises(BudgetError):
+        b.scaled(0)
+
+
+def test_three_valued_budget_check():
+    lat = make_result("a", latency_ms=1.0, spread=0.05).latency
+    assert check_latency(lat, {"p99": 0.005})["p99"].status == "pass"
+    assert check_latency(lat, {"p99": 0.0005})["p99"].status == "fail"
+    p99 = lat.p99
+    assert check_latency(lat, {"p99": p99})["p99"].status == "inconclusive"
+    few = make_result("b", latency_ms=1.0, n=50).latency  # p99 interval unbounded above
+    assert check_latency(few, {"p99": 0.005})["p99"].status == "inconclusive"
+
+
+def test_budget_status_on_comparison_with_size_and_cold_start():
+    a = make_result("lone", latency_ms=0.5, size_bytes=1000)
+    b = make_result("ens", latency_ms=8.0, size_bytes=5_000_000, seed=1)
+    cmp = make_comparison([a, b], budget=Budget(p99="5ms", size="1MB", cold_start="1s"))
+    st = cmp.budget_status("ens")
+    assert st["p99"].status == "fail" and st["size"].status == "fail"
+    assert st["cold_start"].status == "pass"
+    assert cmp.budget_overall("lone") == "pass" and cmp.budget_overall("ens") == "fail"
+    assert "exceeds budget 5 ms" in st["p99"].describe()
+
+
+# ------------------------------------------------------------------- deltas
+def test_delta_score_and_latency():
+    base_correct = correct_with(100)
+    better = base_correct.copy()
+    better[np.flatnonzero(~base_correct)[:60]] = True  # fixes 60 errors: +3 pp
+    a = make_result("lone", latency_ms=1.0, correct=base_correct, y_true=Y)
+    b = make_result("ens", latency_ms=4.0, correct=better, y_true=Y, seed=1)
+    d = make_comparison([a, b]).versus("ens")
+    assert d.score_diff == pytest.approx(0.03)
+    low, high = d.score_diff_interval
+    assert low < 0.03 < high and low > 0
+    assert d.test == "McNemar" and d.significant and d.p_value < 1e-10
+    assert d.p99_ratio == pytest.approx(4.0, rel=0.1)
+    assert d.p99_ratio_interval[0] < d.p99_ratio < d.p99_ratio_interval[1]
+    assert d.p99_added == pytest.approx(b.latency.p99 - a.latency.p99)
+    assert d.size_ratio == 1.0 and d.training_throughput_ratio == 1.0
+
+
+def test_tiny_gain_is_not_significant_and_detectable_diff_shrinks():
+    base_correct = correct_with(100)
+    better = base_correct.copy()
+    better[np.flatnonzero(~base_correct)[:4]] = True  # +0.2 pp
+    a = make_result("lone", correct=base_correct, y_true=Y)
+    b = make_result("ens", correct=better, y_true=Y, seed=1)
+    d = make_comparison([a, b]).versus("ens")
+    assert d.score_diff == pytest.approx(0.002)
+    assert not d.significant and d.p_value > 0.05
+    assert d.detectable_diff > d.score_diff
+
+
+def test_unpaired_results_are_refused():
+    a = make_result("a")
+    b = make_result("b", y_true=np.arange(500) % 2)
+    with pytest.raises(CandidateError, match="same test rows"):
+        make_comparison([a, b]).versus("b")
+
+
+# ------------------------------------------------------------------- picks
+def test_research_vs_production_pick_the_seed_case():
+    """Ensemble: +0.2 pp (not significant) at 8x p99 and over budget."""
+    base_correct = correct_with(100)
+    better = base_correct.copy()
+    better[np.flatnonzero(~base_correct)[:4]] = True
+    lone = make_result("lone", latency_ms=0.6, correct=base_correct, y_true=Y, fit_s=0.1)
+    ens = make_result("ens", latency_ms=5.0, correct=better, y_true=Y, seed=1, fit_s=2.0)
+    cmp = make_comparison([lone, ens], budget=Budget(p99="3ms"))
+    # Not significant: a tie on score, broken by training throughput -> lone.
+    assert cmp.research_pick == "lone"
+    assert cmp.production_pick == "lone"
+    text = cmp.verdict[0]
+    assert text.startswith("ens: +0.20 pp accuracy (95% CI")
+    assert "McNemar p=" in text and "not significant" in text
+    assert "the p99 latency" in text and "fails p99 < 3 ms" in text
+    assert cmp.verdict[-1] == "Research pick: lone. Production pick: lone."
+
+
+def test_significant_gain_research_picks_ensemble_production_picks_lone():
+    base_correct = correct_with(200)
+    better = base_correct.copy()
+    better[np.flatnonzero(~base_correct)[:100]] = True  # +5 pp, clearly significant
+    lone = make_result("lone", latency_ms=0.6, correct=base_correct, y_true=Y)
+    ens = make_result("ens", latency_ms=5.0, correct=better, y_true=Y, seed=1)
+    cmp = make_comparison([lone, ens], budget=Budget(p99="3ms"))
+    assert cmp.research_pick == "ens"
+    assert cmp.production_pick == "lone"
+    cmp_no_budget = make_comparison([lone, ens])
+    assert cmp_no_budget.production_pick == "ens"
+
+
+def test_tie_in_production_goes_to_lower_p99():
+    c = correct_with(100)
+    fast = make_result("fast", latency_ms=0.5, correct=c, y_true=Y)
+    slow = make_result("slow", latency_ms=2.0, correct=c, y_true=Y, seed=1)
+    cmp = make_comparison([slow, fast])
+    assert cmp.production_pick == "fast"
+
+
+def test_no_production_pick_when_all_fail_budget():
+    a = make_result("a", latency_ms=5.0)
+    b = make_result("b", latency_ms=6.0, seed=1)
+    cmp = make_comparison([a, b], budget=Budget(p99="1ms"))
+    assert cmp.production_pick is None
+    assert "Production pick: none" in cmp.verdict[-1]
+
+
+def test_pareto_front():
+    c_low = correct_with(300)
+    c_mid = correct_with(200)
+    c_high = correct_with(100)
+    a = make_result("fast-weak", latency_ms=0.5, correct=c_low, y_true=Y)
+    b = make_result("slow-strong", latency_ms=5.0, correct=c_high, y_true=Y, seed=1)
+    c = make_result("dominated", latency_ms=6.0, correct=c_mid, y_true=Y, seed=2)
+    cmp = make_comparison([a, b, c])
+    assert cmp.pareto == ["fast-weak", "slow-strong"]
+
+
+def test_stakeholders():
+    c_lo, c_hi = correct_with(200), correct_with(100)
+    lone = make_result("lone", latency_ms=0.5, correct=c_lo, y_true=Y, size_bytes=1000, fit_s=0.1)
+    ens = make_result("ens", latency_ms=5.0, correct=c_hi, y_true=Y, size_bytes=10**7, seed=1)
+    cmp = make_comparison([lone, ens])
+    roles = {s.role: s for s in cmp.stakeholders}
+    assert roles["ML engineer"].pick == "ens"
+    assert roles["Product manager"].pick == "lone"
+    assert roles["Infrastructure"].pick == "lone"
+    assert roles["Manager"].pick == "lone"
+    assert "$0.05 per core-hour" in roles["Manager"].objective
+    assert cmp.cost_per_million("ens") == pytest.approx(ens.latency.mean * 1e6 / 3600 * 0.05)
+
+
+# ------------------------------------------------------------------- failures
+def test_failed_candidate_keeps_others():
+    a = make_result("lone")
+    b = make_result("ens", seed=1)
+    bad = FailedCandidate("broken", "fit", "RuntimeError", "boom")
+    cmp = make_comparison([a, b], failures=[bad])
+    assert not cmp.ok and cmp.measured == ["lone", "ens"]
+    assert any(line.startswith("broken: failed during fit (RuntimeError)") for line in cmp.verdict)
+    with pytest.raises(CandidateError, match="boom"):
+        cmp.versus("broken")
+
+
+def test_failed_baseline():
+    b = make_result("ens")
+    bad = FailedCandidate("lone", "fit", "RuntimeError", "boom")
+    cmp = make_comparison([b], failures=[bad], baseline="lone")
+    assert "no deltas" in cmp.verdict[0]
+    with pytest.raises(CandidateError, match="baseline 'lone' failed"):
+        cmp.versus("ens")
+    assert cmp.research_pick == "ens"
+
+
+def test_versus_errors():
+    cmp = make_comparison([make_result("a"), make_result("b", seed=1)])
+    with pytest.raises(CandidateError, match="No candidate named 'zzz'"):
+        cmp.versus("zzz")
+    with pytest.raises(CandidateError, match="is the baseline"):
+        cmp.versus("a")
+
+
+# ------------------------------------------------------------------- persistence
+def test_comparison_json_round_trip(tmp_path):
+    cmp = make_comparison(
+        [make_result("a"), make_result("b", seed=1, latency_ms=3)],
+        budget=Budget(p99="2ms"),
+        failures=[FailedCandidate("c", "predict", "ValueError", "bad")],
+    )
+    path = tmp_path / "cmp.json"
+    cmp.to_json(path)
+    again = pb.Comparison.from_json(path)
+    assert again.to_dict() == cmp.to_dict()
+    assert again.verdict == cmp.verdict
+    assert again.budget == cmp.budget
+
+
+def test_comparison_schema_errors(tmp_path):
+    data = make_comparison([make_result("a"), make_result("b", seed=1)]).to_dict()
+    with pytest.raises(SchemaError, match="ModelResult"):
+        pb.ModelResult.from_dict(data)
+    data["schema_version"] = 0
+    with pytest.raises(SchemaError, match="schema_version 0"):
+        pb.Comparison.from_dict(data)
+    with pytest.raises(SchemaError, match="No results file"):
+        pb.Comparison.from_json(tmp_path / "missing.json")
