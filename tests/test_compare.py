@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from fakes import BusyModel, constant
@@ -75,7 +77,7 @@ def test_latency_blocks_are_interleaved(cancer):
         min_fits=1,
     )
     # Blocks alternate A B A B ...: no long run of one candidate.
-    switches = sum(1 for p, q in zip(order, order[1:]) if p != q)
+    switches = sum(1 for p, q in itertools.pairwise(order) if p != q)
     assert switches >= len(order) - 2
     assert set(order) == {"BusyModel", "BusyModel-2"}
 

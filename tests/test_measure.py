@@ -234,7 +234,7 @@ class WrongLength(MajorityClass):
 
 def test_object_without_predict(cancer):
     X, y = cancer
-    with pytest.raises(ModelError, match="NoPredict.*no callable predict"):
+    with pytest.raises(ModelError, match=r"NoPredict.*no callable predict"):
         pb.measure(NoPredict(), X, y)
 
 
@@ -268,7 +268,7 @@ def test_empty_and_one_class_data():
     with pytest.raises(DataError):
         pb.measure(MajorityClass(), np.empty((0, 3)), np.empty(0))
     with pytest.raises(DataError, match="one class"):
-        pb.measure(MajorityClass(), np.random.rand(40, 3), np.zeros(40, dtype=int))
+        pb.measure(MajorityClass(), np.random.default_rng(0).random((40, 3)), np.zeros(40, dtype=int))
 
 
 def test_missing_y(cancer):
@@ -279,7 +279,7 @@ def test_missing_y(cancer):
 
 def test_fit_raising_is_chained(cancer):
     X, y = cancer
-    with pytest.raises(ModelFailedError, match="FitRaises.*RuntimeError.*out of memory") as info:
+    with pytest.raises(ModelFailedError, match=r"FitRaises.*RuntimeError.*out of memory") as info:
         pb.measure(FitRaises(), X, y)
     assert isinstance(info.value.__cause__, RuntimeError)
     assert info.value.phase == "fit" and info.value.candidate == "FitRaises"

@@ -39,7 +39,7 @@ def test_check_model_accepts_duck_types():
 
 
 def test_check_model_errors_name_the_candidate_and_fix():
-    with pytest.raises(ModelError, match="'x'.*NotCallable.*predict"):
+    with pytest.raises(ModelError, match=r"'x'.*NotCallable.*predict"):
         check_model(NotCallable(), name="x")
     with pytest.raises(ModelError, match="fit=False"):
         check_model(type("P", (), {"predict": lambda self, X: X})(), name="p")

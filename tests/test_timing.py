@@ -91,7 +91,7 @@ def test_tiny_budget_flags_undersampled_percentiles():
     assert 0 < lat.n < 662
     assert lat.undersampled(99)
     assert lat.undersampled(99.9)
-    low, high = lat.interval(99.9)
+    _, high = lat.interval(99.9)
     assert high == float("inf")
 
 
@@ -130,9 +130,8 @@ def test_gc_policy_restores_state():
     with gc_policy("disabled"):
         assert not gc.isenabled()
     assert gc.isenabled()
-    with pytest.raises(ValueError):
-        with gc_policy("sometimes"):  # type: ignore[arg-type]
-            pass
+    with pytest.raises(ValueError), gc_policy("sometimes"):  # type: ignore[arg-type]
+        pass
 
 
 def test_thread_limit_applies_and_restores():
