@@ -268,7 +268,9 @@ def test_empty_and_one_class_data():
     with pytest.raises(DataError):
         pb.measure(MajorityClass(), np.empty((0, 3)), np.empty(0))
     with pytest.raises(DataError, match="one class"):
-        pb.measure(MajorityClass(), np.random.default_rng(0).random((40, 3)), np.zeros(40, dtype=int))
+        pb.measure(
+            MajorityClass(), np.random.default_rng(0).random((40, 3)), np.zeros(40, dtype=int)
+        )
 
 
 def test_missing_y(cancer):
