@@ -220,6 +220,11 @@ def _draw_spectrum(
         ax.legend(handles, labels, loc="best", fontsize="small", framealpha=0.85)
 
 
+def _plain(value: float) -> str:
+    """``0.05``, ``2``, ``1,000``: never ``1e+03``."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def _plain_log_labels(axis: Any) -> None:
     """Label a log axis with plain numbers (0.5, 1, 2), not powers of ten."""
     from matplotlib import ticker
@@ -230,9 +235,9 @@ def _plain_log_labels(axis: Any) -> None:
             return ""  # more than 1.5 decades: the powers of ten are enough
         mantissa = round(value / 10.0 ** math.floor(math.log10(value) + 1e-9))
         wanted = (2, 3, 5) if math.log10(high / low) > 0.7 else (2, 3, 4, 5, 6, 8)
-        return f"{value:.3g}" if mantissa in wanted else ""
+        return _plain(value) if mantissa in wanted else ""
 
-    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: _plain(v)))
     axis.set_minor_formatter(ticker.FuncFormatter(minor))
 
 
