@@ -1,0 +1,86 @@
+"""examples/tour.ipynb: stored without outputs, and runs headless without an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "tour.ipynb"
+KERNEL = "python3"
+
+
+def _read():
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def test_notebook_is_stored_without_outputs():
+    nb = _read()
+    nbformat.validate(nb)
+    dirty = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, (
+        f"Code cells {dirty} of {NOTEBOOK.name} hold outputs or execution counts. "
+        f"Clear them before committing: jupyter nbconvert --clear-output --inplace {NOTEBOOK}"
+    )
+
+
+def test_notebook_covers_the_tour():
+    source = "\n".join(cell.source for cell in _read().cells)
+    for needed in (
+        "pb.compare(",
+        "VotingClassifier",
+        'voting="soft"',
+        'pb.Budget(p99="5ms")',
+        "cmp.to_frame()",
+        "cmp.plot()",
+        "cmp.to_json(",
+        "pb.Comparison.from_json(",
+        "assert_latency(",
+    ):
+        assert needed in source
+
+
+@pytest.mark.slow
+def test_notebook_runs_headless(tmp_path):
+    nbclient = pytest.importorskip("nbclient")
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        pytest.fail(
+            f"No Jupyter kernel named {KERNEL!r} is installed, so {NOTEBOOK.name} cannot run. "
+            "Install it once with: python -m ipykernel install --user",
+            pytrace=False,
+        )
+    nb = _read()
+    client = nbclient.NotebookClient(
+        nb,
+        kernel_name=KERNEL,
+        timeout=300,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as exc:
+        pytest.fail(f"{NOTEBOOK.name} failed:\n{exc}", pytrace=False)
+    errors = [
+        output
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+    assert not errors
+    assert not list(tmp_path.iterdir()), "the notebook must clean up what it writes"
+    plot_cells = [c for c in nb.cells if c.cell_type == "code" and ".plot(" in c.source]
+    assert plot_cells
+    for cell in plot_cells:
+        images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert len(images) == 1, f"expected the figure shown once, got {len(images)}: {cell.source}"
