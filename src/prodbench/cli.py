@@ -50,7 +50,7 @@ EXIT_INTERRUPTED = 130
 
 # The run of ``python -m prodbench compare`` with no candidates: a lone model
 # against an ensemble, on seeded synthetic data, within ~30 s on 2 cores.
-DEFAULT_CANDIDATES: tuple[str, ...] = ("hgb", "ensemble")
+DEFAULT_CANDIDATES: tuple[str, ...] = ("logreg", "ensemble")
 DEFAULT_DATA = "digits"
 DEFAULT_MAX_TIME = 2.0
 DEFAULT_MAX_FIT_TIME = 3.0
@@ -241,7 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop refitting (3 fits) after this many seconds per candidate (default 60)",
     )
-    run.add_argument("--threads", type=int, help="limit native thread pools while timing")
+    run.add_argument(
+        "--threads",
+        type=int,
+        help="limit native thread pools (threadpoolctl) for the whole run, fits included",
+    )
     run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
     run.add_argument(
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
@@ -418,25 +422,36 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     state.progress = progress
     on_result = _saver(args.output, list(named), baseline, budget, progress, state)
 
+    import contextlib
+
     import prodbench as pb
 
-    cmp = pb.compare(
-        named,
-        dataset.X,
-        dataset.y,
-        baseline=baseline,
-        budget=budget,
-        fit={n: not f for n, f in fitted.items()},
-        test_size=args.test_size,
-        method=args.method,
-        threads=threads,
-        max_time=max_time,
-        max_fit_time=max_fit_time,
-        random_state=args.seed,
-        progress=progress,
-        on_result=on_result,
-        price_per_core_hour=args.price_per_core_hour,
-    )
+    limit: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if threads is not None:
+        # The library limits threads while timing; the command line limits the
+        # whole run, fits included, so that OpenMP pools do not oversubscribe a
+        # small or shared machine.
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(threads)
+    with limit:
+        cmp = pb.compare(
+            named,
+            dataset.X,
+            dataset.y,
+            baseline=baseline,
+            budget=budget,
+            fit={n: not f for n, f in fitted.items()},
+            test_size=args.test_size,
+            method=args.method,
+            threads=threads,
+            max_time=max_time,
+            max_fit_time=max_fit_time,
+            random_state=args.seed,
+            progress=progress,
+            on_result=on_result,
+            price_per_core_hour=args.price_per_core_hour,
+        )
     progress.clear()
     if args.output:
         from .results import write_json_atomic

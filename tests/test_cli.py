@@ -1,0 +1,454 @@
+"""The command line, through ``main([...])`` and one real subprocess run."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from factories import make_comparison, make_result
+
+from prodbench.cli import main, parse_fail_on
+from prodbench.errors import SpecError
+from prodbench.verdict import Comparison
+
+FAST = ["--max-time", "0.2", "--max-fit-time", "0.5", "--quiet"]
+HAS_REPORT_JSON = hasattr(importlib.import_module("prodbench.report"), "render_json")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(err: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("prodbench: error: "), err
+    assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- basics
+def test_version_and_help(capsys) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("prodbench ")
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "exit codes:" in out and "run code from the file" in out
+    code, out, _ = run(capsys, "compare", "--help")
+    assert code == 0 and "module:Class(k=v, ...)" in out and "exit codes:" in out
+
+
+def test_no_command_prints_help_and_exits_2(capsys) -> None:
+    code, out, err = run(capsys)
+    assert code == 2 and out == "" and "compare" in err
+
+
+def test_usage_errors_are_one_line(capsys) -> None:
+    code, _, err = run(capsys, "compare", "--max-time", "abc")
+    assert code == 2
+    assert_one_line_error(err)
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2
+    assert_one_line_error(err)
+
+
+def test_datasets(capsys) -> None:
+    code, out, _ = run(capsys, "datasets")
+    assert code == 0
+    assert out.splitlines()[0].split()[:4] == ["name", "rows", "features", "task"]
+    for name in ("breast_cancer", "digits", "wine", "iris", "diabetes", "synthetic"):
+        assert name in out
+    assert "classification" in out and "regression" in out
+
+
+# --------------------------------------------------------------------------- compare
+def test_compare_json_output_and_show_round_trip(capsys, tmp_path) -> None:
+    out_file = tmp_path / "res.json"
+    code, out, err = run(
+        capsys,
+        "compare",
+        "lone=logreg",
+        "knn",
+        "--data",
+        "iris",
+        "--format",
+        "markdown",
+        "--output",
+        str(out_file),
+        *FAST,
+    )
+    assert code == 0, err
+    assert err == ""  # --quiet and no failure: nothing on stderr
+    assert "lone" in out and "knn" in out and "|" in out
+    saved = json.loads(out_file.read_text())
+    assert saved["kind"] == "Comparison" and saved["names"] == ["lone", "knn"]
+    assert len(saved["results"]["lone"]["latency"]["samples_ns"]) > 0
+    assert "partial" not in saved["options"]
+
+    code, shown, _ = run(capsys, "show", str(out_file), "--format", "markdown")
+    assert code == 0 and "lone" in shown and "knn" in shown
+    code, table, _ = run(capsys, "show", str(out_file))
+    assert code == 0 and "Verdict" in table
+
+
+@pytest.mark.skipif(not HAS_REPORT_JSON, reason="report.render_json not written yet")
+def test_compare_format_json_and_csv(capsys, tmp_path) -> None:
+    code, out, _ = run(
+        capsys, "compare", "logreg", "knn", "--data", "iris", "--format", "json", *FAST
+    )
+    assert code == 0
+    json.loads(out)
+    code, out, _ = run(
+        capsys, "compare", "logreg", "knn", "--data", "iris", "--format", "csv", *FAST
+    )
+    assert code == 0 and "logreg" in out.splitlines()[1]
+
+
+def test_budget_that_nobody_passes_exits_1(capsys) -> None:
+    code, out, _ = run(
+        capsys, "compare", "logreg", "knn", "--data", "iris", "--budget", "p50=1ns", *FAST
+    )
+    assert code == 1
+    assert "Production pick: none" in out
+
+
+def test_regression_target_uses_regressor_presets(capsys, tmp_path) -> None:
+    out_file = tmp_path / "reg.json"
+    code, _, err = run(
+        capsys, "compare", "logreg", "knn", "--data", "diabetes", "--output", str(out_file), *FAST
+    )
+    assert code == 0, err
+    saved = json.loads(out_file.read_text())
+    assert saved["results"]["logreg"]["task"] == "regression"
+    assert saved["results"]["knn"]["estimator"].endswith("KNeighborsRegressor")
+
+
+FAILING_CANDIDATES = """
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+
+class Broken:
+    def fit(self, X, y):
+        raise RuntimeError("this model always fails")
+    def predict(self, X):
+        return X[:, 0]
+
+CANDIDATES = {"lone": LogisticRegression(max_iter=1000), "broken": Broken(),
+              "knn": KNeighborsClassifier()}
+"""
+
+
+def test_failed_candidate_keeps_the_others(capsys, tmp_path) -> None:
+    cands = tmp_path / "cands.py"
+    cands.write_text(FAILING_CANDIDATES)
+    out_file = tmp_path / "partial.json"
+    code, out, err = run(
+        capsys,
+        "compare",
+        "--candidates",
+        str(cands),
+        "--data",
+        "synthetic:n_samples=300,n_features=5",
+        "--output",
+        str(out_file),
+        *FAST,
+    )
+    assert code == 3
+    assert "Traceback" not in err and "this model always fails" in err
+    assert "lone" in out and "knn" in out and "broken" in out
+    saved = Comparison.from_json(out_file)
+    assert saved.measured == ["lone", "knn"]
+    assert list(saved.failures) == ["broken"]
+
+
+def test_partial_results_are_written_as_each_candidate_finishes(tmp_path, monkeypatch) -> None:
+    import prodbench as pb
+
+    out_file = tmp_path / "res.json"
+    seen: list[list[str]] = []
+    real_compare = pb.compare
+
+    def spying_compare(*args, **kwargs):
+        on_result = kwargs["on_result"]
+
+        def wrapped(name, result):
+            on_result(name, result)
+            seen.append(sorted(json.loads(out_file.read_text())["results"]))
+
+        kwargs["on_result"] = wrapped
+        return real_compare(*args, **kwargs)
+
+    monkeypatch.setattr(pb, "compare", spying_compare)
+    code = main(["compare", "logreg", "knn", "--data", "iris", "--output", str(out_file), *FAST])
+    assert code == 0
+    assert len(seen) == 2 and len(seen[0]) == 1 and seen[1] == ["knn", "logreg"]
+
+
+def test_interrupt_exits_130_and_names_the_saved_file(capsys, tmp_path, monkeypatch) -> None:
+    import prodbench as pb
+
+    out_file = tmp_path / "res.json"
+    real_compare = pb.compare
+
+    def interrupted_compare(*args, **kwargs):
+        on_result = kwargs["on_result"]
+
+        def wrapped(name, result):
+            on_result(name, result)
+            raise KeyboardInterrupt
+
+        kwargs["on_result"] = wrapped
+        return real_compare(*args, **kwargs)
+
+    monkeypatch.setattr(pb, "compare", interrupted_compare)
+    code, out, err = run(
+        capsys, "compare", "logreg", "knn", "--data", "iris", "--output", str(out_file), *FAST
+    )
+    assert code == 130 and out == ""
+    assert err.strip() == f"prodbench: interrupted; partial results kept in {out_file}"
+    partial = json.loads(out_file.read_text())
+    assert partial["options"]["partial"] is True and len(partial["results"]) == 1
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("prodbench.plot") is None, reason="prodbench.plot not written yet"
+)
+def test_plot_option(capsys, tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    res = tmp_path / "res.json"
+    make_comparison([make_result("a"), make_result("b", latency_ms=3.0, seed=1)]).to_json(res)
+    code, _, err = run(capsys, "show", str(res), "--plot", str(tmp_path / "fig.png"))
+    assert code == 0, err
+    assert (tmp_path / "fig.png").stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.fixture
+def csv_files(tmp_path) -> dict[str, Path]:
+    rng = np.random.default_rng(0)
+    rows = [f"{a:.3f},{b:.3f},{int(a > 0)}" for a, b in rng.normal(size=(40, 2))]
+    files = {
+        "good": "a,b,label\n" + "\n".join(rows) + "\n",
+        "text": "a,colour,label\n" + "\n".join(f"{i},red,{i % 2}" for i in range(40)) + "\n",
+        "missing": "a,b,label\n1,,0\n" + "\n".join(rows[1:]) + "\n",
+        "short": "a,b,label\n" + "\n".join(rows[:5]) + "\n",
+    }
+    out = {}
+    for name, text in files.items():
+        out[name] = tmp_path / f"{name}.csv"
+        out[name].write_text(text)
+    return out
+
+
+def bad_inputs(tmp_path: Path, csv_files: dict[str, Path]) -> dict[str, tuple[list[str], str]]:
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('{"schema_version": 1, "kind": "Compar')
+    future = tmp_path / "future.json"
+    future.write_text(json.dumps({"schema_version": 999, "kind": "Comparison"}))
+    not_model = tmp_path / "nm.joblib"
+    import joblib
+
+    joblib.dump({"not": "a model"}, not_model)
+    data = ["--data", "iris", *FAST]
+    return {
+        "unknown preset": (["compare", "logreg", "forrest", *data], "Unknown preset 'forrest'"),
+        "module does not import": (["compare", "logreg", "nosuchmod_q:X", *data], "import"),
+        "not a class": (
+            ["compare", "logreg", "sklearn.linear_model:ridge_regression", *data],
+            "not a class",
+        ),
+        "bad arguments": (
+            ["compare", "logreg", "sklearn.linear_model:Ridge(alpah=1)", *data],
+            "could not be created",
+        ),
+        "file does not exist": (["compare", "logreg", "nope.joblib", *data], "No model file"),
+        "file is not a model": (["compare", "logreg", str(not_model), *data], "not a model"),
+        "csv without target column": (
+            ["compare", "logreg", "knn", "--data", str(csv_files["good"]), "--target", "y"],
+            "y",
+        ),
+        "csv non-numeric column": (
+            ["compare", "logreg", "knn", "--data", str(csv_files["text"]), "--target", "label"],
+            "colour",
+        ),
+        "csv missing values": (
+            ["compare", "logreg", "knn", "--data", str(csv_files["missing"]), "--target", "label"],
+            "missing",
+        ),
+        "csv too few rows": (
+            ["compare", "logreg", "knn", "--data", str(csv_files["short"]), "--target", "label"],
+            "rows",
+        ),
+        "unknown dataset": (["compare", "logreg", "knn", "--data", "mnist"], "Unknown dataset"),
+        "bad budget": (["compare", "logreg", "knn", "--budget", "p99 is fast"], "budget"),
+        "test size too big": (["compare", "logreg", "knn", "--test-size", "1.5"], "--test-size"),
+        "test size zero": (["compare", "logreg", "knn", "--test-size", "0"], "--test-size"),
+        "one candidate": (["compare", "logreg", *data], "at least two candidates"),
+        "unknown baseline": (
+            ["compare", "logreg", "knn", "--baseline", "x", *data],
+            "Unknown --baseline",
+        ),
+        "duplicate names": (["compare", "knn", "knn", *data], "Two candidates are named"),
+        "corrupt json": (["show", str(corrupt)], "not valid JSON"),
+        "unknown schema": (["show", str(future)], "schema_version 999"),
+        "missing results file": (["show", str(tmp_path / "none.json")], "No results file"),
+        "diff corrupt": (["diff", str(corrupt), str(corrupt)], "not valid JSON"),
+        "bad fail-on": (["diff", str(corrupt), str(corrupt), "--fail-on", "p99=fast"], "fail-on"),
+    }
+
+
+CASES = [
+    "unknown preset",
+    "module does not import",
+    "not a class",
+    "bad arguments",
+    "file does not exist",
+    "file is not a model",
+    "csv without target column",
+    "csv non-numeric column",
+    "csv missing values",
+    "csv too few rows",
+    "unknown dataset",
+    "bad budget",
+    "test size too big",
+    "test size zero",
+    "one candidate",
+    "unknown baseline",
+    "duplicate names",
+    "corrupt json",
+    "unknown schema",
+    "missing results file",
+    "diff corrupt",
+    "bad fail-on",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, csv_files, case: str) -> None:
+    argv, needle = bad_inputs(tmp_path, csv_files)[case]
+    code, out, err = run(capsys, *argv)
+    assert code == 2, err
+    assert out == ""
+    assert_one_line_error(err)
+    assert needle.lower() in err.lower()
+
+
+def test_debug_shows_the_traceback(tmp_path) -> None:
+    with pytest.raises(SpecError):
+        main(["compare", "logreg", "forrest", "--data", "iris", "--debug"])
+
+
+# --------------------------------------------------------------------------- diff
+def test_fail_on_parsing() -> None:
+    assert parse_fail_on("p99=+10%, p50=20%,score=-0.5pp") == {
+        "p99": pytest.approx(0.1),
+        "p50": pytest.approx(0.2),
+        "score": pytest.approx(0.005),
+    }
+    assert parse_fail_on("score=-0.01") == {"score": 0.01}
+    for bad in ("p99=10ms", "p42=+10%", "score=-x", "p99=+1%,p99=+2%", ","):
+        with pytest.raises(SpecError):
+            parse_fail_on(bad)
+
+
+@pytest.fixture
+def runs(tmp_path) -> tuple[Path, Path, Path]:
+    """Old run, a run 30% slower at the same score, and the old run again (reseeded)."""
+    old = make_comparison(
+        [make_result("lone", latency_ms=1.0, seed=1), make_result("ens", latency_ms=3.0, seed=2)]
+    )
+    slower = make_comparison(
+        [make_result("lone", latency_ms=1.3, seed=1), make_result("new", latency_ms=3.0, seed=2)]
+    )
+    same = make_comparison(
+        [make_result("lone", latency_ms=1.0, seed=3), make_result("ens", latency_ms=3.0, seed=4)]
+    )
+    paths = tmp_path / "old.json", tmp_path / "slow.json", tmp_path / "same.json"
+    for cmp, path in zip((old, slower, same), paths, strict=True):
+        cmp.to_json(path)
+    return paths
+
+
+def test_diff_reports_ratios_and_one_sided_candidates(capsys, runs) -> None:
+    old, slow, _ = runs
+    code, out, _ = run(capsys, "diff", str(old), str(slow))
+    assert code == 0
+    assert "lone" in out and "1.30x" in out
+    assert f"only in {old}: ens" in out and f"only in {slow}: new" in out
+
+
+def test_diff_fail_on_trips_on_a_significant_slowdown(capsys, runs) -> None:
+    old, slow, same = runs
+    code, _, err = run(capsys, "diff", str(old), str(slow), "--fail-on", "p99=+10%")
+    assert code == 1
+    assert "lone: --fail-on tripped: p99 +" in err
+    code, _, _ = run(capsys, "diff", str(old), str(slow), "--fail-on", "p99=+50%")
+    assert code == 0
+    code, _, err = run(capsys, "diff", str(old), str(same), "--fail-on", "p99=+10%,p50=+10%")
+    assert code == 0 and err == ""
+
+
+def test_diff_json_and_score_limit(capsys, tmp_path) -> None:
+    y = np.arange(1000) % 2
+    worse = np.ones(1000, dtype=bool)
+    worse[:100] = False
+    old = make_comparison([make_result("m", correct=np.ones(1000, bool), y_true=y)])
+    new = make_comparison([make_result("m", correct=worse, y_true=y)])
+    old.to_json(tmp_path / "a.json")
+    new.to_json(tmp_path / "b.json")
+    code, out, _ = run(
+        capsys,
+        "diff",
+        str(tmp_path / "a.json"),
+        str(tmp_path / "b.json"),
+        "--fail-on",
+        "score=-0.5pp",
+        "--format",
+        "json",
+    )
+    assert code == 1
+    payload = json.loads(out)
+    assert payload["tripped"] is True
+    assert payload["candidates"]["m"]["score_change"] == pytest.approx(-0.1)
+    assert payload["candidates"]["m"]["score_significant"] is True
+
+
+# --------------------------------------------------------------------------- subprocess
+def test_real_subprocess_run(tmp_path) -> None:
+    out_file = tmp_path / "out.json"
+    fmt = "json" if HAS_REPORT_JSON else "markdown"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "prodbench",
+            "compare",
+            "logreg",
+            "knn",
+            "--data",
+            "iris",
+            "--max-time",
+            "0.3",
+            "--format",
+            fmt,
+            "--output",
+            str(out_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    if fmt == "json":
+        json.loads(proc.stdout)
+    else:
+        assert "logreg" in proc.stdout
+    assert out_file.exists()
+    assert Comparison.from_json(out_file).measured == ["logreg", "knn"]
