@@ -278,9 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
             "significant."
         ),
         epilog=(
-            "--fail-on limits: p50/p90/p99/p999=+N%% (latency increase), "
-            "score=-Npp (drop in percentage points of an accuracy-like score) or "
-            "score=-N (drop in score units).\n\n" + EXIT_CODES_HELP.replace("%", "%%")
+            "--fail-on limits: p50/p90/p99/p999=+N% (latency increase),\n"
+            "score=-Npp (drop in percentage points of an accuracy-like score)\n"
+            "or score=-N (drop in score units).\n\n" + EXIT_CODES_HELP
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
