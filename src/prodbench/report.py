@@ -446,7 +446,7 @@ def render_text(cmp: Comparison, *, width: int = 120) -> str:
         for s in cmp.stakeholders:
             lines.append(
                 f"  {s.role.ljust(role_w)}  {s.objective.ljust(obj_w)}  -> "
-                f"{(s.pick or DASH).ljust(pick_w)}  ({s.reason})"
+                f"{(s.pick or DASH).ljust(pick_w)} ({s.reason})"
             )
     lines.append("")
     if cmp.budget:
