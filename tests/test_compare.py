@@ -175,3 +175,12 @@ def test_model_without_predict_named(cancer):
     X, y = cancer
     with pytest.raises(ModelError, match="'thing'"):
         pb.compare({"lone": logreg(), "thing": object()}, X, y)
+
+
+def test_public_functions_survive_submodule_imports():
+    import importlib
+
+    importlib.import_module("prodbench.pipeline")
+    importlib.import_module("prodbench.cli")
+    assert callable(pb.measure) and callable(pb.compare)
+    assert pb.measure.__name__ == "measure"

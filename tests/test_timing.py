@@ -177,3 +177,11 @@ def test_sampler_rejects_bad_arguments():
         LatencySampler(abs, [], max_time=1.0)
     with pytest.raises(ValueError):
         LatencySampler(abs, [1], max_time=0)
+
+
+def test_estimate_stays_inside_its_interval_when_undersampled():
+    for n in (2, 5, 30, 200):
+        lat = LatencyResult(samples_ns=np.arange(1, n + 1) * 1000)
+        for q in (50, 90, 99, 99.9):
+            low, high = lat.interval(q)
+            assert low <= lat.percentile(q) <= high

@@ -43,7 +43,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .measure import ProgressEvent, compare, measure
+    from .pipeline import ProgressEvent, compare, measure
     from .results import (
         BatchThroughput,
         Footprint,
@@ -85,9 +85,9 @@ __all__ = [
 ]
 
 _LAZY = {
-    "measure": "measure",
-    "compare": "measure",
-    "ProgressEvent": "measure",
+    "measure": "pipeline",
+    "compare": "pipeline",
+    "ProgressEvent": "pipeline",
     "BatchThroughput": "results",
     "Footprint": "results",
     "LatencyResult": "results",

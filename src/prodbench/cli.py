@@ -24,7 +24,7 @@ from ._version import __version__
 from .errors import CandidateError, ProdbenchError, SpecError
 
 if TYPE_CHECKING:
-    from .measure import ProgressEvent
+    from .pipeline import ProgressEvent
     from .results import ModelResult
     from .verdict import Budget, Comparison
 

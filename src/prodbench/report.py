@@ -1007,7 +1007,7 @@ def render_result(result: ModelResult) -> str:
 
     Examples
     --------
-    >>> from prodbench.measure import measure
+    >>> from prodbench import measure
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
     >>> X, y = load_iris(return_X_y=True)
@@ -1038,7 +1038,7 @@ def result_html(result: ModelResult) -> str:
 
     Examples
     --------
-    >>> from prodbench.measure import measure
+    >>> from prodbench import measure
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
     >>> X, y = load_iris(return_X_y=True)

@@ -124,8 +124,16 @@ class LatencyResult:
         return None if self.cold_start_ns is None else self.cold_start_ns / 1e9
 
     def percentile(self, q: float) -> float:
-        """The ``q``-th percentile (0-100) in seconds; see :meth:`undersampled`."""
-        return stats.percentile(self._sorted, q) / 1e9
+        """The ``q``-th percentile (0-100) in seconds; see :meth:`undersampled`.
+
+        Linear interpolation between order statistics, kept inside the
+        distribution-free interval: with very few samples the interpolated
+        value can fall below the interval's lower bound (e.g. p99 of two
+        samples), and the interval is what the data supports.
+        """
+        estimate = stats.percentile(self._sorted, q)
+        low, high = stats.percentile_interval(self._sorted, q)
+        return min(max(estimate, low), high) / 1e9
 
     def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
         """Distribution-free interval for the ``q``-th percentile, in seconds.
@@ -204,6 +212,14 @@ class LatencyResult:
     def from_dict(cls, data: Mapping[str, Any]) -> LatencyResult:
         """Inverse of :meth:`to_dict`."""
         return cls(**data)
+
+    def __repr__(self) -> str:
+        if not self.n:
+            return "LatencyResult(n=0)"
+        return (
+            f"LatencyResult(n={self.n}, p50={self.p50 * 1e3:.3g}ms, p99={self.p99 * 1e3:.3g}ms, "
+            f"stop_reason={self.stop_reason!r})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LatencyResult):
@@ -523,6 +539,13 @@ class ModelResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __repr__(self) -> str:
+        lat = self.latency
+        return (
+            f"ModelResult(name={self.name!r}, {self.score.name}={self.score.value:.4f}, "
+            f"p50={lat.p50 * 1e3:.3g}ms, p99={lat.p99 * 1e3:.3g}ms, n={lat.n})"
+        )
 
     def _repr_html_(self) -> str:
         from .report import result_html

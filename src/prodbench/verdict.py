@@ -701,6 +701,11 @@ class Comparison:
 
         return render_text(self)
 
+    def __repr__(self) -> str:
+        budget = f", budget={str(self.budget)!r}" if self.budget else ""
+        failed = f", failed={sorted(self.failures)!r}" if self.failures else ""
+        return f"Comparison(names={self.names!r}, baseline={self.baseline!r}{budget}{failed})"
+
     def to_text(self) -> str:
         """The aligned text table, verdict and stakeholders."""
         return str(self)
