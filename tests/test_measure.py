@@ -125,6 +125,7 @@ def test_dataframe_input_gets_one_row_dataframes(cancer):
     assert pd.DataFrame in seen and np.ndarray not in seen
 
 
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 def test_request_format_numpy_overrides(cancer):
     X, y = cancer
     result = pb.measure(logreg(), X, y, request_format="numpy", max_time=0.05, min_fits=1)

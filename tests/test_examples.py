@@ -1,0 +1,67 @@
+"""The examples run as users run them: scripts with python, the budget tests with pytest."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=EXAMPLES.parent,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+
+
+def test_quickstart_runs():
+    proc = run(str(EXAMPLES / "quickstart.py"), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "RESEARCH PRIORITY" in proc.stdout and "PRODUCTION PRIORITY" in proc.stdout
+    assert "Research pick:" in proc.stdout
+
+
+@pytest.mark.slow
+def test_ensemble_tradeoff_reproduces_the_seed_case_in_under_a_minute():
+    start = time.perf_counter()
+    proc = run(str(EXAMPLES / "ensemble_tradeoff.py"), timeout=300)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    verdict = next(line for line in out.splitlines() if line.strip().startswith("- ensemble:"))
+    # The ensemble's gain and its latency cost are measured and stated, with the test.
+    assert "pp accuracy (95% CI" in verdict and "McNemar p=" in verdict
+    assert "the p99 latency" in out and "Production pick:" in out
+    # The seed's case: a fraction of a point of accuracy for a multiple of the p99.
+    summary = re.search(r"gain is ([-+]\d+\.\d+) pp.*costs (\d+\.\d+)x the p99", out, re.S)
+    assert summary is not None, out
+    gain_pp, p99_ratio = float(summary.group(1)), float(summary.group(2))
+    assert 0 < gain_pp < 1.0
+    assert p99_ratio >= 2.0
+    assert elapsed < 60, f"example took {elapsed:.0f} s"
+
+
+def test_latency_budget_example_passes_under_pytest(tmp_path):
+    proc = run(
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--rootdir={tmp_path}",
+        str(EXAMPLES / "test_latency_budget.py"),
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "passed" in proc.stdout and "failed" not in proc.stdout
