@@ -49,7 +49,7 @@ EXIT_CANDIDATE_FAILED = 3
 EXIT_INTERRUPTED = 130
 
 # The run of ``python -m prodbench compare`` with no candidates: a lone model
-# against an ensemble, on seeded synthetic data, within ~30 s on 2 cores.
+# against an ensemble, on scikit-learn's digits, within ~30 s on 2 cores.
 DEFAULT_CANDIDATES: tuple[str, ...] = ("logreg", "ensemble")
 DEFAULT_DATA = "digits"
 DEFAULT_MAX_TIME = 2.0
