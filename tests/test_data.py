@@ -218,7 +218,6 @@ def test_csv_accepts_pathlike_and_regression_target(tmp_path: Path) -> None:
 
 
 def test_parquet_string_column_is_refused(tmp_path: Path) -> None:
-    pytest.importorskip("pyarrow")
     path = tmp_path / "data.parquet"
     _frame().to_parquet(path, index=False)
     with pytest.raises(DataError, match=r"non-numeric.*'label'"):
@@ -226,7 +225,6 @@ def test_parquet_string_column_is_refused(tmp_path: Path) -> None:
 
 
 def test_parquet_numeric(tmp_path: Path) -> None:
-    pytest.importorskip("pyarrow")
     path = tmp_path / "data.parquet"
     _frame().to_parquet(path, index=False)
     ds = load_dataset(str(path), target="label")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "tour.ipynb"
 KERNEL = "python3"
@@ -47,9 +46,14 @@ def test_notebook_covers_the_tour():
 
 
 @pytest.mark.slow
-def test_notebook_runs_headless(tmp_path):
-    nbclient = pytest.importorskip("nbclient")
+def test_notebook_runs_headless(tmp_path, monkeypatch):
+    # nbclient is in the test extra: a missing one is a failure, not a skip.
+    import nbclient
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    # The kernel inherits the environment; a caller's MPLBACKEND=Agg would
+    # replace the notebook's inline backend and no figure would be shown.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
 
     try:
         KernelSpecManager().get_kernel_spec(KERNEL)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import sys
 
+import matplotlib
 import pytest
 
-matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-from factories import make_comparison, make_result  # noqa: E402
+import numpy as np
+from factories import make_comparison, make_result
 
-import prodbench as pb  # noqa: E402
-from prodbench import plot  # noqa: E402
-from prodbench.errors import MissingDependencyError, ProdbenchError  # noqa: E402
-from prodbench.verdict import Budget, FailedCandidate  # noqa: E402
+import prodbench as pb
+from prodbench import plot
+from prodbench.errors import MissingDependencyError, ProdbenchError
+from prodbench.verdict import Budget, FailedCandidate
 
 TITLES = [
     "Single-request latency by percentile",

@@ -221,7 +221,6 @@ def test_xdist_worker_warns(tester: pytest.Pytester, monkeypatch: pytest.MonkeyP
 
 
 def test_benchmark_json_gets_the_checks(tester: pytest.Pytester) -> None:
-    pytest.importorskip("pytest_benchmark")
     tester.makepyfile(
         """
         import pytest
@@ -247,7 +246,6 @@ def test_benchmark_json_gets_the_checks(tester: pytest.Pytester) -> None:
 
 
 def test_benchmark_fixture_gets_extra_info(tester: pytest.Pytester) -> None:
-    pytest.importorskip("pytest_benchmark")
     tester.makepyfile(
         """
         import pytest

@@ -159,7 +159,7 @@ def test_missing_method_is_rejected() -> None:
 
 
 def test_real_model_with_predict_proba_and_dataframe() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
 

@@ -123,16 +123,14 @@ class _Progress:
 
     stream: TextIO
     enabled: bool
-    failures: dict[str, Exception] = field(default_factory=dict)
+    failures: dict[str, ProdbenchError] = field(default_factory=dict)
     _width: int = 0
 
-    def __call__(self, event: ProgressEvent) -> None:
-        if event.phase == "failed":
-            from .errors import ModelFailedError
+    def record_failure(self, name: str, error: ProdbenchError) -> None:
+        """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
+        self.failures[name] = error
 
-            self.failures[event.candidate] = ModelFailedError(
-                event.message, candidate=event.candidate
-            )
+    def __call__(self, event: ProgressEvent) -> None:
         if not self.enabled:
             return
         line = f"prodbench: {event.candidate}: {event.phase}"
@@ -450,6 +448,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
             random_state=args.seed,
             progress=progress,
             on_result=on_result,
+            on_failure=progress.record_failure,
             price_per_core_hour=args.price_per_core_hour,
         )
     progress.clear()

@@ -419,15 +419,8 @@ class _Candidate:
                 f"only {raw.samples_ns.size} latency samples in {o.max_time:g} s: p99 is "
                 f"under-sampled (needs {stats.required_samples(99)}); raise max_time"
             )
-        latency = LatencyResult(
-            samples_ns=raw.samples_ns,
-            cold_start_ns=raw.cold_start_ns,
-            warmup=raw.warmup,
-            gc_collections=raw.gc_collections,
-            stop_reason=raw.stop_reason,
-            elapsed_s=raw.elapsed_s,
-            method=o.method,
-            request_format=self.shared.request_format,
+        latency = LatencyResult.from_raw(
+            raw, method=o.method, request_format=self.shared.request_format
         )
         self._emit("footprint")
         footprint = self._footprint()
@@ -645,6 +638,7 @@ def compare(
     random_state: int = 0,
     progress: ProgressCallback | None = None,
     on_result: Callable[[str, ModelResult], None] | None = None,
+    on_failure: Callable[[str, ProdbenchError], None] | None = None,
     price_per_core_hour: float | None = None,
 ) -> Comparison:
     """Compare candidates on the same rows: research pick vs production pick.
@@ -671,6 +665,9 @@ def compare(
     on_result : callable, optional
         Called as ``on_result(name, ModelResult)`` as soon as a candidate is
         complete (the command line uses it to save partial results).
+    on_failure : callable, optional
+        Called as ``on_failure(name, error)`` when a candidate fails; the
+        error is a :class:`ProdbenchError` with the original chained.
     price_per_core_hour : float, optional
         For the manager's cost per million predictions.
     **other options
@@ -745,16 +742,17 @@ def compare(
             "kind on one target: classifiers for classes, regressors for numbers."
         )
     failures: dict[str, ProdbenchError] = {}
+
+    def record_failure(label: str, exc: ProdbenchError) -> None:
+        failures[label] = exc
+        if on_failure is not None:
+            on_failure(label, exc)
+
     runs = [
         _Candidate(label, model, shared, options, fits.get(label, True), progress)
         for label, model in named.items()
     ]
-    results = _run(
-        runs,
-        on_result,
-        lambda label, exc: failures.__setitem__(label, exc),
-        raise_errors=False,
-    )
+    results = _run(runs, on_result, record_failure, raise_errors=False)
     return Comparison.build(
         names=list(named),
         results=results,

@@ -102,6 +102,33 @@ class LatencyResult:
         if self.samples_ns.ndim != 1:
             raise ValueError("samples_ns must be one-dimensional")
 
+    @classmethod
+    def from_raw(
+        cls, raw: Any, *, method: str = "predict", request_format: str = "numpy"
+    ) -> LatencyResult:
+        """Build from what a :class:`prodbench.timing.LatencySampler` returned.
+
+        ``raw`` is a :class:`prodbench.timing.RawLatency` (read by attribute,
+        so this module needs no import of the timing code).
+
+        Examples
+        --------
+        >>> from prodbench.timing import LatencySampler
+        >>> raw = LatencySampler(abs, [-1, 2], max_time=0.01).run()
+        >>> LatencyResult.from_raw(raw).n == raw.samples_ns.size
+        True
+        """
+        return cls(
+            samples_ns=raw.samples_ns,
+            cold_start_ns=raw.cold_start_ns,
+            warmup=raw.warmup,
+            gc_collections=raw.gc_collections,
+            stop_reason=raw.stop_reason,
+            elapsed_s=raw.elapsed_s,
+            method=method,
+            request_format=request_format,
+        )
+
     @cached_property
     def _sorted(self) -> np.ndarray:
         ordered = np.sort(self.samples_ns)

@@ -382,17 +382,7 @@ def _max_looks(max_time: float) -> int:
 
 
 def _latency(sampler: LatencySampler, method: str, fmt: str) -> LatencyResult:
-    raw = sampler.result()
-    return LatencyResult(
-        samples_ns=raw.samples_ns,
-        cold_start_ns=raw.cold_start_ns,
-        warmup=raw.warmup,
-        gc_collections=raw.gc_collections,
-        stop_reason=raw.stop_reason,
-        elapsed_s=raw.elapsed_s,
-        method=method,
-        request_format=fmt,
-    )
+    return LatencyResult.from_raw(sampler.result(), method=method, request_format=fmt)
 
 
 def _conclude(
