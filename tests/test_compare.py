@@ -184,3 +184,27 @@ def test_public_functions_survive_submodule_imports():
     importlib.import_module("prodbench.cli")
     assert callable(pb.measure) and callable(pb.compare)
     assert pb.measure.__name__ == "measure"
+
+
+def test_bulk_throughput_alternates_by_batch_size(cancer):
+    X, y = cancer
+    calls: list[tuple[str, int]] = []
+
+    class Logged:
+        def __init__(self, name):
+            self.name = name
+
+        def fit(self, X, y):
+            self.label_ = y[0]
+            return self
+
+        def predict(self, X):
+            calls.append((self.name, len(X)))
+            return np.full(len(X), self.label_)
+
+    pb.compare({"a": Logged("a"), "b": Logged("b")}, X, y, max_time=0.05, min_fits=1)
+    bulk = [(name, n) for name, n in calls if n in (10, 100)]
+    sizes = [n for _, n in bulk]
+    assert sizes == sorted(sizes)  # every candidate finishes size 10 before any does 100
+    for size in (10, 100):
+        assert {name for name, n in bulk if n == size} == {"a", "b"}

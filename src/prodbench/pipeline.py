@@ -155,10 +155,11 @@ def _check_options(
 
 @dataclass
 class _Shared:
-    """What every candidate shares: the split, the request rows, the task."""
+    """What every candidate shares: the split, the request rows and bulk batches, the task."""
 
     split: _data.Split
     rows: list[Any]
+    batches: list[tuple[int, Any]]
     task: str
     scoring: str
     request_format: str
@@ -206,11 +207,25 @@ def _prepare(
     return _Shared(
         split=split,
         rows=rows,
+        batches=_bulk_batches(split.X_test, options),
         task=task,
         scoring=scoring,
         request_format=fmt,
         digest=_data.rows_digest(split.y_test),
     )
+
+
+def _bulk_batches(X_test: Any, options: _Options) -> list[tuple[int, Any]]:
+    """The bulk-prediction batches: each batch size, sliced once, for every candidate."""
+    n_test = len(X_test)
+    sizes = [b for b in options.batch_sizes if b <= n_test]
+    if n_test not in sizes:
+        sizes.append(n_test)
+    order = np.random.default_rng(options.random_state).permutation(n_test)
+    return [
+        (size, X_test.iloc[order[:size]] if hasattr(X_test, "iloc") else X_test[order[:size]])
+        for size in sizes
+    ]
 
 
 class _Candidate:
@@ -235,7 +250,7 @@ class _Candidate:
         self.fit_spent_ns = 0
         self.sampler: LatencySampler | None = None
         self.score: Score | None = None
-        self.throughput: ThroughputResult | None = None
+        self.batch_times: list[BatchThroughput] = []
         self.notes: list[str] = []
         self.failure: ModelFailedError | ProdbenchError | None = None
 
@@ -279,7 +294,7 @@ class _Candidate:
         self.fit_spent_ns += t1 - t0
 
     def prepare_predict(self) -> None:
-        """Cold start, score and throughput: everything before latency sampling."""
+        """Cold start and score: everything before bulk throughput and latency."""
         o = self.options
         if not self.fit:
             check_fitted(self.model, name=self.name)
@@ -298,8 +313,6 @@ class _Candidate:
             self._raise_predict_error(exc, "latency")
         self._emit("score")
         self.score = self._score()
-        self._emit("throughput")
-        self.throughput = self._throughput(call)
 
     def _raise_predict_error(self, exc: Exception, phase: str) -> None:
         from sklearn.exceptions import NotFittedError
@@ -357,25 +370,18 @@ class _Candidate:
                     "target. Check the model and y."
                 )
 
-    def _throughput(self, call: Callable[[Any], Any]) -> ThroughputResult:
-        X_test = self.shared.split.X_test
-        n_test = len(X_test)
-        sizes = [b for b in self.options.batch_sizes if b <= n_test]
-        if n_test not in sizes:
-            sizes.append(n_test)
-        rng = np.random.default_rng(self.options.random_state)
-        order = rng.permutation(n_test)
-        batches = []
+    def time_batch(self, index: int) -> None:
+        """Time bulk prediction on the shared batch ``index`` (repeated calls)."""
+        size, batch = self.shared.batches[index]
+        if index == 0:
+            self._emit("throughput")
+        call = getattr(self.model, self.options.method)
         with thread_limit(self.options.threads), gc_policy(self.options.gc):
-            for size in sizes:
-                idx = order[:size]
-                batch = X_test.iloc[idx] if hasattr(X_test, "iloc") else X_test[idx]
-                try:
-                    times = time_batches(call, batch, max_time=0.2, min_repeats=3)
-                except Exception as exc:
-                    raise self._failed("throughput", exc) from exc
-                batches.append(BatchThroughput(batch_size=size, times_ns=tuple(times)))
-        return ThroughputResult(tuple(batches))
+            try:
+                times = time_batches(call, batch, max_time=0.2, min_repeats=3)
+            except Exception as exc:
+                raise self._failed("throughput", exc) from exc
+        self.batch_times.append(BatchThroughput(batch_size=size, times_ns=tuple(times)))
 
     def latency_block(self, seconds: float) -> None:
         assert self.sampler is not None
@@ -411,7 +417,6 @@ class _Candidate:
         from .environment import collect_environment
 
         assert self.sampler is not None and self.score is not None
-        assert self.throughput is not None
         raw = self.sampler.result()
         o = self.options
         if raw.samples_ns.size < stats.required_samples(99):
@@ -435,7 +440,7 @@ class _Candidate:
             task=self.shared.task,
             score=self.score,
             latency=latency,
-            throughput=self.throughput,
+            throughput=ThroughputResult(tuple(self.batch_times)),
             training=training,
             footprint=footprint,
             environment=collect_environment(self.model, threads=o.threads, gc_policy=o.gc),
@@ -476,6 +481,10 @@ def _run(
                 guard(cand, cand.fit_once)
     for cand in candidates:
         guard(cand, cand.prepare_predict)
+    # Bulk throughput: each batch size for A, B, C, then the next size.
+    for index in range(len(candidates[0].shared.batches) if candidates else 0):
+        for cand in candidates:
+            guard(cand, lambda c=cand, i=index: c.time_batch(i))  # type: ignore[misc]
     # Latency: blocks A B C A B C ... until every sampler has stopped.
     live = [c for c in candidates if c.failure is None]
     while live:
