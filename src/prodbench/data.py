@@ -40,6 +40,7 @@ __all__ = [
     "DatasetInfo",
     "Split",
     "Task",
+    "check_classes",
     "check_xy",
     "infer_task",
     "input_format",
@@ -644,6 +645,36 @@ def _describe_len(n: int) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
 
 
+def check_classes(y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Check that a classification target has at least two classes.
+
+    Returns
+    -------
+    classes, counts : numpy.ndarray
+        The classes found and how many rows each has.
+
+    Raises
+    ------
+    DataError
+        When ``y`` has a single class.
+
+    Examples
+    --------
+    >>> check_classes(np.array([0, 1, 1]))[1].tolist()
+    [1, 2]
+    """
+    y_arr = np.asarray(y)
+    labels = y_arr.astype(str) if y_arr.dtype == object else y_arr
+    classes, counts = np.unique(labels, return_counts=True)
+    if classes.size < 2:
+        raise DataError(
+            f"y has only one class {classes.tolist()[0]!r}; a classifier needs at least two. "
+            "Use data with at least two classes, or treat it as regression if y is a "
+            "measurement."
+        )
+    return classes, counts
+
+
 def check_xy(X: Any, y: Any) -> None:
     """Check that ``X`` is 2-D, ``y`` 1-D, and that they have the same rows.
 
@@ -770,14 +801,7 @@ def split(
     positions = np.arange(n)
     stratify = None
     if task == "classification":
-        labels = y_arr.astype(str) if y_arr.dtype == object else y_arr
-        classes, counts = np.unique(labels, return_counts=True)
-        if classes.size < 2:
-            raise DataError(
-                f"y has only one class {classes.tolist()[0]!r}; a classifier needs at least two. "
-                "Use data with at least two classes, or treat it as regression if y is a "
-                "measurement."
-            )
+        classes, counts = check_classes(y_arr)
         if counts.min() >= 2 and n_test >= classes.size and n_train >= classes.size:
             stratify = y_arr
     try:

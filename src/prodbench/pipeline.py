@@ -192,8 +192,8 @@ def _prepare(
         _data.check_xy(X_test, y_test)
         task = _data.infer_task(np.asarray(y))
         split = _data.Split(X, X_test, np.asarray(y), np.asarray(y_test))
-        if task == "classification" and np.unique(np.asarray(y)).size < 2:
-            raise DataError("y has only one class; a classifier needs at least two.")
+        if task == "classification":
+            _data.check_classes(y)
     scoring = options.scoring or ("accuracy" if task == "classification" else "r2")
     if stats.SCORERS[scoring].task != task:
         raise DataError(

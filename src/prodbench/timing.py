@@ -32,7 +32,6 @@ __all__ = [
     "gc_policy",
     "thread_limit",
     "time_batches",
-    "time_call",
 ]
 
 GCPolicy = Literal["enabled", "disabled"]
@@ -115,20 +114,6 @@ def gc_policy(policy: GCPolicy) -> Iterator[None]:
             gc.enable()
         else:
             gc.disable()
-
-
-def time_call(call: Callable[[Any], Any], arg: Any) -> int:
-    """Time one call ``call(arg)`` in nanoseconds.
-
-    Examples
-    --------
-    >>> time_call(abs, -1) >= 0
-    True
-    """
-    t0 = _clock()
-    call(arg)
-    t1 = _clock()
-    return t1 - t0
 
 
 def time_batches(

@@ -321,12 +321,7 @@ class Delta:
             )
         d = sb.contributions() - sa.contributions()
         low, high = stats.paired_bootstrap_mean(d)
-        if candidate.task == "classification":
-            p_value = stats.mcnemar_exact(sa.correct, sb.correct).p_value
-            test = "McNemar"
-        else:
-            p_value = stats.sign_flip_pvalue(d)
-            test = "permutation"
+        p_value, test = paired_test(baseline, candidate)
         la, lb = baseline.latency, candidate.latency
         r50 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 50)
         r99 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 99)
@@ -358,6 +353,19 @@ class Delta:
                 None if baseline.footprint is None else baseline.footprint.size_bytes,
             ),
         )
+
+
+def paired_test(a: ModelResult, b: ModelResult) -> tuple[float, str]:
+    """p-value and name of the paired test of two scores on the same test rows.
+
+    Exact McNemar on per-row correctness for classifiers; a sign-flip
+    permutation test on per-row score contributions for regressors. Both
+    are symmetric in ``a`` and ``b``.
+    """
+    if a.task == "classification":
+        return stats.mcnemar_exact(a.score.correct, b.score.correct).p_value, "McNemar"
+    d = b.score.contributions() - a.score.contributions()
+    return stats.sign_flip_pvalue(d), "permutation"
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -532,13 +540,18 @@ class Comparison:
                 tied.append(n)
         return tied
 
+    @cached_property
+    def _p_values(self) -> dict[tuple[str, str], float]:
+        """Paired-test p-values already computed, by sorted pair of names."""
+        return {}
+
     def _significantly_different(self, a: str, b: str) -> bool:
-        ra, rb = self.results[a], self.results[b]
-        if ra.task == "classification":
-            p = stats.mcnemar_exact(ra.score.correct, rb.score.correct).p_value
-        else:
-            p = stats.sign_flip_pvalue(rb.score.contributions() - ra.score.contributions())
-        return p < ALPHA
+        # The picks test the same pairs again and again, and a permutation
+        # test on a large regression test set takes a second: compute each once.
+        key = (a, b) if a <= b else (b, a)
+        if key not in self._p_values:
+            self._p_values[key] = paired_test(self.results[key[0]], self.results[key[1]])[0]
+        return self._p_values[key] < ALPHA
 
     def _best_score(self, pool: list[str]) -> str:
         return max(pool, key=lambda n: (self.results[n].score.value, -self.names.index(n)))
