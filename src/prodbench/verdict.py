@@ -764,7 +764,7 @@ class Comparison:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Comparison:
         """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
-        check_schema(data, "Comparison")
+        data = check_schema(data, "Comparison")
         try:
             return cls(
                 names=tuple(data["names"]),
