@@ -27,7 +27,15 @@ from .results import (
     load_json,
     write_json_atomic,
 )
-from .units import format_bytes, format_duration, parse_duration, parse_size
+from .units import (
+    format_bytes,
+    format_duration,
+    format_p_value,
+    format_score,
+    format_score_diff,
+    parse_duration,
+    parse_size,
+)
 
 __all__ = [
     "DEFAULT_PRICE_PER_CORE_HOUR",
@@ -629,7 +637,7 @@ class Comparison:
                 "ML engineer",
                 f"best {score_name}",
                 ml,
-                f"{score_name} {res[ml].score.value:.4f}",
+                f"{score_name} {format_score(score_name, res[ml].score.value)}",
             ),
             Stakeholder(
                 "Product manager",
@@ -667,9 +675,12 @@ class Comparison:
                 f"{d.score_diff * 100:+.2f} pp accuracy (95% CI {lo * 100:+.2f} to {hi * 100:+.2f}"
             )
         else:
-            body = f"{d.score_diff:+.4g} {d.score_name} (95% CI {lo:+.4g} to {hi:+.4g}"
+            body = (
+                f"{format_score_diff(d.score_name, d.score_diff)} {d.score_name} (95% CI "
+                f"{format_score_diff(d.score_name, lo)} to {format_score_diff(d.score_name, hi)}"
+            )
         sig = "significant" if d.significant else "not significant"
-        return f"{body}; {d.test} p={_fmt_p(d.p_value)}, {sig})"
+        return f"{body}; {d.test} {format_p_value(d.p_value)}, {sig})"
 
     @cached_property
     def verdict(self) -> list[str]:
@@ -793,12 +804,6 @@ class Comparison:
     def from_json(cls, path: str | os.PathLike[str]) -> Comparison:
         """Read a file written by :meth:`to_json`."""
         return cls.from_dict(load_json(path))
-
-
-def _fmt_p(p: float) -> str:
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
 
 
 def _fmt_limit(key: str, value: float) -> str:
