@@ -20,8 +20,8 @@ Examples
 >>> from prodbench import serving
 >>> service = np.full(1000, 0.001)            # every request takes 1 ms
 >>> lat = serving.simulate(service, qps=500.0, requests=10_000, random_state=0)
->>> bool(lat.min() >= 0.001), lat.size
-(True, 10000)
+>>> round(float(lat.min()), 9), lat.size          # never faster than the service
+(0.001, 10000)
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from . import stats
 from .errors import BudgetError, DataError, SpecError
-from .serving_results import Capacity, CandidateCapacity, LoadPoint, MaxQPS
+from .serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
 
 if TYPE_CHECKING:
     from .results import LatencyResult, ModelResult
@@ -157,7 +157,7 @@ def _sojourn_one(arrivals: np.ndarray, service: np.ndarray) -> np.ndarray:
 def _sojourn_heap(arrivals: np.ndarray, service: np.ndarray, workers: int) -> np.ndarray:
     """FIFO ``workers`` servers, one lane: a heap of the times each server frees up."""
     free = [0.0] * workers
-    ends = []
+    ends: list[float] = []
     append = ends.append
     replace = heapq.heapreplace
     for t, s in zip(arrivals.tolist(), service.tolist(), strict=True):
@@ -259,47 +259,54 @@ def simulate(
     rng = np.random.default_rng(random_state)
     arrivals = np.cumsum(rng.exponential(1.0 / rate, total))
     drawn = service[rng.integers(0, service.size, total)]
-    if c == 1:
-        out = _sojourn_one(arrivals, drawn)
-    else:
-        out = _sojourn_heap(arrivals, drawn, c)
+    out = _sojourn_one(arrivals, drawn) if c == 1 else _sojourn_heap(arrivals, drawn, c)
     return out[int(skip) :]
 
 
 # --------------------------------------------------------------------------- max QPS
 class _Lanes:
-    """Replicates of one candidate's simulation, with common random numbers.
+    """Replicates of the simulation of one or more candidates, with common random numbers.
 
-    Lane 0 draws from the measured samples as they are; lanes 1.. from a
-    bootstrap resample of them. Every lane keeps its unit-rate arrival
-    times and its service draws, so the rate can be changed by scaling the
-    arrivals: with the draws held fixed, every percentile grows with the
-    rate and the search below is well defined.
+    Each candidate has ``per = replicates + 1`` lanes: the first draws from
+    the measured samples as they are, the others from a bootstrap resample
+    of them. Every lane keeps its unit-rate arrival times and its service
+    draws, so the rate is changed by scaling the arrivals: with the draws
+    held fixed, every percentile grows with the rate and the search below is
+    well defined. Each candidate's draws come from its own generator seeded
+    with ``random_state``, so a candidate gets the same answer alone or in a
+    comparison (and candidates share their arrival draws).
     """
 
     def __init__(
         self,
-        service: np.ndarray,
+        services: Sequence[np.ndarray],
         replicates: int,
         requests: int,
         warmup: int,
-        rng: np.random.Generator,
+        random_state: RandomState,
     ) -> None:
-        lanes = replicates + 1
+        per = replicates + 1
         total = requests + warmup
+        self.per = per
         self.warmup = warmup
-        self.unit_arrivals = np.cumsum(rng.exponential(1.0, (lanes, total)), axis=1)
-        picks = rng.integers(0, service.size, (lanes, service.size))
-        picks[0] = np.arange(service.size)
-        resampled = service[picks]
-        self.mean = resampled.mean(axis=1)
-        self.service = np.take_along_axis(
-            resampled, rng.integers(0, service.size, (lanes, total)), axis=1
-        )
-        self.resampled = resampled
-        done = np.cumsum(self.service, axis=1)
-        self._done = done
-        self._started = done - self.service
+        self.unit_arrivals = np.empty((per * len(services), total))
+        self.service = np.empty_like(self.unit_arrivals)
+        self.mean = np.empty(per * len(services))
+        self._resampled = []
+        for j, service in enumerate(services):
+            rng = np.random.default_rng(random_state)
+            rows = slice(j * per, (j + 1) * per)
+            self.unit_arrivals[rows] = np.cumsum(rng.exponential(1.0, (per, total)), axis=1)
+            picks = rng.integers(0, service.size, (per, service.size))
+            picks[0] = np.arange(service.size)
+            resampled = service[picks]
+            self.mean[rows] = resampled.mean(axis=1)
+            self.service[rows] = np.take_along_axis(
+                resampled, rng.integers(0, service.size, (per, total)), axis=1
+            )
+            self._resampled.append(resampled)
+        self._done = np.cumsum(self.service, axis=1)
+        self._started = self._done - self.service
         # request-major copies for the several-worker loop
         self._arrivals_t = np.ascontiguousarray(self.unit_arrivals.T)
         self._service_t = np.ascontiguousarray(self.service.T)
@@ -307,6 +314,10 @@ class _Lanes:
     @property
     def lanes(self) -> int:
         return int(self.unit_arrivals.shape[0])
+
+    def of(self, candidate: int) -> np.ndarray:
+        """The lane indices of one candidate."""
+        return np.arange(candidate * self.per, (candidate + 1) * self.per)
 
     def ratios(
         self,
@@ -347,50 +358,57 @@ class _Lanes:
         limits: Mapping[str, float],
         lanes: np.ndarray,
     ) -> np.ndarray:
-        out = np.empty(rates.size)
-        for c in np.unique(workers):
-            rows = np.flatnonzero(workers == c)
-            out[rows] = self._ratios_servers(rates[rows], int(c), limits, lanes[rows])
-        return out
-
-    def _ratios_servers(
-        self, rates: np.ndarray, workers: int, limits: Mapping[str, float], lanes: np.ndarray
-    ) -> np.ndarray:
-        """FIFO with ``workers`` servers: rows stepped together, request by request.
+        """FIFO with several servers: all rows stepped together, request by request.
 
         The servers' free times are kept sorted (row ``j`` of ``free`` is the
-        ``j``-th earliest for every lane): the next request goes to row 0 and
-        its end is bubbled into place, ``2 (workers - 1)`` whole-array operations
-        per request however many lanes there are.
+        ``j``-th earliest for every lane; a lane with fewer servers has its
+        extra rows at infinity, where they stay): the next request goes to
+        row 0 and its end is bubbled into place, ``2 (max workers - 1)``
+        whole-array operations per request however many lanes there are.
         """
         arrivals = self._arrivals_t[:, lanes] * (1.0 / rates)
         service = self._service_t[:, lanes]
         total, rows = arrivals.shape
+        width = int(workers.max())
         warm = self.warmup
-        free = np.zeros((workers, rows))
-        kept = np.empty((total - warm, rows))
+        free = np.zeros((width, rows))
+        free[np.arange(width)[:, None] >= workers[None, :]] = np.inf
+        kept = np.empty((rows, total - warm))
         end = np.empty(rows)
         maximum, minimum, subtract = np.maximum, np.minimum, np.subtract
+        last = free[width - 1]
         for i in range(total):
             t = arrivals[i]
             maximum(free[0], t, out=end)
             end += service[i]
             if i >= warm:
-                subtract(end, t, out=kept[i - warm])
-            for j in range(1, workers):
+                subtract(end, t, out=kept[:, i - warm])
+            for j in range(1, width):
                 minimum(end, free[j], out=free[j - 1])
                 maximum(end, free[j], out=end)
-            free[workers - 1] = end
-        return _budget_ratio(kept.T, limits)
+            last[...] = end
+        return _budget_ratio(kept, limits)
 
     def idle_ratio(self, limits: Mapping[str, float]) -> np.ndarray:
-        """The ratio at a vanishing rate: the service-time percentiles alone."""
-        return _budget_ratio(self.resampled, limits)
+        """The ratio at a vanishing rate: the service-time percentiles alone, per lane."""
+        return np.concatenate([_budget_ratio(r.copy(), limits) for r in self._resampled])
+
+
+def _row_percentiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """``np.percentile(values, qs, axis=1)`` (linear), partitioning ``values`` in place."""
+    n = values.shape[1]
+    pos = np.asarray(qs, dtype=np.float64) / 100.0 * (n - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    values.partition(np.unique(np.concatenate([lo, hi])), axis=1)
+    frac = (pos - lo)[:, None]
+    result: np.ndarray = values[:, lo].T * (1.0 - frac) + values[:, hi].T * frac
+    return result
 
 
 def _budget_ratio(sojourn: np.ndarray, limits: Mapping[str, float]) -> np.ndarray:
-    qs = [_PERCENTILE_KEYS[k] for k in limits]
-    values = np.percentile(sojourn, qs, axis=1)  # (len(qs), lanes)
+    """Max over the limits of (percentile of each row) / limit; reorders ``sojourn``."""
+    values = _row_percentiles(sojourn, [_PERCENTILE_KEYS[k] for k in limits])
     caps = np.array(list(limits.values()))[:, None]
     ratio: np.ndarray = np.max(values / caps, axis=0)
     return ratio
@@ -469,38 +487,50 @@ def _interval(values: np.ndarray, estimate: float) -> tuple[float, float]:
     return (min(low, estimate), max(high, estimate))
 
 
-def _max_qps_lanes(
+def _max_qps_table(
     lanes: _Lanes,
-    service: np.ndarray,
+    services: Sequence[np.ndarray],
     counts: Sequence[int],
     limits: Mapping[str, float],
     requests: int,
-) -> dict[int, MaxQPS]:
+) -> list[dict[int, MaxQPS]]:
+    """Max QPS of every candidate of ``lanes`` at every worker count."""
     rates = _search(lanes, counts, limits)
-    out = {}
-    for c, row in zip(counts, rates, strict=True):
-        estimate = float(row[0])
-        low, high = _interval(row[1:], estimate)
-        out[c] = MaxQPS(
-            workers=c,
-            qps=estimate,
-            qps_low=low,
-            qps_high=high,
-            mean_service_s=float(service.mean()),
-            n_samples=int(service.size),
-            budget=dict(limits),
-            undersampled=_undersampled(service.size, limits),
-            requests=requests,
-            replicates=lanes.lanes - 1,
-        )
+    out = []
+    for j, service in enumerate(services):
+        table = {}
+        for c, row in zip(counts, rates[:, lanes.of(j)], strict=True):
+            estimate = float(row[0])
+            low, high = _interval(row[1:], estimate)
+            table[c] = MaxQPS(
+                workers=c,
+                qps=estimate,
+                qps_low=low,
+                qps_high=high,
+                mean_service_s=float(service.mean()),
+                n_samples=int(service.size),
+                budget=dict(limits),
+                undersampled=_undersampled(service.size, limits),
+                requests=requests,
+                replicates=lanes.per - 1,
+            )
+        out.append(table)
     return out
 
 
-def _lanes_for(
-    service: np.ndarray, random_state: RandomState, replicates: int, requests: int
+def _make_lanes(
+    services: Sequence[np.ndarray], random_state: RandomState, replicates: int, requests: int
 ) -> _Lanes:
     warmup = max(1000, requests // 10)
-    return _Lanes(service, replicates, requests, warmup, np.random.default_rng(random_state))
+    return _Lanes(services, replicates, requests, warmup, random_state)
+
+
+def _check_replicates(replicates: Any) -> int:
+    if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)):
+        raise SpecError(f"replicates must be a whole number >= 0; got {replicates!r}.")
+    if replicates < 0:
+        raise SpecError(f"replicates must be a whole number >= 0; got {replicates!r}.")
+    return int(replicates)
 
 
 def max_qps(
@@ -509,8 +539,8 @@ def max_qps(
     workers: int = 1,
     random_state: RandomState = 0,
     *,
-    replicates: int = CAPACITY_REPLICATES,
-    requests: int = CAPACITY_REQUESTS,
+    replicates: int | None = None,
+    requests: int | None = None,
 ) -> MaxQPS:
     """The highest Poisson arrival rate whose simulated percentiles meet the budget.
 
@@ -525,12 +555,13 @@ def max_qps(
         Servers sharing one FIFO queue.
     random_state : int, Generator or None, default 0
         Seeds the simulation and the bootstrap.
-    replicates : int, default 32
-        Bootstrap replicates for the interval: each resamples the measured
-        samples and draws new arrivals and services.
-    requests : int, default 20000
-        Simulated requests per replicate after a warm-up prefix of
-        ``max(1000, requests // 10)``.
+    replicates : int, optional
+        Bootstrap replicates for the interval (default
+        :data:`CAPACITY_REPLICATES`, 32): each resamples the measured samples
+        and draws new arrivals and services (0: no interval).
+    requests : int, optional
+        Simulated requests per replicate (default :data:`CAPACITY_REQUESTS`,
+        20,000) after a warm-up prefix of ``max(1000, requests // 10)``.
 
     Returns
     -------
@@ -543,9 +574,11 @@ def max_qps(
     -----
     The rate is searched in ``(0, workers / mean(service))`` with common
     random numbers, so every percentile increases with the rate: a first
-    pass tries utilisations 0.5, 0.75, ... 0.996, two more subdivide the
-    bracket found, and the last bracket is interpolated. When the service
-    percentiles alone exceed the budget the answer is 0.
+    pass tries utilisations 0.25 to 0.995, a second subdivides the bracket
+    found, and the last bracket is interpolated in log(percentile / limit).
+    When the service percentiles alone exceed the budget the answer is 0.
+    Close to saturation (utilisation above ~0.98) a finite simulation has
+    not reached steady state and the answer is optimistic.
 
     Examples
     --------
@@ -558,47 +591,24 @@ def max_qps(
     service = _service_seconds(service_s)
     limits = percentile_limits(budget)
     c = _check_workers(workers)
-    reps = _check_requests(replicates, "replicates") if replicates else 0
-    n = _check_requests(requests)
-    lanes = _lanes_for(service, random_state, reps, n)
-    return _max_qps_lanes(lanes, service, (c,), limits, n)[c]
+    reps = _check_replicates(CAPACITY_REPLICATES if replicates is None else replicates)
+    n = _check_requests(CAPACITY_REQUESTS if requests is None else requests)
+    lanes = _make_lanes([service], random_state, reps, n)
+    return _max_qps_table(lanes, [service], (c,), limits, n)[0][c]
 
 
-def workers_needed(
-    service_s: npt.ArrayLike | LatencyResult,
-    qps: float,
-    budget: Budget | str | Mapping[str, Any] = "p99=5ms",
-    random_state: RandomState = 0,
-    *,
-    price_per_core_hour: float = 0.05,
-    replicates: int = CAPACITY_REPLICATES,
-    requests: int = CAPACITY_REQUESTS,
-    max_workers: int = MAX_WORKERS,
-    _lanes: _Lanes | None = None,
+def _workers_for(
+    lanes: _Lanes,
+    candidate: int,
+    service: np.ndarray,
+    rate: float,
+    limits: Mapping[str, float],
+    random_state: RandomState,
+    price_per_core_hour: float,
+    max_workers: int,
 ) -> LoadPoint:
-    """The fewest workers whose max-QPS lower bound reaches ``qps``, and that load.
-
-    A worker count qualifies when every bootstrap replicate meets the budget
-    at ``qps`` (the lower end of the max-QPS interval is the lowest
-    replicate, so this is "lower bound >= qps"). The p50 and p99 at that
-    load are simulated from the samples as measured with 100,000 requests;
-    the cost is ``workers x price_per_core_hour``, one core per worker.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> service = np.random.default_rng(0).exponential(0.001, 5000)
-    >>> lp = workers_needed(service, 1500.0, "p99=10ms")
-    >>> lp.workers
-    2
-    """
-    service = _service_seconds(service_s)
-    limits = percentile_limits(budget)
-    rate = _check_qps(qps)
-    reps = _check_requests(replicates, "replicates") if replicates else 0
-    n = _check_requests(requests)
-    lanes = _lanes if _lanes is not None else _lanes_for(service, random_state, reps, n)
-    if float(lanes.idle_ratio(limits).max()) > 1.0:
+    mine = lanes.of(candidate)
+    if float(lanes.idle_ratio(limits)[mine].max()) > 1.0:
         worst = ", ".join(f"{k} < {v * 1e3:g} ms" for k, v in limits.items())
         return LoadPoint(
             rate,
@@ -609,17 +619,12 @@ def workers_needed(
             f"the service time alone exceeds {worst} (in the samples or a bootstrap replicate); "
             "no number of workers meets the budget",
         )
-    mean = float(lanes.mean.max())
-    c = max(1, math.floor(rate * mean) + 1)
-    all_lanes = np.arange(lanes.lanes)
+    means = lanes.mean[mine]
+    c = max(1, math.floor(rate * float(means.max())) + 1)
     while c <= max_workers:
-        stable = rate * lanes.mean < c
-        if stable.all():
-            ratio = lanes.ratios(
-                np.full(lanes.lanes, rate), np.full(lanes.lanes, c), limits, all_lanes
-            )
-            if bool(np.all(ratio <= 1.0)):
-                break
+        ratio = lanes.ratios(np.full(mine.size, rate), np.full(mine.size, c), limits, mine)
+        if bool(np.all(ratio <= 1.0)):
+            break
         c += 1
     else:
         return LoadPoint(
@@ -640,6 +645,43 @@ def workers_needed(
     )
 
 
+def workers_needed(
+    service_s: npt.ArrayLike | LatencyResult,
+    qps: float,
+    budget: Budget | str | Mapping[str, Any] = "p99=5ms",
+    random_state: RandomState = 0,
+    *,
+    price_per_core_hour: float = 0.05,
+    replicates: int | None = None,
+    requests: int | None = None,
+    max_workers: int = MAX_WORKERS,
+) -> LoadPoint:
+    """The fewest workers whose max-QPS lower bound reaches ``qps``, and that load.
+
+    A worker count qualifies when every bootstrap replicate meets the budget
+    at ``qps`` (the lower end of the max-QPS interval is the lowest
+    replicate, so this is "lower bound >= qps"). The p50 and p99 at that
+    load are simulated from the samples as measured with 100,000 requests;
+    the cost is ``workers x price_per_core_hour``, one core per worker.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> service = np.random.default_rng(0).exponential(0.001, 5000)
+    >>> workers_needed(service, 1500.0, "p99=10ms").workers
+    3
+    """
+    service = _service_seconds(service_s)
+    limits = percentile_limits(budget)
+    rate = _check_qps(qps)
+    reps = _check_replicates(CAPACITY_REPLICATES if replicates is None else replicates)
+    n = _check_requests(CAPACITY_REQUESTS if requests is None else requests)
+    lanes = _make_lanes([service], random_state, reps, n)
+    return _workers_for(
+        lanes, 0, service, rate, limits, random_state, price_per_core_hour, max_workers
+    )
+
+
 def _as_worker_tuple(workers: int | Iterable[int]) -> tuple[int, ...]:
     if isinstance(workers, (int, np.integer)) and not isinstance(workers, bool):
         return (_check_workers(workers),)
@@ -649,7 +691,33 @@ def _as_worker_tuple(workers: int | Iterable[int]) -> tuple[int, ...]:
         raise SpecError(
             f"workers must be a whole number or a list of them, e.g. (1, 2, 4); got {workers!r}."
         ) from None
+    if not items:
+        raise SpecError("workers is empty. Pass at least one worker count, e.g. (1, 2, 4).")
     return tuple(sorted({_check_workers(w) for w in items}))
+
+
+def _capacities(
+    services: Mapping[str, np.ndarray],
+    limits: Mapping[str, float],
+    counts: tuple[int, ...],
+    target: float | None,
+    random_state: RandomState,
+    price_per_core_hour: float,
+    replicates: int,
+    requests: int,
+) -> dict[str, CandidateCapacity]:
+    arrays = list(services.values())
+    lanes = _make_lanes(arrays, random_state, replicates, requests)
+    tables = _max_qps_table(lanes, arrays, counts, limits, requests)
+    out = {}
+    for j, (name, service) in enumerate(services.items()):
+        point = None
+        if target is not None:
+            point = _workers_for(
+                lanes, j, service, target, limits, random_state, price_per_core_hour, MAX_WORKERS
+            )
+        out[name] = CandidateCapacity(name=name, max_qps=tables[j], target=point)
+    return out
 
 
 def candidate_capacity(
@@ -661,13 +729,14 @@ def candidate_capacity(
     name: str = "",
     random_state: RandomState = 0,
     price_per_core_hour: float = 0.05,
-    replicates: int = CAPACITY_REPLICATES,
-    requests: int = CAPACITY_REQUESTS,
+    replicates: int | None = None,
+    requests: int | None = None,
 ) -> CandidateCapacity:
     """Max QPS per worker count and, for a target ``qps``, the workers it needs.
 
     This is what :meth:`prodbench.ModelResult.capacity` returns; all worker
-    counts share the same simulation draws (common random numbers).
+    counts share the same simulation draws (common random numbers), and a
+    candidate gets the same figures here as in :meth:`Comparison.capacity`.
 
     Examples
     --------
@@ -675,27 +744,19 @@ def candidate_capacity(
     >>> service = np.random.default_rng(0).exponential(0.001, 5000)
     >>> cap = candidate_capacity(service, "p99=10ms", workers=(1, 2), qps=1500.0)
     >>> cap[2].qps > cap[1].qps, cap.target.workers
-    (True, 2)
+    (True, 3)
     """
     service = _service_seconds(latency)
-    limits = percentile_limits(budget)
-    counts = _as_worker_tuple(workers)
-    target = None if qps is None else _check_qps(qps)
-    reps = _check_requests(replicates, "replicates") if replicates else 0
-    n = _check_requests(requests)
-    lanes = _lanes_for(service, random_state, reps, n)
-    found = _max_qps_lanes(lanes, service, counts, limits, n)
-    point = None
-    if target is not None:
-        point = workers_needed(
-            service,
-            target,
-            limits,
-            random_state,
-            price_per_core_hour=price_per_core_hour,
-            _lanes=lanes,
-        )
-    return CandidateCapacity(name=name, max_qps=found, target=point)
+    return _capacities(
+        {name: service},
+        percentile_limits(budget),
+        _as_worker_tuple(workers),
+        None if qps is None else _check_qps(qps),
+        random_state,
+        price_per_core_hour,
+        _check_replicates(CAPACITY_REPLICATES if replicates is None else replicates),
+        _check_requests(CAPACITY_REQUESTS if requests is None else requests),
+    )[name]
 
 
 def result_capacity(
@@ -716,13 +777,14 @@ def comparison_capacity(
     workers: int | Sequence[int] = (1, 2, 4, 8),
     *,
     random_state: RandomState = 0,
-    replicates: int = CAPACITY_REPLICATES,
-    requests: int = CAPACITY_REQUESTS,
+    replicates: int | None = None,
+    requests: int | None = None,
 ) -> Capacity:
     """Capacity of every measured candidate of ``cmp`` (see :meth:`Comparison.capacity`).
 
     ``budget`` defaults to the comparison's budget; ``qps`` to the target
-    rate the comparison carries (``cmp.options["qps"]``), if any.
+    rate the comparison carries (``cmp.options["qps"]``), if any. All
+    candidates are simulated together (one stepping loop for all of them).
     """
     chosen = cmp.budget if budget is None else budget
     if chosen is None:
@@ -734,20 +796,16 @@ def comparison_capacity(
     target = qps if qps is not None else cmp.options.get("qps")
     target = None if target is None else _check_qps(target)
     counts = _as_worker_tuple(workers)
-    candidates = {
-        name: candidate_capacity(
-            cmp.results[name].latency,
-            limits,
-            counts,
-            target,
-            name=name,
-            random_state=random_state,
-            price_per_core_hour=cmp.price_per_core_hour,
-            replicates=replicates,
-            requests=requests,
+    reps = _check_replicates(CAPACITY_REPLICATES if replicates is None else replicates)
+    n = _check_requests(CAPACITY_REQUESTS if requests is None else requests)
+    services = {name: _service_seconds(cmp.results[name].latency) for name in cmp.measured}
+    candidates = (
+        _capacities(
+            services, limits, counts, target, random_state, cmp.price_per_core_hour, reps, n
         )
-        for name in cmp.measured
-    }
+        if services
+        else {}
+    )
     notes = tuple(
         f"{name}: capacity from {c.n_samples:,} samples; "
         + ", ".join(
@@ -760,13 +818,13 @@ def comparison_capacity(
         if c.undersampled
     )
     return Capacity(
-        budget=limits,
+        budget=dict(limits),
         workers=counts,
         candidates=candidates,
         qps=target,
         price_per_core_hour=cmp.price_per_core_hour,
-        replicates=replicates,
-        requests=requests,
+        replicates=reps,
+        requests=n,
         notes=notes,
     )
 
@@ -812,7 +870,9 @@ def batch_means_interval(
         return (-math.inf, math.inf)
     per_batch = np.percentile(arr[: batches * size].reshape(batches, size), q, axis=1)
     mean = float(per_batch.mean())
-    half = float(sps.t.ppf(0.5 + confidence / 2, batches - 1)) * float(
-        per_batch.std(ddof=1)
-    ) / math.sqrt(batches)
+    half = (
+        float(sps.t.ppf(0.5 + confidence / 2, batches - 1))
+        * float(per_batch.std(ddof=1))
+        / math.sqrt(batches)
+    )
     return (min(mean - half, estimate), max(mean + half, estimate))

@@ -18,8 +18,8 @@ from .errors import SchemaError
 from .results import SCHEMA_VERSION, LatencyResult, check_schema, load_json, write_json_atomic
 
 __all__ = [
-    "Capacity",
     "CandidateCapacity",
+    "Capacity",
     "LoadPoint",
     "LoadTestResult",
     "MaxQPS",
@@ -299,6 +299,13 @@ class Capacity:
     def __getitem__(self, name: str) -> CandidateCapacity:
         return self.candidates[name]
 
+    def workers_needed(self, name: str) -> int | None:
+        """Workers candidate ``name`` needs at :attr:`qps` (None if unmet or no target)."""
+        cand = self.candidates.get(name)
+        if cand is None or cand.target is None:
+            return None
+        return cand.target.workers
+
     @property
     def undersampled(self) -> list[str]:
         """Candidates whose capacity rests on too few measured samples."""
@@ -341,6 +348,22 @@ class Capacity:
                 f"The saved capacity is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Compute it again with Comparison.capacity() and save it."
             ) from exc
+
+    def __str__(self) -> str:
+        from .report.capacity import render_capacity
+
+        return render_capacity(self, "table")
+
+    def to_markdown(self) -> str:
+        """The capacity as Markdown."""
+        from .report.capacity import render_capacity
+
+        return render_capacity(self, "markdown")
+
+    def _repr_html_(self) -> str:
+        from .report.capacity import render_capacity
+
+        return render_capacity(self, "html")
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_dict` to ``path`` atomically."""

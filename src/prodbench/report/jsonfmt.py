@@ -25,4 +25,7 @@ def render_json(cmp: Comparison) -> str:
     >>> json.loads(render_json(cmp))["names"]
     ['lone', 'tree']
     """
-    return json.dumps(cmp.to_dict())
+    data = cmp.to_dict()
+    if cmp.target_capacity is not None:  # derived, like the verdict: not part of the saved layout
+        data["capacity"] = cmp.target_capacity.to_dict()
+    return json.dumps(data)
