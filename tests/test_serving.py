@@ -238,7 +238,7 @@ def test_target_rate_changes_stakeholders_and_adds_the_section(target_cmp: objec
     assert "**Capacity within p99 &lt; 5 ms**" in target_cmp.to_markdown()  # type: ignore[attr-defined]
     from prodbench.report import render_json
 
-    assert json.loads(render_json(target_cmp))["capacity"]["qps"] == 500  # type: ignore[arg-type]
+    assert json.loads(render_json(target_cmp))["summary"]["capacity"]["qps"] == 500  # type: ignore[arg-type]
     # without a target nothing changes
     plain = dataclasses.replace(target_cmp, options={})  # type: ignore[type-var]
     assert plain.target_capacity is None
