@@ -173,8 +173,11 @@ class Budget:
 class BudgetCheck:
     """One limit checked against one measurement.
 
-    ``status`` is ``"pass"`` when the interval's upper bound is within the
-    limit, ``"fail"`` when its lower bound is beyond it, else ``"inconclusive"``.
+    For a percentile, ``status`` is ``"pass"`` when the interval's upper
+    bound is within the limit, ``"fail"`` when its lower bound is beyond it,
+    else ``"inconclusive"``; ``confidence`` is the interval's, as used. A
+    single value (cold start, size) has no interval (``low == high ==
+    value``): it is a plain comparison with the limit, and says so.
     """
 
     key: str
@@ -184,24 +187,37 @@ class BudgetCheck:
     high: float
     status: str
     n: int = 0
+    confidence: float = 0.95
 
     @property
     def unit(self) -> str:
         """``"bytes"`` for size, else ``"s"``."""
         return "bytes" if self.key == "size" else "s"
 
+    @property
+    def single_value(self) -> bool:
+        """True for a budget on one measured value (cold start, size): no interval."""
+        return self.key in ("cold_start", "size")
+
     def describe(self) -> str:
-        """E.g. ``'p99 = 6.21 ms (95% CI 5.94-6.58 ms, n=4,812) exceeds budget 5 ms'``."""
+        """E.g. ``'p99 = 6.21 ms (95% CI 5.94 ms-6.58 ms, n=4,812) exceeds budget 5 ms'``."""
         fmt = format_bytes if self.key == "size" else format_duration
         limit = _fmt_limit(self.key, self.limit)
         verb = {"pass": "within", "fail": "exceeds", "inconclusive": "undecided against"}[
             self.status
         ]
-        if self.low == self.high:
-            measured = fmt(self.value)
+        if self.single_value:
+            measured = f"{fmt(self.value)} (one measurement, compared as is)"
         else:
-            measured = f"{fmt(self.value)} (95% CI {fmt(self.low)}-{fmt(self.high)}, n={self.n:,})"
+            measured = (
+                f"{fmt(self.value)} ({_pct(self.confidence)} CI {fmt(self.low)}-"
+                f"{fmt(self.high)}, n={self.n:,})"
+            )
         return f"{self.key} = {measured} {verb} budget {limit}"
+
+
+def _pct(confidence: float) -> str:
+    return f"{confidence * 100:.4g}%"
 
 
 def _status(low: float, high: float, limit: float) -> str:
@@ -242,6 +258,7 @@ def check_latency(
             high,
             _status(low, high, limit),
             latency.n,
+            confidence,
         )
     return out
 
