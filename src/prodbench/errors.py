@@ -18,6 +18,7 @@ __all__ = [
     "ModelError",
     "ModelFailedError",
     "ProdbenchError",
+    "RuntimeConversionError",
     "SchemaError",
     "SpecError",
 ]
@@ -149,3 +150,13 @@ class LatencyInconclusive(ProdbenchError, AssertionError):
         self.n = n
         self.max_time_to_decide = max_time_to_decide
         self.check = check
+
+
+class RuntimeConversionError(ProdbenchError, ValueError):
+    """A fitted model cannot be compiled for a faster runtime (ONNX Runtime, treelite).
+
+    The message names the model, the runtime and the converter's reason; in a
+    comparison the variant is recorded as a failed candidate and the others go on.
+    """
+
+    exit_code = 3
