@@ -253,3 +253,23 @@ def test_result_types_round_trip() -> None:
     assert back.workers is None and back.reason == "no"
     cc = CandidateCapacity("a", {2: m}, lp)
     assert CandidateCapacity.from_dict(cc.to_dict()).max_qps == {2: m}
+
+
+def test_load_plot_draws_curves_budget_and_max_qps(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 4)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 3000)
+    lone = make_result("lone", latency_ms=0.3, n=1000)
+    ens = make_result("ens", latency_ms=2.0, n=1000, seed=1)
+    cmp = make_comparison([lone, ens], budget=Budget(p99="5ms"))
+    fig = cmp.plot(kind="load")
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert {"lone p99", "lone p50", "ens p99", "ens p50"} <= set(labels)
+    gids = {t.get_gid() for t in ax.texts}
+    assert {"max-qps-lone", "max-qps-ens", "budget-p99"} <= gids
+    assert "Latency under load" in ax.get_title()
+    with pytest.raises(SpecError, match="load"):
+        cmp.plot(kind="loads")
