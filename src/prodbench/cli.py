@@ -587,10 +587,11 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
             callback_error, cmp = exc, exc.comparison
     progress.clear()
     if args.output:
+        from .report.jsonfmt import to_json_dict
         from .results import write_json_atomic
 
         if _save(
-            "results", args.output, lambda: write_json_atomic(args.output, cmp.to_dict()), state
+            "results", args.output, lambda: write_json_atomic(args.output, to_json_dict(cmp)), state
         ):
             state.saved = args.output
     for failure in cmp.failures.values():
