@@ -559,11 +559,11 @@ def test_budget_accepts_numpy_numbers() -> None:
     [({"request_format": "arrow"}, "request_format"), ({"threads": 0}, "threads")],
 )
 def test_assert_latency_names_the_users_option(options, needle) -> None:
-    from prodbench.errors import BudgetError
+    from prodbench.errors import ProdbenchError
     from prodbench.testing import assert_latency
 
     X, y = small_xy()
-    with pytest.raises(BudgetError, match=needle) as info:
+    with pytest.raises(ProdbenchError, match=needle) as info:
         assert_latency(Quick().fit(X, y), X, p99="1s", max_time=0.05, **options)
     assert "fmt" not in str(info.value)
 

@@ -162,11 +162,13 @@ def _marker_problem(mark: pytest.Mark) -> str | None:
     fmt = mark.kwargs.get("request_format", "auto")
     if fmt not in ("auto", "numpy", "pandas"):
         return f"request_format={fmt!r}: use 'auto', 'numpy' or 'pandas'."
-    threads = mark.kwargs.get("threads")
-    if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
-    ):
-        return f"threads={threads!r}: use a positive whole number or None."
+    if "threads" in mark.kwargs:
+        from .timing import check_threads
+
+        try:
+            check_threads(mark.kwargs["threads"])
+        except ValueError as exc:
+            return f"threads={mark.kwargs['threads']!r}: {exc}"
     return None
 
 
