@@ -255,6 +255,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
     )
+    run.add_argument(
+        "--qps",
+        type=float,
+        metavar="RATE",
+        help="target requests per second: adds the capacity section (workers needed, p99 "
+        "and cost at that load, simulated from the measured latencies; needs a percentile "
+        "budget)",
+    )
     out = p.add_argument_group("output")
     _add_format(out)
     out.add_argument("--output", metavar="FILE.json", help="save results (raw samples) as JSON")
@@ -303,6 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     p.set_defaults(func=cmd_datasets)
+
+    from .cli_serving import add_serving_commands
+
+    add_serving_commands(sub, common, _add_format)
     return parser
 
 
@@ -513,6 +525,12 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     if budget_text is None and default_run:
         budget_text = DEFAULT_BUDGET
     budget: Budget | None = None if budget_text is None else Budget.parse(budget_text)
+    if args.qps is not None:
+        from .cli_serving import check_qps
+        from .serving import percentile_limits
+
+        check_qps(args.qps)
+        percentile_limits(budget)  # --qps needs a percentile budget: say so before measuring
 
     from .data import load_dataset
     from .models import load_candidates_file, parse_candidate
@@ -594,6 +612,10 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
     progress.clear()
+    if args.qps is not None:  # the capacity section and the stakeholders at the target rate
+        import dataclasses
+
+        cmp = dataclasses.replace(cmp, options={**cmp.options, "qps": args.qps})
     if args.output:
         from .report.jsonfmt import to_json_dict
         from .results import write_json_atomic

@@ -164,7 +164,9 @@ def collect_environment(
         ``implementation``, ``platform``, ``machine``, ``cpu_model``,
         ``logical_cores``, ``usable_cores``, ``load_average``, ``packages``,
         ``threadpools``, ``model_n_jobs``, ``thread_limit``, ``gc_policy``,
-        ``timer``, ``timestamp`` and ``env_vars``.
+        ``timer``, ``timestamp`` and ``env_vars``; for a model compiled by
+        :mod:`prodbench.runtimes`, also ``runtime`` (its runtime, threads and versions),
+        since threadpoolctl does not reach ONNX Runtime's or treelite's threads.
 
     Notes
     -----
@@ -189,6 +191,9 @@ def collect_environment(
     env["gc_policy"] = gc_policy
     env["timestamp"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     env["env_vars"] = {name: os.environ[name] for name in _ENV_VARS if name in os.environ}
+    runtime = getattr(model, "runtime_info", None)
+    if isinstance(runtime, dict):  # a compiled model (prodbench.runtimes): its own threads
+        env["runtime"] = _json_safe(runtime)
     return env
 
 
