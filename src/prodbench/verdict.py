@@ -99,7 +99,12 @@ class Budget:
             value = getattr(self, f.name)
             if value is None:
                 continue
-            parsed = parse_size(value) if f.name == "size" else parse_duration(value)
+            parse = parse_size if f.name == "size" else parse_duration
+            try:
+                # A string limit needs its unit ("p99=5" is refused, "p99=5ms" read).
+                parsed = parse(value, require_unit=True)
+            except BudgetError as exc:
+                raise BudgetError(f"Budget limit {f.name}: {exc}") from None
             object.__setattr__(self, f.name, parsed)
 
     @classmethod
@@ -122,15 +127,23 @@ class Budget:
     def parse(cls, text: str) -> Budget:
         """Parse ``"p99=5ms,p50=1ms"`` (also ``"p99<5ms"``; commas or spaces between).
 
+        Every limit needs a unit (``p99=5`` is refused); spaces inside a value
+        are fine (``"p99=5 ms"``).
+
         Examples
         --------
         >>> Budget.parse("p99<5ms p50=1ms").p50
         0.001
+        >>> Budget.parse("p99 = 5 ms").p99
+        0.005
         """
         if not isinstance(text, str) or not text.strip():
             raise BudgetError("An empty budget was given. Write limits such as 'p99=5ms,p50=1ms'.")
         limits: dict[str, str] = {}
-        for part in re.split(r"[,\s;]+", text.strip()):
+        # Parts are separated by commas/semicolons, or by spaces that start a new
+        # KEY= / KEY< part; other spaces belong to the value ("p99=5 ms").
+        for raw in re.split(r"[,;]+|\s+(?=[A-Za-z_][A-Za-z_0-9.]*\s*(?:=|<))", text.strip()):
+            part = raw.strip()
             if not part:
                 continue
             match = re.fullmatch(r"([A-Za-z_0-9.]+)\s*(?:=|<=|<)\s*(.+)", part)
@@ -1078,7 +1091,9 @@ class Comparison:
                     data.get("price_per_core_hour", DEFAULT_PRICE_PER_CORE_HOUR)
                 ),
             )
-        except (KeyError, TypeError, AttributeError) as exc:
+        except SchemaError:
+            raise
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise SchemaError(
                 f"The saved comparison is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Re-run the comparison and save it again."
