@@ -34,6 +34,7 @@ from .errors import (
 )
 from .models import check_fitted, check_model, declared_task, model_label, name_candidates
 from .models import qualified_name as _qualified_name
+from .progress import resolve_progress
 from .results import (
     BatchThroughput,
     Footprint,
@@ -867,7 +868,7 @@ def measure(
     max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | str | None = "auto",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
 ) -> ModelResult:
@@ -932,9 +933,11 @@ def measure(
         Bulk batch sizes; the whole test set is added, sizes above it skipped.
     random_state : int, default 0
         Seeds the split and the order of request rows.
-    progress : callable, optional
-        Called with a :class:`ProgressEvent` as work proceeds. The library
-        itself never prints.
+    progress : "auto", bool or callable, default "auto"
+        ``"auto"`` shows a progress bar (candidate, phase, samples, time
+        left; tqdm) in a notebook or a terminal, and nothing elsewhere;
+        ``False`` shows nothing; ``True`` always shows it; a callable is
+        called with a :class:`ProgressEvent` as work proceeds instead.
     call_timeout : float, default 60.0
         Seconds one call (a fit, a predict) may take beyond its phase's own
         time; past it the candidate fails with "timeout". Under
@@ -989,7 +992,9 @@ def measure(
         isolate=isolate,
     )
     shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
-    cand = _Candidate(label, model, shared, options, fit, progress)
+    cand = _Candidate(
+        label, model, shared, options, fit, resolve_progress(progress, [label], options.max_time)
+    )
     results = _run([cand], None, None, raise_errors=True, max_time=options.max_time)
     return results[label]
 
@@ -1016,7 +1021,7 @@ def compare(
     max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | str | None = "auto",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
     on_result: Callable[[str, ModelResult], None] | None = None,
@@ -1151,8 +1156,9 @@ def compare(
         except Exception as error:
             callback_errors.append(("on_result", label, error))
 
+    show = resolve_progress(progress, list(named), options.max_time)
     runs = [
-        _Candidate(label, model, shared, options, fits.get(label, True), progress)
+        _Candidate(label, model, shared, options, fits.get(label, True), show)
         for label, model in named.items()
     ]
     results = _run(
