@@ -65,7 +65,9 @@ exit codes:
   0    done; with a budget, at least one candidate passes it
   1    no candidate passes the budget (there is no production pick),
        or diff --fail-on tripped
-  2    usage or input error (bad option, unknown preset, bad data, corrupt JSON)
+  2    usage or input error (bad option, unknown preset, bad data, corrupt JSON),
+       or --output/--plot could not be written after the run (results still
+       printed; takes precedence over 3 and 1)
   3    a candidate failed while the others were measured (results still
        printed and saved); takes precedence over 1
   130  interrupted (Ctrl-C); with --output, finished candidates are kept
@@ -74,7 +76,8 @@ exit codes:
 SECURITY_HELP = """\
 security: loading a model file (.joblib/.pkl/.pickle) unpickles it, and
 --candidates FILE.py runs that file: both run code from the file. Use only
-files you trust.
+files you trust. A module:Class spec imports its module (running its top-level
+code); the class is then created only if it defines fit and predict.
 """
 
 CANDIDATE_HELP = f"""\
@@ -483,14 +486,19 @@ def _report_save_errors(state: _State) -> int | None:
 
 
 def _duplicate_hint(name: str, source: str, taken: dict[str, Any]) -> str:
-    """A NAME=SPEC that would work for the second of two candidates named ``name``."""
+    """How to name apart two candidates called ``name``, with a NAME=SPEC that works."""
     from .models import _split_name
 
-    spec = _split_name(source)[1] if "=" in source else source
     k = 2
     while f"{name}-{k}" in taken:
         k += 1
-    return f"{name}-{k}={spec}"
+    if source == name:  # from a --candidates file: its key is the name
+        return (
+            f"Rename one: its key in the --candidates file, or NAME=SPEC on the command "
+            f"line, e.g. to {name}-{k}."
+        )
+    spec = _split_name(source)[1] if "=" in source else source
+    return f"Name them apart with NAME=SPEC, e.g. {name}-{k}={spec}."
 
 
 def _check_positive(value: float | None, option: str) -> None:
@@ -548,8 +556,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     def add(name: str, model: Any, is_fitted: bool, source: str) -> None:
         if name in named:
             raise CandidateError(
-                f"Two candidates are named {name!r}. Name them apart with NAME=SPEC, "
-                f"e.g. {_duplicate_hint(name, source, named)}."
+                f"Two candidates are named {name!r}. {_duplicate_hint(name, source, named)}"
             )
         named[name] = model
         fitted[name] = is_fitted
