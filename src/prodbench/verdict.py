@@ -577,11 +577,17 @@ class Comparison:
     @cached_property
     def production_pick(self) -> str | None:
         """Among candidates not failing the budget: best score, a tie going to lower p99."""
-        pool = [n for n in self.measured if self.budget_overall(n) != "fail"]
+        pool = [n for n in self.eligible if self.budget_overall(n) != "fail"]
         if not pool:
             return None
         tied = self._tied_with(self._best_score(pool), pool)
         return min(tied, key=lambda n: self.results[n].latency.p99)
+
+    @property
+    def eligible(self) -> list[str]:
+        """Measured candidates that may be a production pick: not a compiled variant
+        whose predictions differ from its base's (see :attr:`ModelResult.parity_ok`)."""
+        return [n for n in self.measured if self.results[n].parity_ok]
 
     @cached_property
     def pareto(self) -> list[str]:
@@ -717,6 +723,34 @@ class Comparison:
             ),
         ]
 
+    def _runtime_sentence(self, n: str) -> str:
+        """A compiled variant: gain and latency against the baseline, budget, parity."""
+        d, info = self.versus(n), self.results[n].runtime
+        assert info is not None
+        gain = (
+            f"{d.score_diff * 100:+.2f} pp"
+            if d.score_name == "accuracy"
+            else f"{d.score_diff:+.4g} {d.score_name}"
+        )
+        text = f"{n}: {gain} for {d.p99_ratio:.2g}x the baseline's p99"
+        if not info.parity.ok:
+            return f"{text}; {info.parity.describe()}: never the production pick."
+        failing = [c for c in self.budget_status(n).values() if c.status == "fail"]
+        if failing:
+            text += ": fails " + ", ".join(
+                f"{c.key} < {_fmt_limit(c.key, c.limit)}" for c in failing
+            )
+            text += " even compiled"
+        elif self.budget:
+            status = self.budget_overall(n)
+            text += ": within budget once compiled" if status == "pass" else f": budget {status}"
+        base = info.base
+        if base in self.results and base != n:
+            speed = self.results[base].latency.p50 / self.results[n].latency.p50
+            text += f" ({speed:.1f}x faster p50 than {base} on scikit-learn"
+            text += f", {100 * info.parity.agreement:.1f}% agreement)"
+        return text + "."
+
     def _score_phrase(self, d: Delta) -> str:
         lo, hi = d.score_diff_interval
         if d.score_name == "accuracy":
@@ -740,6 +774,9 @@ class Comparison:
                 lines.append(f"{n}: failed during {f.phase} ({f.error_type}); not measured.")
                 continue
             if self.baseline not in self.results:
+                continue
+            if self.results[n].runtime is not None:
+                lines.append(self._runtime_sentence(n))
                 continue
             d = self.versus(n)
             text = (
