@@ -218,3 +218,16 @@ def test_under_sampled_note_says_how_much_more_time(iris):
     assert "raise max_time to about" in note
     needed = int(note.split("raise max_time to about ")[1].split()[0])
     assert 1 <= needed <= 10  # 662 x 2 ms is 1.3 s
+
+
+def test_comparison_text_says_how_much_more_max_time(iris):
+    X, y = iris
+    cmp = pb.compare(
+        {"a": BusyModel(constant(2 * MS)), "b": BusyModel(constant(2 * MS), seed=1)},
+        X,
+        y,
+        max_time=0.1,
+        min_fits=1,
+    )
+    text = str(cmp)
+    assert text.count("raise max_time (--max-time) to about") >= 2
