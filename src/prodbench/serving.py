@@ -26,17 +26,27 @@ Examples
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import heapq
 import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from . import stats
 from .errors import BudgetError, DataError, SpecError
-from .serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
+from .serving_results import (
+    CandidateCapacity,
+    Capacity,
+    LoadLatency,
+    LoadPoint,
+    LoadTestResult,
+    MaxQPS,
+)
 
 if TYPE_CHECKING:
     from .results import LatencyResult, ModelResult
@@ -49,6 +59,7 @@ __all__ = [
     "candidate_capacity",
     "comparison_capacity",
     "load_curve",
+    "load_test",
     "max_qps",
     "simulate",
     "workers_needed",
@@ -914,3 +925,272 @@ def batch_means_interval(
         / math.sqrt(batches)
     )
     return (min(mean - half, estimate), max(mean + half, estimate))
+
+
+# --------------------------------------------------------------------------- the load test
+LOAD_MAX_REQUESTS = 1_000_000
+"""The most requests one load test schedules."""
+
+LOAD_ROWS = 1000
+"""Distinct test rows the requests cycle through (sliced before the clock starts)."""
+
+_LEAD_NS = 20_000_000  # the first arrival is this long after the run clock starts
+_SPIN_NS = 300_000  # wait for an arrival closer than this by spinning, not by select()
+
+
+class _NoOpModel:
+    """Stands in for the model to measure the harness alone (``lt.floor``)."""
+
+    def __init__(self) -> None:
+        self._out = np.zeros(1)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self._out
+
+
+class _Server(Protocol):
+    """What the dispatcher needs of a worker holding the model (see ``_start_servers``)."""
+
+    def submit(self, index: int) -> None: ...
+
+    def fileno(self) -> int: ...
+
+    def result(self) -> Any: ...
+
+
+def _arrivals(qps: float, duration: float, rng: np.random.Generator, cap: int) -> np.ndarray:
+    """Poisson arrival offsets in seconds within ``[0, duration)``, drawn in advance."""
+    expected = qps * duration
+    if expected > cap:
+        raise SpecError(
+            f"qps x duration = {expected:,.0f} requests, more than the {cap:,} a load test "
+            "sends. Lower --qps or --duration."
+        )
+    draws = int(expected + 10.0 * math.sqrt(expected) + 10)
+    offsets = np.cumsum(rng.exponential(1.0 / qps, draws))
+    return offsets[offsets < duration]
+
+
+def _open_loop(
+    servers: Sequence[_Server], schedule_s: np.ndarray, time_limit_s: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Dispatch requests at their scheduled times to idle servers, FIFO; time each one.
+
+    Returns ``(latency_ns, completed, elapsed_s)``: per request (in arrival
+    order) the time from its *scheduled* arrival to the moment the parent
+    saw its result, whether it completed, and the wall time from the first
+    scheduled arrival to the last completion. A request that arrives while
+    every server is busy waits in the queue, and that wait is in its
+    latency: a slow server cannot hide queueing (no coordinated omission).
+    Requests not finished within ``time_limit_s`` of the start are dropped.
+    """
+    import selectors
+
+    clock = time.perf_counter_ns
+    n = schedule_s.size
+    done_ns = np.zeros(n, dtype=np.int64)
+    completed = np.zeros(n, dtype=bool)
+    selector = selectors.DefaultSelector()
+    idle = list(servers)
+    busy: dict[int, tuple[_Server, int]] = {}
+    waiting: collections.deque[int] = collections.deque()
+    start = clock() + _LEAD_NS
+    sched = start + np.round(schedule_s * 1e9).astype(np.int64)
+    sched_list = sched.tolist()
+    deadline = start + int(time_limit_s * 1e9)
+    nxt = 0
+    last = start
+    try:
+        while nxt < n or waiting or busy:
+            now = clock()
+            if now > deadline:
+                break
+            while nxt < n and sched_list[nxt] <= now:
+                waiting.append(nxt)
+                nxt += 1
+            while waiting and idle:
+                server = idle.pop()
+                index = waiting.popleft()
+                server.submit(index)
+                busy[server.fileno()] = (server, index)
+                selector.register(server.fileno(), selectors.EVENT_READ)
+            gap = sched_list[nxt] - clock() if nxt < n else deadline - clock()
+            if busy:
+                if gap < _SPIN_NS:
+                    timeout: float | None = 0.0
+                else:
+                    timeout = (gap - _SPIN_NS) / 1e9
+                for key, _ in selector.select(timeout):
+                    server, index = busy.pop(int(key.fd))
+                    selector.unregister(key.fd)
+                    server.result()
+                    stamp = clock()
+                    done_ns[index] = stamp
+                    completed[index] = True
+                    last = max(last, stamp)
+                    idle.append(server)
+            elif nxt < n and gap >= _SPIN_NS:
+                time.sleep((gap - _SPIN_NS) / 1e9)
+    finally:
+        selector.close()
+    latency = done_ns - sched
+    return latency[completed], completed, max(last - start, 1) / 1e9
+
+
+def _check_duration(duration: Any) -> float:
+    if isinstance(duration, bool) or not isinstance(duration, (int, float, np.floating)):
+        raise SpecError(f"duration must be a number of seconds, e.g. 10; got {duration!r}.")
+    value = float(duration)
+    if not (value > 0 and math.isfinite(value)):
+        raise SpecError(f"duration must be positive and finite seconds, e.g. 10; got {duration!r}.")
+    return value
+
+
+def _run_phase(
+    model: Any,
+    rows: list[Any],
+    workers: int,
+    schedule_s: np.ndarray,
+    time_limit_s: float,
+    method: str,
+    start_timeout_s: float,
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    started = time.perf_counter()
+    servers = _start_servers(model, rows, workers, method, start_timeout_s)
+    try:
+        startup_s = time.perf_counter() - started
+        latency, completed, elapsed = _open_loop(servers, schedule_s, time_limit_s)
+    finally:
+        for server in servers:
+            server.close()
+    return latency, completed, elapsed, startup_s
+
+
+def load_test(
+    model: Any,
+    X: Any,
+    qps: float = 300.0,
+    duration: float = 10.0,
+    workers: int = 1,
+    random_state: int = 0,
+    *,
+    floor: bool = True,
+    method: str = "predict",
+    time_limit: float | None = None,
+    start_timeout: float = 120.0,
+) -> LoadTestResult:
+    """Load-test a fitted model for real: open-loop Poisson requests to worker processes.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        Copied into each worker process (cloudpickle).
+    X : array-like or DataFrame
+        Test rows; up to 1,000 are sliced into one-row requests (in the type
+        of ``X``) before the clock starts, and the requests cycle over them.
+    qps : float, default 300
+        Offered rate: arrival times are drawn in advance from a Poisson
+        process at this rate over ``duration`` seconds.
+    duration : float, default 10
+        Span of the arrivals, in seconds.
+    workers : int, default 1
+        Worker processes, each with its own copy of the model and native
+        thread pools limited to 1 (the latency protocol); requests wait in
+        one FIFO queue for the first idle worker.
+    random_state : int, default 0
+        Seeds the rows and the arrivals.
+    floor : bool, default True
+        Also run the same schedule with a no-op model, to measure the
+        harness's own latency at this rate (``lt.floor``).
+    method : str, default "predict"
+        The prediction method called per request.
+    time_limit : float, optional
+        Requests not finished this many seconds after the first arrival are
+        dropped (default ``2 * duration + 5``).
+    start_timeout : float, default 120
+        Seconds allowed for starting the workers and loading the model.
+
+    Returns
+    -------
+    LoadTestResult
+        ``lt.latency`` (p50, p99, ``interval(99)`` by batch means),
+        ``lt.offered_qps``, ``lt.achieved_qps``, ``lt.kept_up``, ``lt.floor``,
+        ``lt.startup_s`` (before the run clock, not in any latency).
+
+    Notes
+    -----
+    Each latency runs from the request's *scheduled* arrival to the moment
+    the dispatcher receives its result, so time spent queued behind a slow
+    request (or behind a late dispatcher) is counted (no coordinated
+    omission, as wrk2 and HdrHistogram define it). At most 1,000,000
+    requests; nothing leaves the machine (pipes to local processes).
+
+    Examples
+    --------
+    >>> import prodbench as pb                                 # doctest: +SKIP
+    >>> lt = pb.load_test(model, X_test, qps=300, duration=10)  # doctest: +SKIP
+    >>> lt.latency.p99, lt.latency.interval(99), lt.achieved_qps  # doctest: +SKIP
+    """
+    from .data import input_format, request_rows
+
+    rate = _check_qps(qps)
+    span = _check_duration(duration)
+    c = _check_workers(workers)
+    if not callable(getattr(model, method, None)):
+        raise SpecError(
+            f"The model has no callable {method!r}. Pass a fitted estimator with {method}()."
+        )
+    limit = 2.0 * span + 5.0 if time_limit is None else _check_duration(time_limit)
+    rng = np.random.default_rng(random_state)
+    schedule = _arrivals(rate, span, rng, LOAD_MAX_REQUESTS)
+    if schedule.size == 0:
+        raise SpecError(
+            f"No request arrives in {span:g} s at {rate:g} QPS. Raise --qps or --duration."
+        )
+    rows = request_rows(X, n_rows=LOAD_ROWS, random_state=int(random_state))
+    lat_ns, completed, elapsed, startup = _run_phase(
+        model, rows, c, schedule, limit, method, start_timeout
+    )
+    floor_result = None
+    if floor:
+        noop_ns, noop_done, noop_elapsed, _ = _run_phase(
+            _NoOpModel(), rows, c, schedule, limit, "predict", start_timeout
+        )
+        floor_result = LoadLatency(
+            samples_ns=noop_ns,
+            stop_reason="duration",
+            elapsed_s=noop_elapsed,
+            method="predict",
+            request_format=input_format(X),
+        )
+    dropped = int(schedule.size - completed.sum())
+    latency = LoadLatency(
+        samples_ns=lat_ns,
+        stop_reason="duration" if dropped == 0 else "time_limit",
+        elapsed_s=elapsed,
+        method=method,
+        request_format=input_format(X),
+    )
+    result = LoadTestResult(
+        latency=latency,
+        offered_qps=rate,
+        duration_s=span,
+        elapsed_s=elapsed,
+        workers=c,
+        startup_s=startup,
+        floor=floor_result,
+        dropped=dropped,
+    )
+    notes = []
+    if not result.kept_up:
+        notes.append(
+            f"Could not keep up: achieved {result.achieved_qps:,.1f} of {rate:g} offered QPS "
+            f"(below 95%){f'; {dropped:,} requests dropped at the time limit' if dropped else ''}."
+            " The latencies describe an overloaded server."
+        )
+    if latency.n and math.isinf(latency.interval(99)[1]):
+        notes.append(
+            f"{latency.n:,} requests are too few for a batch-means interval of p99; "
+            "run longer or at a higher rate."
+        )
+    return dataclasses.replace(result, notes=tuple(notes))

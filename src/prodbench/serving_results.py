@@ -20,6 +20,7 @@ from .results import SCHEMA_VERSION, LatencyResult, check_schema, load_json, wri
 __all__ = [
     "CandidateCapacity",
     "Capacity",
+    "LoadLatency",
     "LoadPoint",
     "LoadTestResult",
     "MaxQPS",
@@ -376,14 +377,59 @@ class Capacity:
 
 
 @dataclass(frozen=True, eq=False)
+class LoadLatency(LatencyResult):
+    """Latencies measured under load: a :class:`LatencyResult` with correlation-aware intervals.
+
+    Under load a slow request delays the ones queued behind it, so the
+    samples are not independent and the order-statistic interval of a
+    plain :class:`LatencyResult` would be too narrow. :meth:`interval` here
+    uses batch means over consecutive requests instead (see
+    :func:`prodbench.serving.batch_means_interval`); the samples are in
+    scheduled-arrival order.
+
+    Parameters
+    ----------
+    batch_size : int
+        Consecutive requests per batch (0: chosen from the percentile, see
+        :func:`prodbench.serving.batch_means_interval`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lat = LoadLatency(samples_ns=np.arange(1, 20_001) * 1000)
+    >>> low, high = lat.interval(50)
+    >>> low < lat.p50 < high
+    True
+    """
+
+    batch_size: int = 0
+
+    def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
+        """Batch-means interval of the ``q``-th percentile, in seconds (infinite if too few)."""
+        from .serving import batch_means_interval
+
+        return batch_means_interval(self.samples_ns / 1e9, q, self.batch_size or None, confidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict holding the raw samples."""
+        return {**super().to_dict(), "batch_size": self.batch_size}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoadLatency:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+
+@dataclass(frozen=True, eq=False)
 class LoadTestResult:
     """What a real open-loop load test measured.
 
     Parameters
     ----------
-    latency : LatencyResult
-        One sample per completed request: from its *scheduled* arrival to its
-        completion (queueing included, no coordinated omission).
+    latency : LoadLatency
+        One sample per completed request, in arrival order: from its
+        *scheduled* arrival to its completion (queueing included, no
+        coordinated omission); intervals by batch means.
     offered_qps : float
         The Poisson arrival rate asked for.
     duration_s : float
@@ -395,32 +441,31 @@ class LoadTestResult:
     startup_s : float
         Seconds spent starting the workers and loading the model, before the
         run clock started (not part of any latency).
-    floor : LatencyResult or None
+    floor : LoadLatency or None
         The harness's own latency at the same rate and workers with a no-op
         model (None when not measured).
     dropped : int
         Requests that did not complete (a worker failed or the time bound hit).
-    batch_size : int
-        Consecutive requests per batch of the batch-means intervals.
+    notes : tuple of str
+        What the reader must know (could not keep up, requests dropped, ...).
 
     Examples
     --------
-    >>> lat = LatencyResult(samples_ns=[1_000_000] * 1000)
+    >>> lat = LoadLatency(samples_ns=[1_000_000] * 1000)
     >>> lt = LoadTestResult(lat, offered_qps=100.0, duration_s=10.0, elapsed_s=10.0,
     ...                     workers=1, startup_s=0.5)
     >>> lt.achieved_qps, lt.kept_up
     (100.0, True)
     """
 
-    latency: LatencyResult
+    latency: LoadLatency
     offered_qps: float
     duration_s: float
     elapsed_s: float
     workers: int
     startup_s: float
-    floor: LatencyResult | None = None
+    floor: LoadLatency | None = None
     dropped: int = 0
-    batch_size: int = 0
     notes: tuple[str, ...] = ()
 
     @property
@@ -438,21 +483,12 @@ class LoadTestResult:
         """False when the achieved rate is below 95% of the offered rate."""
         return self.achieved_qps >= 0.95 * self.offered_qps and self.dropped == 0
 
-    def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
-        """Batch-means interval of the ``q``-th percentile of :attr:`latency`, seconds.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LoadTestResult):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
 
-        Latencies under load are correlated (a slow request delays the next
-        ones), so the order-statistic interval of ``latency.interval`` is too
-        narrow. Here the requests are cut into consecutive batches of
-        :attr:`batch_size`; the percentile of each batch is taken and a
-        Student-t interval is put around the mean of the batch percentiles,
-        then widened to contain the overall estimate.
-        """
-        from .serving import batch_means_interval
-
-        return batch_means_interval(
-            self.latency.samples_ns / 1e9, q, self.batch_size or None, confidence
-        )
+    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -467,7 +503,6 @@ class LoadTestResult:
             "startup_s": self.startup_s,
             "floor": None if self.floor is None else self.floor.to_dict(),
             "dropped": self.dropped,
-            "batch_size": self.batch_size,
             "notes": list(self.notes),
         }
 
@@ -478,15 +513,14 @@ class LoadTestResult:
         try:
             floor = data.get("floor")
             return cls(
-                latency=LatencyResult.from_dict(data["latency"]),
+                latency=LoadLatency.from_dict(data["latency"]),
                 offered_qps=float(data["offered_qps"]),
                 duration_s=float(data["duration_s"]),
                 elapsed_s=float(data["elapsed_s"]),
                 workers=int(data["workers"]),
                 startup_s=float(data["startup_s"]),
-                floor=None if floor is None else LatencyResult.from_dict(floor),
+                floor=None if floor is None else LoadLatency.from_dict(floor),
                 dropped=int(data.get("dropped", 0)),
-                batch_size=int(data.get("batch_size", 0)),
                 notes=tuple(data.get("notes", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
