@@ -60,6 +60,7 @@ __all__ = [
     "comparison_capacity",
     "load_curve",
     "load_test",
+    "load_test_candidate",
     "max_qps",
     "simulate",
     "workers_needed",
@@ -957,6 +958,8 @@ class _Server(Protocol):
 
     def result(self) -> Any: ...
 
+    def close(self) -> None: ...
+
 
 def _arrivals(qps: float, duration: float, rng: np.random.Generator, cap: int) -> np.ndarray:
     """Poisson arrival offsets in seconds within ``[0, duration)``, drawn in advance."""
@@ -991,8 +994,11 @@ def _open_loop(
     done_ns = np.zeros(n, dtype=np.int64)
     completed = np.zeros(n, dtype=bool)
     selector = selectors.DefaultSelector()
+    by_fd = {server.fileno(): server for server in servers}
+    for fd in by_fd:  # an idle worker sends nothing, so it is never ready
+        selector.register(fd, selectors.EVENT_READ)
     idle = list(servers)
-    busy: dict[int, tuple[_Server, int]] = {}
+    busy: dict[int, int] = {}  # fd -> request index
     waiting: collections.deque[int] = collections.deque()
     start = clock() + _LEAD_NS
     sched = start + np.round(schedule_s * 1e9).astype(np.int64)
@@ -1012,19 +1018,16 @@ def _open_loop(
                 server = idle.pop()
                 index = waiting.popleft()
                 server.submit(index)
-                busy[server.fileno()] = (server, index)
-                selector.register(server.fileno(), selectors.EVENT_READ)
+                busy[server.fileno()] = index
             gap = sched_list[nxt] - clock() if nxt < n else deadline - clock()
             if busy:
-                if gap < _SPIN_NS:
-                    timeout: float | None = 0.0
-                else:
-                    timeout = (gap - _SPIN_NS) / 1e9
+                timeout = 0.0 if gap < _SPIN_NS else (gap - _SPIN_NS) / 1e9
                 for key, _ in selector.select(timeout):
-                    server, index = busy.pop(int(key.fd))
-                    selector.unregister(key.fd)
+                    fd = int(key.fd)
+                    server = by_fd[fd]
                     server.result()
                     stamp = clock()
+                    index = busy.pop(fd)
                     done_ns[index] = stamp
                     completed[index] = True
                     last = max(last, stamp)
@@ -1034,7 +1037,85 @@ def _open_loop(
     finally:
         selector.close()
     latency = done_ns - sched
-    return latency[completed], completed, max(last - start, 1) / 1e9
+    span_ns = round(float(schedule_s[-1]) * 1e9) if n else 0
+    return latency[completed], completed, max(last - start, span_ns, 1) / 1e9
+
+
+def _serve_setup(state: dict[str, Any], model: Any, rows: list[Any], method: str) -> None:
+    """In a worker: keep the model and the pre-sliced rows; threads limited to 1; warm up."""
+    from threadpoolctl import threadpool_limits
+
+    state["limits"] = threadpool_limits(limits=1)  # for the worker's life, as in serving
+    state["call"] = getattr(model, method)
+    state["rows"] = rows
+    state["n"] = len(rows)
+    for row in rows[: min(len(rows), 20)]:  # warm-up, before the run clock
+        state["call"](row)
+
+
+def _serve_request(state: dict[str, Any], index: int) -> None:
+    """In a worker: one request, one pre-sliced row; nothing is sent back but completion."""
+    state["call"](state["rows"][index % state["n"]])
+
+
+class _ModelServer:
+    """A :class:`prodbench.worker.Worker` holding the model, fed one request at a time."""
+
+    def __init__(self, worker: Any) -> None:
+        self.worker = worker
+
+    def submit(self, index: int) -> None:
+        self.worker.submit(_serve_request, index)
+
+    def fileno(self) -> int:
+        return int(self.worker.fileno())
+
+    def result(self) -> Any:
+        from .errors import ModelFailedError
+        from .worker import RemoteError
+
+        try:
+            return self.worker.result()
+        except RemoteError as exc:
+            raise ModelFailedError(
+                f"The model raised in a load-test worker ({exc.short_type}: "
+                f"{exc.remote_message}). Check it with prodbench compare first.",
+                phase="load-test",
+            ) from exc
+
+    def close(self) -> None:
+        self.worker.close()
+
+
+def _start_servers(
+    model: Any, rows: list[Any], workers: int, method: str, timeout: float
+) -> list[_ModelServer]:
+    """Start ``workers`` isolation workers (:mod:`prodbench.worker`), each with the model."""
+    from .errors import ModelFailedError
+    from .worker import RemoteError, Worker
+
+    started: list[_ModelServer] = []
+    try:
+        for i in range(workers):
+            worker = Worker(name=f"load-test-{i}", startup_timeout=timeout).start()
+            started.append(_ModelServer(worker))
+        for server in started:
+            server.worker.submit(_serve_setup, model, rows, method)
+        for server in started:
+            server.worker.result(timeout)
+    except RemoteError as exc:
+        for server in started:
+            server.worker.kill()
+        raise ModelFailedError(
+            f"The model could not be set up in a load-test worker ({exc.short_type}: "
+            f"{exc.remote_message}).",
+            phase="load-test",
+        ) from exc
+    except BaseException:
+        for server in started:
+            server.worker.kill()
+        raise
+    return started
 
 
 def _check_duration(duration: Any) -> float:
@@ -1046,7 +1127,7 @@ def _check_duration(duration: Any) -> float:
     return value
 
 
-def _run_phase(
+def _run_phases(
     model: Any,
     rows: list[Any],
     workers: int,
@@ -1054,16 +1135,25 @@ def _run_phase(
     time_limit_s: float,
     method: str,
     start_timeout_s: float,
-) -> tuple[np.ndarray, np.ndarray, float, float]:
+    floor: bool,
+) -> tuple[
+    tuple[np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray, float] | None, float
+]:
+    """The run with the model, then (same workers, same schedule) with a no-op model."""
     started = time.perf_counter()
     servers = _start_servers(model, rows, workers, method, start_timeout_s)
     try:
         startup_s = time.perf_counter() - started
-        latency, completed, elapsed = _open_loop(servers, schedule_s, time_limit_s)
+        run = _open_loop(servers, schedule_s, time_limit_s)
+        noop = None
+        if floor:
+            for server in servers:
+                server.worker.call(_serve_setup, _NoOpModel(), rows, "predict")
+            noop = _open_loop(servers, schedule_s, time_limit_s)
     finally:
         for server in servers:
             server.close()
-    return latency, completed, elapsed, startup_s
+    return run, noop, startup_s
 
 
 def load_test(
@@ -1148,18 +1238,16 @@ def load_test(
             f"No request arrives in {span:g} s at {rate:g} QPS. Raise --qps or --duration."
         )
     rows = request_rows(X, n_rows=LOAD_ROWS, random_state=int(random_state))
-    lat_ns, completed, elapsed, startup = _run_phase(
-        model, rows, c, schedule, limit, method, start_timeout
+    (lat_ns, completed, elapsed), noop, startup = _run_phases(
+        model, rows, c, schedule, limit, method, start_timeout, floor
     )
+    elapsed = max(elapsed, span)  # the arrivals span the duration, whatever the last one
     floor_result = None
-    if floor:
-        noop_ns, noop_done, noop_elapsed, _ = _run_phase(
-            _NoOpModel(), rows, c, schedule, limit, "predict", start_timeout
-        )
+    if noop is not None:
         floor_result = LoadLatency(
-            samples_ns=noop_ns,
+            samples_ns=noop[0],
             stop_reason="duration",
-            elapsed_s=noop_elapsed,
+            elapsed_s=noop[2],
             method="predict",
             request_format=input_format(X),
         )
@@ -1174,6 +1262,7 @@ def load_test(
     result = LoadTestResult(
         latency=latency,
         offered_qps=rate,
+        requests=int(schedule.size),
         duration_s=span,
         elapsed_s=elapsed,
         workers=c,
@@ -1184,8 +1273,9 @@ def load_test(
     notes = []
     if not result.kept_up:
         notes.append(
-            f"Could not keep up: achieved {result.achieved_qps:,.1f} of {rate:g} offered QPS "
-            f"(below 95%){f'; {dropped:,} requests dropped at the time limit' if dropped else ''}."
+            f"Could not keep up: achieved {result.achieved_qps:,.1f} QPS, below 95% of the "
+            f"{result.scheduled_qps:,.1f} QPS that arrived ({rate:g} offered)"
+            f"{f'; {dropped:,} requests dropped at the time limit' if dropped else ''}."
             " The latencies describe an overloaded server."
         )
     if latency.n and math.isinf(latency.interval(99)[1]):
@@ -1194,3 +1284,45 @@ def load_test(
             "run longer or at a higher rate."
         )
     return dataclasses.replace(result, notes=tuple(notes))
+
+
+def load_test_candidate(
+    spec: str,
+    data: str = "digits",
+    *,
+    target: str | None = None,
+    qps: float = 300.0,
+    duration: float = 10.0,
+    workers: int = 1,
+    floor: bool = True,
+    random_state: int = 0,
+) -> tuple[str, LoadTestResult]:
+    """Load-test one command-line candidate on a data set (``prodbench load-test``).
+
+    A preset or ``module:Class`` spec is fitted on the training split of
+    ``data`` first; a model file is used as it is. The requests are rows of
+    the test split. Returns the candidate's name and the result.
+    """
+    from .data import load_dataset, split
+    from .errors import ModelFailedError
+    from .models import parse_candidate
+
+    rate = _check_qps(qps)
+    span = _check_duration(duration)
+    c = _check_workers(workers)
+    dataset = load_dataset(data, target=target, random_state=random_state)
+    cand = parse_candidate(spec, dataset.task)
+    parts = split(dataset.X, dataset.y, random_state=random_state, task=dataset.task)
+    model = cand.estimator
+    if not cand.fitted:
+        try:
+            model.fit(parts.X_train, parts.y_train)
+        except Exception as exc:
+            raise ModelFailedError(
+                f"{cand.name!r} failed to fit ({type(exc).__name__}: {exc}). Fix the candidate "
+                "or load-test a fitted model file.",
+                candidate=cand.name,
+                phase="fit",
+            ) from exc
+    result = load_test(model, parts.X_test, rate, span, c, random_state, floor=floor)
+    return cand.name, result
