@@ -10,8 +10,10 @@ error; the others go on.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
+import os
 import signal
 import threading
 import time
@@ -24,7 +26,14 @@ import numpy as np
 
 from . import data as _data
 from . import stats
-from .errors import CandidateError, DataError, ModelError, ModelFailedError, ProdbenchError
+from .errors import (
+    CallbackError,
+    CandidateError,
+    DataError,
+    ModelError,
+    ModelFailedError,
+    ProdbenchError,
+)
 from .models import check_fitted, check_model, declared_task, model_label, name_candidates
 from .models import qualified_name as _qualified_name
 from .results import (
@@ -32,6 +41,7 @@ from .results import (
     Footprint,
     LatencyResult,
     ModelResult,
+    RuntimeVariant,
     Score,
     ThroughputResult,
     TrainingResult,
@@ -148,10 +158,10 @@ def _check_options(
     request_format: str,
     threads: Any,
     gc: str,
-    max_time: float,
+    max_time: float | str,
     precision: float,
     min_fits: int,
-    max_fit_time: float,
+    max_fit_time: float | str,
     batch_sizes: Sequence[int],
     scoring: str | None,
     random_state: int,
@@ -165,8 +175,8 @@ def _check_options(
     if gc not in ("enabled", "disabled"):
         raise DataError(f"gc must be 'enabled' or 'disabled', not {gc!r}.")
     checked_threads = check_threads(threads)
-    if not (max_time > 0):
-        raise DataError(f"max_time must be a positive number of seconds, not {max_time!r}.")
+    max_time = _seconds(max_time, "max_time")
+    max_fit_time = _seconds(max_fit_time, "max_fit_time")
     if not (0 < precision < 1):
         raise DataError(f"precision must be between 0 and 1 (e.g. 0.05), not {precision!r}.")
     if min_fits < 1:
@@ -179,9 +189,7 @@ def _check_options(
         raise DataError(
             f"Unknown scoring {scoring!r}. Use one of {', '.join(sorted(stats.SCORERS))}."
         )
-    sizes = tuple(sorted({int(b) for b in batch_sizes}))
-    if not sizes or sizes[0] < 1:
-        raise DataError(f"batch_sizes must be positive integers, not {batch_sizes!r}.")
+    sizes = _batch_sizes(batch_sizes)
     return _Options(
         method=method,
         request_format=request_format,
@@ -197,6 +205,40 @@ def _check_options(
         call_timeout=float(call_timeout),
         isolate=bool(isolate),
     )
+
+
+def _seconds(value: Any, option: str) -> float:
+    """A positive, finite number of seconds; ``"1s"``/``"500ms"`` strings are read too."""
+    from .units import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ProdbenchError as exc:
+        detail = f" ({exc})" if isinstance(value, str) else ""
+        raise DataError(
+            f"{option} must be a positive, finite number of seconds or a duration such as "
+            f"'1.5s' or '500ms', not {value!r}.{detail}"
+        ) from None
+
+
+def _batch_sizes(batch_sizes: Any) -> tuple[int, ...]:
+    """Sorted distinct positive whole batch sizes, or a DataError naming the bad one."""
+    example = "e.g. batch_sizes=(1, 10, 100, 1000)"
+    if isinstance(batch_sizes, str | bytes) or not hasattr(batch_sizes, "__iter__"):
+        raise DataError(f"batch_sizes must be a sequence of positive integers, {example}.")
+    sizes = set()
+    for b in batch_sizes:
+        ok = isinstance(b, int | np.integer) and not isinstance(b, bool)
+        ok = ok or (isinstance(b, float | np.floating) and float(b).is_integer())
+        if not ok or b < 1:
+            raise DataError(
+                f"batch_sizes must be positive whole numbers; {b!r} in {batch_sizes!r} is not. "
+                f"Pass numbers of rows, {example}."
+            )
+        sizes.add(int(b))
+    if not sizes:
+        raise DataError(f"batch_sizes is empty; give at least one size, {example}.")
+    return tuple(sorted(sizes))
 
 
 @dataclass
@@ -230,6 +272,9 @@ def _prepare(
         raise DataError(
             "Pass X_test and y_test together (or neither, to let prodbench split X and y)."
         )
+    X = _data.as_features(X, "X")
+    if X_test is not None:
+        X_test = _data.as_features(X_test, "X_test")
     if X_test is None:
         task = _data.infer_task(np.asarray(y))
         split = _data.split(X, y, test_size=test_size, random_state=options.random_state, task=task)
@@ -415,6 +460,13 @@ class _Candidate:
     def latency_elapsed(self) -> float:
         return 0.0 if self.sampler is None else self.sampler.elapsed
 
+    def fitted_model(self) -> Any:
+        """The model after its fits: compiled runtime variants are derived from it.
+
+        (An isolation proxy fetches it from its worker process.)
+        """
+        return self.model
+
     # -- phases ------------------------------------------------------------------
     def fit_once(self) -> None:
         split = self.shared.split
@@ -540,6 +592,13 @@ class _Candidate:
                 "Multi-output models are not supported."
             )
         if self.shared.task == "classification":
+            missing = _missing_predictions(y_pred)
+            if missing:
+                raise ModelError(
+                    f"{who} returned NaN/None for {missing} of {y_pred.shape[0]} test rows; a "
+                    "classifier must predict a label for every row, so no accuracy is "
+                    "reported. Check the model (or its input) for rows it cannot handle."
+                )
             known = set(np.unique(y_true).tolist())
             predicted = set(np.unique(y_pred).tolist())
             if not predicted & known:
@@ -701,6 +760,15 @@ class _Candidate:
         return result
 
 
+def _missing_predictions(y_pred: np.ndarray) -> int:
+    """How many predictions are NaN or None (a classifier's "no answer")."""
+    if y_pred.dtype.kind in "fc":
+        return int(np.isnan(y_pred).sum())
+    if y_pred.dtype.kind == "O":
+        return sum(1 for v in y_pred if v is None or (isinstance(v, float) and v != v))
+    return 0
+
+
 @contextmanager
 def _nullcontext() -> Iterator[None]:
     yield
@@ -713,8 +781,13 @@ def _run(
     *,
     raise_errors: bool,
     max_time: float,
+    derive: Callable[[list[Any]], _Derived] | None = None,
 ) -> dict[str, ModelResult]:
     """Drive the candidates through the phases, interleaved.
+
+    ``derive``, called once the fits are done, returns more candidates made
+    from the fitted ones (compiled runtime variants, see :func:`_derive_variants`);
+    they join the remaining phases like the others.
 
     The latency phase has one budget for the run, ``max_time`` per candidate:
     candidates take blocks in turn (A B C A B C ...), a candidate whose
@@ -736,8 +809,13 @@ def _run(
             if on_failure is not None:
                 on_failure(cand.name, exc)
 
+    attach: dict[str, RuntimeVariant] = {}
+
     def finish(cand: Any) -> None:
-        results[cand.name] = cand.finish()
+        result = cand.finish()
+        if cand.name in attach:  # a compiled variant: its runtime, conversion and parity
+            result = dataclasses.replace(result, runtime=attach[cand.name])
+        results[cand.name] = result
         if on_result is not None:
             on_result(cand.name, results[cand.name])
 
@@ -746,6 +824,15 @@ def _run(
         for cand in candidates:
             if cand.wants_fit:
                 guard(cand, cand.fit_once)
+    if derive is not None:
+        derived = derive(candidates)
+        for label, exc in derived.failures.items():
+            if raise_errors:
+                raise exc
+            if on_failure is not None:
+                on_failure(label, exc)
+        attach.update(derived.variants)
+        candidates = candidates + derived.runners
     budget = max_time * len(candidates)
     for cand in candidates:
         guard(cand, lambda c=cand: c.prepare_predict(budget))  # type: ignore[misc]
@@ -788,6 +875,140 @@ def _run(
     return results
 
 
+# --------------------------------------------------------------------------- compiled runtimes
+_RUNTIME_NAMES = ("sklearn", "onnx", "treelite")
+_AUTO_CALLS = 200  # one-row calls per runtime when runtimes="auto" picks the fastest
+
+
+@dataclass
+class _Derived:
+    """What :func:`_derive_variants` adds to a run: runners, their records, the failures."""
+
+    runners: list[Any]
+    variants: dict[str, RuntimeVariant]
+    failures: dict[str, ProdbenchError]
+
+
+def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
+    """``runtimes=`` as a tuple: "sklearn" first, then compiled runtimes (or "auto")."""
+    items = (runtimes,) if isinstance(runtimes, str) or callable(runtimes) else tuple(runtimes)
+    if items == ("auto",):
+        items = ("sklearn", "auto")
+    for item in items:
+        if not callable(item) and item not in (*_RUNTIME_NAMES, "auto"):
+            raise DataError(
+                f"Unknown runtime {item!r}. Use 'sklearn', 'onnx', 'treelite' or 'auto' (the "
+                "fastest compiled runtime with parity, per candidate), e.g. "
+                "runtimes=('sklearn', 'onnx', 'treelite')."
+            )
+    if "sklearn" not in items:
+        raise DataError(
+            f"runtimes={runtimes!r} leaves out 'sklearn': compiled variants are compared with "
+            "the models they were compiled from. Add 'sklearn', e.g. runtimes=('sklearn', 'onnx')."
+        )
+    return items
+
+
+def _quick_p50(model: Any, rows: list[Any], method: str, threads: int | None) -> float:
+    """Median seconds of a few one-row calls: how runtimes='auto' ranks runtimes."""
+    call = getattr(model, method)
+    times = []
+    with thread_limit(threads):
+        for i in range(_AUTO_CALLS):
+            row = rows[i % len(rows)]
+            t0 = _clock()
+            call(row)
+            times.append(_clock() - t0)
+    return float(np.median(times)) / 1e9
+
+
+def _derive_variants(
+    bases: list[Any],
+    runtimes: tuple[Any, ...],
+    shared: _Shared,
+    options: _Options,
+    make_runner: Callable[[str, Any], Any],
+) -> _Derived:
+    """Compile each fitted candidate for each runtime: the ``name@runtime`` candidates.
+
+    A variant is derived from its base's fitted model (after the base's
+    fits; under isolation fetched from the worker), converted, timed, checked
+    for parity on the test rows, and measured like a pre-fitted candidate. A
+    conversion that fails is that variant's failure; the others go on.
+    """
+    from . import runtimes as _rt
+
+    out = _Derived([], {}, {})
+    compiled = [r for r in runtimes if r != "sklearn"]
+    threads = options.latency_threads or (os.cpu_count() or 1)
+    split = shared.split
+    for base in bases:
+        wanted = ["onnx", "treelite"] if compiled == ["auto"] else compiled
+        auto = compiled == ["auto"]
+        made: list[tuple[str, Any, RuntimeVariant]] = []
+        reasons: list[str] = []
+        for runtime in wanted:
+            label = f"{base.name}@{_rt.runtime_name(runtime)}"
+            try:
+                if base.failure is not None:
+                    raise ModelFailedError(
+                        f"Candidate {label!r} was not compiled: its base {base.name!r} failed.",
+                        candidate=label,
+                        phase="compile",
+                    )
+                try:
+                    fitted = base.fitted_model()
+                except Exception as exc:
+                    raise ModelFailedError(
+                        f"Candidate {label!r}: the fitted model of {base.name!r} could not be "
+                        f"fetched ({type(exc).__name__}: {exc}).",
+                        candidate=label,
+                        phase="compile",
+                    ) from exc
+                with thread_limit(options.bulk_threads):
+                    fast, info = _rt.compile_variant(
+                        fitted,
+                        runtime,
+                        base=base.name,
+                        X_sample=split.X_train[:5]
+                        if not hasattr(split.X_train, "iloc")
+                        else split.X_train.iloc[:5],
+                        X_test=split.X_test,
+                        threads=threads,
+                    )
+            except ProdbenchError as exc:
+                if not getattr(exc, "phase", ""):
+                    exc.phase = "compile"  # type: ignore[attr-defined]
+                reasons.append(str(exc))
+                if not auto:
+                    out.failures[label] = exc
+                continue
+            if auto and not info.parity.ok:
+                reasons.append(f"{label}: {info.parity.describe()}")
+                continue
+            made.append((label, fast, info))
+        if auto and made:
+            speed = {
+                label: _quick_p50(fast, shared.rows, options.method, options.latency_threads)
+                for label, fast, _ in made
+            }
+            made = [min(made, key=lambda m: speed[m[0]])]
+            label, _, info = made[0]
+            info.details["auto"] = {k: round(v * 1e6, 1) for k, v in speed.items()}
+        elif auto:
+            label = f"{base.name}@auto"
+            out.failures[label] = ModelFailedError(
+                f"Candidate {label!r}: no compiled runtime accepts {base.name!r} with parity. "
+                + " / ".join(reasons),
+                candidate=label,
+                phase="compile",
+            )
+        for label, fast, info in made:
+            out.runners.append(make_runner(label, fast))
+            out.variants[label] = info
+    return out
+
+
 def measure(
     model: Any,
     X: Any,
@@ -803,10 +1024,10 @@ def measure(
     request_format: str = "auto",
     threads: int | str | None = "serving",
     gc: str = "enabled",
-    max_time: float = 5.0,
+    max_time: float | str = 5.0,
     precision: float = 0.05,
     min_fits: int = 3,
-    max_fit_time: float = 60.0,
+    max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
     progress: ProgressCallback | None = None,
@@ -855,10 +1076,11 @@ def measure(
     gc : {"enabled", "disabled"}, default "enabled"
         Garbage-collector policy while timing; collections that overlap a
         timed call are counted either way.
-    max_time : float, default 5.0
-        Seconds of latency sampling (in :func:`compare`, the run's latency
-        budget is ``max_time`` per candidate, spent where intervals need
-        it). No other phase takes longer either: the warm-up and the bulk
+    max_time : float or str, default 5.0
+        Seconds of latency sampling (finite; a duration string such as
+        ``"1.5s"`` or ``"500ms"`` is read too). In :func:`compare`, the run's
+        latency budget is ``max_time`` per candidate, spent where intervals need
+        it. No other phase takes longer either: the warm-up and the bulk
         throughput phase as a whole stop after the call in flight once it is
         spent (batch sizes not reached are noted as not measured). Fits have
         their own ``max_fit_time``.
@@ -951,10 +1173,10 @@ def compare(
     request_format: str = "auto",
     threads: int | str | None = "serving",
     gc: str = "enabled",
-    max_time: float = 5.0,
+    max_time: float | str = 5.0,
     precision: float = 0.05,
     min_fits: int = 3,
-    max_fit_time: float = 60.0,
+    max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
     progress: ProgressCallback | None = None,
@@ -963,6 +1185,7 @@ def compare(
     on_result: Callable[[str, ModelResult], None] | None = None,
     on_failure: Callable[[str, ProdbenchError], None] | None = None,
     price_per_core_hour: float | None = None,
+    runtimes: Any = ("sklearn",),
 ) -> Comparison:
     """Compare candidates on the same rows: research pick vs production pick.
 
@@ -991,8 +1214,23 @@ def compare(
     on_failure : callable, optional
         Called as ``on_failure(name, error)`` when a candidate fails; the
         error is a :class:`ProdbenchError` with the original chained.
+        An exception raised by ``on_result`` or ``on_failure`` (say an
+        ``OSError`` while saving) does not stop the run: every candidate is
+        still measured, then :class:`~prodbench.errors.CallbackError` is
+        raised with the complete comparison in its ``comparison`` attribute.
     price_per_core_hour : float, optional
-        For the manager's cost per million predictions.
+        For the manager's cost per million predictions; positive and finite.
+    runtimes : sequence of str, default ("sklearn",)
+        Also measure each candidate compiled for faster runtimes
+        (:mod:`prodbench.runtimes`), e.g. ``("sklearn", "onnx", "treelite")``:
+        each fitted candidate is converted (never refitted) and measured as
+        ``name@onnx``, ``name@treelite``. A variant that does not convert is
+        a failed candidate with the converter's reason; parity with the
+        original is measured on the test rows and a variant without parity is
+        never the production pick. ``"auto"``: per candidate, only the
+        fastest compiled runtime with parity (ranked by a few one-row calls).
+        The compiled runtime runs with ``threads`` threads if an int, else 1
+        for the serving policy, in every phase (threadpoolctl does not reach it).
     **other options
         As in :func:`measure`, applied to every candidate.
 
@@ -1005,6 +1243,9 @@ def compare(
     CandidateError
         Fewer than two candidates, duplicate names, an unknown baseline, or a
         regressor compared with a classifier.
+    CallbackError
+        After measuring, when ``on_result`` or ``on_failure`` raised; its
+        ``comparison`` attribute holds every result.
 
     Examples
     --------
@@ -1033,6 +1274,8 @@ def compare(
             f"Unknown baseline {base!r}. Choose one of: {', '.join(map(repr, named))}."
         )
     budget_obj = Budget.coerce(budget)
+    _check_price(price_per_core_hour)
+    runtime_list = _check_runtimes(runtimes)
     fits = fit if isinstance(fit, dict) else dict.fromkeys(named, fit)
     unknown = set(fits) - set(named)
     if unknown:
@@ -1067,23 +1310,76 @@ def compare(
             "kind on one target: classifiers for classes, regressors for numbers."
         )
     failures: dict[str, ProdbenchError] = {}
+    callback_errors: list[tuple[str, str, Exception]] = []
 
     def record_failure(label: str, exc: ProdbenchError) -> None:
         failures[label] = exc
         if on_failure is not None:
-            on_failure(label, exc)
+            try:
+                on_failure(label, exc)
+            except Exception as error:  # measured results must survive a bad callback
+                callback_errors.append(("on_failure", label, error))
 
-    runs = [
-        _Candidate(label, model, shared, options, fits.get(label, True), progress)
-        for label, model in named.items()
-    ]
-    results = _run(runs, on_result, record_failure, raise_errors=False, max_time=options.max_time)
-    return Comparison.build(
-        names=list(named),
+    def report_result(label: str, result: ModelResult) -> None:
+        assert on_result is not None
+        try:
+            on_result(label, result)
+        except Exception as error:
+            callback_errors.append(("on_result", label, error))
+
+    def make_runner(label: str, model: Any, fit: bool = False) -> _Candidate:
+        return _Candidate(label, model, shared, options, fit, progress)
+
+    runs = [make_runner(label, model, fits.get(label, True)) for label, model in named.items()]
+    order = {label: [label] for label in named}
+
+    def derive(bases: list[Any]) -> _Derived:
+        derived = _derive_variants(bases, runtime_list, shared, options, make_runner)
+        for label in [*(r.name for r in derived.runners), *derived.failures]:
+            base = derived.variants[label].base if label in derived.variants else None
+            base = base or next(b for b in named if label.startswith(f"{b}@"))
+            order[base].append(label)
+        return derived
+
+    results = _run(
+        runs,
+        report_result if on_result is not None else None,
+        record_failure,
+        raise_errors=False,
+        max_time=options.max_time,
+        derive=derive if len(runtime_list) > 1 else None,
+    )
+    comparison = Comparison.build(
+        names=[label for labels in order.values() for label in labels],
         results=results,
         failures=failures,
         baseline=base,
         budget=budget_obj,
-        options={**options.as_dict(), "test_size": test_size},
+        options={
+            **options.as_dict(),
+            "test_size": test_size,
+            "runtimes": [r if isinstance(r, str) else repr(r) for r in runtime_list],
+        },
         price_per_core_hour=price_per_core_hour,
     )
+    if callback_errors:
+        which, label, error = callback_errors[0]
+        raise CallbackError(
+            f"The {which} callback raised {type(error).__name__} for candidate {label!r}: "
+            f"{error}. Every candidate was still measured: the complete comparison is in "
+            "this error's .comparison attribute. Fix the callback (for example the path it "
+            "saves to).",
+            comparison=comparison,
+        ) from error
+    return comparison
+
+
+def _check_price(price: Any) -> None:
+    if price is None:
+        return
+    ok = isinstance(price, int | float | np.integer | np.floating) and not isinstance(price, bool)
+    if not ok or not (math.isfinite(price) and price > 0):
+        raise DataError(
+            f"price_per_core_hour must be a positive, finite price (e.g. 0.05 for $0.05 per "
+            f"core-hour), not {price!r}."
+        )

@@ -12,11 +12,14 @@ addition to numpy, because intervals are computed on demand.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import stat
 import tempfile
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +36,8 @@ __all__ = [
     "Footprint",
     "LatencyResult",
     "ModelResult",
+    "Parity",
+    "RuntimeVariant",
     "Score",
     "ThroughputResult",
     "TrainingResult",
@@ -41,12 +46,14 @@ __all__ = [
     "write_json_atomic",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the JSON layout written by this code; bump on every layout change.
 
 Each older version is read through the steps in :data:`_MIGRATIONS`.
 Version history: 1, the first layout; 2, an optional derived ``summary``
-beside the raw samples (written by the JSON report, ignored on load).
+beside the raw samples (written by the JSON report, ignored on load); 3, a
+``runtime`` key on every result (null, or a compiled variant's runtime, base,
+conversion time, compiled size and parity; :class:`RuntimeVariant`).
 """
 
 
@@ -478,6 +485,170 @@ class Score:
     __hash__ = None  # type: ignore[assignment]
 
 
+# --------------------------------------------------------------------------- compiled runtimes
+PARITY_TOLERANCE = 1e-4
+"""Largest absolute difference of probabilities (or regression values) that still agrees."""
+
+
+@dataclass(frozen=True)
+class Parity:
+    """How closely a compiled model predicts what the original predicts.
+
+    Parameters
+    ----------
+    n : int
+        Rows compared.
+    n_differ : int
+        Rows whose label differs (classification) or whose value differs
+        beyond the tolerance (regression).
+    max_abs_diff : float or None
+        Largest absolute difference of probabilities (classification, None
+        when either side has no ``predict_proba``) or of predicted values
+        (regression).
+    task : str
+        ``"classification"`` or ``"regression"``.
+    tolerance : float
+        :data:`PARITY_TOLERANCE`.
+
+    Notes
+    -----
+    Labels agree when at least 99.9% of rows agree; on fewer than 1,000 rows
+    at most one row may differ. Probabilities agree when no probability moves
+    by more than ``tolerance`` (float32 arithmetic). A regression value agrees
+    within ``tolerance``, absolute or relative, and regression parity asks the
+    same share of rows to agree.
+
+    Examples
+    --------
+    >>> p = Parity(n=500, n_differ=1, max_abs_diff=2e-7)
+    >>> p.agreement, p.ok
+    (0.998, True)
+    >>> Parity(n=500, n_differ=2, max_abs_diff=0.0).ok
+    False
+    """
+
+    n: int
+    n_differ: int
+    max_abs_diff: float | None
+    task: str = "classification"
+    tolerance: float = PARITY_TOLERANCE
+
+    @property
+    def agreement(self) -> float:
+        """Share of rows that agree (1.0: all)."""
+        return 1.0 - self.n_differ / self.n if self.n else 1.0
+
+    @property
+    def labels_ok(self) -> bool:
+        """At least 99.9% of rows agree (at most one row on fewer than 1,000)."""
+        return self.n_differ <= 1 or self.n_differ * 1000 <= self.n
+
+    @property
+    def values_ok(self) -> bool:
+        """Probabilities within tolerance (always True for regression and without them)."""
+        if self.task != "classification" or self.max_abs_diff is None:
+            return True
+        return self.max_abs_diff <= self.tolerance
+
+    @property
+    def ok(self) -> bool:
+        """Labels and probabilities both agree."""
+        return self.labels_ok and self.values_ok
+
+    def describe(self) -> str:
+        """One phrase, e.g. ``'parity ok: 100.0% labels agree (0 of 450 differ), ...'``."""
+        what = "labels" if self.task == "classification" else "values"
+        text = f"{100 * self.agreement:.1f}% {what} agree ({self.n_differ} of {self.n} differ)"
+        if self.max_abs_diff is not None:
+            text += f", max |diff| {self.max_abs_diff:.2g}"
+        return ("parity ok: " if self.ok else "PARITY FAILED: ") + text
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "n": self.n,
+            "n_differ": self.n_differ,
+            "max_abs_diff": self.max_abs_diff,
+            "task": self.task,
+            "tolerance": self.tolerance,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Parity:
+        """Inverse of :meth:`to_dict`."""
+        diff = data.get("max_abs_diff")
+        return cls(
+            n=int(data["n"]),
+            n_differ=int(data["n_differ"]),
+            max_abs_diff=None if diff is None else float(diff),
+            task=str(data.get("task", "classification")),
+            tolerance=float(data.get("tolerance", PARITY_TOLERANCE)),
+        )
+
+
+@dataclass(frozen=True)
+class RuntimeVariant:
+    """A candidate compiled for a faster runtime from another candidate's fitted model.
+
+    Parameters
+    ----------
+    runtime : str
+        ``"onnx"`` or ``"treelite"``.
+    base : str
+        The candidate whose fitted model was compiled (``ensemble`` for ``ensemble@onnx``).
+    conversion_time_ns : int
+        The conversion's duration (research priority: part of the cost of training).
+    size_bytes : int
+        Bytes of the compiled model's serialized form.
+    parity : Parity
+        The compiled model against the base's fitted model, on the test rows.
+    details : dict
+        The adapter's ``runtime_info``: threads, converter and engine versions,
+        the runtime of each member of a voting ensemble.
+
+    Examples
+    --------
+    >>> v = RuntimeVariant("onnx", "ensemble", 2_000_000, 4096, Parity(450, 0, 3e-7))
+    >>> v.conversion_time, v.parity.ok
+    (0.002, True)
+    """
+
+    runtime: str
+    base: str
+    conversion_time_ns: int
+    size_bytes: int
+    parity: Parity
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conversion_time(self) -> float:
+        """Seconds the conversion took."""
+        return self.conversion_time_ns / 1e9
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "runtime": self.runtime,
+            "base": self.base,
+            "conversion_time_ns": self.conversion_time_ns,
+            "size_bytes": self.size_bytes,
+            "parity": self.parity.to_dict(),
+            "details": self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RuntimeVariant:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            runtime=str(data["runtime"]),
+            base=str(data["base"]),
+            conversion_time_ns=int(data["conversion_time_ns"]),
+            size_bytes=int(data["size_bytes"]),
+            parity=Parity.from_dict(data["parity"]),
+            details=dict(data.get("details", {})),
+        )
+
+
 # --------------------------------------------------------------------------- one model
 @dataclass(frozen=True)
 class ModelResult:
@@ -508,6 +679,15 @@ class ModelResult:
     environment: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    runtime: RuntimeVariant | None = None
+
+    @property
+    def parity_ok(self) -> bool:
+        """False only for a compiled variant whose predictions differ from its base's.
+
+        Such a variant is never a production pick.
+        """
+        return self.runtime is None or self.runtime.parity.ok
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with raw samples and ``schema_version``."""
@@ -525,6 +705,7 @@ class ModelResult:
             "environment": self.environment,
             "options": self.options,
             "notes": list(self.notes),
+            "runtime": None if self.runtime is None else self.runtime.to_dict(),
         }
 
     @classmethod
@@ -548,8 +729,13 @@ class ModelResult:
                 environment=dict(data.get("environment", {})),
                 options=dict(data.get("options", {})),
                 notes=tuple(data.get("notes", ())),
+                runtime=None
+                if data.get("runtime") is None
+                else RuntimeVariant.from_dict(data["runtime"]),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except SchemaError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SchemaError(
                 f"The saved result is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Re-run the measurement and save it again."
@@ -692,12 +878,20 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 adds ``runtime`` to each result: before it, every result ran on its own model."""
+    if doc.get("kind") == "ModelResult":
+        doc.setdefault("runtime", None)
+    return doc
+
+
 #: One step per layout change: ``_MIGRATIONS[v]`` turns a version-``v`` document
 #: (a ModelResult or a Comparison, see ``doc["kind"]``) into a version ``v + 1`` one.
 #: To change the layout: bump SCHEMA_VERSION, add the step here, commit a saved
 #: file of the old version under tests/data/ (CONTRIBUTING.md, "Changing the JSON layout").
 _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _v1_to_v2,
+    2: _v2_to_v3,
 }
 
 
@@ -705,6 +899,11 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
     """Write ``data`` as JSON to ``path`` through a temporary file and a rename.
 
     A crash or Ctrl-C leaves either the old file or the new one, never half.
+    The file gets the mode a plain ``open(path, "w")`` would give it (the
+    umask's, or the existing file's). The temporary file
+    (``.NAME.PID.XXXX.tmp`` next to ``path``) is removed on success, on an
+    error and on Ctrl-C; only a process killed outright (SIGKILL, power loss)
+    leaves one behind, and the next write to the same path removes it.
 
     Examples
     --------
@@ -715,14 +914,107 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, allow_nan=True)
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[str]:
+    """A temporary path next to ``target``, renamed onto it if the block succeeds.
+
+    The temporary file is created empty with the mode ``target`` would get
+    from a plain ``open`` (the umask's, or the existing file's mode), and is
+    removed when the block raises (Ctrl-C included). Stale temporary files of
+    ``target`` left by killed processes are removed first.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> with atomic_path(p) as tmp:
+    ...     _ = pathlib.Path(tmp).write_text("done")
+    >>> p.read_text()
+    'done'
+    """
+    target = Path(target)
+    _remove_stale_temporaries(target)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=target.parent
+    )
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, allow_nan=True)
+        os.close(fd)
+        os.chmod(tmp, _plain_mode(target))
+        yield tmp
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_TMP_SUFFIX = ".tmp"
+_STALE_AFTER_S = 60.0
+
+
+def _plain_mode(target: Path) -> int:
+    """The permission bits ``open(target, "w")`` would leave: the existing file's, or umask's."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        pass
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux says it without changing it
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove ``.NAME.PID.*.tmp`` files of ``target`` whose writer is gone.
+
+    Only files of this naming, at least a minute old, whose process id is not
+    alive on this machine are removed: a write in progress is never touched.
+    """
+    prefix = f".{target.name}."
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(_TMP_SUFFIX)):
+            continue
+        pid_text = name[len(prefix) :].split(".", 1)[0]
+        if not pid_text.isdigit() or _process_alive(int(pid_text)):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime < _STALE_AFTER_S:
+                continue
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+        except OSError:
+            continue
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # exists (another user's) or cannot tell: keep the file
+    return True
 
 
 def load_json(path: str | os.PathLike[str]) -> Any:
@@ -731,6 +1023,17 @@ def load_json(path: str | os.PathLike[str]) -> Any:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise SchemaError(f"No results file at {str(path)!r}. Check the path.") from exc
+    except IsADirectoryError as exc:
+        raise SchemaError(
+            f"{str(path)!r} is a directory, not a results file. Pass the .json file that "
+            "compare --output or to_json wrote."
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            f"{str(path)!r} is not a UTF-8 text file (byte {exc.start} cannot be decoded): it "
+            "is binary or in another encoding such as UTF-16, so it is not a prodbench "
+            "results file. Pass the .json file that compare --output or to_json wrote."
+        ) from exc
     except OSError as exc:
         raise SchemaError(f"Cannot read {str(path)!r}: {exc}.") from exc
     try:
@@ -740,3 +1043,9 @@ def load_json(path: str | os.PathLike[str]) -> Any:
             f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno}); it may be "
             "truncated or not a prodbench results file. Re-run the measurement to recreate it."
         ) from exc
+    except RecursionError:
+        raise SchemaError(
+            f"{str(path)!r} is nested too deeply to read as JSON; a prodbench results file "
+            "is a few levels deep, so this is not one. Pass the .json file that compare "
+            "--output or to_json wrote."
+        ) from None
