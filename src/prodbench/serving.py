@@ -63,6 +63,7 @@ __all__ = [
     "load_test_candidate",
     "max_qps",
     "simulate",
+    "trusted_utilization",
     "workers_needed",
 ]
 
@@ -302,6 +303,7 @@ class _Lanes:
         total = requests + warmup
         self.per = per
         self.warmup = warmup
+        self.requests = requests
         self.unit_arrivals = np.empty((per * len(services), total))
         self.service = np.empty_like(self.unit_arrivals)
         self.mean = np.empty(per * len(services))
@@ -427,8 +429,25 @@ def _budget_ratio(sojourn: np.ndarray, limits: Mapping[str, float]) -> np.ndarra
     return ratio
 
 
-_FIRST_PASS = np.array([0.25, 0.5, 0.7, 0.82, 0.9, 0.95, 0.98, 0.995])
-"""Utilisations tried first: spread towards saturation, where budgets usually bind."""
+_FIRST_PASS = np.array([0.25, 0.5, 0.7, 0.82, 0.9, 0.95, 0.98, 1.0])
+"""Fractions of the highest trusted utilisation tried first (budgets usually bind high)."""
+
+
+def trusted_utilization(requests: int) -> float:
+    """The highest utilisation a simulation of ``requests`` requests is trusted at.
+
+    A queue near saturation takes about ``1 / (1 - rho)**2`` service times
+    to forget its start; a simulation much shorter than that has not reached
+    steady state and under-states the tail. The search for max QPS stops at
+    ``1 - sqrt(50 / requests)`` (0.95 for 20,000 requests) and reports a
+    capacity found there as a lower bound (``MaxQPS.capped``).
+
+    Examples
+    --------
+    >>> round(trusted_utilization(20_000), 3)
+    0.95
+    """
+    return 1.0 - math.sqrt(50.0 / requests)
 
 
 def _search(
@@ -447,7 +466,7 @@ def _search(
     workers = np.repeat(np.asarray(counts, dtype=np.int64), n)
     lane_of = np.tile(np.arange(n), len(counts))
     rows = workers.size
-    saturation = workers / lanes.mean[lane_of]
+    saturation = workers / lanes.mean[lane_of] * trusted_utilization(lanes.requests)
     low = np.zeros(rows)
     high = saturation.copy()
     r_low = lanes.idle_ratio(limits)[lane_of]
@@ -515,6 +534,7 @@ def _max_qps_table(
         for c, row in zip(counts, rates[:, lanes.of(j)], strict=True):
             estimate = float(row[0])
             low, high = _interval(row[1:], estimate)
+            top = c / float(service.mean()) * trusted_utilization(requests)
             table[c] = MaxQPS(
                 workers=c,
                 qps=estimate,
@@ -526,6 +546,7 @@ def _max_qps_table(
                 undersampled=_undersampled(service.size, limits),
                 requests=requests,
                 replicates=lanes.per - 1,
+                capped=estimate >= top * (1 - 1e-9),
             )
         out.append(table)
     return out
@@ -590,8 +611,9 @@ def max_qps(
     pass tries utilisations 0.25 to 0.995, a second subdivides the bracket
     found, and the last bracket is interpolated in log(percentile / limit).
     When the service percentiles alone exceed the budget the answer is 0.
-    Close to saturation (utilisation above ~0.98) a finite simulation has
-    not reached steady state and the answer is optimistic.
+    Close to saturation a finite simulation has not reached steady state,
+    so the search stops at :func:`trusted_utilization` (0.95 for 20,000
+    requests); a budget still met there gives ``.capped`` and a lower bound.
 
     Examples
     --------
@@ -634,10 +656,13 @@ def _workers_for(
         )
     means = lanes.mean[mine]
     c = max(1, math.floor(rate * float(means.max())) + 1)
+    trusted = trusted_utilization(lanes.requests)
     while c <= max_workers:
-        ratio = lanes.ratios(np.full(mine.size, rate), np.full(mine.size, c), limits, mine)
-        if bool(np.all(ratio <= 1.0)):
-            break
+        # as max QPS: within the trusted utilisation, and the budget met in every replicate
+        if bool(np.all(rate * means <= c * trusted)):
+            ratio = lanes.ratios(np.full(mine.size, rate), np.full(mine.size, c), limits, mine)
+            if bool(np.all(ratio <= 1.0)):
+                break
         c += 1
     else:
         return LoadPoint(

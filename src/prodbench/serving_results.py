@@ -59,6 +59,10 @@ class MaxQPS:
         Simulated requests per replicate (after the warm-up prefix).
     replicates : int
         Bootstrap replicates behind the interval.
+    capped : bool
+        True when the budget still held at the highest utilisation the
+        simulation is trusted at (:func:`prodbench.serving.trusted_utilization`):
+        :attr:`qps` is then a lower bound.
 
     Examples
     --------
@@ -78,6 +82,7 @@ class MaxQPS:
     undersampled: bool = False
     requests: int = 0
     replicates: int = 0
+    capped: bool = False
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -112,6 +117,7 @@ class MaxQPS:
             "undersampled": self.undersampled,
             "requests": self.requests,
             "replicates": self.replicates,
+            "capped": self.capped,
         }
 
     @classmethod
@@ -128,10 +134,13 @@ class MaxQPS:
             undersampled=bool(data.get("undersampled", False)),
             requests=int(data.get("requests", 0)),
             replicates=int(data.get("replicates", 0)),
+            capped=bool(data.get("capped", False)),
         )
 
     def __repr__(self) -> str:
-        flag = ", undersampled" if self.undersampled else ""
+        flag = (", undersampled" if self.undersampled else "") + (
+            ", capped (lower bound)" if self.capped else ""
+        )
         return (
             f"MaxQPS(workers={self.workers}, qps={self.qps:.4g} "
             f"[{self.qps_low:.4g}, {self.qps_high:.4g}], "

@@ -55,7 +55,7 @@ def capacity_section(cap: Capacity) -> Section:
                 (
                     name,
                     str(workers),
-                    fmt_rate(m.qps) + flag,
+                    (">= " if m.capped else "") + fmt_rate(m.qps) + flag,
                     f"[{fmt_rate(m.qps_low)}, {fmt_rate(m.qps_high)}]",
                     f"{m.utilization:.0%}",
                 )
@@ -83,6 +83,17 @@ def capacity_section(cap: Capacity) -> Section:
         f"95% interval from {cap.replicates} bootstrap replicates over the samples and "
         "the simulation seeds.",
     ]
+    capped = sorted(
+        {m.requests for c in cap.candidates.values() for m in c.max_qps.values() if m.capped}
+    )
+    if capped:
+        from ..serving import trusted_utilization
+
+        notes.append(
+            ">= : the budget still holds at the highest utilisation a simulation of "
+            f"{capped[0]:,} requests is trusted at ({trusted_utilization(capped[0]):.0%}; "
+            "nearer saturation it has not reached steady state): a lower bound."
+        )
     if cap.qps is not None:
         notes.append(
             f"Workers for {cap.qps:g} QPS: the fewest whose max-QPS lower bound reaches it; "
