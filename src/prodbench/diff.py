@@ -579,7 +579,7 @@ def diff_runs(
 
 def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
     """The diff as text: one block per candidate, gates, warnings, a legend."""
-    from .units import format_duration
+    from .units import format_duration, format_p_value, format_score, format_score_diff
 
     lines = [f"diff {old_path} -> {new_path}"]
     mark = UNDERSAMPLED_MARK
@@ -599,15 +599,12 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
             )
         s = c.score
         if s is not None:
-            acc = s.name == "accuracy"
-
-            def fmt(v: float, acc: bool = acc) -> str:
-                return f"{v * 100:+.2f} pp" if acc else f"{v:+.4g}"
-
-            pv = "n/a" if s.p_value is None else f"{s.p_value:.2g}"
+            pv = "p=n/a" if s.p_value is None else format_p_value(s.p_value)
             lines.append(
-                f"  {s.name} old {s.old:.4f}  new {s.new:.4f}  change {fmt(s.change)} "
-                f"[{fmt(s.low)}, {fmt(s.high)}] p={pv}{' *' if s.significant else ''}"
+                f"  {s.name} old {format_score(s.name, s.old)}  new {format_score(s.name, s.new)}"
+                f"  change {format_score_diff(s.name, s.change)} "
+                f"[{format_score_diff(s.name, s.low)}, {format_score_diff(s.name, s.high)}] "
+                f"{pv}{' *' if s.significant else ''}"
                 f"{'' if s.paired else ' (unpaired: different rows)'}"
             )
     lines.append(

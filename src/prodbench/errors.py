@@ -9,8 +9,11 @@ Subclasses also derive from the built-in exception a caller would expect
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BudgetError",
+    "CallbackError",
     "CandidateError",
     "DataError",
     "LatencyInconclusive",
@@ -88,6 +91,22 @@ class CandidateError(ProdbenchError, ValueError):
 
 class SchemaError(ProdbenchError, ValueError):
     """A saved results file is corrupt or has an unknown ``schema_version``."""
+
+
+class CallbackError(ProdbenchError, RuntimeError):
+    """A callback given to ``compare()`` raised; every candidate was still measured.
+
+    Parameters
+    ----------
+    message : str
+        The full, one-paragraph message.
+    comparison : object
+        The complete :class:`~prodbench.verdict.Comparison`, results kept.
+    """
+
+    def __init__(self, message: str, *, comparison: Any = None) -> None:
+        super().__init__(message)
+        self.comparison: Any = comparison
 
 
 class MissingDependencyError(ProdbenchError, ImportError):

@@ -76,6 +76,7 @@ class _State:
     records: list[_Record] = field(default_factory=list)
     warned_xdist: bool = False
     saved_env: dict[str, str | None] = field(default_factory=dict)
+    checked: set[str] = field(default_factory=set)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -199,12 +200,51 @@ def _marker_problem(mark: pytest.Mark) -> str | None:
     for key in (*PERCENTILES, "max_time"):
         if key in mark.kwargs:
             try:
-                parse_duration(mark.kwargs[key])
+                parse_duration(mark.kwargs[key], require_unit=key != "max_time")
             except ValueError as exc:
                 return f"{key}={mark.kwargs[key]!r}: {exc}"
     if mark.kwargs.get("on_inconclusive", "fail") not in ("fail", "pass", "skip"):
         return f"on_inconclusive={mark.kwargs['on_inconclusive']!r}: use 'fail', 'pass' or 'skip'."
+    fmt = mark.kwargs.get("request_format", "auto")
+    if fmt not in ("auto", "numpy", "pandas"):
+        return f"request_format={fmt!r}: use 'auto', 'numpy' or 'pandas'."
+    if "threads" in mark.kwargs:
+        from .timing import check_threads
+
+        try:
+            check_threads(mark.kwargs["threads"])
+        except ValueError as exc:
+            return f"threads={mark.kwargs['threads']!r}: {exc}"
     return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Fail a test that declares a budget with the marker but never checks it.
+
+    A marker on the test function itself, or any ``latency_budget`` marker on a
+    test that requests the ``latency`` fixture, promises a check; a test that
+    passes without calling ``latency.check`` would silently guard nothing.
+    (A module- or class-level marker only sets defaults for tests that use
+    the fixture.)
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not report.passed:
+        return
+    state = item.config.stash.get(_STATE, None)
+    if state is None or item.nodeid in state.checked:
+        return
+    own = any(m.name == MARKER for m in getattr(item, "own_markers", ()))
+    uses_fixture = "latency" in getattr(item, "fixturenames", ())
+    if not (own or (uses_fixture and item.get_closest_marker(MARKER) is not None)):
+        return
+    report.outcome = "failed"
+    report.longrepr = (
+        f"{item.nodeid}: latency budget declared but never checked: the test carries "
+        f"@pytest.mark.{MARKER} but no latency check ran. Request the `latency` fixture and "
+        f"call latency.check(model, X), or remove the marker."
+    )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -284,6 +324,7 @@ class LatencyFixture:
         if state.xdist and not state.warned_xdist:
             state.warned_xdist = True
             warnings.warn(pytest.PytestWarning(XDIST_MESSAGE), stacklevel=2)
+        state.checked.add(self._request.node.nodeid)
         kwargs = self.marker_limits
         kwargs.update(limits)
         # The session's scale, max_time and on_inconclusive arrive through the

@@ -585,7 +585,9 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
 
 
 def _parse_limits(limits: Mapping[str, Any], scale: float) -> dict[str, float]:
-    parsed = {k: parse_duration(v) * scale for k, v in limits.items() if v is not None}
+    parsed = {
+        k: parse_duration(v, require_unit=True) * scale for k, v in limits.items() if v is not None
+    }
     if not parsed:
         raise BudgetError(
             "No latency limit was given. Pass at least one of "
@@ -719,11 +721,14 @@ def check_latency_budget(
     ):
         raise BudgetError(f"confidence must be between 0 and 1, e.g. 0.95; got {confidence!r}.")
     seconds = resolve_max_time(max_time)
+    if request_format not in ("auto", "numpy", "pandas"):
+        raise BudgetError(
+            f"request_format must be 'auto', 'numpy' or 'pandas', not {request_format!r}."
+        )
     label = name if name is not None else model_label(model)
     check_model(model, name=label, method=method, fit=False)
     check_fitted(model, name=label)
-    if not hasattr(X, "iloc") and not isinstance(X, np.ndarray):
-        X = np.asarray(X)
+    X = _data.as_features(X)
     fmt = _data.input_format(X) if request_format == "auto" else request_format
     rows = _data.request_rows(X, fmt=request_format, n_rows=1000)
 

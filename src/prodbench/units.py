@@ -7,11 +7,20 @@ Shared by budgets, reports, the command line and the test helpers, so that
 from __future__ import annotations
 
 import math
+import numbers
 import re
 
 from .errors import BudgetError
 
-__all__ = ["format_bytes", "format_duration", "parse_duration", "parse_size"]
+__all__ = [
+    "format_bytes",
+    "format_duration",
+    "format_p_value",
+    "format_score",
+    "format_score_diff",
+    "parse_duration",
+    "parse_size",
+]
 
 _DURATION_UNITS = {
     "ns": 1e-9,
@@ -45,14 +54,31 @@ def _split(text: str, what: str, examples: str) -> tuple[float, str]:
     return float(match.group(1)), match.group(2)
 
 
-def parse_duration(value: float | int | str) -> float:
+def _is_number(value: object) -> bool:
+    """A real number (numpy scalars included), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _unit_needed(value: str, what: str, examples: str) -> BudgetError:
+    return BudgetError(
+        f"The {what} {value!r} has no unit. Write the unit after the number, for example "
+        f"{examples}; a limit without one is ambiguous."
+    )
+
+
+def parse_duration(value: float | int | str, *, require_unit: bool = False) -> float:
     """Read a duration given as seconds or as a string with a unit.
 
     Parameters
     ----------
     value : float, int or str
-        Seconds as a number, or a string such as ``"250us"``, ``"5ms"``,
-        ``"1.5s"`` (units: ns, us/µs, ms, s, min; a bare number is seconds).
+        Seconds as a number (numpy scalars too), or a string such as
+        ``"250us"``, ``"5ms"``, ``"1.5 s"`` (units: ns, us/µs, ms, s, min;
+        spaces around the unit are allowed; a bare number is seconds unless
+        ``require_unit``).
+    require_unit : bool, default False
+        Refuse a string without a unit (budgets: ``"p99=5"`` could mean
+        anything, so it must be written ``"5ms"``). Numbers are always seconds.
 
     Returns
     -------
@@ -74,11 +100,13 @@ def parse_duration(value: float | int | str) -> float:
     examples = "'250us', '5ms' or '1.5s'"
     if isinstance(value, bool):
         raise BudgetError(f"Cannot read {value!r} as a duration. Use seconds or {examples}.")
-    if isinstance(value, (int, float)):
+    if _is_number(value):
         seconds = float(value)
     elif isinstance(value, str):
         number, unit = _split(value, "duration", examples)
         unit = unit.lower() if unit not in ("µs", "μs") else unit
+        if unit == "" and require_unit:
+            raise _unit_needed(value, "duration", examples)
         if unit == "":
             factor = 1.0
         elif unit in _DURATION_UNITS:
@@ -99,14 +127,17 @@ def parse_duration(value: float | int | str) -> float:
     return seconds
 
 
-def parse_size(value: float | int | str) -> int:
+def parse_size(value: float | int | str, *, require_unit: bool = False) -> int:
     """Read a size given as bytes or as a string with a unit.
 
     Parameters
     ----------
     value : int, float or str
-        Bytes as a number, or a string such as ``"10MB"``, ``"512KiB"``
-        (units: B, kB, MB, GB in powers of 1000; KiB, MiB, GiB in powers of 1024).
+        Bytes as a number (numpy scalars too), or a string such as ``"10MB"``,
+        ``"512 KiB"`` (units: B, kB, MB, GB in powers of 1000; KiB, MiB, GiB
+        in powers of 1024).
+    require_unit : bool, default False
+        Refuse a string without a unit (``"10"``); numbers are always bytes.
 
     Returns
     -------
@@ -128,10 +159,12 @@ def parse_size(value: float | int | str) -> int:
     examples = "'500kB', '10MB' or '1GiB'"
     if isinstance(value, bool):
         raise BudgetError(f"Cannot read {value!r} as a size. Use bytes or {examples}.")
-    if isinstance(value, (int, float)):
+    if _is_number(value):
         size = float(value)
     elif isinstance(value, str):
         number, unit = _split(value, "size", examples)
+        if unit == "" and require_unit:
+            raise _unit_needed(value, "size", examples)
         key = unit.lower() or "b"
         if key not in _SIZE_UNITS:
             raise BudgetError(
@@ -212,3 +245,49 @@ def _significant(value: float, digits: int, trim: bool = False) -> str:
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def format_score(name: str, value: float) -> str:
+    """A score at one precision for every candidate and task: 4 decimals.
+
+    Accuracy, R², F1 and other scores near 1 read to 4 decimals; a score of
+    100 or more in magnitude (an error in target units) to 2 decimals with
+    thousands separators. ``name`` is the score's name (for future rules).
+
+    Examples
+    --------
+    >>> format_score("accuracy", 0.95), format_score("r2", 0.45), format_score("r2", -1234.5)
+    ('0.9500', '0.4500', '-1,234.50')
+    """
+    del name
+    if abs(value) >= 100:
+        return f"{value:,.2f}"
+    return f"{value:.4f}"
+
+
+def format_score_diff(name: str, diff: float) -> str:
+    """A score difference: accuracy in percentage points, others signed, as :func:`format_score`.
+
+    Examples
+    --------
+    >>> format_score_diff("accuracy", 0.0123), format_score_diff("r2", -0.01)
+    ('+1.23 pp', '-0.0100')
+    """
+    if name == "accuracy":
+        return f"{diff * 100:+.2f} pp"
+    if abs(diff) >= 100:
+        return f"{diff:+,.2f}"
+    return f"{diff:+.4f}"
+
+
+def format_p_value(p: float) -> str:
+    """A p-value with its sign of comparison: ``p<0.001``, ``p=0.012``, ``p=0.58``.
+
+    Examples
+    --------
+    >>> format_p_value(1e-5), format_p_value(0.0123), format_p_value(0.58)
+    ('p<0.001', 'p=0.012', 'p=0.58')
+    """
+    if p < 0.001:
+        return "p<0.001"
+    return f"p={p:.2g}" if p < 0.1 else f"p={p:.2f}"

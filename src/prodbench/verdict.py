@@ -29,7 +29,15 @@ from .results import (
     load_json,
     write_json_atomic,
 )
-from .units import format_bytes, format_duration, parse_duration, parse_size
+from .units import (
+    format_bytes,
+    format_duration,
+    format_p_value,
+    format_score,
+    format_score_diff,
+    parse_duration,
+    parse_size,
+)
 
 if TYPE_CHECKING:
     from .serving_results import Capacity
@@ -91,7 +99,12 @@ class Budget:
             value = getattr(self, f.name)
             if value is None:
                 continue
-            parsed = parse_size(value) if f.name == "size" else parse_duration(value)
+            parse = parse_size if f.name == "size" else parse_duration
+            try:
+                # A string limit needs its unit ("p99=5" is refused, "p99=5ms" read).
+                parsed = parse(value, require_unit=True)
+            except BudgetError as exc:
+                raise BudgetError(f"Budget limit {f.name}: {exc}") from None
             object.__setattr__(self, f.name, parsed)
 
     @classmethod
@@ -114,15 +127,23 @@ class Budget:
     def parse(cls, text: str) -> Budget:
         """Parse ``"p99=5ms,p50=1ms"`` (also ``"p99<5ms"``; commas or spaces between).
 
+        Every limit needs a unit (``p99=5`` is refused); spaces inside a value
+        are fine (``"p99=5 ms"``).
+
         Examples
         --------
         >>> Budget.parse("p99<5ms p50=1ms").p50
         0.001
+        >>> Budget.parse("p99 = 5 ms").p99
+        0.005
         """
         if not isinstance(text, str) or not text.strip():
             raise BudgetError("An empty budget was given. Write limits such as 'p99=5ms,p50=1ms'.")
         limits: dict[str, str] = {}
-        for part in re.split(r"[,\s;]+", text.strip()):
+        # Parts are separated by commas/semicolons, or by spaces that start a new
+        # KEY= / KEY< part; other spaces belong to the value ("p99=5 ms").
+        for raw in re.split(r"[,;]+|\s+(?=[A-Za-z_][A-Za-z_0-9.]*\s*(?:=|<))", text.strip()):
+            part = raw.strip()
             if not part:
                 continue
             match = re.fullmatch(r"([A-Za-z_0-9.]+)\s*(?:=|<=|<)\s*(.+)", part)
@@ -636,7 +657,7 @@ class Comparison:
         others = [n for n in tied if n != pick]
         p = tied[pick] if pick != best else min(tied[n] for n in tied if n != best)
         adjusted = ", Holm-adjusted" if family > 1 else ""
-        return f"tied on {score} with {', '.join(others)} (p={_fmt_p(p)}{adjusted})"
+        return f"tied on {score} with {', '.join(others)} ({format_p_value(p)}{adjusted})"
 
     @cached_property
     def _research(self) -> tuple[str | None, str]:
@@ -858,12 +879,12 @@ class Comparison:
                 "ML engineer",
                 f"best {score_name}",
                 ml,
-                f"{score_name} {res[ml].score.value:.4f}"
+                f"{score_name} {format_score(score_name, res[ml].score.value)}"
                 + (
                     ""
                     if len(ml_tied) == 1
                     else "; best point estimate, not significant "
-                    f"(p={_fmt_p(min(p for n, p in ml_tied.items() if n != ml))}"
+                    f"({format_p_value(min(p for n, p in ml_tied.items() if n != ml))}"
                     f"{', Holm-adjusted' if ml_family > 1 else ''})"
                 ),
             ),
@@ -904,15 +925,18 @@ class Comparison:
                 f"{d.score_diff * 100:+.2f} pp accuracy (95% CI {lo * 100:+.2f} to {hi * 100:+.2f}"
             )
         else:
-            body = f"{d.score_diff:+.4g} {d.score_name} (95% CI {lo:+.4g} to {hi:+.4g}"
+            body = (
+                f"{format_score_diff(d.score_name, d.score_diff)} {d.score_name} (95% CI "
+                f"{format_score_diff(d.score_name, lo)} to {format_score_diff(d.score_name, hi)}"
+            )
         sig = "significant" if d.significant else "not significant"
         if d.adjustment:
             test = (
-                f"{d.test} p={_fmt_p(d.p_value)} {d.adjustment}-adjusted over "
-                f"{d.n_challengers} challengers (raw p={_fmt_p(d.p_value_raw)})"
+                f"{d.test} {format_p_value(d.p_value)} {d.adjustment}-adjusted over "
+                f"{d.n_challengers} challengers (raw {format_p_value(d.p_value_raw)})"
             )
         else:
-            test = f"{d.test} p={_fmt_p(d.p_value)}"
+            test = f"{d.test} {format_p_value(d.p_value)}"
         return f"{body}; {test}, {sig})"
 
     def _latency_phrase(self, d: Delta) -> str:
@@ -1067,7 +1091,9 @@ class Comparison:
                     data.get("price_per_core_hour", DEFAULT_PRICE_PER_CORE_HOUR)
                 ),
             )
-        except (KeyError, TypeError, AttributeError) as exc:
+        except SchemaError:
+            raise
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise SchemaError(
                 f"The saved comparison is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Re-run the comparison and save it again."
@@ -1101,12 +1127,6 @@ def _round_up(seconds: float) -> float:
 
 def _workers(n: int | None) -> str:
     return f"{n} worker" if n == 1 else f"{n} workers"
-
-
-def _fmt_p(p: float) -> str:
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
 
 
 def _fmt_limit(key: str, value: float) -> str:
