@@ -68,7 +68,9 @@ here wins: 2, then 3, then 1, then 0):
   2    usage or input error (bad option, unknown preset, bad data, corrupt
        JSON, diff with no candidate in common, a non-finite --fail-on limit)
   3    a candidate failed while the others were measured (results still
-       printed and saved); for diff, a candidate of OLD failed in NEW
+       printed and saved); for diff, a candidate of OLD failed in NEW. A
+       runtime that cannot compile a candidate (--runtime) is reported, not
+       a failure
   1    no eligible candidate PASSES the budget (every one fails it or is
        undecided: there is no production pick), or a diff --fail-on gate
        tripped or is undecided (unless --on-undecided pass)
@@ -295,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
     )
     run.add_argument(
+        "--runtime",
+        metavar="onnx,treelite|auto",
+        help="also measure each candidate compiled for faster runtimes, as NAME@RUNTIME "
+        "(onnx: skl2onnx + ONNX Runtime; treelite: treelite GTIL), with parity checked on "
+        "the test rows; 'auto' keeps the fastest runtime with parity per candidate "
+        "(default: scikit-learn only)",
+    )
+    run.add_argument(
         "--qps",
         type=float,
         metavar="RATE",
@@ -513,6 +523,24 @@ def _check_plot_path(path: str) -> None:
         )
 
 
+def _runtimes_arg(text: str | None) -> tuple[str, ...]:
+    """``--runtime onnx,treelite`` -> ("sklearn", "onnx", "treelite"); "auto" as it is."""
+    if text is None:
+        return ("sklearn",)
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    known = ("sklearn", "onnx", "treelite", "auto")
+    bad = [n for n in names if n not in known]
+    if bad or not names or ("auto" in names and len(names) > 1):
+        raise SpecError(
+            f"--runtime {text!r} is not understood: write a comma-separated list of onnx, "
+            "treelite (scikit-learn is always measured too), e.g. --runtime onnx,treelite, "
+            "or --runtime auto for the fastest runtime with parity per candidate."
+        )
+    if names == ["auto"]:
+        return ("sklearn", "auto")
+    return ("sklearn", *(n for n in dict.fromkeys(names) if n != "sklearn"))
+
+
 def _check_compare_options(args: argparse.Namespace) -> None:
     """Checks of compare's options that must fail before anything is measured."""
     price = args.price_per_core_hour
@@ -588,6 +616,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_compare_options(args)
+    runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
         budget_text = DEFAULT_BUDGET
@@ -676,6 +705,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
                 on_result=on_result,
                 on_failure=progress.record_failure,
                 price_per_core_hour=args.price_per_core_hour,
+                runtimes=runtimes,
             )
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
@@ -693,7 +723,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         ):
             state.saved = args.output
     for failure in cmp.failures.values():
-        sys.stderr.write(f"prodbench: candidate failed: {_one_line(failure.message)}\n")
+        what = "runtime variant not compiled" if failure.phase == "compile" else "candidate failed"
+        sys.stderr.write(f"prodbench: {what}: {_one_line(failure.message)}\n")
     _print(_render(cmp, args.format))
     if args.plot:
         _save("figure", args.plot, lambda: _save_plot(cmp, args.plot), state)
@@ -719,7 +750,9 @@ def _comparison_exit(cmp: Comparison) -> int:
         sys.stderr.write(
             f"prodbench: no candidate passes the budget {cmp.budget} ({'; '.join(parts)})\n"
         )
-    return exit_code(failed=bool(cmp.failures), budget_unmet=unmet)
+    # A runtime refusing a candidate (--runtime) is reported, not a failure of the run.
+    failed = any(f.phase != "compile" for f in cmp.failures.values())
+    return exit_code(failed=failed, budget_unmet=unmet)
 
 
 def _saver(
@@ -741,7 +774,7 @@ def _saver(
     def on_result(name: str, result: ModelResult) -> None:
         done[name] = result
         partial = Comparison.build(
-            names=names,
+            names=names + [n for n in done if n not in names],  # with NAME@RUNTIME variants
             results=done,
             failures={n: e for n, e in progress.failures.items() if n not in done},
             baseline=baseline,
