@@ -66,7 +66,9 @@ EXIT_CODES_HELP = """\
 exit codes (one rule for every command; when several apply, the first listed
 here wins: 2, then 3, then 1, then 0):
   2    usage or input error (bad option, unknown preset, bad data, corrupt
-       JSON, diff with no candidate in common, a non-finite --fail-on limit)
+       JSON, diff with no candidate in common, a non-finite --fail-on limit),
+       or --output/--plot could not be written after the run (results still
+       printed)
   3    a candidate failed while the others were measured (results still
        printed and saved); for diff, a candidate of OLD failed in NEW. A
        runtime that cannot compile a candidate (--runtime) is reported, not
@@ -104,7 +106,8 @@ def exit_code(
 SECURITY_HELP = """\
 security: loading a model file (.joblib/.pkl/.pickle) unpickles it, and
 --candidates FILE.py runs that file: both run code from the file. Use only
-files you trust.
+files you trust. A module:Class spec imports its module (running its top-level
+code); the class is then created only if it defines fit and predict.
 """
 
 CANDIDATE_HELP = f"""\
@@ -578,14 +581,19 @@ def _report_save_errors(state: _State) -> int | None:
 
 
 def _duplicate_hint(name: str, source: str, taken: dict[str, Any]) -> str:
-    """A NAME=SPEC that would work for the second of two candidates named ``name``."""
+    """How to name apart two candidates called ``name``, with a NAME=SPEC that works."""
     from .models import _split_name
 
-    spec = _split_name(source)[1] if "=" in source else source
     k = 2
     while f"{name}-{k}" in taken:
         k += 1
-    return f"{name}-{k}={spec}"
+    if source == name:  # from a --candidates file: its key is the name
+        return (
+            f"Rename one: its key in the --candidates file, or NAME=SPEC on the command "
+            f"line, e.g. to {name}-{k}."
+        )
+    spec = _split_name(source)[1] if "=" in source else source
+    return f"Name them apart with NAME=SPEC, e.g. {name}-{k}={spec}."
 
 
 def _check_positive(value: float | None, option: str) -> None:
@@ -644,8 +652,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     def add(name: str, model: Any, is_fitted: bool, source: str) -> None:
         if name in named:
             raise CandidateError(
-                f"Two candidates are named {name!r}. Name them apart with NAME=SPEC, "
-                f"e.g. {_duplicate_hint(name, source, named)}."
+                f"Two candidates are named {name!r}. {_duplicate_hint(name, source, named)}"
             )
         named[name] = model
         fitted[name] = is_fitted
