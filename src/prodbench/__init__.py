@@ -55,6 +55,8 @@ if TYPE_CHECKING:
         ThroughputResult,
         TrainingResult,
     )
+    from .serving import load_test
+    from .serving_results import Capacity, LoadTestResult
     from .verdict import Budget, BudgetCheck, Comparison, Delta, FailedCandidate, Stakeholder
 
 __all__ = [
@@ -64,12 +66,14 @@ __all__ = [
     "BudgetError",
     "CallbackError",
     "CandidateError",
+    "Capacity",
     "Comparison",
     "DataError",
     "Delta",
     "FailedCandidate",
     "Footprint",
     "LatencyResult",
+    "LoadTestResult",
     "MissingDependencyError",
     "ModelError",
     "ModelFailedError",
@@ -85,6 +89,7 @@ __all__ = [
     "TrainingResult",
     "__version__",
     "compare",
+    "load_test",
     "measure",
 ]
 
@@ -105,10 +110,13 @@ _LAZY = {
     "Delta": "verdict",
     "FailedCandidate": "verdict",
     "Stakeholder": "verdict",
+    "load_test": "serving",
+    "Capacity": "serving_results",
+    "LoadTestResult": "serving_results",
 }
 
 
-_SUBMODULES = ("runtimes",)
+_SUBMODULES = ("runtimes", "serving")
 
 
 def __getattr__(name: str) -> Any:
