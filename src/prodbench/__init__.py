@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         ThroughputResult,
         TrainingResult,
     )
+    from .sweep import Sweep, SweepEvent, SweepInterrupted, sweep
     from .verdict import Budget, BudgetCheck, Comparison, Delta, FailedCandidate, Stakeholder
 
 __all__ = [
@@ -77,11 +78,15 @@ __all__ = [
     "Score",
     "SpecError",
     "Stakeholder",
+    "Sweep",
+    "SweepEvent",
+    "SweepInterrupted",
     "ThroughputResult",
     "TrainingResult",
     "__version__",
     "compare",
     "measure",
+    "sweep",
 ]
 
 _LAZY = {
@@ -101,6 +106,10 @@ _LAZY = {
     "Delta": "verdict",
     "FailedCandidate": "verdict",
     "Stakeholder": "verdict",
+    "sweep": "sweep",
+    "Sweep": "sweep",
+    "SweepEvent": "sweep",
+    "SweepInterrupted": "sweep",
 }
 
 
