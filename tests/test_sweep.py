@@ -255,7 +255,7 @@ def test_plot_shows_every_case_and_candidate(cluster_sweep):
     fig = sw.plot()
     lat_ax, score_ax = fig.axes
     assert [t.get_text() for t in lat_ax.get_xticklabels()] == DATASETS
-    assert lat_ax.get_legend_handles_labels()[1] == ["nb", "tree", "p99 budget"]
+    assert sorted(lat_ax.get_legend_handles_labels()[1]) == ["nb", "p99 budget", "tree"]
     assert len(score_ax.lines) >= 4  # a score per (case, candidate), plus pick marks
 
 
