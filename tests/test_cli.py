@@ -87,6 +87,9 @@ def test_compare_json_output_and_show_round_trip(capsys, tmp_path) -> None:
     assert saved["kind"] == "Comparison" and saved["names"] == ["lone", "knn"]
     assert len(saved["results"]["lone"]["latency"]["samples_ns"]) > 0
     assert "partial" not in saved["options"]
+    lone = saved["summary"]["candidates"]["lone"]
+    assert lone["latency"]["n"] > 0 and lone["latency"]["p99"]["value_s"] > 0
+    assert saved["summary"]["verdict"]
 
     code, shown, _ = run(capsys, "show", str(out_file), "--format", "markdown")
     assert code == 0 and "lone" in shown and "knn" in shown
@@ -99,7 +102,7 @@ def test_compare_format_json_and_csv(capsys, tmp_path) -> None:
         capsys, "compare", "logreg", "knn", "--data", "iris", "--format", "json", *FAST
     )
     assert code == 0
-    json.loads(out)
+    assert set(json.loads(out)["summary"]["candidates"]) == {"logreg", "knn"}
     code, out, _ = run(
         capsys, "compare", "logreg", "knn", "--data", "iris", "--format", "csv", *FAST
     )

@@ -453,9 +453,10 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         )
     progress.clear()
     if args.output:
+        from .report.jsonfmt import to_json_dict
         from .results import write_json_atomic
 
-        write_json_atomic(args.output, cmp.to_dict())
+        write_json_atomic(args.output, to_json_dict(cmp))
         state.saved = args.output
     for failure in cmp.failures.values():
         sys.stderr.write(f"prodbench: candidate failed: {_one_line(failure.message)}\n")

@@ -388,7 +388,11 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
     * a preset name from :data:`PRESETS` (``logreg``, ``ensemble``, ...);
     * ``module:Class`` or ``module:Class(key=value, ...)``; each value is read
       with :func:`ast.literal_eval` (Python literals only, never ``eval``) and
-      positional arguments are refused;
+      positional arguments are refused. The module is imported (its top-level
+      code runs, as with any import), then the class is checked *before* it is
+      created: it must define ``predict`` or ``predict_proba`` and either
+      ``fit`` or derive from ``sklearn.base.BaseEstimator``, so that no other
+      class (``subprocess:Popen``, ``io:FileIO``, ...) is ever constructed;
     * the path of a fitted model file (``.joblib``, ``.pkl``, ``.pickle``),
       loaded with :func:`joblib.load` and measured without refitting. Loading
       a pickle runs code from that file: load only files you trust;
@@ -411,7 +415,8 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
         Unknown preset, a module that does not import, a missing attribute,
         something that is not a class, bad constructor arguments, a missing file.
     ModelError
-        The object is not a model (no ``predict``) or a file cannot be unpickled.
+        The class is not an estimator (refused before it is created), the
+        object is not a model (no ``predict``) or a file cannot be unpickled.
 
     Examples
     --------
@@ -450,6 +455,7 @@ def _from_class_spec(spec: str) -> Any:
     """``module:Class(key=value)`` -> an instance; see :func:`parse_candidate`."""
     import ast
     import importlib
+    import inspect
 
     module_name, _, rest = spec.partition(":")
     module_name, rest = module_name.strip(), rest.strip()
@@ -507,7 +513,9 @@ def _from_class_spec(spec: str) -> Any:
         ) from exc
     for i, part in enumerate(parts):
         try:
-            obj = getattr(obj, part)
+            # Inside a class, look attributes up statically: no descriptor or
+            # metaclass code runs before the class is known to be an estimator.
+            obj = inspect.getattr_static(obj, part) if isinstance(obj, type) else getattr(obj, part)
         except AttributeError as exc:
             import difflib
 
@@ -525,6 +533,7 @@ def _from_class_spec(spec: str) -> Any:
             f"{module_name}:{qual} is a {type(obj).__name__}, not a class {where}. "
             "Name an estimator class such as sklearn.linear_model:Ridge."
         )
+    _check_estimator_class(obj, f"{module_name}:{qual}", where)
     try:
         estimator = obj(**kwargs)
     except (TypeError, ValueError) as exc:
@@ -539,6 +548,50 @@ def _from_class_spec(spec: str) -> Any:
             "Name an estimator, e.g. sklearn.linear_model:LogisticRegression."
         )
     return estimator
+
+
+def _class_defines(cls: type, method: str) -> bool:
+    """Whether ``cls`` (or a base class in its MRO) defines ``method``, looked up statically.
+
+    Nothing is called or instantiated: a class attribute that is a function, a
+    static/class method or another descriptor (scikit-learn's ``available_if``)
+    counts; ``None`` (a method switched off) does not. The metaclass is ignored.
+    """
+    for klass in cls.__mro__:
+        if method in vars(klass):
+            attr = vars(klass)[method]
+            return attr is not None and (callable(attr) or hasattr(type(attr), "__get__"))
+    return False
+
+
+def _is_sklearn_estimator_class(cls: type) -> bool:
+    try:
+        from sklearn.base import BaseEstimator
+    except ImportError:  # pragma: no cover - scikit-learn is a dependency
+        return False
+    return issubclass(cls, BaseEstimator)
+
+
+def _check_estimator_class(cls: type, label: str, where: str) -> None:
+    """Refuse, before anything is constructed, a class that is not an estimator.
+
+    An estimator class defines ``predict`` or ``predict_proba`` and either
+    defines ``fit`` or derives from ``sklearn.base.BaseEstimator``. Looking at
+    the class, never at an instance, keeps a spec such as
+    ``subprocess:Popen(args='...', shell=True)`` from running anything.
+    """
+    predicts = any(_class_defines(cls, m) for m in PREDICT_METHODS)
+    fits = _class_defines(cls, "fit") or _is_sklearn_estimator_class(cls)
+    if predicts and fits:
+        return
+    missing = " and no ".join(
+        text for text, ok in (("fit()", fits), ("predict()/predict_proba()", predicts)) if not ok
+    )
+    raise ModelError(
+        f"{label} is not a model: the class defines no {missing} {where}, so it was not "
+        "created. Name an estimator class, e.g. sklearn.linear_model:LogisticRegression, "
+        "or build other objects in a --candidates FILE.py."
+    )
 
 
 def load_model_file(path: str | os.PathLike[str]) -> Any:

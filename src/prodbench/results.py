@@ -16,7 +16,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -37,11 +37,17 @@ __all__ = [
     "ThroughputResult",
     "TrainingResult",
     "load_json",
+    "migrate",
     "write_json_atomic",
 ]
 
-SCHEMA_VERSION = 1
-"""Version of the JSON layout written by this code; bump on incompatible change."""
+SCHEMA_VERSION = 2
+"""Version of the JSON layout written by this code; bump on every layout change.
+
+Each older version is read through the steps in :data:`_MIGRATIONS`.
+Version history: 1, the first layout; 2, an optional derived ``summary``
+beside the raw samples (written by the JSON report, ignored on load).
+"""
 
 
 def _readonly(values: Any, dtype: Any = None) -> np.ndarray:
@@ -524,7 +530,7 @@ class ModelResult:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModelResult:
         """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
-        check_schema(data, "ModelResult")
+        data = check_schema(data, "ModelResult")
         try:
             return cls(
                 name=data["name"],
@@ -586,19 +592,40 @@ class ModelResult:
         return plot_result(self, **kwargs)
 
 
-def check_schema(data: Any, kind: str) -> None:
-    """Raise :class:`SchemaError` unless ``data`` is a dict of ``kind`` at a known version."""
+def check_schema(data: Any, kind: str) -> dict[str, Any]:
+    """Check that ``data`` is a saved ``kind`` and return it migrated to :data:`SCHEMA_VERSION`.
+
+    Raises :class:`SchemaError` for something that is not a saved prodbench
+    object, a ``kind`` mismatch, or a version this code cannot read (newer
+    than :data:`SCHEMA_VERSION`, or not a known older one).
+
+    Examples
+    --------
+    >>> check_schema({"schema_version": 1, "kind": "ModelResult"}, "ModelResult")["schema_version"]
+    2
+    """
     if not isinstance(data, Mapping):
         raise SchemaError(
             f"Expected a saved prodbench {kind} (a JSON object), found {type(data).__name__}. "
             "Pass a file written by prodbench's to_json or --output."
         )
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if (
+        not isinstance(version, int)
+        or isinstance(version, bool)
+        or not (min(_MIGRATIONS, default=SCHEMA_VERSION) <= version <= SCHEMA_VERSION)
+    ):
+        newer = isinstance(version, int) and version > SCHEMA_VERSION
         raise SchemaError(
             f"This file has schema_version {version!r}, but this prodbench "
-            f"reads version {SCHEMA_VERSION}. Re-run the measurement with this version, "
-            "or read the file with the prodbench version that wrote it."
+            f"reads versions {min(_MIGRATIONS, default=SCHEMA_VERSION)} to {SCHEMA_VERSION}. "
+            + (
+                "A newer prodbench wrote it: upgrade prodbench (pip install -U prodbench) "
+                "to read it."
+                if newer
+                else "Re-run the measurement with this version, or read the file with the "
+                "prodbench version that wrote it."
+            )
         )
     found = data.get("kind")
     if found != kind:
@@ -606,6 +633,49 @@ def check_schema(data: Any, kind: str) -> None:
             f"This file holds a prodbench {found!r}, not a {kind!r}. "
             f"Load it with {found}.from_json instead."
         )
+    return migrate(data)
+
+
+def migrate(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Bring a saved document of any known version up to :data:`SCHEMA_VERSION`, step by step.
+
+    ``_MIGRATIONS[v]`` turns a version ``v`` document into a version ``v + 1``
+    one; a comparison's nested results are migrated on their own first (each
+    carries its own ``schema_version``). The input is not modified.
+
+    Examples
+    --------
+    >>> migrate({"schema_version": 1, "kind": "ModelResult"})["schema_version"] == SCHEMA_VERSION
+    True
+    """
+    doc = dict(data)
+    if doc.get("kind") == "Comparison" and isinstance(doc.get("results"), Mapping):
+        doc["results"] = {
+            name: migrate(r) if isinstance(r, Mapping) and "schema_version" in r else r
+            for name, r in doc["results"].items()
+        }
+    version = doc.get("schema_version")
+    if not isinstance(version, int):
+        return doc
+    while version < SCHEMA_VERSION:
+        doc = _MIGRATIONS[version](doc)
+        version += 1
+        doc["schema_version"] = version
+    return doc
+
+
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 adds an optional, derived ``summary`` (ignored on load): nothing to change."""
+    return doc
+
+
+#: One step per layout change: ``_MIGRATIONS[v]`` turns a version-``v`` document
+#: (a ModelResult or a Comparison, see ``doc["kind"]``) into a version ``v + 1`` one.
+#: To change the layout: bump SCHEMA_VERSION, add the step here, commit a saved
+#: file of the old version under tests/data/ (CONTRIBUTING.md, "Changing the JSON layout").
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _v1_to_v2,
+}
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:

@@ -764,7 +764,7 @@ class Comparison:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Comparison:
         """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
-        check_schema(data, "Comparison")
+        data = check_schema(data, "Comparison")
         try:
             return cls(
                 names=tuple(data["names"]),
@@ -784,8 +784,10 @@ class Comparison:
             ) from exc
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` to ``path`` atomically."""
-        write_json_atomic(path, self.to_dict())
+        """Write :meth:`to_dict` and a readable ``summary`` to ``path`` atomically."""
+        from .report.jsonfmt import to_json_dict
+
+        write_json_atomic(path, to_json_dict(self))
 
     @classmethod
     def from_json(cls, path: str | os.PathLike[str]) -> Comparison:

@@ -1,0 +1,120 @@
+"""How numbers look in every format: durations, sizes, rates, intervals, scores, ratios.
+
+One meaning per kind of number, shared by the table model and every
+renderer, so the text, Markdown and HTML tables always agree.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+from ..units import format_bytes, format_duration
+
+DASH = "—"
+UNDERSAMPLED_MARK = "†"
+SIGNIFICANT_MARK = "*"
+PROSE_WIDTH = 116
+STATUS_TEXT = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
+STATUS_SYMBOL = {"pass": "✓", "fail": "✗", "inconclusive": "?"}
+PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p999", 99.9))
+GROUP_TITLES = {"research": "research priority", "production": "production priority"}
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """A duration in human units, or a dash for a missing one."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return DASH
+    return format_duration(seconds)
+
+
+def fmt_bytes(size: float | None) -> str:
+    """A size in human units, or a dash."""
+    return DASH if size is None else format_bytes(size)
+
+
+def fmt_rate(per_second: float | None) -> str:
+    """Rows per second in three significant digits: ``1.85k``, ``12.3M``."""
+    if per_second is None or math.isnan(per_second):
+        return DASH
+    if math.isinf(per_second):
+        return "inf"
+    for suffix, factor in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if per_second >= factor:
+            return f"{sig(per_second / factor)}{suffix}"
+    return sig(per_second)
+
+
+def sig(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` significant digits, without an exponent."""
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:.{decimals}f}"
+
+
+_UNIT_FACTORS = {"s": 1.0, "ms": 1e3, "µs": 1e6, "ns": 1e9}
+
+
+def fmt_bound(seconds: float, unit: str) -> str:
+    """One side of an interval as a bare number in ``unit``; ``inf`` for an open side."""
+    if math.isinf(seconds):
+        return "inf" if seconds > 0 else "-inf"
+    return sig(seconds * _UNIT_FACTORS.get(unit, 1.0))
+
+
+def fmt_interval(low: float, high: float, reference: float) -> str:
+    """``[210, 224]`` in the unit ``format_duration(reference)`` chose; inf for open sides."""
+    unit = format_duration(reference).rsplit(" ", 1)[-1]
+    return f"[{fmt_bound(low, unit)}, {fmt_bound(high, unit)}]"
+
+
+def fmt_interval_units(low: float, high: float) -> str:
+    """``[210 µs, 224 µs]`` with each side in its own unit."""
+    return f"[{format_duration(low)}, {format_duration(high)}]"
+
+
+def fmt_score(name: str, value: float) -> str:
+    """A score: accuracy with 4 decimals, others with 4 significant digits."""
+    return f"{value:.4f}" if name == "accuracy" else f"{value:.4g}"
+
+
+def fmt_score_diff(name: str, diff: float) -> str:
+    """A score difference: accuracy in percentage points, others signed."""
+    return f"{diff * 100:+.2f} pp" if name == "accuracy" else f"{diff:+.4g}"
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    """A latency ratio: ``0.76x``, ``12.3x``, ``150x``."""
+    if ratio is None or math.isnan(ratio):
+        return DASH
+    if math.isinf(ratio):
+        return "inf"
+    if ratio >= 100:
+        return f"{ratio:.0f}x"
+    return f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x"
+
+
+def fmt_int(n: int) -> str:
+    """An integer with thousands separators."""
+    return f"{n:,}"
+
+
+def wrap(text: str, indent: str = "  ", bullet: str = "", hang: str | None = None) -> list[str]:
+    """Wrap prose for a terminal; continuation lines align under the text (or ``hang``)."""
+    first = indent + bullet
+    rest = indent + " " * len(bullet) if hang is None else hang
+    out: list[str] = []
+    for i, paragraph in enumerate(text.splitlines() or [""]):
+        out.extend(
+            textwrap.wrap(
+                paragraph,
+                PROSE_WIDTH,
+                initial_indent=first if i == 0 else rest,
+                subsequent_indent=rest,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or [first if i == 0 else rest]
+        )
+    return out

@@ -1,0 +1,162 @@
+"""JSON: a comparison as JSON, raw samples and a readable ``summary`` side by side.
+
+:func:`to_json_dict` is the layout ``--output``, ``--format json`` and
+:meth:`Comparison.to_json` write: :meth:`Comparison.to_dict` (raw samples,
+what loading reads back) plus a derived ``summary`` (what a person or a
+dashboard reads; ignored on load).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ..verdict import Comparison
+from .cells import PERCENTILES
+from .model import delta
+
+__all__ = ["render_json", "summary", "to_json_dict"]
+
+
+def _num(value: float | None) -> float | None:
+    """A JSON-safe number: None for a missing or infinite value (an open interval side)."""
+    if value is None or math.isnan(value) or math.isinf(value):
+        return None
+    return float(value)
+
+
+def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
+    if name in cmp.failures:
+        f = cmp.failures[name]
+        return {
+            "status": "failed",
+            "phase": f.phase,
+            "error_type": f.error_type,
+            "message": f.message,
+        }
+    r = cmp.results[name]
+    lat = r.latency
+    latency: dict[str, Any] = {"n": lat.n}
+    for key, q in PERCENTILES:
+        if lat.n == 0:
+            latency[key] = None
+            continue
+        low, high = lat.interval(q)
+        latency[key] = {
+            "value_s": _num(lat.percentile(q)),
+            "low_s": _num(low),
+            "high_s": _num(high),
+            "required_n": lat.required(q),
+            "undersampled": lat.undersampled(q),
+        }
+    out: dict[str, Any] = {
+        "status": "ok",
+        "is_baseline": name == cmp.baseline,
+        "score": {"name": r.score.name, "value": _num(r.score.value), "n": r.score.n},
+        "latency": latency,
+        "request_format": lat.request_format,
+        "cold_start_s": _num(lat.cold_start),
+        "fit_time_s": None if r.training is None else _num(r.training.fit_time),
+        "size_bytes": None if r.footprint is None else r.footprint.size_bytes,
+        "budget": cmp.budget_overall(name),
+        "budget_checks": {
+            key: {
+                "status": c.status,
+                "limit": _num(c.limit),
+                "value": _num(c.value),
+                "low": _num(c.low),
+                "high": _num(c.high),
+            }
+            for key, c in cmp.budget_status(name).items()
+        },
+    }
+    d = delta(cmp, name)
+    if d is not None:
+        out["versus_baseline"] = {
+            "score_diff": _num(d.score_diff),
+            "score_diff_low": _num(d.score_diff_interval[0]),
+            "score_diff_high": _num(d.score_diff_interval[1]),
+            "p_value": _num(d.p_value),
+            "test": d.test,
+            "significant": d.significant,
+            "p99_ratio": _num(d.p99_ratio),
+            "p99_ratio_low": _num(d.p99_ratio_interval[0]),
+            "p99_ratio_high": _num(d.p99_ratio_interval[1]),
+        }
+    return out
+
+
+def summary(cmp: Comparison) -> dict[str, Any]:
+    """The readable part of the JSON output: per-candidate figures, picks and verdict.
+
+    Times are in seconds, an interval's open side is ``null``; ``candidates``
+    follows ``cmp.names`` (failed candidates say where they failed).
+
+    Parameters
+    ----------
+    cmp : Comparison
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> import sys; sys.path.insert(0, "tests")
+    >>> from factories import make_comparison, make_result
+    >>> s = summary(make_comparison([make_result("a"), make_result("b", seed=1)]))
+    >>> sorted(s["candidates"]), s["baseline"]
+    (['a', 'b'], 'a')
+    """
+    return {
+        "baseline": cmp.baseline,
+        "budget": None if cmp.budget is None else str(cmp.budget),
+        "candidates": {
+            n: _candidate_summary(cmp, n)
+            for n in cmp.names
+            if n in cmp.results or n in cmp.failures
+        },
+        "research_pick": cmp.research_pick,
+        "production_pick": cmp.production_pick,
+        "pareto": list(cmp.pareto),
+        "stakeholders": [
+            {"role": s.role, "objective": s.objective, "pick": s.pick, "reason": s.reason}
+            for s in cmp.stakeholders
+        ],
+        "verdict": list(cmp.verdict),
+    }
+
+
+def to_json_dict(cmp: Comparison) -> dict[str, Any]:
+    """:meth:`Comparison.to_dict` (raw samples) with the :func:`summary` beside it.
+
+    Examples
+    --------
+    >>> import sys; sys.path.insert(0, "tests")
+    >>> from factories import make_comparison, make_result
+    >>> data = to_json_dict(make_comparison([make_result("a"), make_result("b", seed=1)]))
+    >>> "summary" in data and "results" in data
+    True
+    """
+    return {**cmp.to_dict(), "summary": summary(cmp)}
+
+
+def render_json(cmp: Comparison) -> str:
+    """The comparison as JSON text: raw samples (:meth:`Comparison.to_dict`) and a ``summary``.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> cmp = pb.compare({"lone": LogisticRegression(max_iter=500),
+    ...                   "tree": DecisionTreeClassifier()}, X, y, max_time=0.2)
+    >>> import json
+    >>> data = json.loads(render_json(cmp))
+    >>> data["names"], sorted(data["summary"]["candidates"])
+    (['lone', 'tree'], ['lone', 'tree'])
+    """
+    return json.dumps(to_json_dict(cmp))
