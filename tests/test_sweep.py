@@ -312,3 +312,63 @@ def test_sweep_is_callable_after_importing_the_module_and_takes_own_data():
     ds = load_dataset("iris")
     sw = pb.sweep({"mine": (ds.X, ds.y)}, candidates, **FAST)
     assert sw.finished == ["mine"]
+
+
+# --------------------------------------------------------------------------- command line
+TREE = "tree=sklearn.tree:DecisionTreeClassifier(max_depth=3, random_state=0)"
+NB = "nb=sklearn.naive_bayes:GaussianNB"
+CLI_FAST = ["--max-time", "0.2", "--max-fit-time", "0.01", "--quiet"]
+
+
+def test_cli_sweep_saves_shows_and_exits_by_the_budget(tmp_path, capsys):
+    from prodbench.cli import main
+
+    out = tmp_path / "sweep.json"
+    argv = ["sweep", NB, TREE, "--data", "iris", "--data", "wine", "--output", str(out)]
+    assert main([*argv, "--budget", "p99=10s", *CLI_FAST]) == 0
+    table = capsys.readouterr().out
+    assert "prodbench sweep: 2 cases (2 finished)" in table and "research pick" in table
+    assert Sweep.from_json(out).finished == DATASETS
+    assert main(["show", str(out), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("case,candidate,status")
+    assert main(["show", str(out)]) == 0
+    assert "Where cases ran" in capsys.readouterr().out
+    # A budget nothing meets: no production pick in a case -> 1.
+    assert main(["sweep", NB, TREE, "--data", "iris", "--budget", "p99=1ns", *CLI_FAST]) == 1
+    # Resume with the same settings runs nothing new.
+    assert main([*argv, "--budget", "p99=10s", "--resume", str(out), *CLI_FAST]) == 0
+
+
+def test_cli_sweep_exit_3_when_a_candidate_fails_in_a_case(capsys):
+    from prodbench.cli import main
+
+    argv = ["sweep", "mnb=sklearn.naive_bayes:MultinomialNB", TREE, "--data", "iris"]
+    argv += ["--data", "synthetic:n_samples=200,n_features=5"]  # negative features: MNB fails
+    assert main([*argv, *CLI_FAST]) == 3
+    assert "FAILED" in capsys.readouterr().out
+
+
+def test_cli_sweep_bad_input_is_one_line(capsys):
+    from prodbench.cli import main
+
+    assert main(["sweep", NB, TREE, "--data", "iris", "--scheduler", "local:x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("prodbench: error:") and err.count("\n") == 1
+    assert main(["sweep", NB, TREE, "--data", "iris", "--data", "iris"]) == 2
+
+
+@pytest.mark.slow
+def test_cli_sweep_on_a_local_cluster_from_python_m(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "sweep.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "prodbench", "sweep", NB, TREE, "--data", "iris",
+         "--scheduler", "local:1", "--output", str(out), *CLI_FAST],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "share its cores" in proc.stderr
+    sw = Sweep.from_json(out)
+    assert sw.scheduler == "local:1" and sw.runs["iris"].worker.startswith("tcp://")

@@ -479,13 +479,13 @@ class Sweep:
             ``budget`` (pass/fail/inconclusive or None), ``research_pick``,
             ``production_pick``, ``host``, ``worker``, ``cpu_model``.
         """
-        from .report_sweep import sweep_frame
+        from .report.sweep import sweep_frame
 
         return sweep_frame(self)
 
     # -- rendering ---------------------------------------------------------------
     def __str__(self) -> str:
-        from .report_sweep import render_sweep_text
+        from .report.sweep import render_sweep_text
 
         return render_sweep_text(self)
 
@@ -495,12 +495,12 @@ class Sweep:
 
     def to_markdown(self) -> str:
         """The sweep as a Markdown table with picks and warnings."""
-        from .report_sweep import render_sweep_markdown
+        from .report.sweep import render_sweep_markdown
 
         return render_sweep_markdown(self)
 
     def _repr_html_(self) -> str:
-        from .report_sweep import render_sweep_html
+        from .report.sweep import render_sweep_html
 
         return render_sweep_html(self)
 
@@ -539,7 +539,7 @@ class Sweep:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Sweep:
         """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
-        check_schema(data, "Sweep")
+        data = check_schema(data, "Sweep")
         try:
             return cls(
                 cases=tuple(data["cases"]),
