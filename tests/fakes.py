@@ -90,3 +90,81 @@ class NoOpModel:
 
     def predict(self, X: object) -> np.ndarray:
         return self._out
+
+
+def _pools_limited_to_one(controller: object) -> bool:
+    return all(lc.num_threads == 1 for lc in controller.lib_controllers)  # type: ignore[attr-defined]
+
+
+class ThreadTrap:
+    """A classifier whose one-row ``predict`` is slow when native pools are not limited.
+
+    ``predict`` on one row busy-waits ``fast_ns`` when every native thread pool
+    (threadpoolctl) is limited to one thread and ``slow_ns`` otherwise, like an
+    OpenMP model spinning up its threads for each request. Give ``slow_ns ==
+    fast_ns`` for a model without the trap.
+    """
+
+    def __init__(self, fast_ns: int, slow_ns: int) -> None:
+        self.fast_ns = fast_ns
+        self.slow_ns = slow_ns
+        self._controller: object | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_controller": None}  # ctypes handles do not pickle
+
+    def fit(self, X: object, y: np.ndarray) -> ThreadTrap:
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if len(X) == 1:
+            if self._controller is None:
+                from threadpoolctl import ThreadpoolController
+
+                self._controller = ThreadpoolController()
+            limited = _pools_limited_to_one(self._controller)
+            busy_wait_ns(self.fast_ns if limited else self.slow_ns)
+        return np.full(len(X), self.classes_[0])
+
+
+class ThreadSpy:
+    """A classifier that writes the native thread limit of each call to ``log_path``.
+
+    Every fit and ``predict`` appends a line ``"<kind> <threads>"`` (kind
+    ``fit``, ``bulk`` (several rows) or ``one`` (one row); threads the largest
+    ``num_threads`` of the loaded native pools, read with threadpoolctl). A
+    file, so that it works in worker processes and subprocesses too.
+    """
+
+    def __init__(self, log_path: str) -> None:
+        self.log_path = str(log_path)
+        self._controller: object | None = None
+        self._file: object | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_controller": None, "_file": None}
+
+    def _log(self, kind: str) -> None:
+        if self._controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._controller = ThreadpoolController()
+            self._file = open(self.log_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        threads = max(lc.num_threads for lc in self._controller.lib_controllers)  # type: ignore[attr-defined]
+        self._file.write(f"{kind} {threads}\n")  # type: ignore[attr-defined]
+
+    def fit(self, X: object, y: np.ndarray) -> ThreadSpy:
+        self._log("fit")
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        self._log("one" if len(X) == 1 else "bulk")
+        return np.full(len(X), self.classes_[0])
+
+
+def read_spy_log(log_path: str) -> list[tuple[str, int]]:
+    """The ``(kind, threads)`` lines of a :class:`ThreadSpy` log, in order."""
+    with open(log_path, encoding="utf-8") as f:
+        return [(kind, int(n)) for kind, n in (line.split() for line in f)]

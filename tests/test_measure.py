@@ -94,7 +94,10 @@ def test_classifiers_on_numpy_and_both_priorities(kind, cancer):
     assert result.latency.n > 0 and result.latency.p99 >= result.latency.p50 > 0
     assert result.latency.request_format == "numpy"
     assert result.footprint is not None and result.footprint.size_bytes > 0
-    assert set(result.throughput.rows_per_second) == {1, 10, 100, 143}
+    # The throughput phase as a whole gets max_time; sizes it did not reach are noted.
+    measured = set(result.throughput.rows_per_second)
+    assert 1 in measured
+    assert measured | set(result.options["throughput_not_measured"]) == {1, 10, 100, 143}
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from .errors import (
     ModelError,
     ModelFailedError,
     ProdbenchError,
+    RuntimeConversionError,
     SchemaError,
     SpecError,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "ModelResult",
     "ProdbenchError",
     "ProgressEvent",
+    "RuntimeConversionError",
     "SchemaError",
     "Score",
     "SpecError",
@@ -113,7 +115,12 @@ _LAZY = {
 }
 
 
+_SUBMODULES = ("runtimes",)
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # pb.runtimes without an explicit import
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'prodbench' has no attribute {name!r}")

@@ -21,7 +21,7 @@ from typing import Any
 
 import threadpoolctl
 
-__all__ = ["collect_environment", "summarize_environment"]
+__all__ = ["collect_environment", "describe_thread_policy", "summarize_environment"]
 
 _PACKAGES: tuple[str, ...] = (
     "numpy",
@@ -164,7 +164,9 @@ def collect_environment(
         ``implementation``, ``platform``, ``machine``, ``cpu_model``,
         ``logical_cores``, ``usable_cores``, ``load_average``, ``packages``,
         ``threadpools``, ``model_n_jobs``, ``thread_limit``, ``gc_policy``,
-        ``timer``, ``timestamp`` and ``env_vars``.
+        ``timer``, ``timestamp`` and ``env_vars``; for a model compiled by
+        :mod:`prodbench.runtimes`, also ``runtime`` (its runtime, threads and versions),
+        since threadpoolctl does not reach ONNX Runtime's or treelite's threads.
 
     Notes
     -----
@@ -189,6 +191,9 @@ def collect_environment(
     env["gc_policy"] = gc_policy
     env["timestamp"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     env["env_vars"] = {name: os.environ[name] for name in _ENV_VARS if name in os.environ}
+    runtime = getattr(model, "runtime_info", None)
+    if isinstance(runtime, dict):  # a compiled model (prodbench.runtimes): its own threads
+        env["runtime"] = _json_safe(runtime)
     return env
 
 
@@ -243,11 +248,44 @@ def summarize_environment(env: dict[str, Any]) -> str:
             cpu = f"{cpu} ({cores} logical {'core' if cores == 1 else 'cores'})"
     text = f"{text} on {cpu}"
 
+    policy = env.get("thread_policy")
     limit = env.get("thread_limit")
-    if isinstance(limit, int):
+    if isinstance(policy, dict) and policy:
+        text += ", " + describe_thread_policy(policy)
+    elif isinstance(limit, int):
         text += f", threads limited to {limit}"
     load = env.get("load_average")
     if isinstance(load, list | tuple) and load:
         with contextlib.suppress(TypeError, ValueError):
             text += f", load {float(load[0]):.2f}"
     return text
+
+
+def describe_thread_policy(policy: dict[str, Any]) -> str:
+    """Say in words which native thread limit each phase ran with.
+
+    Parameters
+    ----------
+    policy : dict
+        Phase name -> limit (None: the machine's threads), as recorded in
+        ``environment["thread_policy"]`` and ``options["thread_policy"]``.
+
+    Examples
+    --------
+    >>> describe_thread_policy({"fit": None, "score": None, "throughput": None,
+    ...                         "cold_start": 1, "latency": 1})
+    'threads: latency and cold start 1, fits and throughput the machine's'
+    >>> describe_thread_policy(dict.fromkeys(["fit", "latency"], 2))
+    'threads: 2 in every phase'
+    """
+    one = policy.get("latency")
+    bulk = policy.get("throughput", policy.get("fit"))
+    if len(set(map(repr, policy.values()))) == 1:
+        return (
+            "threads: machine's in every phase" if one is None else f"threads: {one} in every phase"
+        )
+
+    def words(value: Any) -> str:
+        return "the machine's" if value is None else str(value)
+
+    return f"threads: latency and cold start {words(one)}, fits and throughput {words(bulk)}"

@@ -17,6 +17,7 @@ __all__ = [
     "ModelError",
     "ModelFailedError",
     "ProdbenchError",
+    "RuntimeConversionError",
     "SchemaError",
     "SpecError",
 ]
@@ -90,3 +91,13 @@ class SchemaError(ProdbenchError, ValueError):
 
 class MissingDependencyError(ProdbenchError, ImportError):
     """An optional dependency (for example matplotlib) is not installed."""
+
+
+class RuntimeConversionError(ProdbenchError, ValueError):
+    """A fitted model cannot be compiled for a faster runtime (ONNX Runtime, treelite).
+
+    The message names the model, the runtime and the converter's reason; in a
+    comparison the variant is recorded as a failed candidate and the others go on.
+    """
+
+    exit_code = 3

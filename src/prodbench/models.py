@@ -261,7 +261,11 @@ def _knn(task: str) -> Any:
 def _ensemble(task: str) -> Any:
     from sklearn.ensemble import VotingClassifier, VotingRegressor
 
-    members = [("logreg", _logreg(task)), ("forest", _forest(task)), ("hgb", _hgb(task))]
+    # The seed's trade-off with a p99 that can be measured in seconds: about
+    # a point of accuracy over logreg on digits at several times its one-row
+    # latency (~4 ms). Gradient boosting's one-row predict (7-20 ms on
+    # digits) would leave the default run's p99 under-sampled.
+    members = [("logreg", _logreg(task)), ("forest", _forest(task))]
     if task == "regression":
         return VotingRegressor(members)
     return VotingClassifier(members, voting="soft")
@@ -284,7 +288,7 @@ PRESETS: dict[str, tuple[str, Any]] = {
     "forest": ("RandomForest, 50 trees, min_samples_leaf=2", _forest),
     "hgb": ("HistGradientBoosting, 100 iterations", _hgb),
     "knn": ("KNeighbors, 5 neighbours", _knn),
-    "ensemble": ("soft VotingClassifier of logreg + forest + hgb (VotingRegressor)", _ensemble),
+    "ensemble": ("soft VotingClassifier of logreg + forest (VotingRegressor)", _ensemble),
     "stacking": (
         "StackingClassifier of forest + hgb, logreg on top (StackingRegressor)",
         _stacking,

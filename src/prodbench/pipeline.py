@@ -11,8 +11,12 @@ error; the others go on.
 from __future__ import annotations
 
 import io
+import math
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,15 +36,29 @@ from .results import (
     ThroughputResult,
     TrainingResult,
 )
-from .timing import LatencySampler, gc_policy, thread_limit, time_batches
+from .timing import (
+    LatencySampler,
+    ThreadProbe,
+    check_threads,
+    gc_policy,
+    probe_thread_trap,
+    thread_limit,
+    thread_policy,
+    time_batches,
+)
+from .units import format_duration
 
 if TYPE_CHECKING:
     from .verdict import Budget, Comparison
 
-__all__ = ["DEFAULT_BATCH_SIZES", "ProgressEvent", "compare", "measure"]
+__all__ = ["DEFAULT_BATCH_SIZES", "DEFAULT_CALL_TIMEOUT", "ProgressEvent", "compare", "measure"]
 
 DEFAULT_BATCH_SIZES: tuple[int, ...] = (1, 10, 100, 1000)
+DEFAULT_CALL_TIMEOUT = 60.0
 _BLOCK_SECONDS = 0.1
+_BATCH_SECONDS = 0.2  # bulk timing per batch size (the phase as a whole is capped by max_time)
+_PROBE_SECONDS = 0.2  # the thread-trap probe's burst
+_TRAP_RATIO = 1.5
 _clock = time.perf_counter_ns
 
 
@@ -77,7 +95,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 class _Options:
     method: str
     request_format: str
-    threads: int | None
+    threads: int | str | None
     gc: Literal["enabled", "disabled"]
     max_time: float
     precision: float
@@ -86,12 +104,31 @@ class _Options:
     batch_sizes: tuple[int, ...]
     scoring: str | None
     random_state: int
+    call_timeout: float = DEFAULT_CALL_TIMEOUT
+    isolate: bool = False
+
+    # The thread policy per phase: an int limits native pools (threadpoolctl)
+    # to that many threads, None leaves the machine's pools alone.
+    @property
+    def latency_threads(self) -> int | None:
+        """One-row latency, cold start and the thread-trap probe's limited calls."""
+        return self.thread_policy()["latency"]
+
+    @property
+    def bulk_threads(self) -> int | None:
+        """Fits, the score's bulk predict and bulk throughput."""
+        return self.thread_policy()["throughput"]
+
+    def thread_policy(self) -> dict[str, int | None]:
+        """Per phase, the native thread limit (None: the machine's threads)."""
+        return thread_policy(self.threads)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "request_format": self.request_format,
             "threads": self.threads,
+            "thread_policy": self.thread_policy(),
             "gc": self.gc,
             "max_time": self.max_time,
             "precision": self.precision,
@@ -100,6 +137,8 @@ class _Options:
             "batch_sizes": list(self.batch_sizes),
             "scoring": self.scoring,
             "random_state": self.random_state,
+            "call_timeout": self.call_timeout,
+            "isolate": self.isolate,
         }
 
 
@@ -107,7 +146,7 @@ def _check_options(
     *,
     method: str,
     request_format: str,
-    threads: int | None,
+    threads: Any,
     gc: str,
     max_time: float,
     precision: float,
@@ -116,6 +155,8 @@ def _check_options(
     batch_sizes: Sequence[int],
     scoring: str | None,
     random_state: int,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    isolate: bool = False,
 ) -> _Options:
     if request_format not in ("auto", "numpy", "pandas"):
         raise DataError(
@@ -123,14 +164,17 @@ def _check_options(
         )
     if gc not in ("enabled", "disabled"):
         raise DataError(f"gc must be 'enabled' or 'disabled', not {gc!r}.")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise DataError(f"threads must be a positive integer or None, not {threads!r}.")
+    checked_threads = check_threads(threads)
     if not (max_time > 0):
         raise DataError(f"max_time must be a positive number of seconds, not {max_time!r}.")
     if not (0 < precision < 1):
         raise DataError(f"precision must be between 0 and 1 (e.g. 0.05), not {precision!r}.")
     if min_fits < 1:
         raise DataError(f"min_fits must be at least 1, not {min_fits!r}.")
+    if not (call_timeout > 0):
+        raise DataError(
+            f"call_timeout must be a positive number of seconds (default 60), not {call_timeout!r}."
+        )
     if scoring is not None and scoring not in stats.SCORERS:
         raise DataError(
             f"Unknown scoring {scoring!r}. Use one of {', '.join(sorted(stats.SCORERS))}."
@@ -141,7 +185,7 @@ def _check_options(
     return _Options(
         method=method,
         request_format=request_format,
-        threads=threads,
+        threads=checked_threads,
         gc=gc,  # type: ignore[arg-type]
         max_time=float(max_time),
         precision=float(precision),
@@ -150,6 +194,8 @@ def _check_options(
         batch_sizes=sizes,
         scoring=scoring,
         random_state=int(random_state),
+        call_timeout=float(call_timeout),
+        isolate=bool(isolate),
     )
 
 
@@ -228,8 +274,58 @@ def _bulk_batches(X_test: Any, options: _Options) -> list[tuple[int, Any]]:
     ]
 
 
+class _CallTimeout(BaseException):
+    """Raised in the main thread by the in-process watchdog (see :func:`_watchdog`)."""
+
+
+@contextmanager
+def _watchdog(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with :class:`_CallTimeout`, where possible.
+
+    In-process, a hung call can only be interrupted between Python bytecodes:
+    a ``SIGALRM`` timer raises in the main thread. Native code that never
+    returns to the interpreter, code running outside the main thread, or a
+    process whose ``SIGALRM`` already has a handler (pytest-timeout, say) get
+    no watchdog; only ``isolate=True`` bounds those.
+    """
+    usable = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and math.isfinite(seconds)
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)
+    )
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise _CallTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Ctrl-C is the user's, never the candidate's: let it through."""
+    if isinstance(exc, KeyboardInterrupt):
+        raise exc
+
+
 class _Candidate:
-    """One candidate's way through the pipeline; phases can be interleaved."""
+    """One candidate's way through the pipeline; phases can be interleaved.
+
+    Every step is bounded: fits by ``max_fit_time`` (between fits), the
+    throughput phase and the warm-up by ``max_time`` (after the call in
+    flight), the latency phase by the run's budget, and each step by
+    ``call_timeout`` beyond its own time (a watchdog in-process; a killed
+    worker under isolation). Anything the model raises short of Ctrl-C,
+    ``SystemExit`` included, becomes a :class:`ModelFailedError`.
+    """
 
     def __init__(
         self,
@@ -251,27 +347,53 @@ class _Candidate:
         self.sampler: LatencySampler | None = None
         self.score: Score | None = None
         self.batch_times: list[BatchThroughput] = []
+        self.throughput_spent_ns = 0
+        self.skipped_batches: list[int] = []
+        self.probe: ThreadProbe | None = None
         self.notes: list[str] = []
-        self.failure: ModelFailedError | ProdbenchError | None = None
+        self.failure: ProdbenchError | None = None
 
     # -- helpers ---------------------------------------------------------------
     def _emit(self, phase: str, samples: int = 0, elapsed: float = 0.0, message: str = "") -> None:
         if self.progress is not None:
             self.progress(ProgressEvent(self.name, phase, samples, elapsed, message))
 
-    def _failed(self, phase: str, exc: BaseException) -> ModelFailedError:
+    def _failed(self, phase: str, exc: BaseException) -> ProdbenchError:
+        _reraise_interrupt(exc)
         what = {"fit": "fit()", "score": "predict() on the test rows"}.get(
             phase, f"{self.options.method}()"
         )
+        who = f"Candidate {self.name!r} ({type(self.model).__name__})"
+        if isinstance(exc, _CallTimeout):
+            return ModelFailedError(
+                f"{who} timeout: a call to {what} in the {phase} phase took longer than "
+                f"call_timeout={self.options.call_timeout:g} s and was interrupted. Raise "
+                "call_timeout if such calls are expected; use isolate=True to bound calls "
+                "that native code keeps from being interrupted.",
+                candidate=self.name,
+                phase=phase,
+            )
+        if isinstance(exc, SystemExit):
+            return ModelFailedError(
+                f"{who} tried to exit the process (SystemExit({exc.code!r})) in {what} "
+                f"during the {phase} phase. A model must not call sys.exit(); fix the model.",
+                candidate=self.name,
+                phase=phase,
+            )
         return ModelFailedError(
-            f"Candidate {self.name!r} ({type(self.model).__name__}) raised "
-            f"{type(exc).__name__} in {what} during the {phase} phase: {exc}. "
+            f"{who} raised {type(exc).__name__} in {what} during the {phase} phase: {exc}. "
             "Fix the model or its data; the original error is chained below.",
             candidate=self.name,
             phase=phase,
         )
 
-    # -- phases ------------------------------------------------------------------
+    def _guarded(self, seconds: float) -> Any:
+        """The watchdog for one step expected to take ``seconds`` (in-process only)."""
+        if self.options.isolate:  # the parent kills the worker instead
+            return _nullcontext()
+        return _watchdog(seconds + self.options.call_timeout)
+
+    # -- the state the driver reads (mirrored by the isolation proxy) -----------
     @property
     def wants_fit(self) -> bool:
         o = self.options
@@ -281,42 +403,104 @@ class _Candidate:
             return True
         return len(self.fit_times) < o.min_fits and self.fit_spent_ns < o.max_fit_time * 1e9
 
+    @property
+    def latency_done(self) -> bool:
+        return self.sampler is None or self.sampler.done
+
+    @property
+    def latency_n(self) -> int:
+        return 0 if self.sampler is None else self.sampler.n
+
+    @property
+    def latency_elapsed(self) -> float:
+        return 0.0 if self.sampler is None else self.sampler.elapsed
+
+    # -- phases ------------------------------------------------------------------
     def fit_once(self) -> None:
         split = self.shared.split
         self._emit("fit", message=f"fit {len(self.fit_times) + 1}")
         try:
-            t0 = _clock()
-            self.model.fit(split.X_train, split.y_train)
-            t1 = _clock()
-        except Exception as exc:
+            with self._guarded(0.0), thread_limit(self.options.bulk_threads):
+                t0 = _clock()
+                self.model.fit(split.X_train, split.y_train)
+                t1 = _clock()
+        except BaseException as exc:
             raise self._failed("fit", exc) from exc
         self.fit_times.append(t1 - t0)
         self.fit_spent_ns += t1 - t0
 
-    def prepare_predict(self) -> None:
-        """Cold start and score: everything before bulk throughput and latency."""
+    def prepare_predict(self, latency_budget: float | None = None) -> None:
+        """Cold start, thread-trap probe and score: everything before throughput and latency.
+
+        ``latency_budget`` is the most seconds the latency phase may get (the
+        run's budget; default ``max_time``).
+        """
         o = self.options
         if not self.fit:
             check_fitted(self.model, name=self.name)
-        call = getattr(self.model, o.method)
+        try:
+            call = getattr(self.model, o.method)
+        except BaseException as exc:
+            raise self._failed("latency", exc) from exc
         self.sampler = LatencySampler(
             call,
             self.shared.rows,
-            max_time=o.max_time,
+            max_time=o.max_time if latency_budget is None else latency_budget,
             precision=o.precision,
+            warmup_time=min(0.1, 0.05 * o.max_time),
             gc=o.gc,
-            threads=o.threads,
+            threads=o.latency_threads,
         )
         try:
-            self.sampler.cold_start()
-        except Exception as exc:
+            with self._guarded(0.0):
+                cold = self.sampler.cold_start()
+        except BaseException as exc:
             self._raise_predict_error(exc, "latency")
+        if cold <= _PROBE_SECONDS * 1e9:
+            try:
+                with self._guarded(_PROBE_SECONDS), gc_policy(o.gc):
+                    self.probe = probe_thread_trap(
+                        call,
+                        self.shared.rows,
+                        limit=o.latency_threads or 1,
+                        max_time=_PROBE_SECONDS,
+                    )
+            except BaseException as exc:
+                raise self._failed("latency", exc) from exc
+            self._note_thread_trap()
         self._emit("score")
         self.score = self._score()
 
-    def _raise_predict_error(self, exc: Exception, phase: str) -> None:
+    def _note_thread_trap(self) -> None:
+        probe = self.probe
+        if probe is None or not probe.trapped(_TRAP_RATIO):
+            return
+        limited = format_duration(probe.limited_ns / 1e9)
+        unlimited = format_duration(probe.unlimited_ns / 1e9)
+        one = f"one-row {self.options.method}()"
+        if probe.ratio > 1:
+            self.notes.append(
+                f"thread trap: {one} takes {unlimited} with the machine's native thread pools "
+                f"but {limited} with them limited to {probe.limit} ({probe.ratio:.1f}x slower "
+                f"unlimited, median of {probe.calls} calls each). A server that does not limit "
+                "its pools sees the slower figure: set OMP_NUM_THREADS=1 (and "
+                "OPENBLAS_NUM_THREADS=1, MKL_NUM_THREADS=1) in its environment, or wrap "
+                "predict in threadpoolctl.threadpool_limits(1)."
+            )
+        else:
+            self.notes.append(
+                f"thread trap: {one} takes {limited} with native thread pools limited to "
+                f"{probe.limit} but {unlimited} with the machine's pools "
+                f"({1 / probe.ratio:.1f}x faster unlimited, median of {probe.calls} calls "
+                f"each). Latency here was timed limited; if the server may use more threads "
+                "per request, measure with threads=None (--threads none), and keep "
+                "OMP_NUM_THREADS / threadpoolctl limits in the server consistent with it."
+            )
+
+    def _raise_predict_error(self, exc: BaseException, phase: str) -> None:
         from sklearn.exceptions import NotFittedError
 
+        _reraise_interrupt(exc)
         if isinstance(exc, NotFittedError) or (not self.fit and isinstance(exc, AttributeError)):
             raise ModelError(
                 f"Candidate {self.name!r} ({type(self.model).__name__}) is not fitted, but "
@@ -328,12 +512,13 @@ class _Candidate:
         split = self.shared.split
         predict = getattr(self.model, "predict", None)
         try:
-            if callable(predict):
-                y_pred = np.asarray(predict(split.X_test))
-            else:  # predict_proba only: the most probable class
-                proba = np.asarray(self.model.predict_proba(split.X_test))
-                y_pred = np.asarray(self.model.classes_)[proba.argmax(axis=1)]
-        except Exception as exc:
+            with self._guarded(0.0), thread_limit(self.options.bulk_threads):
+                if callable(predict):
+                    y_pred = np.asarray(predict(split.X_test))
+                else:  # predict_proba only: the most probable class
+                    proba = np.asarray(self.model.predict_proba(split.X_test))
+                    y_pred = np.asarray(self.model.classes_)[proba.argmax(axis=1)]
+        except BaseException as exc:
             self._raise_predict_error(exc, "score")
         y_true = np.asarray(split.y_test)
         self._check_predictions(y_true, y_pred)
@@ -371,23 +556,45 @@ class _Candidate:
                 )
 
     def time_batch(self, index: int) -> None:
-        """Time bulk prediction on the shared batch ``index`` (repeated calls)."""
+        """Time bulk prediction on the shared batch ``index`` (repeated calls).
+
+        The phase as a whole gets ``max_time``: once spent, the batch in
+        flight ends after its call and later batch sizes are not measured.
+        """
         size, batch = self.shared.batches[index]
         if index == 0:
             self._emit("throughput")
+        remaining_ns = int(self.options.max_time * 1e9) - self.throughput_spent_ns
+        if remaining_ns <= 0:
+            self.skipped_batches.append(size)
+            return
+        # Each batch size left gets its share of what remains of the phase.
+        share = min(_BATCH_SECONDS, remaining_ns / 1e9 / (len(self.shared.batches) - index))
         call = getattr(self.model, self.options.method)
-        with thread_limit(self.options.threads), gc_policy(self.options.gc):
+        start = _clock()
+        with thread_limit(self.options.bulk_threads), gc_policy(self.options.gc):
             try:
-                times = time_batches(call, batch, max_time=0.2, min_repeats=3)
-            except Exception as exc:
+                with self._guarded(remaining_ns / 1e9):
+                    # The score's bulk predict has warmed the model up already.
+                    times = time_batches(
+                        call,
+                        batch,
+                        max_time=share,
+                        min_repeats=3,
+                        warmup=False,
+                        deadline_ns=start + remaining_ns,
+                    )
+            except BaseException as exc:
                 raise self._failed("throughput", exc) from exc
+        self.throughput_spent_ns += _clock() - start
         self.batch_times.append(BatchThroughput(batch_size=size, times_ns=tuple(times)))
 
     def latency_block(self, seconds: float) -> None:
         assert self.sampler is not None
         try:
-            self.sampler.run_block(seconds)
-        except Exception as exc:
+            with self._guarded(seconds + self.sampler.warmup_time):
+                self.sampler.run_block(seconds)
+        except BaseException as exc:
             raise self._failed("latency", exc) from exc
         self._emit(
             "latency",
@@ -396,21 +603,44 @@ class _Candidate:
             message=f"{self.sampler.n:,} samples",
         )
 
+    def stop_latency(self, reason: str = "max_time") -> None:
+        """Stop sampling: the run's budget is spent, or others need what is left of it."""
+        if self.sampler is not None:
+            self.sampler.stop(reason)
+
     def _footprint(self) -> Footprint | None:
         import joblib
 
         buffer = io.BytesIO()
         try:
-            joblib.dump(self.model, buffer)
-        except Exception as exc:  # e.g. a lambda inside the model
+            with self._guarded(0.0):
+                joblib.dump(self.model, buffer)
+        except BaseException as exc:  # e.g. a lambda inside the model
+            _reraise_interrupt(exc)
+            if isinstance(exc, _CallTimeout):
+                raise self._failed("footprint", exc) from exc
             self.notes.append(
                 f"footprint not measured: joblib could not serialize the model ({exc})"
             )
             return None
         payload = buffer.getvalue()
-        t0 = _clock()
-        joblib.load(io.BytesIO(payload))
-        t1 = _clock()
+        try:
+            with self._guarded(0.0):
+                t0 = _clock()
+                joblib.load(io.BytesIO(payload))
+                t1 = _clock()
+        except BaseException as exc:
+            _reraise_interrupt(exc)
+            if isinstance(exc, _CallTimeout):
+                raise self._failed("footprint", exc) from exc
+            raise ModelFailedError(
+                f"Candidate {self.name!r} ({type(self.model).__name__}) cannot be loaded back "
+                f"from its saved form: joblib.load raised {type(exc).__name__}: {exc} (in "
+                "__setstate__ or a custom unpickler, say). A model that cannot be reloaded "
+                "cannot be deployed; fix its pickling.",
+                candidate=self.name,
+                phase="footprint",
+            ) from exc
         return Footprint(size_bytes=len(payload), load_time_ns=t1 - t0)
 
     def finish(self) -> ModelResult:
@@ -419,10 +649,21 @@ class _Candidate:
         assert self.sampler is not None and self.score is not None
         raw = self.sampler.result()
         o = self.options
-        if raw.samples_ns.size < stats.required_samples(99):
+        needed = stats.required_samples(99)
+        if raw.samples_ns.size < needed:
+            per_call = raw.elapsed_s / max(1, raw.samples_ns.size + raw.warmup)
+            more = (needed - raw.samples_ns.size) * per_call
             self.notes.append(
-                f"only {raw.samples_ns.size} latency samples in {o.max_time:g} s: p99 is "
-                f"under-sampled (needs {stats.required_samples(99)}); raise max_time"
+                f"only {raw.samples_ns.size} latency samples in {raw.elapsed_s:.1f} s: p99 is "
+                f"under-sampled (needs {needed}); about {math.ceil(more * 1.1 + 0.5)} s more "
+                f"sampling would reach it: raise max_time to about "
+                f"{math.ceil(o.max_time + more * 1.1 + 0.5)} s"
+            )
+        if self.skipped_batches:
+            sizes = ", ".join(map(str, self.skipped_batches))
+            self.notes.append(
+                f"throughput not measured at batch size {sizes}: the phase's time "
+                f"(max_time={o.max_time:g} s) was spent"
             )
         latency = LatencyResult.from_raw(
             raw, method=o.method, request_format=self.shared.request_format
@@ -434,6 +675,9 @@ class _Candidate:
             if self.fit_times
             else None
         )
+        environment = collect_environment(self.model, threads=o.latency_threads, gc_policy=o.gc)
+        environment["thread_policy"] = o.thread_policy()
+        environment["thread_probe"] = None if self.probe is None else self.probe.to_dict()
         result = ModelResult(
             name=self.name,
             estimator=_qualified_name(self.model),
@@ -443,25 +687,43 @@ class _Candidate:
             throughput=ThroughputResult(tuple(self.batch_times)),
             training=training,
             footprint=footprint,
-            environment=collect_environment(self.model, threads=o.threads, gc_policy=o.gc),
-            options={**o.as_dict(), "fit": self.fit, "test_rows": len(self.shared.split.y_test)},
+            environment=environment,
+            options={
+                **o.as_dict(),
+                "fit": self.fit,
+                "test_rows": len(self.shared.split.y_test),
+                "latency_budget_s": self.sampler.max_time,
+                "throughput_not_measured": list(self.skipped_batches),
+            },
             notes=tuple(self.notes),
         )
         self._emit("done", samples=latency.n, message=f"done: {latency.n:,} samples")
         return result
 
 
+@contextmanager
+def _nullcontext() -> Iterator[None]:
+    yield
+
+
 def _run(
-    candidates: list[_Candidate],
+    candidates: list[Any],
     on_result: Callable[[str, ModelResult], None] | None,
     on_failure: Callable[[str, ProdbenchError], None] | None,
     *,
     raise_errors: bool,
+    max_time: float,
 ) -> dict[str, ModelResult]:
-    """Drive the candidates through the phases, interleaved."""
+    """Drive the candidates through the phases, interleaved.
+
+    The latency phase has one budget for the run, ``max_time`` per candidate:
+    candidates take blocks in turn (A B C A B C ...), a candidate whose
+    intervals are tight enough stops, and the time it leaves goes to those
+    whose percentiles still need samples.
+    """
     results: dict[str, ModelResult] = {}
 
-    def guard(cand: _Candidate, step: Callable[[], None]) -> None:
+    def guard(cand: Any, step: Callable[[], None]) -> None:
         if cand.failure is not None:
             return
         try:
@@ -474,33 +736,55 @@ def _run(
             if on_failure is not None:
                 on_failure(cand.name, exc)
 
+    def finish(cand: Any) -> None:
+        results[cand.name] = cand.finish()
+        if on_result is not None:
+            on_result(cand.name, results[cand.name])
+
     # Training: fit A, fit B, fit A, fit B ... until each has its fits.
     while any(c.wants_fit for c in candidates):
         for cand in candidates:
             if cand.wants_fit:
                 guard(cand, cand.fit_once)
+    budget = max_time * len(candidates)
     for cand in candidates:
-        guard(cand, cand.prepare_predict)
+        guard(cand, lambda c=cand: c.prepare_predict(budget))  # type: ignore[misc]
     # Bulk throughput: each batch size for A, B, C, then the next size.
     for index in range(len(candidates[0].shared.batches) if candidates else 0):
         for cand in candidates:
             guard(cand, lambda c=cand, i=index: c.time_batch(i))  # type: ignore[misc]
-    # Latency: blocks A B C A B C ... until every sampler has stopped.
+    # Latency: blocks A B C A B C ... until every sampler has stopped or the
+    # run's budget is spent (each candidate keeps at least one sample).
     live = [c for c in candidates if c.failure is None]
+    spent = {c.name: 0.0 for c in live}
+    required = stats.required_samples(99)
+
+    def still_needs(c: Any) -> float:
+        """Seconds ``c`` still needs for a p99 with enough samples (0 when it has them)."""
+        if c.latency_n >= required:
+            return 0.0
+        per_call = c.latency_elapsed / c.latency_n if c.latency_n else _BLOCK_SECONDS
+        return (required - c.latency_n) * per_call
+
     while live:
         for cand in live:
-            guard(cand, lambda c=cand: c.latency_block(_BLOCK_SECONDS))  # type: ignore[misc]
-            if cand.failure is None and cand.sampler is not None and cand.sampler.done:
-
-                def finish(c: _Candidate = cand) -> None:
-                    results[c.name] = c.finish()
-                    if on_result is not None:
-                        on_result(c.name, results[c.name])
-
-                guard(cand, finish)
-        live = [
-            c for c in live if c.failure is None and c.sampler is not None and not c.sampler.done
-        ]
+            left = budget - sum(spent.values())
+            needed = sum(still_needs(c) for c in live if c is not cand)
+            if cand.latency_n > 0 and (
+                left <= 0 or (cand.latency_n >= required and needed > 0 and left <= needed)
+            ):
+                # Its p99 has the samples it needs (or the budget is spent);
+                # what is left goes to those whose p99 does not yet.
+                reason = "max_time" if left <= 0 else "enough_samples"
+                guard(cand, lambda c=cand, r=reason: c.stop_latency(r))  # type: ignore[misc]
+            else:
+                before = cand.latency_elapsed
+                seconds = min(_BLOCK_SECONDS, max(left, 1e-3))
+                guard(cand, lambda c=cand, s=seconds: c.latency_block(s))  # type: ignore[misc]
+                spent[cand.name] += max(0.0, cand.latency_elapsed - before)
+            if cand.failure is None and cand.latency_done:
+                guard(cand, lambda c=cand: finish(c))  # type: ignore[misc]
+        live = [c for c in live if c.failure is None and not c.latency_done]
     return results
 
 
@@ -517,7 +801,7 @@ def measure(
     scoring: str | None = None,
     method: str = "predict",
     request_format: str = "auto",
-    threads: int | None = None,
+    threads: int | str | None = "serving",
     gc: str = "enabled",
     max_time: float = 5.0,
     precision: float = 0.05,
@@ -526,6 +810,8 @@ def measure(
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
     progress: ProgressCallback | None = None,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    isolate: bool = False,
 ) -> ModelResult:
     """Measure one model on both priorities: research and production.
 
@@ -557,13 +843,25 @@ def measure(
         The method timed for latency and throughput.
     request_format : {"auto", "numpy", "pandas"}, default "auto"
         The type of each one-row request; "auto" is the type ``X`` has.
-    threads : int, optional
-        Limit native thread pools (threadpoolctl) while timing.
+    threads : "serving", int or None, default "serving"
+        Native thread pools (BLAS, OpenMP; set with threadpoolctl) per phase.
+        ``"serving"``: one-row latency and cold start limited to 1 thread, as
+        a serving worker runs; fits, the score and bulk throughput with the
+        machine's threads, as research runs. An int N limits every phase to
+        N; None limits nothing. The policy is recorded per phase in
+        ``result.options["thread_policy"]``. A short probe times one-row
+        calls limited and not; when one is 1.5x slower the result carries a
+        "thread trap" note with both figures and the fix.
     gc : {"enabled", "disabled"}, default "enabled"
         Garbage-collector policy while timing; collections that overlap a
         timed call are counted either way.
     max_time : float, default 5.0
-        Seconds for the latency phase at most.
+        Seconds of latency sampling (in :func:`compare`, the run's latency
+        budget is ``max_time`` per candidate, spent where intervals need
+        it). No other phase takes longer either: the warm-up and the bulk
+        throughput phase as a whole stop after the call in flight once it is
+        spent (batch sizes not reached are noted as not measured). Fits have
+        their own ``max_fit_time``.
     precision : float, default 0.05
         Latency sampling may stop once the p50, p90 and p99 intervals have
         a relative half-width at most this (and p99 has enough samples).
@@ -578,6 +876,18 @@ def measure(
     progress : callable, optional
         Called with a :class:`ProgressEvent` as work proceeds. The library
         itself never prints.
+    call_timeout : float, default 60.0
+        Seconds one call (a fit, a predict) may take beyond its phase's own
+        time; past it the candidate fails with "timeout". Under
+        ``isolate=True`` the worker process is killed, so this always holds;
+        in-process a watchdog (``SIGALRM``, main thread only) can interrupt
+        Python code but not native code that never returns.
+    isolate : bool, default False
+        Measure the candidate in its own worker process
+        (:mod:`prodbench.worker`), so that a crash, ``os._exit`` or a hang
+        fails the candidate instead of the caller. Costs the worker's
+        start-up (about a second) and a pipe round trip per block; each call
+        is still timed inside the worker, so per-call figures are unchanged.
 
     Returns
     -------
@@ -616,10 +926,12 @@ def measure(
         batch_sizes=batch_sizes,
         scoring=scoring,
         random_state=random_state,
+        call_timeout=call_timeout,
+        isolate=isolate,
     )
     shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
     cand = _Candidate(label, model, shared, options, fit, progress)
-    results = _run([cand], None, None, raise_errors=True)
+    results = _run([cand], None, None, raise_errors=True, max_time=options.max_time)
     return results[label]
 
 
@@ -637,7 +949,7 @@ def compare(
     scoring: str | None = None,
     method: str = "predict",
     request_format: str = "auto",
-    threads: int | None = None,
+    threads: int | str | None = "serving",
     gc: str = "enabled",
     max_time: float = 5.0,
     precision: float = 0.05,
@@ -646,6 +958,8 @@ def compare(
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
     progress: ProgressCallback | None = None,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    isolate: bool = False,
     on_result: Callable[[str, ModelResult], None] | None = None,
     on_failure: Callable[[str, ProdbenchError], None] | None = None,
     price_per_core_hour: float | None = None,
@@ -739,6 +1053,8 @@ def compare(
         batch_sizes=batch_sizes,
         scoring=scoring,
         random_state=random_state,
+        call_timeout=call_timeout,
+        isolate=isolate,
     )
     shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
     declared = {label: declared_task(m) for label, m in named.items()}
@@ -761,7 +1077,7 @@ def compare(
         _Candidate(label, model, shared, options, fits.get(label, True), progress)
         for label, model in named.items()
     ]
-    results = _run(runs, on_result, record_failure, raise_errors=False)
+    results = _run(runs, on_result, record_failure, raise_errors=False, max_time=options.max_time)
     return Comparison.build(
         names=list(named),
         results=results,

@@ -585,6 +585,29 @@ class ModelResult:
 
         return result_html(self)
 
+    def capacity(
+        self,
+        budget: Any,
+        workers: int | tuple[int, ...] = 1,
+        qps: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Max QPS within ``budget`` per worker count, simulated from the measured latencies.
+
+        Returns a :class:`prodbench.serving_results.CandidateCapacity`
+        (``cap.qps``, ``cap.interval``, ``cap.utilization``, ``cap[workers]``,
+        and ``cap.target`` when ``qps`` is given); see
+        :func:`prodbench.serving.candidate_capacity`.
+
+        Examples
+        --------
+        >>> cap = result.capacity("p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
+        >>> cap.qps, cap.interval, cap.target.workers  # doctest: +SKIP
+        """
+        from .serving import result_capacity
+
+        return result_capacity(self, budget, workers, qps, **kwargs)
+
     def plot(self, **kwargs: Any) -> Any:
         """Plot this result's latency spectrum (needs the ``plot`` extra)."""
         from .plot import plot_result

@@ -36,7 +36,7 @@ from . import data as _data
 from .errors import BudgetError
 from .models import check_fitted, check_model, model_label
 from .results import LatencyResult
-from .timing import LatencySampler
+from .timing import LatencySampler, thread_policy
 from .units import format_duration, parse_duration
 from .verdict import PERCENTILE_KEYS, BudgetCheck, check_latency
 
@@ -283,7 +283,7 @@ def check_latency_budget(
     confidence: float = 0.95,
     max_time: float | str = 3.0,
     method: str = "predict",
-    threads: int | None = None,
+    threads: int | str | None = "serving",
     request_format: Literal["auto", "numpy", "pandas"] = "auto",
     budget_scale: float | None = None,
     name: str | None = None,
@@ -335,7 +335,7 @@ def check_latency_budget(
         quantiles=[PERCENTILE_KEYS[k] for k in limits],
         confidence=confidence,
         warmup_time=min(_WARMUP_S, 0.05 * seconds),
-        threads=threads,
+        threads=thread_policy(threads)["latency"],
     )
     sampler.cold_start()
     block = _FIRST_BLOCK_S
@@ -430,7 +430,7 @@ def assert_latency(
     confidence: float = 0.95,
     max_time: float | str = 3.0,
     method: str = "predict",
-    threads: int | None = None,
+    threads: int | str | None = "serving",
     request_format: Literal["auto", "numpy", "pandas"] = "auto",
     budget_scale: float | None = None,
     name: str | None = None,
@@ -458,8 +458,9 @@ def assert_latency(
         Most seconds to spend sampling.
     method : {"predict", "predict_proba"}, default "predict"
         The method timed.
-    threads : int, optional
-        Limit native thread pools (threadpoolctl) while timing.
+    threads : "serving", int or None, default "serving"
+        Native thread pools while timing, as in :func:`prodbench.measure`:
+        ``"serving"`` limits them to 1 (a serving worker), N to N, None not at all.
     request_format : {"auto", "numpy", "pandas"}, default "auto"
         Type of each one-row request; ``"auto"`` keeps the type of ``X``.
     budget_scale : float, optional

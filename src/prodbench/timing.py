@@ -25,14 +25,21 @@ from typing import Any, Literal
 import numpy as np
 
 from . import stats
+from .errors import DataError
 
 __all__ = [
     "LatencySampler",
     "RawLatency",
+    "ThreadProbe",
+    "check_threads",
     "gc_policy",
+    "probe_thread_trap",
     "thread_limit",
+    "thread_policy",
     "time_batches",
 ]
+
+PHASES = ("fit", "score", "throughput", "cold_start", "latency")
 
 GCPolicy = Literal["enabled", "disabled"]
 _clock = time.perf_counter_ns
@@ -55,7 +62,9 @@ class RawLatency:
     gc_collections : int
         Garbage collections that started inside a timed call.
     stop_reason : str
-        ``"precision"``, ``"max_time"`` or ``"max_samples"``.
+        ``"precision"``, ``"max_time"``, ``"max_samples"``, or
+        ``"enough_samples"`` (stopped by the caller once its percentiles had
+        the samples they need, so that others get the time left).
     elapsed_s : float
         Wall time spent in timed blocks (warm-up included).
     """
@@ -67,6 +76,49 @@ class RawLatency:
     gc_collections: int
     stop_reason: str
     elapsed_s: float
+
+
+def check_threads(threads: Any) -> int | str | None:
+    """Validate a ``threads`` option: ``"serving"``, a positive int, or None.
+
+    Raises
+    ------
+    DataError
+        For anything else, naming the three choices.
+
+    Examples
+    --------
+    >>> check_threads("serving"), check_threads(2), check_threads(None)
+    ('serving', 2, None)
+    """
+    if threads is None or threads == "serving":
+        return threads
+    if isinstance(threads, (int, np.integer)) and not isinstance(threads, bool) and threads >= 1:
+        return int(threads)
+    raise DataError(
+        "threads must be 'serving' (one-row latency and cold start with native thread pools "
+        "limited to 1, fits and bulk throughput with the machine's threads), a positive "
+        f"integer N (every phase limited to N) or None (no limit); not {threads!r}."
+    )
+
+
+def thread_policy(threads: Any) -> dict[str, int | None]:
+    """The native thread limit of each phase under a ``threads`` option.
+
+    ``None`` in the result means the machine's threads (no limit).
+
+    Examples
+    --------
+    >>> thread_policy("serving")
+    {'fit': None, 'score': None, 'throughput': None, 'cold_start': 1, 'latency': 1}
+    >>> thread_policy(2)["fit"]
+    2
+    """
+    value = check_threads(threads)
+    if value == "serving":
+        return {"fit": None, "score": None, "throughput": None, "cold_start": 1, "latency": 1}
+    limit: int | None = None if value is None else int(value)
+    return dict.fromkeys(PHASES, limit)
 
 
 @contextmanager
@@ -123,19 +175,25 @@ def time_batches(
     max_time: float,
     min_repeats: int = 3,
     max_repeats: int = 1000,
+    warmup: bool = True,
+    deadline_ns: int | None = None,
 ) -> list[int]:
     """Time repeated calls of ``call(batch)``; one sample per call, in nanoseconds.
 
     Repeats until ``min_repeats`` calls are done and ``max_time`` seconds
     have passed, or ``max_repeats`` calls are done. One untimed call comes
-    first, as warm-up.
+    first, as warm-up, unless ``warmup=False``. ``deadline_ns`` (a
+    ``perf_counter_ns`` reading) is a hard end: once it has passed, timing
+    stops after the call in flight, even short of ``min_repeats`` (at least
+    one call is timed).
 
     Examples
     --------
     >>> len(time_batches(sorted, [3, 1, 2], max_time=0.0, min_repeats=3))
     3
     """
-    call(batch)
+    if warmup:
+        call(batch)
     out: list[int] = []
     deadline = _clock() + int(max_time * 1e9)
     while len(out) < max_repeats:
@@ -143,9 +201,113 @@ def time_batches(
         call(batch)
         t1 = _clock()
         out.append(t1 - t0)
+        if deadline_ns is not None and t1 >= deadline_ns:
+            break
         if len(out) >= min_repeats and t1 >= deadline:
             break
     return out
+
+
+@dataclass(frozen=True)
+class ThreadProbe:
+    """What :func:`probe_thread_trap` saw: one-row calls with and without a thread limit.
+
+    Attributes
+    ----------
+    limited_ns, unlimited_ns : float
+        Median one-row call with native pools limited to ``limit``, and with
+        the machine's pools.
+    limit : int
+        The limit of the limited calls.
+    calls : int
+        Calls made in each setting.
+    elapsed_s : float
+        Wall time of the probe.
+    """
+
+    limited_ns: float
+    unlimited_ns: float
+    limit: int
+    calls: int
+    elapsed_s: float
+
+    @property
+    def ratio(self) -> float:
+        """Unlimited over limited median: above 1 the machine's pools are slower."""
+        return self.unlimited_ns / self.limited_ns if self.limited_ns > 0 else 1.0
+
+    def trapped(self, threshold: float = 1.5) -> bool:
+        """True when one setting is ``threshold`` times slower than the other."""
+        r = self.ratio
+        return r >= threshold or (r > 0 and 1.0 / r >= threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "limited_ns": self.limited_ns,
+            "unlimited_ns": self.unlimited_ns,
+            "limit": self.limit,
+            "calls": self.calls,
+            "elapsed_s": self.elapsed_s,
+            "ratio": self.ratio,
+        }
+
+
+def probe_thread_trap(
+    call: Callable[[Any], Any],
+    rows: Sequence[Any],
+    *,
+    limit: int = 1,
+    max_time: float = 0.2,
+    max_calls: int = 200,
+) -> ThreadProbe:
+    """Time a short burst of one-row calls with native pools limited and not.
+
+    Calls alternate (limited, unlimited, limited, ...) so drift lands on both
+    alike, and stop after the call in flight once ``max_time`` seconds are
+    spent (at least one call each). A model whose one-row ``predict`` is much
+    slower with the machine's pools (OpenMP or BLAS threads spinning up for
+    one row, or fighting over a loaded machine) is a trap for a server that
+    does not limit them.
+
+    Examples
+    --------
+    >>> probe = probe_thread_trap(abs, [-1, 2, -3], max_time=0.01)
+    >>> probe.calls >= 1
+    True
+    """
+    from threadpoolctl import ThreadpoolController
+
+    if len(rows) == 0:
+        raise ValueError("probe_thread_trap needs at least one request row")
+    controller = ThreadpoolController()  # after the model's libraries are loaded
+    limited: list[int] = []
+    unlimited: list[int] = []
+    start = _clock()
+    deadline = start + int(max_time * 1e9)
+    i = 0
+    while True:
+        row = rows[i % len(rows)]
+        limiter = controller.limit(limits=limit)
+        try:
+            t0 = _clock()
+            call(row)
+            limited.append(_clock() - t0)
+        finally:
+            limiter.restore_original_limits()
+        t0 = _clock()
+        call(row)
+        unlimited.append(_clock() - t0)
+        i += 1
+        if _clock() >= deadline or i >= max_calls:
+            break
+    return ThreadProbe(
+        limited_ns=float(np.median(limited)),
+        unlimited_ns=float(np.median(unlimited)),
+        limit=int(limit),
+        calls=i,
+        elapsed_s=(_clock() - start) / 1e9,
+    )
 
 
 class LatencySampler:
@@ -276,7 +438,11 @@ class LatencySampler:
         return self._cold_start_ns
 
     def run_block(self, seconds: float) -> None:
-        """Sample for about ``seconds`` (less if a stopping rule is met)."""
+        """Sample for about ``seconds`` (less if a stopping rule is met).
+
+        Calls are never cut short: the block ends after the call in flight,
+        and takes at least one sample.
+        """
         if self.done:
             return
         block_start = _clock()
@@ -290,8 +456,8 @@ class LatencySampler:
                 if spent >= self.max_time * 1e9 and self._samples:
                     self._stop_reason = "max_time"
                     break
-                if now >= block_deadline:
-                    break
+                if now >= block_deadline and self._samples:
+                    break  # a block takes at least one sample, even after a long warm-up
                 remaining = max(0, min(block_deadline - now, int(self.max_time * 1e9) - spent))
                 self._run_chunk(self._chunk_size(remaining))
                 if self.n >= self.max_samples:
@@ -299,6 +465,11 @@ class LatencySampler:
                 elif self.n >= self._next_check:
                     self._check_precision()
         self._elapsed_ns += _clock() - block_start
+
+    def stop(self, reason: str = "max_time") -> None:
+        """End sampling now (the caller's time budget is spent); ``done`` becomes True."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
 
     def run(self) -> RawLatency:
         """Sample until a stopping rule is met and return the result."""

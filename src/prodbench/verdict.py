@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import stats
 from .errors import BudgetError, CandidateError, SchemaError
@@ -28,6 +28,9 @@ from .results import (
     write_json_atomic,
 )
 from .units import format_bytes, format_duration, parse_duration, parse_size
+
+if TYPE_CHECKING:
+    from .serving_results import Capacity
 
 __all__ = [
     "DEFAULT_PRICE_PER_CORE_HOUR",
@@ -597,6 +600,35 @@ class Comparison:
                 front.append(n)
         return front
 
+    def capacity(
+        self,
+        budget: Budget | str | Mapping[str, Any] | None = None,
+        qps: float | None = None,
+        workers: int | tuple[int, ...] = (1, 2, 4, 8),
+        **kwargs: Any,
+    ) -> Capacity:
+        """Max QPS within a latency budget per worker count, and workers for a target rate.
+
+        Simulated from the measured one-row latencies (nothing is measured
+        again); see :func:`prodbench.serving.comparison_capacity`. ``budget``
+        defaults to the comparison's, ``qps`` to ``options["qps"]``.
+
+        Examples
+        --------
+        >>> cap = cmp.capacity("p99=5ms", qps=500)  # doctest: +SKIP
+        >>> cap["logreg"][1].qps, cap["logreg"].target.workers  # doctest: +SKIP
+        """
+        from .serving import comparison_capacity
+
+        return comparison_capacity(self, budget, qps, workers, **kwargs)
+
+    @cached_property
+    def target_capacity(self) -> Capacity | None:
+        """:meth:`capacity` at the target rate ``options["qps"]`` (None without one)."""
+        if not self.options.get("qps") or not self.measured:
+            return None
+        return self.capacity()
+
     def cost_per_million(self, name: str) -> float:
         """Compute cost of a million single-row predictions, from mean latency and one core."""
         mean = self.results[name].latency.mean
@@ -621,7 +653,31 @@ class Comparison:
         sizes = sorted(pool, key=lambda n: infra_key(n)[0])
         fits = sorted(pool, key=lambda n: infra_key(n)[1])
         infra = min(pool, key=lambda n: (sizes.index(n) + fits.index(n), infra_key(n)[0]))
-        mgr = min(pool, key=self.cost_per_million)
+        mgr: str | None = min(pool, key=self.cost_per_million)
+        mgr_reason = (
+            f"${self.cost_per_million(pool[0] if mgr is None else mgr):.4f} per million predictions"
+        )
+        infra_workers = ""
+        cap = self.target_capacity
+        if cap is not None:  # at the target rate: workers x price, not the idle mean latency
+            at = f"{cap.qps:g} QPS"
+            cost = {
+                n: t.cost_per_million
+                for n in pool
+                if n in cap.candidates
+                and (t := cap[n].target) is not None
+                and t.workers is not None
+            }
+            mgr = min(cost, key=cost.__getitem__) if cost else None
+            mgr_reason = (
+                f"no candidate meets the budget at {at}"
+                if mgr is None
+                else f"${cost[mgr]:.4f} per million at {at}, {_workers(cap.workers_needed(mgr))}"
+            )
+            needed = cap.workers_needed(infra)
+            infra_workers = (
+                f", budget not met at {at}" if needed is None else f", {_workers(needed)} for {at}"
+            )
         score_name = res[ml].score.name
         infra_r = res[infra]
         return [
@@ -650,13 +706,14 @@ class Comparison:
                     f", fit {format_duration(infra_r.training.fit_time)}"
                     if infra_r.training
                     else ""
-                ),
+                )
+                + infra_workers,
             ),
             Stakeholder(
                 "Manager",
                 f"lowest compute cost (at ${self.price_per_core_hour:g} per core-hour)",
                 mgr,
-                f"${self.cost_per_million(mgr):.4f} per million predictions",
+                mgr_reason,
             ),
         ]
 
@@ -793,6 +850,10 @@ class Comparison:
     def from_json(cls, path: str | os.PathLike[str]) -> Comparison:
         """Read a file written by :meth:`to_json`."""
         return cls.from_dict(load_json(path))
+
+
+def _workers(n: int | None) -> str:
+    return f"{n} worker" if n == 1 else f"{n} workers"
 
 
 def _fmt_p(p: float) -> str:

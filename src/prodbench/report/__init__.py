@@ -61,12 +61,18 @@ formats agree.
 
 from __future__ import annotations
 
+from .capacity import comparison_capacity_section as _capacity_section
 from .frame import FRAME_COLUMNS as _FRAME_COLUMNS  # noqa: F401 (tests read it)
 from .frame import render_csv, to_frame
 from .html import render_html, result_html
 from .jsonfmt import render_json
 from .markdown import render_markdown
+from .model import SECTION_BUILDERS as _SECTION_BUILDERS
 from .text import render_result, render_text
+
+# The capacity section (shown when a comparison carries a target rate, compare --qps).
+if _capacity_section not in _SECTION_BUILDERS:
+    _SECTION_BUILDERS.append(_capacity_section)
 
 __all__ = [
     "render_csv",

@@ -109,7 +109,7 @@ def summary(cmp: Comparison) -> dict[str, Any]:
     >>> sorted(s["candidates"]), s["baseline"]
     (['a', 'b'], 'a')
     """
-    return {
+    out: dict[str, Any] = {
         "baseline": cmp.baseline,
         "budget": None if cmp.budget is None else str(cmp.budget),
         "candidates": {
@@ -126,6 +126,9 @@ def summary(cmp: Comparison) -> dict[str, Any]:
         ],
         "verdict": list(cmp.verdict),
     }
+    if cmp.target_capacity is not None:  # compare --qps: derived, like the verdict
+        out["capacity"] = cmp.target_capacity.to_dict()
+    return out
 
 
 def to_json_dict(cmp: Comparison) -> dict[str, Any]:

@@ -8,8 +8,10 @@ and computes nothing of its own. :func:`result_items` does the same for one
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..environment import summarize_environment
 from ..errors import ProdbenchError
@@ -220,9 +222,33 @@ def _undersampled_notes(cmp: Comparison, table: Sequence[Row]) -> list[str]:
             notes.append(
                 f"{UNDERSAMPLED_MARK} {row.name}: {key} under-sampled: n={fmt_int(lat.n)} < "
                 f"{fmt_int(lat.required(q))} needed; the value is near the slowest call, "
-                f"not a reliable {key}."
+                f"not a reliable {key}.{_more_time(cmp.results[row.name], q)}"
             )
     return notes
+
+
+def _more_time(result: Any, q: float) -> str:
+    """How much more latency sampling (max_time / --max-time) a percentile needs."""
+    lat = result.latency
+    max_time = result.options.get("max_time")
+    if not lat.n or not lat.elapsed_s or not isinstance(max_time, (int, float)):
+        return ""
+    per_call = lat.elapsed_s / (lat.n + lat.warmup)
+    more = math.ceil((lat.required(q) - lat.n) * per_call * 1.1 + 0.5)
+    return (
+        f" It needs about {more} s more sampling: raise max_time (--max-time) to about "
+        f"{math.ceil(max_time + more)} s."
+    )
+
+
+def _thread_trap_notes(cmp: Comparison) -> list[str]:
+    """The thread-trap probe's warnings, which change how a server must be run."""
+    return [
+        f"! {name}: {note}"
+        for name in cmp.measured
+        for note in cmp.results[name].notes
+        if note.startswith("thread trap")
+    ]
 
 
 def _significance_note(cmp: Comparison) -> str | None:
@@ -318,7 +344,11 @@ def build_report(cmp: Comparison) -> ComparisonReport:
     (['a', 'b'], '(baseline)')
     """
     table = rows(cmp)
-    notes = [n for n in (_significance_note(cmp),) if n] + _undersampled_notes(cmp, table)
+    notes = (
+        [n for n in (_significance_note(cmp),) if n]
+        + _undersampled_notes(cmp, table)
+        + _thread_trap_notes(cmp)
+    )
     sections = tuple(s for build in SECTION_BUILDERS if (s := build(cmp)) is not None)
     return ComparisonReport(
         n_candidates=len(cmp.names),

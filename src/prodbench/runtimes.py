@@ -1,0 +1,972 @@
+"""Faster runtimes for a fitted model: ONNX Runtime and treelite, with parity checks.
+
+A production team often serves a fitted scikit-learn model through a compiled
+runtime, whose one-row overhead is a fraction of scikit-learn's Python
+``predict`` path. :func:`onnx` and :func:`treelite` turn a fitted model into an
+estimator-like object (``predict``, ``predict_proba`` where the model has it,
+``classes_``) that :func:`prodbench.measure`, :func:`prodbench.compare`,
+:func:`prodbench.testing.assert_latency` and the pytest plugin measure like any
+pre-fitted model; :func:`parity` says whether it still predicts what the
+original predicts.
+
+* Conversion reads the fitted model and never refits it. Inputs are cast
+  inside ``predict`` (the cast is part of every timed call) to the dtype the
+  original compares features in: float32 (ONNX Runtime, scikit-learn's trees,
+  XGBoost), float64 for HistGradientBoosting and LightGBM under treelite.
+* The compiled objects are picklable: they hold the serialized model (ONNX
+  bytes, treelite's serialized form), rebuild the session lazily after
+  unpickling, and their size on disk is the size of those bytes.
+* threadpoolctl does not reach ONNX Runtime's pools or treelite's ``nthread``:
+  each adapter runs with the ``threads`` it was built with (one, as a serving
+  worker runs one-row requests, by default) and records them in
+  :attr:`CompiledModel.runtime_info`.
+* A voting ensemble is compiled member by member, each member with the runtime
+  that accepts it (skl2onnx 1.20 cannot convert HistGradientBoosting with
+  scikit-learn 1.9; treelite refuses VotingClassifier and Pipeline), and
+  combined as the ensemble does: the weighted mean of probabilities (soft), the
+  weighted vote (hard), the weighted mean of predictions (VotingRegressor).
+
+The optional dependencies are imported inside the functions: extras
+``prodbench[onnx]`` (skl2onnx, onnxruntime) and ``prodbench[treelite]``.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.metadata
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+
+from .errors import MissingDependencyError, RuntimeConversionError
+
+__all__ = [
+    "PARITY_TOLERANCE",
+    "RUNTIMES",
+    "CompiledModel",
+    "OnnxModel",
+    "Parity",
+    "TreeliteModel",
+    "VotingModel",
+    "compile_model",
+    "onnx",
+    "parity",
+    "treelite",
+]
+
+RUNTIMES: tuple[str, ...] = ("sklearn", "onnx", "treelite")
+"""Runtime names for :func:`prodbench.compare`'s ``runtimes=``; "sklearn": the model as it is."""
+
+PARITY_TOLERANCE = 1e-4
+"""Largest absolute difference of probabilities (or regression values) that still agrees."""
+
+_EXTRAS = {
+    "skl2onnx": "onnx",
+    "onnxruntime": "onnx",
+    "onnx": "onnx",
+    "treelite": "treelite",
+}
+
+
+def _require(module: str, what: str) -> Any:
+    """Import an optional dependency or raise :class:`MissingDependencyError`."""
+    extra = _EXTRAS.get(module, module)
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{what} needs the package {module!r}, which is not installed (or does not "
+            f'import: {exc}). Install the extra: pip install "prodbench[{extra}]".'
+        ) from exc
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - installed extras
+        return "unknown"
+
+
+def _short(exc: BaseException, limit: int = 240) -> str:
+    """A converter's reason, on one line and short enough to read."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}"
+
+
+def _is_classifier(model: Any) -> bool:
+    from .models import declared_task
+
+    task = declared_task(model)
+    if task is not None:
+        return task == "classification"
+    return getattr(model, "classes_", None) is not None
+
+
+def _n_features(model: Any) -> int | None:
+    n = getattr(model, "n_features_in_", None)
+    if n is None:
+        n = getattr(model, "n_features_", None)
+    return int(n) if n is not None else None
+
+
+def _as_float32(X: Any) -> np.ndarray:
+    return _as_array(X, np.float32)
+
+
+def _as_array(X: Any, dtype: Any = None) -> np.ndarray:
+    array = np.asarray(X, dtype=dtype)
+    if array.ndim == 1:
+        array = array.reshape(1, -1)
+    return array
+
+
+def _compare_dtype(model: Any) -> type[np.floating[Any]]:
+    """The dtype the original model compares features in: parity needs the same.
+
+    scikit-learn's trees and XGBoost split on float32 features; HistGradientBoosting
+    and LightGBM on float64 (a float32 cast would move rows across their thresholds).
+    """
+    name = type(model).__name__
+    module = type(model).__module__
+    if name.startswith("HistGradientBoosting") or module.startswith("lightgbm"):
+        return np.float64
+    return np.float32
+
+
+# --------------------------------------------------------------------------- base
+class CompiledModel:
+    """A fitted model compiled for a faster runtime; pre-fitted, never refitted.
+
+    It has ``predict``, ``predict_proba`` where the original has it, and
+    ``classes_`` for classifiers, and no ``fit``: measure it with ``fit=False``.
+    Pickling keeps the serialized model only; the runtime session is rebuilt
+    on first use after unpickling.
+
+    Attributes
+    ----------
+    runtime : str
+        ``"onnx"`` or ``"treelite"``.
+    threads : int
+        Threads the runtime uses per call (ONNX Runtime intra- and inter-op
+        threads, treelite's ``nthread``).
+    source : str
+        ``module.Class`` of the original model.
+    conversion_time_s : float
+        Seconds the conversion took.
+    classes_ : ndarray
+        The class labels (classifiers only).
+    """
+
+    runtime: str = ""
+    threads: int = 1
+    source: str = ""
+    conversion_time_s: float = 0.0
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with the compiled runtime."""
+        raise NotImplementedError
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of the serialized compiled model (its footprint)."""
+        raise NotImplementedError
+
+    @property
+    def runtime_info(self) -> dict[str, Any]:
+        """What the result records: runtime, threads, versions, conversion time, size."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(runtime={self.runtime!r}, source={self.source!r}, "
+            f"threads={self.threads}, size_bytes={self.size_bytes})"
+        )
+
+
+def _check_threads(threads: Any) -> int:
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive integer, not {threads!r}.")
+    return int(threads)
+
+
+def _estimator_kind(model: Any) -> tuple[str, np.ndarray | None]:
+    if _is_classifier(model):
+        classes = getattr(model, "classes_", None)
+        if classes is None:
+            raise RuntimeConversionError(
+                f"Cannot compile {type(model).__name__}: it is a classifier without classes_. "
+                "Is it fitted? Fit it before compiling; runtimes never refit a model."
+            )
+        return "classifier", np.asarray(classes)
+    return "regressor", None
+
+
+def _check_is_fitted(model: Any, runtime: str) -> None:
+    if not callable(getattr(model, "get_params", None)):
+        return
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(model)
+    except NotFittedError as exc:
+        raise RuntimeConversionError(
+            f"Cannot compile {type(model).__name__} for {runtime}: it is not fitted. Fit it "
+            "first; runtimes convert a fitted model and never refit it."
+        ) from exc
+    except (TypeError, AttributeError):
+        return
+
+
+# --------------------------------------------------------------------------- ONNX Runtime
+class OnnxModel(CompiledModel):
+    """A model converted by skl2onnx and run by ONNX Runtime; see :func:`onnx`."""
+
+    runtime = "onnx"
+
+    def __init__(
+        self,
+        payload: bytes,
+        *,
+        threads: int,
+        estimator_type: str,
+        classes: np.ndarray | None,
+        has_proba: bool,
+        source: str,
+        conversion_time_s: float,
+    ) -> None:
+        self._payload = payload
+        self.threads = threads
+        self._estimator_type = estimator_type
+        if classes is not None:
+            self.classes_ = classes
+        self._has_proba = has_proba
+        self.source = source
+        self.conversion_time_s = conversion_time_s
+        self._session: Any = None
+        self._input = ""
+        self._label = ""
+        self._proba = ""
+
+    def _open(self) -> Any:
+        ort = _require("onnxruntime", "An ONNX Runtime model")
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self.threads
+        so.inter_op_num_threads = self.threads
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        session = ort.InferenceSession(self._payload, so, providers=["CPUExecutionProvider"])
+        outputs = session.get_outputs()
+        self._input = session.get_inputs()[0].name
+        self._label = outputs[0].name
+        self._proba = outputs[1].name if len(outputs) > 1 else ""
+        self._session = session
+        return session
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with ONNX Runtime (``X`` cast to float32 inside the call)."""
+        session = self._session if self._session is not None else self._open()
+        out = session.run([self._label], {self._input: _as_float32(X)})[0]
+        if self._estimator_type == "classifier":
+            out = np.asarray(out).reshape(-1)
+            kind = self.classes_.dtype.kind
+            if kind in "iub" and out.dtype != self.classes_.dtype:
+                out = out.astype(self.classes_.dtype)
+            return out
+        out = np.asarray(out)
+        return out.reshape(-1) if out.ndim == 2 and out.shape[1] == 1 else out
+
+    def _proba_available(self) -> bool:
+        return self._has_proba
+
+    def _predict_proba(self, X: Any) -> np.ndarray:
+        session = self._session if self._session is not None else self._open()
+        return np.asarray(session.run([self._proba], {self._input: _as_float32(X)})[0])
+
+    @property
+    def predict_proba(self) -> Any:
+        """Class probabilities with ONNX Runtime (classifiers that have them)."""
+        if not self._has_proba:
+            raise AttributeError(f"this {self.source} compiled for ONNX has no predict_proba")
+        return self._predict_proba
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of the ONNX model."""
+        return len(self._payload)
+
+    @property
+    def runtime_info(self) -> dict[str, Any]:
+        """Runtime, threads, converter and engine versions, conversion time, size."""
+        return {
+            "runtime": "onnx",
+            "threads": {"intra_op": self.threads, "inter_op": self.threads},
+            "converter": f"skl2onnx {_version('skl2onnx')}",
+            "engine": f"onnxruntime {_version('onnxruntime')}",
+            "source": self.source,
+            "conversion_time_s": self.conversion_time_s,
+            "size_bytes": self.size_bytes,
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_session"] = None
+        return state
+
+
+def _voting_quirks(model: Any) -> Any:
+    """A shallow copy of a voting ensemble that skl2onnx 1.20 accepts, predicting the same.
+
+    Soft voting's ``flatten_transform=True`` (the default) blocks skl2onnx; it
+    changes only ``transform``. skl2onnx also calls ``weights.sum()``, so a list
+    of weights becomes an array. The user's model is left untouched.
+    """
+    if not _is_voting(model):
+        return model
+    patched = copy.copy(model)
+    if getattr(model, "flatten_transform", False):
+        patched.flatten_transform = False
+    if model.weights is not None:
+        patched.weights = np.asarray(model.weights, dtype=np.float64)
+    return patched
+
+
+def _to_onnx_bytes(model: Any, sample: np.ndarray, classifier: bool) -> bytes:
+    skl2onnx = _require("skl2onnx", "runtimes.onnx")
+    _require("onnxruntime", "runtimes.onnx")
+    target = _voting_quirks(model)
+    options: dict[Any, Any] | None = {"zipmap": False} if classifier else None
+    try:
+        onx = skl2onnx.to_onnx(target, sample, options=options)
+    except NameError:  # an option the model's converter does not know
+        onx = skl2onnx.to_onnx(target, sample)
+    payload: bytes = onx.SerializeToString()
+    return payload
+
+
+def _sample(model: Any, X_sample: Any) -> np.ndarray:
+    if X_sample is not None:
+        sample = _as_float32(X_sample)
+        return sample[:1]
+    n = _n_features(model)
+    if n is None:
+        raise RuntimeConversionError(
+            f"Cannot compile {type(model).__name__} for onnx without an input sample: it has "
+            "no n_features_in_. Pass X_sample (a few rows of the training data)."
+        )
+    return np.zeros((1, n), dtype=np.float32)
+
+
+def _onnx_single(model: Any, X_sample: Any, threads: int) -> OnnxModel:
+    from .models import qualified_name
+
+    kind, classes = _estimator_kind(model)
+    sample = _sample(model, X_sample)
+    t0 = time.perf_counter()
+    try:
+        payload = _to_onnx_bytes(model, sample, kind == "classifier")
+        fast = OnnxModel(
+            payload,
+            threads=threads,
+            estimator_type=kind,
+            classes=classes,
+            has_proba=False,
+            source=qualified_name(model),
+            conversion_time_s=0.0,
+        )
+        fast._open()
+    except MissingDependencyError:
+        raise
+    except Exception as exc:
+        hint = (
+            " skl2onnx 1.20 cannot convert HistGradientBoosting with scikit-learn 1.9: use "
+            "runtimes.treelite for it."
+            if "HistGradientBoosting" in type(model).__name__
+            else ""
+        )
+        raise RuntimeConversionError(
+            f"Cannot compile {type(model).__name__} ({qualified_name(model)}) for onnx: "
+            f"skl2onnx {_version('skl2onnx')} / onnxruntime {_version('onnxruntime')} said "
+            f"{_short(exc)}.{hint} Keep this model on scikit-learn, or try "
+            "runtime='treelite' for tree ensembles."
+        ) from exc
+    fast._has_proba = (
+        kind == "classifier"
+        and callable(getattr(model, "predict_proba", None))
+        and bool(fast._proba)
+    )
+    fast.conversion_time_s = time.perf_counter() - t0
+    return fast
+
+
+# --------------------------------------------------------------------------- treelite
+class TreeliteModel(CompiledModel):
+    """A tree ensemble imported by treelite and run by GTIL; see :func:`treelite`."""
+
+    runtime = "treelite"
+
+    def __init__(
+        self,
+        payload: bytes,
+        *,
+        threads: int,
+        estimator_type: str,
+        classes: np.ndarray | None,
+        has_proba: bool,
+        source: str,
+        frontend: str,
+        conversion_time_s: float,
+        dtype: Any = np.float32,
+    ) -> None:
+        self._payload = payload
+        self.threads = threads
+        self._estimator_type = estimator_type
+        if classes is not None:
+            self.classes_ = classes
+        self._has_proba = has_proba
+        self.source = source
+        self.frontend = frontend
+        self.conversion_time_s = conversion_time_s
+        self.dtype = np.dtype(dtype).name
+        self._model: Any = None
+        self._gtil: Any = None
+
+    def _open(self) -> Any:
+        tl = _require("treelite", "A treelite model")
+        self._gtil = importlib.import_module("treelite.gtil")
+        self._model = tl.Model.deserialize_bytes(self._payload)
+        return self._model
+
+    def _raw(self, X: Any) -> np.ndarray:
+        model = self._model if self._model is not None else self._open()
+        data = _as_array(X, self.dtype)
+        out = self._gtil.predict(model, data, nthread=self.threads)
+        return np.asarray(out).reshape(data.shape[0], -1)
+
+    def _proba_of(self, X: Any) -> np.ndarray:
+        out = self._raw(X)
+        if out.shape[1] == 1 and len(self.classes_) == 2:
+            out = np.hstack([1.0 - out, out])
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with treelite GTIL (``X`` cast to :attr:`dtype` inside the call)."""
+        if self._estimator_type == "classifier":
+            out: np.ndarray = self.classes_[self._proba_of(X).argmax(axis=1)]
+            return out
+        raw = self._raw(X)
+        return raw.reshape(-1) if raw.shape[1] == 1 else raw
+
+    @property
+    def predict_proba(self) -> Any:
+        """Class probabilities with treelite GTIL (classifiers that have them)."""
+        if not self._has_proba:
+            raise AttributeError(f"this {self.source} compiled for treelite has no predict_proba")
+        return self._proba_of
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of treelite's serialized model."""
+        return len(self._payload)
+
+    @property
+    def runtime_info(self) -> dict[str, Any]:
+        """Runtime, threads, frontend and version, conversion time, size."""
+        return {
+            "runtime": "treelite",
+            "threads": {"nthread": self.threads},
+            "converter": f"treelite {_version('treelite')} ({self.frontend})",
+            "input_dtype": self.dtype,
+            "engine": f"treelite GTIL {_version('treelite')}",
+            "source": self.source,
+            "conversion_time_s": self.conversion_time_s,
+            "size_bytes": self.size_bytes,
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_model"] = None
+        state["_gtil"] = None
+        return state
+
+
+def _treelite_import(model: Any) -> tuple[Any, str]:
+    tl = _require("treelite", "runtimes.treelite")
+    module = type(model).__module__
+    if module.startswith("xgboost") and callable(getattr(model, "get_booster", None)):
+        return tl.frontend.from_xgboost(model.get_booster()), "treelite.frontend.from_xgboost"
+    if module.startswith("lightgbm") and getattr(model, "booster_", None) is not None:
+        return tl.frontend.from_lightgbm(model.booster_), "treelite.frontend.from_lightgbm"
+    sklearn_frontend = importlib.import_module("treelite.sklearn")
+    return sklearn_frontend.import_model(model), "treelite.sklearn.import_model"
+
+
+def _treelite_single(model: Any, threads: int) -> TreeliteModel:
+    from .models import qualified_name
+
+    kind, classes = _estimator_kind(model)
+    t0 = time.perf_counter()
+    try:
+        imported, frontend = _treelite_import(model)
+        payload = bytes(imported.serialize_bytes())
+    except MissingDependencyError:
+        raise
+    except Exception as exc:
+        raise RuntimeConversionError(
+            f"Cannot compile {type(model).__name__} ({qualified_name(model)}) for treelite: "
+            f"treelite {_version('treelite')} said {_short(exc)}. treelite imports tree "
+            "ensembles (RandomForest, ExtraTrees, GradientBoosting, HistGradientBoosting, "
+            "XGBoost, LightGBM); keep this model on scikit-learn or try runtime='onnx'."
+        ) from exc
+    fast = TreeliteModel(
+        payload,
+        threads=threads,
+        estimator_type=kind,
+        classes=classes,
+        has_proba=kind == "classifier" and callable(getattr(model, "predict_proba", None)),
+        source=qualified_name(model),
+        frontend=frontend,
+        conversion_time_s=0.0,
+        dtype=_compare_dtype(model),
+    )
+    fast._open()
+    if kind == "classifier":
+        width = fast._raw(np.zeros((1, imported.num_feature), dtype=np.float32)).shape[1]
+        if width not in (len(classes), 1) or (width == 1 and len(classes) != 2):  # type: ignore[arg-type]
+            raise RuntimeConversionError(
+                f"Cannot compile {type(model).__name__} ({qualified_name(model)}) for "
+                f"treelite: it gives {width} outputs per row for {len(classes)} classes "  # type: ignore[arg-type]
+                "(an objective without probabilities?). Keep this model on scikit-learn."
+            )
+    fast.conversion_time_s = time.perf_counter() - t0
+    return fast
+
+
+# --------------------------------------------------------------------------- voting ensembles
+class VotingModel(CompiledModel):
+    """A voting ensemble compiled member by member and combined as scikit-learn does.
+
+    Soft voting: the weighted mean of the members' probabilities, then the
+    most probable class. Hard voting: the weighted vote of the members'
+    labels. ``VotingRegressor``: the weighted mean of the members' predictions.
+    """
+
+    def __init__(
+        self,
+        members: Sequence[tuple[str, CompiledModel]],
+        *,
+        runtime: str,
+        voting: str,
+        weights: Sequence[float] | None,
+        estimator_type: str,
+        classes: np.ndarray | None,
+        source: str,
+        conversion_time_s: float,
+    ) -> None:
+        self.members = list(members)
+        self.runtime = runtime
+        self.voting = voting
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self._estimator_type = estimator_type
+        if classes is not None:
+            self.classes_ = classes
+        self.source = source
+        self.conversion_time_s = conversion_time_s
+        self.threads = max(m.threads for _, m in self.members)
+
+    def _mean_proba(self, X: Any) -> np.ndarray:
+        data = _as_array(X)  # each member casts to its own dtype
+        probas = [cast(Any, m).predict_proba(data) for _, m in self.members]
+        return np.average(np.asarray(probas, dtype=np.float64), axis=0, weights=self.weights)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict: each member on its runtime, combined as the ensemble does."""
+        data = _as_array(X)  # each member casts to its own dtype
+        if self._estimator_type == "regressor":
+            preds = np.asarray([m.predict(data) for _, m in self.members], dtype=np.float64)
+            return np.average(preds, axis=0, weights=self.weights)
+        if self.voting == "soft":
+            out: np.ndarray = self.classes_[self._mean_proba(data).argmax(axis=1)]
+            return out
+        votes = np.asarray([m.predict(data) for _, m in self.members]).T.astype(np.intp)
+        k = len(self.classes_)
+        weights = np.ones(len(self.members)) if self.weights is None else self.weights
+        tally = np.zeros((votes.shape[0], k))
+        for j in range(votes.shape[1]):
+            np.add.at(tally, (np.arange(votes.shape[0]), votes[:, j]), weights[j])
+        result: np.ndarray = self.classes_[tally.argmax(axis=1)]
+        return result
+
+    @property
+    def predict_proba(self) -> Any:
+        """Weighted mean of the members' probabilities (soft voting only)."""
+        if self._estimator_type != "classifier" or self.voting != "soft":
+            raise AttributeError("predict_proba is not available when voting='hard'")
+        return self._mean_proba
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of all the members' serialized models."""
+        return sum(m.size_bytes for _, m in self.members)
+
+    @property
+    def runtime_info(self) -> dict[str, Any]:
+        """The ensemble's runtime, threads, size, and each member's own record."""
+        return {
+            "runtime": self.runtime,
+            "threads": {"per_member": self.threads},
+            "converter": "member by member",
+            "engine": ", ".join(sorted({m.runtime for _, m in self.members})),
+            "source": self.source,
+            "conversion_time_s": self.conversion_time_s,
+            "size_bytes": self.size_bytes,
+            "members": {name: m.runtime_info for name, m in self.members},
+        }
+
+
+def _is_voting(model: Any) -> bool:
+    return (
+        type(model).__name__ in ("VotingClassifier", "VotingRegressor")
+        and hasattr(model, "estimators_")
+        and hasattr(model, "estimators")
+    )
+
+
+def _voting_weights(model: Any) -> list[float] | None:
+    if model.weights is None:
+        return None
+    return [
+        float(w)
+        for (_, est), w in zip(model.estimators, model.weights, strict=True)
+        if est != "drop"
+    ]
+
+
+def _compile_voting(model: Any, runtime: str, X_sample: Any, threads: int) -> VotingModel:
+    from .models import qualified_name
+
+    kind, classes = _estimator_kind(model)
+    order = ["onnx", "treelite"] if runtime == "onnx" else ["treelite", "onnx"]
+    names = [name for name, est in model.estimators if est != "drop"]
+    t0 = time.perf_counter()
+    members: list[tuple[str, CompiledModel]] = []
+    voting = getattr(model, "voting", "soft") if kind == "classifier" else "mean"
+    for name, fitted in zip(names, model.estimators_, strict=True):
+        reasons: list[str] = []
+        for choice in order:
+            try:
+                member = compile_model(fitted, choice, X_sample=X_sample, threads=threads)
+            except RuntimeConversionError as exc:
+                reasons.append(str(exc))
+                continue
+            if (
+                kind == "classifier"
+                and voting == "soft"
+                and not callable(getattr(member, "predict_proba", None))
+            ):
+                reasons.append(f"{choice}: member has no predict_proba for soft voting")
+                continue
+            members.append((name, member))
+            break
+        else:
+            raise RuntimeConversionError(
+                f"Cannot compile {type(model).__name__} ({qualified_name(model)}) for "
+                f"{runtime}: its member {name!r} ({type(fitted).__name__}) converts with no "
+                f"runtime. {' / '.join(reasons)}"
+            )
+    return VotingModel(
+        members,
+        runtime=runtime,
+        voting=voting,
+        weights=_voting_weights(model),
+        estimator_type=kind,
+        classes=classes,
+        source=qualified_name(model),
+        conversion_time_s=time.perf_counter() - t0,
+    )
+
+
+# --------------------------------------------------------------------------- public adapters
+def compile_model(
+    fitted_model: Any, runtime: str, *, X_sample: Any = None, threads: int = 1
+) -> CompiledModel:
+    """Compile ``fitted_model`` for ``runtime`` (``"onnx"`` or ``"treelite"``).
+
+    The dispatcher behind :func:`onnx` and :func:`treelite`, and the one
+    :func:`prodbench.compare` uses for ``runtimes=``.
+
+    Raises
+    ------
+    RuntimeConversionError
+        The model cannot be converted; the message names the model, the
+        runtime and the converter's reason.
+    MissingDependencyError
+        The runtime's extra is not installed.
+    ValueError
+        An unknown runtime name or a bad ``threads``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> fast = compile_model(RandomForestClassifier(10, random_state=0).fit(X, y), "treelite")
+    >>> fast.runtime, fast.predict(X[:3]).tolist()
+    ('treelite', [0, 0, 0])
+    """
+    threads = _check_threads(threads)
+    if runtime not in ("onnx", "treelite"):
+        raise ValueError(f"Unknown runtime {runtime!r}: use 'onnx' or 'treelite'.")
+    _check_is_fitted(fitted_model, runtime)
+    if _is_voting(fitted_model):
+        if runtime == "onnx":
+            try:
+                return _onnx_single(fitted_model, X_sample, threads)
+            except RuntimeConversionError:
+                pass  # a member skl2onnx refuses: compile member by member below
+        return _compile_voting(fitted_model, runtime, X_sample, threads)
+    if runtime == "onnx":
+        return _onnx_single(fitted_model, X_sample, threads)
+    return _treelite_single(fitted_model, threads)
+
+
+def onnx(fitted_model: Any, X_sample: Any = None, threads: int = 1) -> CompiledModel:
+    """Convert a fitted model with skl2onnx and run it with ONNX Runtime.
+
+    Parameters
+    ----------
+    fitted_model : estimator
+        A fitted scikit-learn model (pipelines included) that skl2onnx
+        converts. A voting ensemble whose members skl2onnx does not all
+        accept is compiled member by member (treelite for the others).
+    X_sample : array-like, optional
+        A few input rows, for the input's shape; default: zeros of
+        ``n_features_in_`` columns.
+    threads : int, default 1
+        ONNX Runtime's intra-op and inter-op threads (one: a serving
+        worker's one-row latency).
+
+    Returns
+    -------
+    CompiledModel
+        With ``predict``, ``predict_proba`` where the model has it, ``classes_``.
+
+    Raises
+    ------
+    RuntimeConversionError
+        skl2onnx or ONNX Runtime refuses the model (the reason is named).
+    MissingDependencyError
+        skl2onnx or onnxruntime is missing: ``pip install "prodbench[onnx]"``.
+
+    Examples
+    --------
+    >>> from prodbench import runtimes
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X, y)
+    >>> fast = runtimes.onnx(model, X[:5])
+    >>> runtimes.parity(model, fast, X).ok
+    True
+    """
+    return compile_model(fitted_model, "onnx", X_sample=X_sample, threads=threads)
+
+
+def treelite(fitted_model: Any, threads: int = 1) -> CompiledModel:
+    """Import a fitted tree ensemble with treelite and predict with its GTIL.
+
+    Accepts scikit-learn's RandomForest, ExtraTrees, GradientBoosting and
+    HistGradientBoosting (classifiers and regressors), and XGBoost and
+    LightGBM scikit-learn models through treelite's own frontends. A voting
+    ensemble is compiled member by member (ONNX Runtime for members treelite
+    does not import, such as a logistic-regression pipeline).
+
+    Parameters
+    ----------
+    fitted_model : estimator
+        The fitted model.
+    threads : int, default 1
+        treelite's ``nthread`` per call.
+
+    Returns
+    -------
+    CompiledModel
+
+    Raises
+    ------
+    RuntimeConversionError
+        treelite does not import the model (the reason is named).
+    MissingDependencyError
+        treelite is missing: ``pip install "prodbench[treelite]"``.
+
+    Examples
+    --------
+    >>> from prodbench import runtimes
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    >>> fast = runtimes.treelite(forest)
+    >>> par = runtimes.parity(forest, fast, X)
+    >>> par.agreement, par.ok
+    (1.0, True)
+    """
+    return compile_model(fitted_model, "treelite", threads=threads)
+
+
+# --------------------------------------------------------------------------- parity
+@dataclass(frozen=True)
+class Parity:
+    """How closely a compiled model predicts what the original predicts.
+
+    Parameters
+    ----------
+    n : int
+        Rows compared.
+    n_differ : int
+        Rows whose label differs (classification) or whose value differs
+        beyond the tolerance (regression).
+    max_abs_diff : float or None
+        Largest absolute difference of probabilities (classification, None
+        when either side has no ``predict_proba``) or of predicted values
+        (regression).
+    task : str
+        ``"classification"`` or ``"regression"``.
+    tolerance : float
+        :data:`PARITY_TOLERANCE`.
+
+    Notes
+    -----
+    Labels agree when at least 99.9% of rows agree; on fewer than 1,000 rows
+    at most one row may differ. Probabilities agree when no probability moves
+    by more than ``tolerance`` (float32 arithmetic). A regression value agrees
+    within ``tolerance``, absolute or relative, and regression parity asks the
+    same share of rows to agree.
+
+    Examples
+    --------
+    >>> p = Parity(n=500, n_differ=1, max_abs_diff=2e-7)
+    >>> p.agreement, p.ok
+    (0.998, True)
+    >>> Parity(n=500, n_differ=2, max_abs_diff=0.0).ok
+    False
+    """
+
+    n: int
+    n_differ: int
+    max_abs_diff: float | None
+    task: str = "classification"
+    tolerance: float = PARITY_TOLERANCE
+
+    @property
+    def agreement(self) -> float:
+        """Share of rows that agree (1.0: all)."""
+        return 1.0 - self.n_differ / self.n if self.n else 1.0
+
+    @property
+    def labels_ok(self) -> bool:
+        """At least 99.9% of rows agree (at most one row on fewer than 1,000)."""
+        return self.n_differ <= 1 or self.n_differ * 1000 <= self.n
+
+    @property
+    def values_ok(self) -> bool:
+        """Probabilities within tolerance (always True for regression and without them)."""
+        if self.task != "classification" or self.max_abs_diff is None:
+            return True
+        return self.max_abs_diff <= self.tolerance
+
+    @property
+    def ok(self) -> bool:
+        """Labels and probabilities both agree."""
+        return self.labels_ok and self.values_ok
+
+    def describe(self) -> str:
+        """One phrase, e.g. ``'parity ok: 100.0% agree, max |diff| 3.1e-07'``."""
+        what = "labels" if self.task == "classification" else "values"
+        text = f"{100 * self.agreement:.1f}% {what} agree ({self.n_differ} of {self.n} differ)"
+        if self.max_abs_diff is not None:
+            text += f", max |diff| {self.max_abs_diff:.2g}"
+        return ("parity ok: " if self.ok else "PARITY FAILED: ") + text
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "n": self.n,
+            "n_differ": self.n_differ,
+            "max_abs_diff": self.max_abs_diff,
+            "task": self.task,
+            "tolerance": self.tolerance,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Parity:
+        """Inverse of :meth:`to_dict`."""
+        diff = data.get("max_abs_diff")
+        return cls(
+            n=int(data["n"]),
+            n_differ=int(data["n_differ"]),
+            max_abs_diff=None if diff is None else float(diff),
+            task=str(data.get("task", "classification")),
+            tolerance=float(data.get("tolerance", PARITY_TOLERANCE)),
+        )
+
+
+def parity(fitted_model: Any, fast: Any, X_test: Any, *, task: str | None = None) -> Parity:
+    """Compare a compiled model's predictions with the original's on ``X_test``.
+
+    Parameters
+    ----------
+    fitted_model : estimator
+        The original, fitted model.
+    fast : estimator
+        Its compiled form (or any model meant to predict the same).
+    X_test : array-like
+        The rows to compare on (the test rows).
+    task : {"classification", "regression"}, optional
+        Default: what ``fitted_model`` declares (classifier when it has ``classes_``).
+
+    Returns
+    -------
+    Parity
+
+    Examples
+    --------
+    >>> from prodbench import runtimes
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    >>> runtimes.parity(forest, forest, X).describe()
+    'parity ok: 100.0% labels agree (0 of 150 differ), max |diff| 0'
+    """
+    if task is None:
+        task = "classification" if _is_classifier(fitted_model) else "regression"
+    ref = np.asarray(fitted_model.predict(X_test))
+    got = np.asarray(fast.predict(X_test))
+    n = int(ref.shape[0])
+    if got.shape != ref.shape:
+        return Parity(n=n, n_differ=n, max_abs_diff=float("inf"), task=task)
+    if task == "regression":
+        ref64, got64 = ref.astype(np.float64), got.astype(np.float64)
+        close = np.isclose(got64, ref64, rtol=PARITY_TOLERANCE, atol=PARITY_TOLERANCE)
+        differ = int(np.count_nonzero(~close.reshape(n, -1).all(axis=1)))
+        diff = float(np.max(np.abs(got64 - ref64))) if n else 0.0
+        return Parity(n=n, n_differ=differ, max_abs_diff=diff, task=task)
+    differ = int(np.count_nonzero(ref != got))
+    max_diff: float | None = None
+    ref_proba = getattr(fitted_model, "predict_proba", None)
+    got_proba = getattr(fast, "predict_proba", None)
+    if callable(ref_proba) and callable(got_proba):
+        p_ref = np.asarray(ref_proba(X_test), dtype=np.float64)
+        p_got = np.asarray(got_proba(X_test), dtype=np.float64)
+        max_diff = (
+            float(np.max(np.abs(p_ref - p_got))) if p_ref.shape == p_got.shape else float("inf")
+        )
+        if n == 0:
+            max_diff = 0.0
+    return Parity(n=n, n_differ=differ, max_abs_diff=max_diff, task=task)

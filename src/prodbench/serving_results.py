@@ -1,0 +1,503 @@
+"""Result types of :mod:`prodbench.serving`: capacity under load and load tests.
+
+Frozen dataclasses holding raw values, derived figures as properties, and a
+lossless ``to_dict`` / ``from_dict`` (the pattern of :mod:`prodbench.results`).
+:class:`Capacity` is saved on its own (``kind: "Capacity"``), so the layout of
+saved comparisons and model results is unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import SchemaError
+from .results import SCHEMA_VERSION, LatencyResult, check_schema, load_json, write_json_atomic
+
+__all__ = [
+    "CandidateCapacity",
+    "Capacity",
+    "LoadPoint",
+    "LoadTestResult",
+    "MaxQPS",
+]
+
+
+def _limits(data: Mapping[str, Any]) -> dict[str, float]:
+    return {str(k): float(v) for k, v in data.items()}
+
+
+@dataclass(frozen=True)
+class MaxQPS:
+    """The highest arrival rate whose simulated percentiles meet a budget.
+
+    Parameters
+    ----------
+    workers : int
+        Identical servers sharing one FIFO queue.
+    qps : float
+        Highest rate (requests per second) meeting every percentile limit,
+        simulated with the measured service times.
+    qps_low, qps_high : float
+        95% bootstrap interval (over the measured samples and simulation seeds).
+    mean_service_s : float
+        Mean of the measured service times, in seconds.
+    n_samples : int
+        Measured service-time samples the simulation drew from.
+    budget : dict
+        The percentile limits, ``{"p99": 0.005}`` (seconds).
+    undersampled : bool
+        True when ``n_samples`` is below what the budget's highest percentile
+        needs (662 for p99): the capacity then rests on a poorly known tail.
+    requests : int
+        Simulated requests per replicate (after the warm-up prefix).
+    replicates : int
+        Bootstrap replicates behind the interval.
+
+    Examples
+    --------
+    >>> m = MaxQPS(workers=2, qps=1500.0, qps_low=1400.0, qps_high=1550.0,
+    ...            mean_service_s=0.001, n_samples=5000, budget={"p99": 0.005})
+    >>> m.interval, m.utilization, m.saturation_qps
+    ((1400.0, 1550.0), 0.75, 2000.0)
+    """
+
+    workers: int
+    qps: float
+    qps_low: float
+    qps_high: float
+    mean_service_s: float
+    n_samples: int
+    budget: dict[str, float] = field(default_factory=dict)
+    undersampled: bool = False
+    requests: int = 0
+    replicates: int = 0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """95% interval of :attr:`qps`."""
+        return (self.qps_low, self.qps_high)
+
+    @property
+    def utilization(self) -> float:
+        """Fraction of the workers' time busy at :attr:`qps`."""
+        return self.qps * self.mean_service_s / self.workers
+
+    @property
+    def saturation_qps(self) -> float:
+        """The rate at which the workers are busy all the time (no budget)."""
+        return self.workers / self.mean_service_s if self.mean_service_s > 0 else math.inf
+
+    @property
+    def per_worker(self) -> float:
+        """:attr:`qps` divided by the workers."""
+        return self.qps / self.workers
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "workers": self.workers,
+            "qps": self.qps,
+            "qps_low": self.qps_low,
+            "qps_high": self.qps_high,
+            "mean_service_s": self.mean_service_s,
+            "n_samples": self.n_samples,
+            "budget": dict(self.budget),
+            "undersampled": self.undersampled,
+            "requests": self.requests,
+            "replicates": self.replicates,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MaxQPS:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            workers=int(data["workers"]),
+            qps=float(data["qps"]),
+            qps_low=float(data["qps_low"]),
+            qps_high=float(data["qps_high"]),
+            mean_service_s=float(data["mean_service_s"]),
+            n_samples=int(data["n_samples"]),
+            budget=_limits(data.get("budget", {})),
+            undersampled=bool(data.get("undersampled", False)),
+            requests=int(data.get("requests", 0)),
+            replicates=int(data.get("replicates", 0)),
+        )
+
+    def __repr__(self) -> str:
+        flag = ", undersampled" if self.undersampled else ""
+        return (
+            f"MaxQPS(workers={self.workers}, qps={self.qps:.4g} "
+            f"[{self.qps_low:.4g}, {self.qps_high:.4g}], "
+            f"utilization={self.utilization:.2f}{flag})"
+        )
+
+
+@dataclass(frozen=True)
+class LoadPoint:
+    """One candidate at a target rate: the workers it needs and what that costs.
+
+    Parameters
+    ----------
+    qps : float
+        The target rate.
+    workers : int or None
+        The fewest workers whose max-QPS lower bound reaches ``qps``; None
+        when no number of workers meets the budget (the service time alone
+        exceeds it) or more than ``max_workers`` would be needed.
+    p50, p99 : float
+        Simulated sojourn percentiles (seconds) at ``qps`` with ``workers``
+        (NaN when ``workers`` is None).
+    price_per_core_hour : float
+        US dollars per core-hour; one core per worker.
+    reason : str
+        Why ``workers`` is None, else empty.
+
+    Examples
+    --------
+    >>> lp = LoadPoint(qps=500.0, workers=2, p50=0.001, p99=0.004, price_per_core_hour=0.05)
+    >>> round(lp.cost_per_million, 4)
+    0.0556
+    """
+
+    qps: float
+    workers: int | None
+    p50: float
+    p99: float
+    price_per_core_hour: float
+    reason: str = ""
+
+    @property
+    def cost_per_million(self) -> float:
+        """Dollars per million predictions at :attr:`qps` (``workers`` cores busy or idle)."""
+        if self.workers is None:
+            return math.nan
+        hours = 1e6 / self.qps / 3600.0
+        return self.workers * self.price_per_core_hour * hours
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "qps": self.qps,
+            "workers": self.workers,
+            "p50": self.p50,
+            "p99": self.p99,
+            "price_per_core_hour": self.price_per_core_hour,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoadPoint:
+        """Inverse of :meth:`to_dict`."""
+        workers = data.get("workers")
+        return cls(
+            qps=float(data["qps"]),
+            workers=None if workers is None else int(workers),
+            p50=float(data["p50"]),
+            p99=float(data["p99"]),
+            price_per_core_hour=float(data["price_per_core_hour"]),
+            reason=str(data.get("reason", "")),
+        )
+
+
+@dataclass(frozen=True)
+class CandidateCapacity:
+    """One candidate's capacity: max QPS per worker count, and the target load.
+
+    Examples
+    --------
+    >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+    >>> cap = CandidateCapacity("lone", {1: m})
+    >>> cap[1].qps, cap.qps, cap.undersampled
+    (800.0, 800.0, False)
+    """
+
+    name: str
+    max_qps: dict[int, MaxQPS]
+    target: LoadPoint | None = None
+
+    def __getitem__(self, workers: int) -> MaxQPS:
+        return self.max_qps[workers]
+
+    @property
+    def _first(self) -> MaxQPS:
+        return self.max_qps[min(self.max_qps)]
+
+    @property
+    def qps(self) -> float:
+        """Max QPS at the smallest worker count computed."""
+        return self._first.qps
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """Interval of :attr:`qps`."""
+        return self._first.interval
+
+    @property
+    def utilization(self) -> float:
+        """Utilization at :attr:`qps`."""
+        return self._first.utilization
+
+    @property
+    def undersampled(self) -> bool:
+        """True when the measured samples are too few for the budget's percentile."""
+        return any(m.undersampled for m in self.max_qps.values())
+
+    @property
+    def n_samples(self) -> int:
+        """Measured service-time samples."""
+        return self._first.n_samples if self.max_qps else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "max_qps": [m.to_dict() for m in self.max_qps.values()],
+            "target": None if self.target is None else self.target.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CandidateCapacity:
+        """Inverse of :meth:`to_dict`."""
+        items = [MaxQPS.from_dict(m) for m in data["max_qps"]]
+        target = data.get("target")
+        return cls(
+            name=str(data["name"]),
+            max_qps={m.workers: m for m in items},
+            target=None if target is None else LoadPoint.from_dict(target),
+        )
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Capacity of every candidate of a comparison under a latency budget.
+
+    Built by :meth:`prodbench.Comparison.capacity`; saved on its own with
+    :meth:`to_json` (``kind: "Capacity"``).
+
+    Examples
+    --------
+    >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+    >>> cap = Capacity(budget={"p99": 0.005}, workers=(1,), candidates={
+    ...     "lone": CandidateCapacity("lone", {1: m})})
+    >>> Capacity.from_dict(cap.to_dict()) == cap
+    True
+    """
+
+    budget: dict[str, float]
+    workers: tuple[int, ...]
+    candidates: dict[str, CandidateCapacity]
+    qps: float | None = None
+    price_per_core_hour: float = 0.05
+    replicates: int = 0
+    requests: int = 0
+    notes: tuple[str, ...] = ()
+
+    def __getitem__(self, name: str) -> CandidateCapacity:
+        return self.candidates[name]
+
+    def workers_needed(self, name: str) -> int | None:
+        """Workers candidate ``name`` needs at :attr:`qps` (None if unmet or no target)."""
+        cand = self.candidates.get(name)
+        if cand is None or cand.target is None:
+            return None
+        return cand.target.workers
+
+    @property
+    def undersampled(self) -> list[str]:
+        """Candidates whose capacity rests on too few measured samples."""
+        return [n for n, c in self.candidates.items() if c.undersampled]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with ``schema_version``."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "Capacity",
+            "budget": dict(self.budget),
+            "workers": list(self.workers),
+            "qps": self.qps,
+            "price_per_core_hour": self.price_per_core_hour,
+            "replicates": self.replicates,
+            "requests": self.requests,
+            "notes": list(self.notes),
+            "candidates": [c.to_dict() for c in self.candidates.values()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Capacity:
+        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
+        check_schema(data, "Capacity")
+        try:
+            items = [CandidateCapacity.from_dict(c) for c in data["candidates"]]
+            qps = data.get("qps")
+            return cls(
+                budget=_limits(data["budget"]),
+                workers=tuple(int(w) for w in data["workers"]),
+                candidates={c.name: c for c in items},
+                qps=None if qps is None else float(qps),
+                price_per_core_hour=float(data.get("price_per_core_hour", 0.05)),
+                replicates=int(data.get("replicates", 0)),
+                requests=int(data.get("requests", 0)),
+                notes=tuple(data.get("notes", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"The saved capacity is incomplete or malformed ({type(exc).__name__}: {exc}). "
+                "Compute it again with Comparison.capacity() and save it."
+            ) from exc
+
+    def __str__(self) -> str:
+        from .report.capacity import render_capacity
+
+        return render_capacity(self, "table")
+
+    def to_markdown(self) -> str:
+        """The capacity as Markdown."""
+        from .report.capacity import render_capacity
+
+        return render_capacity(self, "markdown")
+
+    def _repr_html_(self) -> str:
+        from .report.capacity import render_capacity
+
+        return render_capacity(self, "html")
+
+    def to_json(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`to_dict` to ``path`` atomically."""
+        write_json_atomic(path, self.to_dict())
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike[str]) -> Capacity:
+        """Read a file written by :meth:`to_json`."""
+        return cls.from_dict(load_json(path))
+
+
+@dataclass(frozen=True, eq=False)
+class LoadTestResult:
+    """What a real open-loop load test measured.
+
+    Parameters
+    ----------
+    latency : LatencyResult
+        One sample per completed request: from its *scheduled* arrival to its
+        completion (queueing included, no coordinated omission).
+    offered_qps : float
+        The Poisson arrival rate asked for.
+    duration_s : float
+        Scheduled span of the arrivals.
+    elapsed_s : float
+        Wall time from the first scheduled arrival to the last completion.
+    workers : int
+        Worker processes serving the requests from one FIFO queue.
+    startup_s : float
+        Seconds spent starting the workers and loading the model, before the
+        run clock started (not part of any latency).
+    floor : LatencyResult or None
+        The harness's own latency at the same rate and workers with a no-op
+        model (None when not measured).
+    dropped : int
+        Requests that did not complete (a worker failed or the time bound hit).
+    batch_size : int
+        Consecutive requests per batch of the batch-means intervals.
+
+    Examples
+    --------
+    >>> lat = LatencyResult(samples_ns=[1_000_000] * 1000)
+    >>> lt = LoadTestResult(lat, offered_qps=100.0, duration_s=10.0, elapsed_s=10.0,
+    ...                     workers=1, startup_s=0.5)
+    >>> lt.achieved_qps, lt.kept_up
+    (100.0, True)
+    """
+
+    latency: LatencyResult
+    offered_qps: float
+    duration_s: float
+    elapsed_s: float
+    workers: int
+    startup_s: float
+    floor: LatencyResult | None = None
+    dropped: int = 0
+    batch_size: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def completed(self) -> int:
+        """Requests that completed."""
+        return self.latency.n
+
+    @property
+    def achieved_qps(self) -> float:
+        """Completed requests per second of wall time."""
+        return self.completed / self.elapsed_s if self.elapsed_s > 0 else math.nan
+
+    @property
+    def kept_up(self) -> bool:
+        """False when the achieved rate is below 95% of the offered rate."""
+        return self.achieved_qps >= 0.95 * self.offered_qps and self.dropped == 0
+
+    def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
+        """Batch-means interval of the ``q``-th percentile of :attr:`latency`, seconds.
+
+        Latencies under load are correlated (a slow request delays the next
+        ones), so the order-statistic interval of ``latency.interval`` is too
+        narrow. Here the requests are cut into consecutive batches of
+        :attr:`batch_size`; the percentile of each batch is taken and a
+        Student-t interval is put around the mean of the batch percentiles,
+        then widened to contain the overall estimate.
+        """
+        from .serving import batch_means_interval
+
+        return batch_means_interval(
+            self.latency.samples_ns / 1e9, q, self.batch_size or None, confidence
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "LoadTestResult",
+            "latency": self.latency.to_dict(),
+            "offered_qps": self.offered_qps,
+            "duration_s": self.duration_s,
+            "elapsed_s": self.elapsed_s,
+            "workers": self.workers,
+            "startup_s": self.startup_s,
+            "floor": None if self.floor is None else self.floor.to_dict(),
+            "dropped": self.dropped,
+            "batch_size": self.batch_size,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoadTestResult:
+        """Inverse of :meth:`to_dict`."""
+        check_schema(data, "LoadTestResult")
+        try:
+            floor = data.get("floor")
+            return cls(
+                latency=LatencyResult.from_dict(data["latency"]),
+                offered_qps=float(data["offered_qps"]),
+                duration_s=float(data["duration_s"]),
+                elapsed_s=float(data["elapsed_s"]),
+                workers=int(data["workers"]),
+                startup_s=float(data["startup_s"]),
+                floor=None if floor is None else LatencyResult.from_dict(floor),
+                dropped=int(data.get("dropped", 0)),
+                batch_size=int(data.get("batch_size", 0)),
+                notes=tuple(data.get("notes", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"The saved load test is incomplete or malformed ({type(exc).__name__}: {exc}). "
+                "Run the load test again."
+            ) from exc
+
+    def __repr__(self) -> str:
+        return (
+            f"LoadTestResult(offered_qps={self.offered_qps:g}, "
+            f"achieved_qps={self.achieved_qps:.4g}, n={self.completed}, "
+            f"p99={self.latency.p99 * 1e3:.3g}ms, workers={self.workers})"
+        )
