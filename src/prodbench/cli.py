@@ -841,7 +841,12 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--max-fit-time", type=float, metavar="SECONDS", help="stop refitting after this long"
     )
     run.add_argument(
-        "--threads", type=int, help="limit native thread pools for each whole case, fits included"
+        "--threads",
+        type=_threads_arg,
+        default="serving",
+        metavar="serving|none|N",
+        help="native thread pools, as for compare (default: serving); on Dask workers the "
+        "nanny's OMP/MKL/OPENBLAS_NUM_THREADS=1 applies too (see the README)",
     )
     run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
     run.add_argument(
@@ -975,15 +980,10 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
     baseline = args.baseline if args.baseline is not None else next(iter(first))
     if baseline not in first:
         raise CandidateError(f"Unknown --baseline {baseline!r}. Choose one of: {', '.join(first)}.")
-    max_time = args.max_time if args.max_time is not None else (
-        DEFAULT_MAX_TIME if default_run else 5.0
-    )  # fmt: skip
-    max_fit_time = args.max_fit_time if args.max_fit_time is not None else (
-        DEFAULT_MAX_FIT_TIME if default_run else 60.0
-    )  # fmt: skip
-    threads = (
-        args.threads if args.threads is not None else (DEFAULT_THREADS if default_run else None)
-    )
+    max_time = args.max_time if args.max_time is not None else DEFAULT_MAX_TIME
+    max_fit_time = args.max_fit_time
+    if max_fit_time is None:
+        max_fit_time = DEFAULT_MAX_FIT_TIME if default_run else 60.0
 
     def progress(event: Any) -> None:
         if args.quiet or event.candidate:
@@ -1031,12 +1031,11 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
                 output=args.output,
                 resume=args.resume,
                 progress=progress,
-                limit_threads=threads,
                 baseline=baseline,
                 fit={n: not f for n, f in fitted.items()},
                 test_size=args.test_size,
                 method=args.method,
-                threads=threads,
+                threads=args.threads,
                 max_time=max_time,
                 max_fit_time=max_fit_time,
                 random_state=args.seed,

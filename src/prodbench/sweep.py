@@ -458,6 +458,22 @@ class Sweep:
                 "cases ran on different CPU models, so their absolute latencies differ by "
                 f"hardware too ({parts}); compare candidates within a case"
             )
+        pinned = [
+            c
+            for c in self.finished
+            if (run := self.runs.get(c)) is not None
+            and run.worker
+            and (run.logical_cores or 1) > 1
+            and any(run.thread_env.get(k) == "1" for k in THREAD_ENV_VARS[:3])
+        ]
+        if pinned and self.options.get("threads") != 1:
+            out.append(
+                f"cases {', '.join(pinned)} ran on Dask workers whose native thread pools "
+                "were pinned to 1 (the nanny sets OMP_NUM_THREADS, MKL_NUM_THREADS and "
+                "OPENBLAS_NUM_THREADS to 1), so their fits and bulk throughput used one thread: "
+                "set distributed.nanny.pre-spawn-environ on the workers for the protocol's "
+                "threads (see the README)"
+            )
         if not self.exclusive_hosts:
             out.append(
                 "exclusive_hosts=False: cases may have measured at the same time on one "
@@ -791,7 +807,6 @@ def _execute_case(
     lock: str,
     acquire: Callable[[], Callable[[], None]] | None,
     emit: SweepProgress | None,
-    limit_threads: int | None,
     submitted_at: float,
     started_at: float,
     attempts: int,
@@ -834,22 +849,16 @@ def _execute_case(
         emit(SweepEvent(name, "measuring", worker=worker, message="measuring"))
     X, y, X_test, y_test = data
     try:
-        limit: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-        if limit_threads is not None:
-            from threadpoolctl import threadpool_limits
-
-            limit = threadpool_limits(limit_threads)
-        with limit:
-            cmp = compare(
-                named,
-                X,
-                y,
-                X_test=X_test,
-                y_test=y_test,
-                budget=budget,
-                progress=recorder,
-                **options,
-            )
+        cmp = compare(
+            named,
+            X,
+            y,
+            X_test=X_test,
+            y_test=y_test,
+            budget=budget,
+            progress=recorder,
+            **options,
+        )
         comparison: Comparison | None = cmp
         error_type, reason = "", ""
     except ProdbenchError as exc:
@@ -966,7 +975,6 @@ def _cluster_case(
         lock="host" if spec["exclusive_hosts"] else "none",
         acquire=acquire,
         emit=emit,
-        limit_threads=spec["limit_threads"],
         submitted_at=spec["submitted_at"],
         started_at=started_at,
         attempts=attempt,
@@ -1058,7 +1066,6 @@ def _run_sequential(
     budget: Budget | None,
     options: dict[str, Any],
     collector: _Collector,
-    limit_threads: int | None,
 ) -> None:
     for case in cases:
         now = time.time()
@@ -1074,7 +1081,6 @@ def _run_sequential(
             lock="sequential",
             acquire=None,
             emit=collector.progress,
-            limit_threads=limit_threads,
             submitted_at=now,
             started_at=now,
             attempts=1,
@@ -1183,7 +1189,6 @@ def _run_on_cluster(
     *,
     exclusive_hosts: bool,
     lease_timeout: float,
-    limit_threads: int | None,
 ) -> None:
     from distributed import Variable, as_completed
     from distributed.scheduler import KilledWorker
@@ -1217,7 +1222,6 @@ def _run_on_cluster(
                 "topic": topic,
                 "exclusive_hosts": exclusive_hosts,
                 "lease_timeout": lease_timeout,
-                "limit_threads": limit_threads,
                 "submitted_at": time.time(),
             }
             future = client.submit(
@@ -1286,7 +1290,6 @@ def sweep(
     resume: str | os.PathLike[str] | None = None,
     progress: SweepProgress | None = None,
     lock_lease_timeout: float = DEFAULT_LEASE_TIMEOUT,
-    limit_threads: int | None = None,
     **compare_options: Any,
 ) -> Sweep:
     """Run one whole comparison per dataset, here or on a Dask cluster.
@@ -1327,9 +1330,6 @@ def sweep(
         that stopped refreshing it (it died). A dead worker's lock is freed
         within this plus the scheduler's lease-validation interval (10 s
         by default): well within a minute.
-    limit_threads : int, optional
-        Limit native thread pools (threadpoolctl) for each whole case, fits
-        included, wherever it runs (the command line's ``--threads``).
     **compare_options
         Every option of :func:`prodbench.compare` except its callbacks
         (``max_time``, ``threads``, ``baseline``, ``fit``, ``batch_sizes``,
@@ -1405,7 +1405,7 @@ def sweep(
     try:
         if client is None:
             collector.exclusive_hosts = True
-            _run_sequential(todo, budget_obj, dict(compare_options), collector, limit_threads)
+            _run_sequential(todo, budget_obj, dict(compare_options), collector)
         else:
             dask_client, collector.scheduler, close = _connect(client, notes)
             _check_workers(dask_client)
@@ -1417,7 +1417,6 @@ def sweep(
                 collector,
                 exclusive_hosts=exclusive_hosts,
                 lease_timeout=float(lock_lease_timeout),
-                limit_threads=limit_threads,
             )
     except KeyboardInterrupt:
         collector.save()
