@@ -253,3 +253,118 @@ def test_result_types_round_trip() -> None:
     assert back.workers is None and back.reason == "no"
     cc = CandidateCapacity("a", {2: m}, lp)
     assert CandidateCapacity.from_dict(cc.to_dict()).max_qps == {2: m}
+
+
+def test_load_plot_draws_curves_budget_and_max_qps(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 4)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 3000)
+    lone = make_result("lone", latency_ms=0.3, n=1000)
+    ens = make_result("ens", latency_ms=2.0, n=1000, seed=1)
+    cmp = make_comparison([lone, ens], budget=Budget(p99="5ms"))
+    fig = cmp.plot(kind="load")
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert {"lone p99", "lone p50", "ens p99", "ens p50"} <= set(labels)
+    gids = {t.get_gid() for t in ax.texts}
+    assert {"max-qps-lone", "max-qps-ens", "budget-p99"} <= gids
+    assert "Latency under load" in ax.get_title()
+    with pytest.raises(SpecError, match="load"):
+        cmp.plot(kind="loads")
+
+
+# --------------------------------------------------------------------------- command line
+@pytest.fixture
+def saved_run(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 4)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 3000)
+    lone = make_result("lone", latency_ms=0.3, n=1000)
+    ens = make_result("ens", latency_ms=2.0, n=1000, seed=1)
+    path = tmp_path / "run.json"  # type: ignore[operator]
+    make_comparison([lone, ens]).to_json(path)
+    return str(path)
+
+
+def test_cli_capacity_renders_and_saves(
+    saved_run: str, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prodbench.cli import main
+
+    out = str(tmp_path / "cap.json")  # type: ignore[operator]
+    argv = ["capacity", saved_run, "--budget", "p99=5ms", "--qps", "500", "--workers", "1,2"]
+    assert main([*argv, "--format", "json", "--output", out]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    saved = Capacity.from_json(out)
+    assert printed == saved.to_dict()
+    assert saved.workers == (1, 2) and saved.qps == 500
+    assert saved["lone"].target is not None and saved["lone"].target.workers == 1
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "Capacity within p99 < 5 ms" in text and "ens: " in text
+    assert main([*argv, "--format", "markdown"]) == 0
+    assert "**Capacity within p99 &lt; 5 ms**" in capsys.readouterr().out
+    assert main([*argv, "--format", "html"]) == 0
+    assert "<h4>Capacity within p99 &lt; 5 ms</h4>" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--budget", "p99=5ms", "--qps", "0"], "--qps"),
+        (["--budget", "p99=5ms", "--qps", "-3"], "--qps"),
+        (["--budget", "p99=5ms", "--workers", "0,2"], "--workers"),
+        (["--budget", "p99=5ms", "--workers", "two"], "--workers"),
+        (["--budget", "size=10MB"], "percentile"),
+        ([], "no budget"),
+    ],
+)
+def test_cli_capacity_bad_input_is_one_line_exit_2(
+    saved_run: str, extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prodbench.cli import main
+
+    assert main(["capacity", saved_run, *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_cli_capacity_missing_file_and_help_in_a_subprocess(tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "prodbench", "capacity"]
+    done = subprocess.run([*run, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "examples:" in done.stdout and "default: 1,2,4,8" in done.stdout
+    missing = str(tmp_path / "nope.json")  # type: ignore[operator]
+    done = subprocess.run([*run, missing], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+def test_cli_compare_qps_needs_a_percentile_budget_before_measuring(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from prodbench.cli import main
+
+    argv = ["compare", "logreg", "knn", "--data", "iris", "--quiet"]
+    assert main([*argv, "--qps", "100"]) == 2
+    assert "percentile" in capsys.readouterr().err
+    assert main([*argv, "--budget", "p99=5ms", "--qps", "0"]) == 2
+    assert "--qps" in capsys.readouterr().err
+
+
+def test_cli_compare_qps_adds_the_capacity_section(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prodbench.cli import main
+
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 4)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 3000)
+    argv = ["compare", "logreg", "knn", "--data", "iris", "--quiet", "--max-time", "0.3"]
+    code = main([*argv, "--max-fit-time", "1", "--budget", "p99=50ms", "--qps", "100"])
+    assert code in (0, 1)
+    text = capsys.readouterr().out
+    assert "Capacity within p99 < 50 ms" in text
+    assert "per million at 100 QPS" in text

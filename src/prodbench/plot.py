@@ -46,7 +46,10 @@ if TYPE_CHECKING:
 __all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 
 KINDS: tuple[str, ...] = ("spectrum", "tradeoff", "throughput")
-"""The panels :func:`plot_comparison` can draw, in the order of the full figure."""
+"""The panels :func:`plot_comparison` draws in the full figure, in order."""
+
+EXTRA_KINDS: tuple[str, ...] = ("load",)
+"""Panels drawn only when asked for: ``"load"`` simulates, so it takes a few seconds."""
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -64,6 +67,7 @@ _TITLES = {
     "spectrum": "Single-request latency by percentile",
     "tradeoff": "Score vs p99 latency",
     "throughput": "Bulk prediction throughput",
+    "load": "Latency under load (simulated from the measured latencies)",
 }
 _BUDGET_COLOR = "0.15"
 _FRONT_COLOR = "0.45"
@@ -383,6 +387,56 @@ def _draw_throughput(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
         ax.legend(loc="lower right", fontsize="small", framealpha=0.85)
 
 
+def _draw_load(ax: Axes, cmp: Comparison, colors: dict[str, str], workers: int) -> None:
+    from .serving import load_curve, percentile_limits
+
+    limits = (
+        percentile_limits(cmp.budget)
+        if cmp.budget and any(k in PERCENTILE_KEYS for k in cmp.budget.limits)
+        else {}
+    )
+    cap = cmp.capacity(workers=(workers,), qps=None) if limits else None
+    for name in cmp.measured:
+        qps, p50, p99 = load_curve(cmp.results[name].latency, workers)
+        color = colors[name]
+        ax.plot(qps, p99 * 1e3, lw=2, color=color, label=f"{name} p99")
+        ax.plot(qps, p50 * 1e3, lw=1.2, ls="--", color=color, label=f"{name} p50")
+        if cap is not None:
+            m = cap[name][workers]
+            if m.qps > 0:
+                ax.axvline(m.qps, color=color, ls=":", lw=1)
+                ax.axvspan(m.qps_low, m.qps_high, color=color, alpha=0.12, lw=0)
+                ax.annotate(
+                    f"max {m.qps:,.0f} QPS",
+                    xy=(m.qps, min(limits.values()) * 1e3),
+                    xytext=(4, 6),
+                    textcoords="offset points",
+                    fontsize="small",
+                    color=color,
+                    gid=f"max-qps-{name}",
+                )
+    for key, limit in limits.items():
+        ax.axhline(limit * 1e3, color=_BUDGET_COLOR, ls=(0, (2, 2)), lw=1)
+        ax.annotate(
+            f"{key} budget {format_duration(limit, trim=True)}",
+            xy=(1.0, limit * 1e3),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, -11),
+            textcoords="offset points",
+            ha="right",
+            fontsize="small",
+            color=_BUDGET_COLOR,
+            gid=f"budget-{key}",
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel(f"offered load (requests/s, Poisson), {workers} worker(s), one FIFO queue")
+    ax.set_ylabel("latency incl. queueing (ms, log)")
+    ax.set_title(_TITLES["load"])
+    ax.grid(True, which="major", alpha=0.3)
+    if cmp.measured:
+        ax.legend(loc="upper left", fontsize="small", framealpha=0.85)
+
+
 def _failure_note(cmp: Comparison) -> str:
     if not cmp.failures:
         return ""
@@ -390,8 +444,10 @@ def _failure_note(cmp: Comparison) -> str:
     return "Not shown: " + "; ".join(parts) + "."
 
 
-def _draw(kind: str, ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
-    if kind == "spectrum":
+def _draw(kind: str, ax: Axes, cmp: Comparison, colors: dict[str, str], workers: int = 1) -> None:
+    if kind == "load":
+        _draw_load(ax, cmp, colors, workers)
+    elif kind == "spectrum":
         entries = [(n, cmp.results[n].latency, colors[n]) for n in cmp.measured]
         _draw_spectrum(ax, entries, cmp.budget, _TITLES["spectrum"])
     elif kind == "tradeoff":
@@ -409,6 +465,7 @@ def plot_comparison(
     *,
     ax: Axes | None = None,
     figsize: tuple[float, float] | None = None,
+    workers: int = 1,
 ) -> Figure:
     """Plot a comparison: latency spectrum, score/latency trade-off, throughput.
 
@@ -430,10 +487,18 @@ def plot_comparison(
           has none), the Pareto front as a step line, the p99 budget as a
           vertical line, the research and production picks annotated.
         - ``"throughput"``: bulk rows/s against batch size, log-log.
+        - ``"load"`` (only when asked for; it simulates for a few seconds):
+          p99 (solid) and p50 (dashed) against offered QPS per candidate,
+          simulated from the measured latencies with ``workers`` workers;
+          the budget's percentile limits as horizontal lines and each
+          candidate's max QPS within them as a dotted vertical line with its
+          95% interval shaded.
     ax : matplotlib.axes.Axes, optional
         Draw into these axes (only with a single ``kind``).
     figsize : (float, float), optional
         Size of a new figure in inches.
+    workers : int, default 1
+        Workers sharing one queue, for ``kind="load"``.
 
     Returns
     -------
@@ -467,10 +532,10 @@ def plot_comparison(
     >>> fig = cmp.plot(kind="spectrum")
     >>> fig.savefig("latency.png")            # doctest: +SKIP
     """
-    if kind is not None and kind not in KINDS:
+    if kind is not None and kind not in KINDS + EXTRA_KINDS:
         raise SpecError(
-            f"Unknown plot kind {kind!r}. Use one of {', '.join(map(repr, KINDS))}, "
-            "or None for all three panels."
+            f"Unknown plot kind {kind!r}. Use one of {', '.join(map(repr, KINDS + EXTRA_KINDS))}, "
+            "or None for the spectrum, trade-off and throughput panels."
         )
     kinds = list(KINDS) if kind is None else [kind]
     colors = _colors(cmp.names)
@@ -484,14 +549,14 @@ def plot_comparison(
         if not hasattr(ax, "figure"):
             raise SpecError(f"ax= must be a matplotlib Axes, not {type(ax).__name__}.")
         _pyplot()
-        _draw(kinds[0], ax, cmp, colors)
+        _draw(kinds[0], ax, cmp, colors, workers)
         if note:
             ax.text(0.99, 0.01, note, transform=ax.transAxes, ha="right", va="bottom",
                     fontsize="x-small", color="0.3", gid="failure-note")  # fmt: skip
         return ax.figure  # type: ignore[return-value]
     fig, axes = _new_figure(len(kinds), figsize)
     for k, a in zip(kinds, axes, strict=True):
-        _draw(k, a, cmp, colors)
+        _draw(k, a, cmp, colors, workers)
     if kind is None:
         budget = f"; budget {cmp.budget}" if cmp.budget else ""
         base = f"baseline {cmp.baseline}" if cmp.baseline else "no baseline"

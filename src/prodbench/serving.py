@@ -48,6 +48,7 @@ __all__ = [
     "batch_means_interval",
     "candidate_capacity",
     "comparison_capacity",
+    "load_curve",
     "max_qps",
     "simulate",
     "workers_needed",
@@ -827,6 +828,43 @@ def comparison_capacity(
         requests=n,
         notes=notes,
     )
+
+
+def load_curve(
+    service_s: npt.ArrayLike | LatencyResult,
+    workers: int = 1,
+    points: int = 24,
+    *,
+    requests: int = CAPACITY_REQUESTS,
+    random_state: RandomState = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Simulated p50 and p99 against offered rate, up to 97% of saturation.
+
+    Returns ``(qps, p50, p99)`` arrays (seconds), with common random numbers
+    across the rates so the curves are smooth. Used by
+    ``cmp.plot(kind="load")``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> qps, p50, p99 = load_curve(np.full(100, 0.001), points=4, requests=2000)
+    >>> bool(np.all(np.diff(p99) >= 0)), round(float(qps[-1]))
+    (True, 970)
+    """
+    service = _service_seconds(service_s)
+    c = _check_workers(workers)
+    n = _check_requests(requests)
+    lanes = _make_lanes([service], random_state, 0, n)
+    saturation = c / float(service.mean())
+    rates = saturation * np.linspace(0.05, 0.97, _check_requests(points, "points"))
+    done = lanes.unit_arrivals[0] / rates[:, None]
+    sojourn = (
+        _sojourn_one(done, np.broadcast_to(lanes.service[0], done.shape))
+        if c == 1
+        else np.stack([_sojourn_heap(row, lanes.service[0], c) for row in done])
+    )
+    p50, p99 = _row_percentiles(np.ascontiguousarray(sojourn[:, lanes.warmup :]), [50.0, 99.0])
+    return rates, p50, p99
 
 
 # --------------------------------------------------------------------------- load-test statistics

@@ -1057,8 +1057,15 @@ class _Collector:
         )
 
     def save(self) -> None:
-        if self.output is not None:
+        if self.output is None:
+            return
+        try:
             self.result().to_json(self.output)
+        except (OSError, ValueError) as exc:  # a full disk must not stop the sweep
+            note = f"could not save the sweep to {os.fspath(self.output)!r}: {exc}"
+            if note not in self.notes:
+                self.notes.append(note)
+                warnings.warn(note, UserWarning, stacklevel=2)
 
 
 def _run_sequential(
