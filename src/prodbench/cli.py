@@ -951,7 +951,7 @@ already finished in FILE.
 
 exit codes (over all cases):
   0    done; with a budget, every case has a production pick
-  1    a case has no production pick (every candidate fails the budget)
+  1    a case has no production pick (no candidate passes the budget)
   2    usage or input error
   3    a case, or a candidate in a case, failed; takes precedence over 1
   130  interrupted (Ctrl-C); with --output, finished cases are kept

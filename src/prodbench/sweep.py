@@ -285,7 +285,7 @@ class SweepSummary:
     research_counts, production_counts : dict
         Candidate -> number of cases it is picked in, most first.
     no_production_pick : tuple of str
-        Measured cases where every candidate fails the budget.
+        Measured cases where no candidate passes the budget (failed or undecided).
     failed : tuple of str
         Cases that failed, or in which a candidate failed.
     """

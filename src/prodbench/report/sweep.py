@@ -193,7 +193,7 @@ def _picks_section(sw: Sweep) -> Section:
             bullets.append(f"{case}: FAILED ({f.error_type}): {f.reason}")
         elif case in sw.comparisons:
             cmp = sw.comparisons[case]
-            prod = summary.production_picks[case] or "none (every candidate fails the budget)"
+            prod = summary.production_picks[case] or "none (no candidate passes the budget)"
             bullets.append(
                 f"{case}: research pick {summary.research_picks[case]}, production pick {prod}."
             )
