@@ -210,7 +210,11 @@ def test_interrupt_exits_130_and_names_the_saved_file(capsys, tmp_path, monkeypa
         capsys, "compare", "logreg", "knn", "--data", "iris", "--output", str(out_file), *FAST
     )
     assert code == 130 and out == ""
-    assert err.strip() == f"prodbench: interrupted; partial results kept in {out_file}"
+    finished = json.loads(out_file.read_text())["names"]
+    done = [n for n in finished if n in json.loads(out_file.read_text())["results"]]
+    assert err.strip() == (
+        f"prodbench: interrupted; finished candidates ({done[0]}) saved in {out_file}"
+    )
     partial = json.loads(out_file.read_text())
     assert partial["options"]["partial"] is True and len(partial["results"]) == 1
 
@@ -445,3 +449,29 @@ def test_real_subprocess_run(tmp_path) -> None:
     assert set(printed["results"]) == {"logreg", "knn"}
     assert out_file.exists()
     assert Comparison.from_json(out_file).measured == ["logreg", "knn"]
+
+
+def test_interrupt_without_output_says_nothing_was_saved(capsys, monkeypatch) -> None:
+    import prodbench as pb
+
+    def interrupted_compare(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pb, "compare", interrupted_compare)
+    code, _, err = run(capsys, "compare", "logreg", "knn", "--data", "iris", *FAST)
+    assert code == 130
+    assert err.strip() == (
+        "prodbench: interrupted; nothing saved (--output FILE keeps finished candidates)"
+    )
+
+
+def test_show_fits_80_columns_and_uses_cli_words(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    res = tmp_path / "res.json"
+    make_comparison(
+        [make_result("logreg", latency_ms=0.2), make_result("ensemble", latency_ms=9.0, seed=1)]
+    ).to_json(res)
+    code, out, _ = run(capsys, "show", str(res))
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "pass --budget to check" in out and "budget=" not in out

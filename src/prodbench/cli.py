@@ -112,7 +112,18 @@ class _State:
 
     saved: str | None = None
     progress: _Progress | None = None
+    output: str | None = None  # --output, when given
+    finished: list[str] = field(default_factory=list)  # candidates in the saved file
     save_errors: dict[str, str] = field(default_factory=dict)
+
+    def interrupted(self) -> str:
+        """What Ctrl-C leaves behind, in one line."""
+        if self.saved:
+            done = ", ".join(self.finished)
+            return f"interrupted; finished candidates ({done}) saved in {self.saved}"
+        if self.output:
+            return f"interrupted before any candidate finished; {self.output} not written"
+        return "interrupted; nothing saved (--output FILE keeps finished candidates)"
 
     def clear_progress(self) -> None:
         if self.progress is not None:
@@ -350,11 +361,12 @@ def _print(text: str) -> None:
 
 
 def _render(cmp: Comparison, fmt: str) -> str:
+    from . import report
+
     if fmt == "table":
-        return str(cmp)
+        return report.render_text(cmp, cli=True)
     if fmt == "markdown":
         return cmp.to_markdown()
-    from . import report
 
     render = getattr(report, f"render_{fmt}")  # render_json, render_csv
     return str(render(cmp))
@@ -581,6 +593,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
 
     progress = _Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     state.progress = progress
+    state.output = args.output
     on_result = _saver(args.output, list(named), baseline, budget, progress, state)
 
     import prodbench as pb
@@ -672,6 +685,7 @@ def _saver(
             "partial results", output, lambda: write_json_atomic(output, partial.to_dict()), state
         ):
             state.saved = output
+            state.finished = [n for n in names if n in done]
 
     return on_result
 
@@ -827,10 +841,16 @@ def _diff_rows(old: Comparison, new: Comparison, keys: Sequence[str]) -> list[_D
     return rows
 
 
+def _fmt_p_value(p: float) -> str:
+    from .units import format_p_value
+
+    return format_p_value(p)
+
+
 def _fmt_score_change(row: _DiffRow) -> str:
-    if row.score_name == "accuracy":
-        return f"{row.score_change * 100:+.2f} pp"
-    return f"{row.score_change:+.4g}"
+    from .units import format_score_diff
+
+    return format_score_diff(row.score_name, row.score_change)
 
 
 def cmd_diff(args: argparse.Namespace, state: _State) -> int:
@@ -911,7 +931,7 @@ def _diff_table(
             v, low, high = r.ratios[k]
             mark = " *" if r.significant(k) else ""
             cells.append(f"{v:.2f}x ({low:.2f}-{high:.2f}){mark}")
-        p = "n/a" if r.score_p is None else f"p={r.score_p:.2g}"
+        p = "n/a" if r.score_p is None else _fmt_p_value(r.score_p)
         cells.append(f"{_fmt_score_change(r)} ({p}){' *' if r.score_significant else ''}")
         cells.append(", ".join(r.tripped) or "-")
         body.append(cells)
@@ -1313,10 +1333,11 @@ def main(argv: list[str] | None = None) -> int:
         state.clear_progress()
         if args is not None and getattr(args, "debug", False):
             raise
-        _error(str(exc))
+        from .report.cells import cli_words
+
+        _error(cli_words(str(exc)))
         return exc.exit_code
     except KeyboardInterrupt:
         state.clear_progress()
-        where = f"; partial results kept in {state.saved}" if state.saved else ""
-        sys.stderr.write(f"prodbench: interrupted{where}\n")
+        sys.stderr.write(f"prodbench: {state.interrupted()}\n")
         return EXIT_INTERRUPTED

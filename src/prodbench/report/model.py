@@ -24,6 +24,7 @@ from .cells import (
     SIGNIFICANT_MARK,
     STATUS_TEXT,
     UNDERSAMPLED_MARK,
+    fmt_bound,
     fmt_bytes,
     fmt_duration,
     fmt_int,
@@ -174,8 +175,15 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
         p50, p50_flag = _percentile_cell(lat, 50)
         p99, p99_flag = _percentile_cell(lat, 99)
         if lat.n:
+            # "31.7† [30.7, inf) ms": the value in the interval's unit, the unit once
             low, high = lat.interval(99)
-            p99 += " " + fmt_interval(low, high, lat.p99)
+            unit = format_duration(lat.p99).rsplit(" ", 1)[-1]
+            p99 = (
+                fmt_bound(lat.p99, unit)
+                + (UNDERSAMPLED_MARK if p99_flag else "")
+                + " "
+                + fmt_interval(low, high, lat.p99)
+            )
         if is_base:
             delta_cell = "(baseline)"
         elif d is None:
