@@ -502,3 +502,47 @@ def test_a_version_2_file_loads_without_runtimes() -> None:
     cmp = pb.Comparison.from_json(Path(__file__).parent / "data" / "comparison_v2.json")
     assert all(r.runtime is None and r.parity_ok for r in cmp.results.values())
     assert cmp.to_dict()["schema_version"] == 3
+
+
+# --------------------------------------------------------------------------- command line
+def test_cli_runtime_option_measures_variants_and_reports_refusals(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from prodbench.cli import main
+
+    out = tmp_path / "out.json"
+    argv = ["compare", "logreg", "forest", "--data", "iris", "--max-time", "0.1"]
+    code = main([*argv, "--runtime", "onnx,treelite", "--quiet", "--output", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err  # treelite refusing logreg is reported, not a failure
+    assert "runtime variant not compiled" in captured.err and "Pipeline" in captured.err
+    for name in ("logreg@onnx", "forest@onnx", "forest@treelite"):
+        assert name in captured.out
+    saved = pb.Comparison.from_json(out)
+    assert saved.names[:3] == ("logreg", "logreg@onnx", "logreg@treelite")
+    assert saved.results["forest@treelite"].runtime.parity.ok  # type: ignore[union-attr]
+    assert json.loads(out.read_text())["results"]["forest@onnx"]["runtime"]["runtime"] == "onnx"
+    assert main([*argv, "--runtime", "tvm", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--runtime 'tvm'" in err and "Traceback" not in err
+
+
+def test_cli_runtime_auto_in_a_real_subprocess(tmp_path: Any) -> None:
+    import json
+    import subprocess
+
+    args = ["compare", "logreg", "forest", "--data", "iris", "--max-time", "0.1"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "prodbench", *args, "--runtime", "auto", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    names = list(json.loads(proc.stdout)["results"])
+    assert names[:2] == ["logreg", "logreg@onnx"]
+    assert len(names) == 4 and names[2] == "forest" and names[3].startswith("forest@")

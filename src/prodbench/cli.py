@@ -65,16 +65,20 @@ exit codes:
   0    done; with a budget, at least one candidate passes it
   1    no candidate passes the budget (there is no production pick),
        or diff --fail-on tripped
-  2    usage or input error (bad option, unknown preset, bad data, corrupt JSON)
+  2    usage or input error (bad option, unknown preset, bad data, corrupt JSON),
+       or --output/--plot could not be written after the run (results still
+       printed; takes precedence over 3 and 1)
   3    a candidate failed while the others were measured (results still
-       printed and saved); takes precedence over 1
+       printed and saved); takes precedence over 1. A runtime that cannot
+       compile a candidate (--runtime) is reported, not a failure
   130  interrupted (Ctrl-C); with --output, finished candidates are kept
 """
 
 SECURITY_HELP = """\
 security: loading a model file (.joblib/.pkl/.pickle) unpickles it, and
 --candidates FILE.py runs that file: both run code from the file. Use only
-files you trust.
+files you trust. A module:Class spec imports its module (running its top-level
+code); the class is then created only if it defines fit and predict.
 """
 
 CANDIDATE_HELP = f"""\
@@ -265,6 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
     run.add_argument(
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
+    )
+    run.add_argument(
+        "--runtime",
+        metavar="onnx,treelite|auto",
+        help="also measure each candidate compiled for faster runtimes, as NAME@RUNTIME "
+        "(onnx: skl2onnx + ONNX Runtime; treelite: treelite GTIL), with parity checked on "
+        "the test rows; 'auto' keeps the fastest runtime with parity per candidate "
+        "(default: scikit-learn only)",
     )
     run.add_argument(
         "--qps",
@@ -459,6 +471,24 @@ def _check_plot_path(path: str) -> None:
         )
 
 
+def _runtimes_arg(text: str | None) -> tuple[str, ...]:
+    """``--runtime onnx,treelite`` -> ("sklearn", "onnx", "treelite"); "auto" as it is."""
+    if text is None:
+        return ("sklearn",)
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    known = ("sklearn", "onnx", "treelite", "auto")
+    bad = [n for n in names if n not in known]
+    if bad or not names or ("auto" in names and len(names) > 1):
+        raise SpecError(
+            f"--runtime {text!r} is not understood: write a comma-separated list of onnx, "
+            "treelite (scikit-learn is always measured too), e.g. --runtime onnx,treelite, "
+            "or --runtime auto for the fastest runtime with parity per candidate."
+        )
+    if names == ["auto"]:
+        return ("sklearn", "auto")
+    return ("sklearn", *(n for n in dict.fromkeys(names) if n != "sklearn"))
+
+
 def _check_compare_options(args: argparse.Namespace) -> None:
     """Checks of compare's options that must fail before anything is measured."""
     price = args.price_per_core_hour
@@ -496,14 +526,19 @@ def _report_save_errors(state: _State) -> int | None:
 
 
 def _duplicate_hint(name: str, source: str, taken: dict[str, Any]) -> str:
-    """A NAME=SPEC that would work for the second of two candidates named ``name``."""
+    """How to name apart two candidates called ``name``, with a NAME=SPEC that works."""
     from .models import _split_name
 
-    spec = _split_name(source)[1] if "=" in source else source
     k = 2
     while f"{name}-{k}" in taken:
         k += 1
-    return f"{name}-{k}={spec}"
+    if source == name:  # from a --candidates file: its key is the name
+        return (
+            f"Rename one: its key in the --candidates file, or NAME=SPEC on the command "
+            f"line, e.g. to {name}-{k}."
+        )
+    spec = _split_name(source)[1] if "=" in source else source
+    return f"Name them apart with NAME=SPEC, e.g. {name}-{k}={spec}."
 
 
 def _check_positive(value: float | None, option: str) -> None:
@@ -534,6 +569,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_compare_options(args)
+    runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
         budget_text = DEFAULT_BUDGET
@@ -561,8 +597,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     def add(name: str, model: Any, is_fitted: bool, source: str) -> None:
         if name in named:
             raise CandidateError(
-                f"Two candidates are named {name!r}. Name them apart with NAME=SPEC, "
-                f"e.g. {_duplicate_hint(name, source, named)}."
+                f"Two candidates are named {name!r}. {_duplicate_hint(name, source, named)}"
             )
         named[name] = model
         fitted[name] = is_fitted
@@ -622,6 +657,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
                 on_result=on_result,
                 on_failure=progress.record_failure,
                 price_per_core_hour=args.price_per_core_hour,
+                runtimes=runtimes,
             )
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
@@ -639,7 +675,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         ):
             state.saved = args.output
     for failure in cmp.failures.values():
-        sys.stderr.write(f"prodbench: candidate failed: {_one_line(failure.message)}\n")
+        what = "runtime variant not compiled" if failure.phase == "compile" else "candidate failed"
+        sys.stderr.write(f"prodbench: {what}: {_one_line(failure.message)}\n")
     _print(_render(cmp, args.format))
     if args.plot:
         _save("figure", args.plot, lambda: _save_plot(cmp, args.plot), state)
@@ -648,7 +685,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     code = _report_save_errors(state)
     if code is not None or callback_error is not None:
         return code or EXIT_USAGE
-    if cmp.failures:
+    # A runtime refusing a candidate (--runtime) is reported, not a failure of the run.
+    if any(f.phase != "compile" for f in cmp.failures.values()):
         return EXIT_CANDIDATE_FAILED
     if budget and cmp.measured and cmp.production_pick is None:
         return EXIT_BUDGET
@@ -674,7 +712,7 @@ def _saver(
     def on_result(name: str, result: ModelResult) -> None:
         done[name] = result
         partial = Comparison.build(
-            names=names,
+            names=names + [n for n in done if n not in names],  # with NAME@RUNTIME variants
             results=done,
             failures={n: e for n, e in progress.failures.items() if n not in done},
             baseline=baseline,
