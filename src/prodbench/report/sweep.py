@@ -132,7 +132,11 @@ def sweep_rows(sw: Sweep) -> list[SweepRow]:
                 "production_pick": production,
             }
         )
-        picks = [p for p, on in (("research", research), ("production", production)) if on]
+        picks = (
+            ["both"]
+            if research and production
+            else [p for p, on in (("research", research), ("production", production)) if on]
+        )
         p50_mark = UNDERSAMPLED_MARK if lat.undersampled(50) else ""
         p99_mark = UNDERSAMPLED_MARK if lat.undersampled(99) else ""
         cells = [
@@ -149,6 +153,14 @@ def sweep_rows(sw: Sweep) -> list[SweepRow]:
     return rows
 
 
+def _threads_text(env: dict[str, str]) -> str:
+    """``OMP,MKL,OPENBLAS=1``: the thread variables grouped by value; ``unset`` when none."""
+    by_value: dict[str, list[str]] = {}
+    for key in sorted(env):
+        by_value.setdefault(env[key], []).append(key.removesuffix("_NUM_THREADS"))
+    return ", ".join(f"{','.join(keys)}={v}" for v, keys in by_value.items()) or "unset"
+
+
 def _where_section(sw: Sweep) -> Section | None:
     if not sw.runs:
         return None
@@ -157,7 +169,7 @@ def _where_section(sw: Sweep) -> Section | None:
         run = sw.runs.get(case)
         if run is None:
             continue
-        threads = ", ".join(f"{k}={v}" for k, v in sorted(run.thread_env.items())) or "unset"
+        threads = _threads_text(run.thread_env)
         cores = "?" if run.logical_cores is None else str(run.logical_cores)
         rows.append(
             (
@@ -238,8 +250,20 @@ def build_sweep_report(sw: Sweep) -> SweepReport:
     return SweepReport(title, headers, tuple(rows), tuple(notes), tuple(sections))
 
 
-def render_sweep_text(sw: Sweep) -> str:
+def _aligned(grid: list[tuple[str, ...]], indent: str = "") -> list[str]:
+    n = len(grid[0])
+    widths = [max(len(row[i]) for row in grid if i < len(row)) for i in range(n)]
+    return [
+        (indent + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False))).rstrip()
+        for row in grid
+    ]
+
+
+def render_sweep_text(sw: Sweep, *, width: int = 80) -> str:
     """The sweep as aligned text: the table, picks, where cases ran, warnings.
+
+    One table with a ``case`` column when it fits in ``width`` columns, else
+    one block per case (``case:`` then its candidates).
 
     Examples
     --------
@@ -249,14 +273,23 @@ def render_sweep_text(sw: Sweep) -> str:
     """
     rep = build_sweep_report(sw)
     lines = [rep.title, ""]
-    grid = [rep.headers, *(r.cells for r in rep.rows)]
-    widths = [max(len(row[i]) for row in grid if i < len(row)) for i in range(len(rep.headers))]
-    for row in grid:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+    table = _aligned([rep.headers, *(r.cells for r in rep.rows)])
+    if max(map(len, table)) <= width or not rep.rows:
+        lines += table
+    else:  # one block per case, without the case column
+        grid = [rep.headers[1:], *(r.cells[1:] for r in rep.rows)]
+        body = _aligned(grid, indent="  ")
+        lines.append(body[0])
+        previous = None
+        for row, text in zip(rep.rows, body[1:], strict=True):
+            if row.case != previous:
+                lines.append(f"{row.case}:")
+                previous = row.case
+            lines.append(text)
     for note in rep.notes:
-        lines += wrap(note, indent="", hang="  ")
+        lines += wrap(note, indent="", hang="  ", width=width)
     for section in rep.sections:
-        lines += text_section(section)
+        lines += text_section(section, width)
     return "\n".join(lines)
 
 
@@ -379,17 +412,16 @@ def render_sweep_json(sw: Sweep) -> str:
     return json.dumps(sw.to_dict())
 
 
-def _text_left_table(section: Section) -> list[str]:
-    """Text layout of the where-cases-ran table: every column left-aligned."""
-    grid = [section.headers, *section.rows]
-    widths = [max(len(row[i]) for row in grid) for i in range(len(section.headers))]
-    return [
-        ("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))).rstrip()
-        for row in grid
-    ]
+def _text_where(section: Section, width: int = 80) -> list[str]:
+    """Text layout of where cases ran: one wrapped line per case (a table would not fit)."""
+    lines = []
+    for case, where, cpu, threads, attempts in section.rows:
+        text = f"{case}: {where}; {cpu}; threads {threads}; attempts {attempts}"
+        lines += wrap(text, indent="  ", hang="      ", width=width)
+    return lines
 
 
-_text_sections["sweep-where"] = _text_left_table
+_text_sections["sweep-where"] = _text_where
 
 #: ``--format`` of the command line -> renderer.
 RENDERERS: dict[str, Callable[[Sweep], str]] = {
