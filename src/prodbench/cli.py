@@ -1022,11 +1022,11 @@ def _sweep_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str
 
 
 def _sweep_exit_code(sw: Any) -> int:
-    if sw.failures or any(not cmp.ok for cmp in sw.comparisons.values()):
-        return EXIT_CANDIDATE_FAILED
-    if sw.budget and sw.summary.no_production_pick:
-        return EXIT_BUDGET
-    return EXIT_OK
+    """The one rule over all cases: a failed case counts as a failed candidate."""
+    return exit_code(
+        failed=bool(sw.failures) or any(not cmp.ok for cmp in sw.comparisons.values()),
+        budget_unmet=bool(sw.budget) and bool(sw.summary.no_production_pick),
+    )
 
 
 def _save_sweep_plot(sw: Any, path: str) -> None:
