@@ -55,6 +55,8 @@ if TYPE_CHECKING:
         ThroughputResult,
         TrainingResult,
     )
+    from .serving import load_test
+    from .serving_results import Capacity, LoadTestResult
     from .sweep import Sweep, SweepEvent, SweepInterrupted, sweep
     from .verdict import Budget, BudgetCheck, Comparison, Delta, FailedCandidate, Stakeholder
 
@@ -65,12 +67,14 @@ __all__ = [
     "BudgetError",
     "CallbackError",
     "CandidateError",
+    "Capacity",
     "Comparison",
     "DataError",
     "Delta",
     "FailedCandidate",
     "Footprint",
     "LatencyResult",
+    "LoadTestResult",
     "MissingDependencyError",
     "ModelError",
     "ModelFailedError",
@@ -89,6 +93,7 @@ __all__ = [
     "TrainingResult",
     "__version__",
     "compare",
+    "load_test",
     "measure",
     "sweep",
 ]
@@ -110,6 +115,9 @@ _LAZY = {
     "Delta": "verdict",
     "FailedCandidate": "verdict",
     "Stakeholder": "verdict",
+    "load_test": "serving",
+    "Capacity": "serving_results",
+    "LoadTestResult": "serving_results",
     "sweep": "sweep",
     "Sweep": "sweep",
     "SweepEvent": "sweep",
@@ -117,7 +125,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("runtimes",)
+_SUBMODULES = ("runtimes", "serving")
 
 
 def __getattr__(name: str) -> Any:
