@@ -495,7 +495,9 @@ def _check_writable(path: str, option: str) -> None:
             f"{option} {path!r} exists and is read-only. Make it writable or choose another path."
         )
     try:  # the real test: can a file be created (and renamed) there?
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", dir=parent)
+        fd, probe = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=parent
+        )
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -615,6 +617,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     ...       "--quiet", "--format", "markdown"])  # doctest: +SKIP
     0
     """
+    _check_compare_options(args)  # first: a bad --output/--plot fails before heavy imports
     from .verdict import Budget
 
     default_run = not args.candidates and not args.candidates_file
@@ -624,7 +627,6 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         )
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
-    _check_compare_options(args)
     runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
@@ -1264,9 +1266,12 @@ def main(argv: list[str] | None = None) -> int:
         state.clear_progress()
         if args is not None and getattr(args, "debug", False):
             raise
-        from .report.cells import cli_words
+        message = str(exc)
+        if "=" in message:  # cli_words only rewrites "keyword=": skip the report import
+            from .report.cells import cli_words
 
-        _error(cli_words(str(exc)))
+            message = cli_words(message)
+        _error(message)
         return exc.exit_code
     except KeyboardInterrupt:
         state.clear_progress()
