@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     )
     from .serving import load_test
     from .serving_results import Capacity, LoadTestResult
+    from .sweep import Sweep, SweepEvent, SweepInterrupted, sweep
     from .verdict import Budget, BudgetCheck, Comparison, Delta, FailedCandidate, Stakeholder
 
 __all__ = [
@@ -85,12 +86,16 @@ __all__ = [
     "Score",
     "SpecError",
     "Stakeholder",
+    "Sweep",
+    "SweepEvent",
+    "SweepInterrupted",
     "ThroughputResult",
     "TrainingResult",
     "__version__",
     "compare",
     "load_test",
     "measure",
+    "sweep",
 ]
 
 _LAZY = {
@@ -113,6 +118,10 @@ _LAZY = {
     "load_test": "serving",
     "Capacity": "serving_results",
     "LoadTestResult": "serving_results",
+    "sweep": "sweep",
+    "Sweep": "sweep",
+    "SweepEvent": "sweep",
+    "SweepInterrupted": "sweep",
 }
 
 
