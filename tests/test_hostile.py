@@ -276,6 +276,16 @@ def test_unwritable_output_directory_fails_before_measuring(capsys, tmp_path, mo
     assert_one_line_error(err, "Permission denied")
 
 
+def test_plot_without_matplotlib_fails_before_measuring(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.backend_bases", None)  # import fails
+    _no_compare(monkeypatch)
+    code, out, err = run(
+        capsys, "compare", "logreg", "knn", "--plot", str(tmp_path / "fig.png"), *FAST
+    )
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "needs matplotlib")
+
+
 def test_show_with_bad_plot_prints_nothing(capsys, tmp_path) -> None:
     res = tmp_path / "run.json"
     saved_comparison().to_json(res)
@@ -642,6 +652,18 @@ def test_duplicate_names_suggest_a_name_that_works(capsys, monkeypatch) -> None:
     assert parse_candidate("a-2=knn").name == "a-2"
 
 
+def test_duplicate_name_from_a_candidates_file(capsys, tmp_path, monkeypatch) -> None:
+    _no_compare(monkeypatch)
+    cands = tmp_path / "cands.py"
+    cands.write_text(
+        "from sklearn.neighbors import KNeighborsClassifier\n"
+        "CANDIDATES = {'a': KNeighborsClassifier()}\n"
+    )
+    code, _, err = run(capsys, "compare", "a=logreg", "--candidates", str(cands))
+    assert code == 2
+    assert_one_line_error(err, "its key in the --candidates file")
+
+
 # --------------------------------------------------------------------------- plugin
 pytest_plugins = ["pytester"]
 
@@ -747,3 +769,46 @@ def test_marker_refuses_unknown_request_format_and_unitless_limits(tester) -> No
             "*test_no_threads*threads=0*",
         ]
     )
+
+
+def test_after_sigkill_mid_write_the_old_file_survives_and_the_next_save_cleans_up(tmp_path):
+    import signal
+
+    from prodbench.results import write_json_atomic
+
+    target = tmp_path / "run.json"
+    write_json_atomic(target, {"old": True})
+    code = (
+        "import os, signal, sys\n"
+        "from prodbench.results import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as tmp:\n"
+        "    open(tmp, 'w').write('{\"half\": ')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", code, str(target)], env=env, timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert json.loads(target.read_text()) == {"old": True}  # never half a file
+    left = [p for p in tmp_path.iterdir() if p.name != "run.json"]
+    assert len(left) == 1 and left[0].name.startswith(".run.json.")  # what SIGKILL leaves
+    os.utime(left[0], (0, 0))  # a minute later, its writer long gone
+    write_json_atomic(target, {"new": True})
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+def test_an_on_failure_callback_that_raises_keeps_the_results() -> None:
+    import prodbench as pb
+    from prodbench.errors import CallbackError
+
+    class Broken(Quick):
+        def predict(self, X):
+            raise RuntimeError("boom")
+
+    def on_failure(name, error):
+        raise OSError(errno.EIO, "I/O error")
+
+    X, y = small_xy()
+    with pytest.raises(CallbackError, match="on_failure") as info:
+        pb.compare({"ok": Quick(), "bad": Broken()}, X, y, on_failure=on_failure, **LIB_FAST)
+    cmp = info.value.comparison
+    assert list(cmp.results) == ["ok"] and list(cmp.failures) == ["bad"]

@@ -102,11 +102,17 @@ class ProgressBar:
         self, candidates: Sequence[str] | int, max_time: float, *, file: TextIO | None = None
     ) -> None:
         self.n_candidates = candidates if isinstance(candidates, int) else len(candidates)
-        self.budget = max(float(max_time), 0.0) * max(self.n_candidates, 1)
+        self.max_time = max(float(max_time), 0.0)
         self.file = file
+        self.seen: set[str] = set() if isinstance(candidates, int) else set(candidates)
         self.latency_elapsed: dict[str, float] = {}
         self.finished: set[str] = set()
         self._bar: Any = None
+
+    @property
+    def budget(self) -> float:
+        """The run's latency sampling budget: ``max_time`` per candidate."""
+        return self.max_time * max(self.n_candidates, 1)
 
     def _open(self) -> Any:
         with warnings.catch_warnings():
@@ -141,8 +147,12 @@ class ProgressBar:
         return ", ".join(p for p in (f"{done} {event.candidate}: {what}", left) if p)
 
     def __call__(self, event: ProgressEvent) -> None:
+        if event.candidate not in self.seen:  # a derived candidate (a runtime variant)
+            self.seen.add(event.candidate)
+            self.n_candidates = max(self.n_candidates, len(self.seen))
         if self._bar is None:
             self._bar = self._open()
+        self._bar.total = max(1, round(self.budget * _UNIT_SECONDS))
         if event.phase == "latency":
             self.latency_elapsed[event.candidate] = event.elapsed
         elif event.phase in ("done", "failed"):

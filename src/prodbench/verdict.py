@@ -689,10 +689,15 @@ class Comparison:
 
     @property
     def eligible(self) -> list[str]:
-        """Candidates that may be the production pick: every limit PASSES (all, without budget)."""
+        """Candidates that may be the production pick: every limit PASSES (all, without budget).
+
+        A compiled runtime variant whose predictions differ from its base's
+        (:attr:`ModelResult.parity_ok` False) is never eligible.
+        """
+        pool = [n for n in self.measured if self.results[n].parity_ok]
         if not self.budget:
-            return self.measured
-        return [n for n in self.measured if self.budget_overall(n) == "pass"]
+            return pool
+        return [n for n in pool if self.budget_overall(n) == "pass"]
 
     @property
     def undecided(self) -> list[str]:
@@ -918,6 +923,34 @@ class Comparison:
             ),
         ]
 
+    def _runtime_sentence(self, n: str) -> str:
+        """A compiled variant: gain and latency against the baseline, budget, parity."""
+        d, info = self.versus(n), self.results[n].runtime
+        assert info is not None
+        gain = (
+            f"{d.score_diff * 100:+.2f} pp"
+            if d.score_name == "accuracy"
+            else f"{d.score_diff:+.4g} {d.score_name}"
+        )
+        text = f"{n}: {gain} for {d.p99_ratio:.2g}x the baseline's p99"
+        if not info.parity.ok:
+            return f"{text}; {info.parity.describe()}: never the production pick."
+        failing = [c for c in self.budget_status(n).values() if c.status == "fail"]
+        if failing:
+            text += ": fails " + ", ".join(
+                f"{c.key} < {_fmt_limit(c.key, c.limit)}" for c in failing
+            )
+            text += " even compiled"
+        elif self.budget:
+            status = self.budget_overall(n)
+            text += ": within budget once compiled" if status == "pass" else f": budget {status}"
+        base = info.base
+        if base in self.results and base != n:
+            speed = self.results[base].latency.p50 / self.results[n].latency.p50
+            text += f" ({speed:.1f}x faster p50 than {base} on scikit-learn"
+            text += f", {100 * info.parity.agreement:.1f}% agreement)"
+        return text + "."
+
     def _score_phrase(self, d: Delta) -> str:
         lo, hi = d.score_diff_interval
         if d.score_name == "accuracy":
@@ -987,6 +1020,9 @@ class Comparison:
                 lines.append(f"{n}: failed during {f.phase} ({f.error_type}); not measured.")
                 continue
             if self.baseline not in self.results:
+                continue
+            if self.results[n].runtime is not None:
+                lines.append(self._runtime_sentence(n))
                 continue
             d = self.versus(n)
             text = f"{n}: {self._score_phrase(d)} for {self._latency_phrase(d)}"
