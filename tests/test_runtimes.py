@@ -422,7 +422,9 @@ def test_compare_measures_each_candidate_under_each_runtime_that_accepts_it() ->
         assert result.runtime is not None and result.runtime.base == "forest"
         assert result.runtime.parity.ok and result.runtime.parity.n == len(X) - len(X) * 3 // 4
         assert result.runtime.conversion_time > 0 and result.runtime.size_bytes > 1000
-        assert result.training is None  # compiled, never refitted
+        # Compiled from the base's fitted model, never refitted: its training is the base's.
+        assert result.training == cmp.results["forest"].training is not None
+        assert result.options["fit"] is False
         assert result.score.value == cmp.results["forest"].score.value
     assert any("forest@treelite:" in line and "agreement" in line for line in cmp.verdict)
     # Saved and loaded with the runtime record.
