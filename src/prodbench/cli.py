@@ -5,9 +5,11 @@ Nothing heavy is imported at module level (no scikit-learn, pandas, numpy or
 scipy), so ``python -m prodbench --help`` answers at once; each subcommand
 imports what it needs.
 
-Exit codes: 0 done (and, with a budget, some candidate passes it); 1 no
-candidate passes the budget, or ``diff --fail-on`` tripped; 2 usage or input
-error; 3 a candidate failed while the others were measured; 130 interrupted.
+Exit codes, one rule for every command: when several apply, 2 (usage or
+input error) before 3 (a candidate failed) before 1 (no eligible candidate
+passes the budget, or a ``diff`` gate tripped or is undecided) before 0. With
+a budget, 0 needs a candidate that PASSES it (an undecided one is not
+enough); 130 interrupted. :func:`exit_code` applies the rule.
 """
 
 from __future__ import annotations
@@ -61,21 +63,51 @@ DEFAULT_THREADS = "serving"
 FORMATS = ("table", "markdown", "json", "csv")
 
 EXIT_CODES_HELP = """\
-exit codes:
-  0    done; with a budget, at least one candidate passes it
-  1    no candidate passes the budget (there is no production pick),
-       or diff --fail-on tripped
-  2    usage or input error (bad option, unknown preset, bad data, corrupt JSON)
+exit codes (one rule for every command; when several apply, the first listed
+here wins: 2, then 3, then 1, then 0):
+  2    usage or input error (bad option, unknown preset, bad data, corrupt
+       JSON, diff with no candidate in common, a non-finite --fail-on limit),
+       or --output/--plot could not be written after the run (results still
+       printed)
   3    a candidate failed while the others were measured (results still
-       printed and saved); takes precedence over 1. A runtime that cannot
-       compile a candidate (--runtime) is reported, not a failure
+       printed and saved); for diff, a candidate of OLD failed in NEW. A
+       runtime that cannot compile a candidate (--runtime) is reported, not
+       a failure
+  1    no eligible candidate PASSES the budget (every one fails it or is
+       undecided: there is no production pick), or a diff --fail-on gate
+       tripped or is undecided (unless --on-undecided pass)
+  0    done; with a budget, a candidate PASSES it and is the production pick
   130  interrupted (Ctrl-C); with --output, finished candidates are kept
 """
+
+
+def exit_code(
+    *,
+    failed: bool = False,
+    budget_unmet: bool = False,
+) -> int:
+    """The one exit-code rule: 3 (a candidate failed) before 1 (budget unmet or gate) before 0.
+
+    Usage and input errors (2) are raised as :class:`ProdbenchError` before
+    any result exists, so they come first by construction.
+
+    Examples
+    --------
+    >>> exit_code(failed=True, budget_unmet=True), exit_code(budget_unmet=True), exit_code()
+    (3, 1, 0)
+    """
+    if failed:
+        return EXIT_CANDIDATE_FAILED
+    if budget_unmet:
+        return EXIT_BUDGET
+    return EXIT_OK
+
 
 SECURITY_HELP = """\
 security: loading a model file (.joblib/.pkl/.pickle) unpickles it, and
 --candidates FILE.py runs that file: both run code from the file. Use only
-files you trust.
+files you trust. A module:Class spec imports its module (running its top-level
+code); the class is then created only if it defines fit and predict.
 """
 
 CANDIDATE_HELP = f"""\
@@ -293,7 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "show",
         help="render saved results",
-        description="Render a results file written by compare --output.",
+        description=(
+            "Render a results file written by compare --output. Exits by the same rule "
+            "as compare, on the saved run."
+        ),
+        epilog="example:\n  prodbench show results.json --format markdown\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     p.add_argument("results", metavar="RESULTS.json")
@@ -305,22 +342,42 @@ def build_parser() -> argparse.ArgumentParser:
         "diff",
         help="compare two saved runs (for CI)",
         description=(
-            "Per candidate present in both files: the p50 and p99 ratio new/old with a "
-            "bootstrap interval, and the score change, each marked significant or not. "
-            "A --fail-on limit trips (exit 1) only when the change exceeds it and is "
-            "significant."
+            "Per candidate present in both files: p50 and p99 of both runs (n, "
+            "under-sampled ones marked), the ratio new/old with a distribution-free 95% "
+            "interval, and the score change with its interval and p-value. The runs' "
+            "environments (CPU, versions, thread policy, load, data) are compared and "
+            "differences warned about. A --fail-on gate trips (exit 1) only when the "
+            "interval lies beyond the limit: p99=+10% trips when the ratio's lower bound "
+            "exceeds 1.10. Gates (candidates x limits) are Holm-controlled at 5% "
+            "family-wise. A gate no interval can decide (say, the old run's p99 has no "
+            "upper bound) is UNDECIDED and fails unless --on-undecided pass."
         ),
         epilog=(
             "--fail-on limits: p50/p90/p99/p999=+N% (latency increase),\n"
             "score=-Npp (drop in percentage points of an accuracy-like score)\n"
-            "or score=-N (drop in score units).\n\n" + EXIT_CODES_HELP
+            "or score=-N (drop in score units).\n\n"
+            "examples:\n"
+            "  prodbench diff old.json new.json\n"
+            "  prodbench diff old.json new.json --fail-on 'p99=+10%,score=-0.5pp'\n"
+            "  prodbench diff old.json new.json --fail-on p99=+10% --on-undecided pass\n\n"
+            + EXIT_CODES_HELP
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     p.add_argument("old", metavar="OLD.json")
     p.add_argument("new", metavar="NEW.json")
-    p.add_argument("--fail-on", metavar="LIMITS", help="e.g. 'p99=+10%%,p50=+20%%,score=-0.5pp'")
+    p.add_argument(
+        "--fail-on",
+        metavar="LIMITS",
+        help="gates, e.g. 'p99=+10%%,p50=+20%%,score=-0.5pp' (default: none, only report)",
+    )
+    p.add_argument(
+        "--on-undecided",
+        choices=("fail", "pass"),
+        default="fail",
+        help="what a gate that no interval can decide does (default: fail, exit 1)",
+    )
     _add_format(p, ("table", "json"))
     p.set_defaults(func=cmd_diff)
 
@@ -328,6 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
         "datasets",
         help="list the bundled datasets",
         description="The bundled datasets and the synthetic one, with shapes and task.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     p.set_defaults(func=cmd_datasets)
@@ -522,14 +581,19 @@ def _report_save_errors(state: _State) -> int | None:
 
 
 def _duplicate_hint(name: str, source: str, taken: dict[str, Any]) -> str:
-    """A NAME=SPEC that would work for the second of two candidates named ``name``."""
+    """How to name apart two candidates called ``name``, with a NAME=SPEC that works."""
     from .models import _split_name
 
-    spec = _split_name(source)[1] if "=" in source else source
     k = 2
     while f"{name}-{k}" in taken:
         k += 1
-    return f"{name}-{k}={spec}"
+    if source == name:  # from a --candidates file: its key is the name
+        return (
+            f"Rename one: its key in the --candidates file, or NAME=SPEC on the command "
+            f"line, e.g. to {name}-{k}."
+        )
+    spec = _split_name(source)[1] if "=" in source else source
+    return f"Name them apart with NAME=SPEC, e.g. {name}-{k}={spec}."
 
 
 def _check_positive(value: float | None, option: str) -> None:
@@ -588,8 +652,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     def add(name: str, model: Any, is_fitted: bool, source: str) -> None:
         if name in named:
             raise CandidateError(
-                f"Two candidates are named {name!r}. Name them apart with NAME=SPEC, "
-                f"e.g. {_duplicate_hint(name, source, named)}."
+                f"Two candidates are named {name!r}. {_duplicate_hint(name, source, named)}"
             )
         named[name] = model
         fitted[name] = is_fitted
@@ -677,12 +740,26 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     code = _report_save_errors(state)
     if code is not None or callback_error is not None:
         return code or EXIT_USAGE
+    return _comparison_exit(cmp)
+
+
+def _comparison_exit(cmp: Comparison) -> int:
+    """The exit rule for a comparison, saying on stderr why it is not 0."""
+    unmet = bool(cmp.budget) and bool(cmp.measured) and cmp.production_pick is None
+    if unmet:
+        failing = [n for n in cmp.measured if cmp.budget_overall(n) == "fail"]
+        parts = [f"fails: {', '.join(failing)}"] if failing else []
+        if cmp.undecided:
+            parts.append(
+                f"undecided: {', '.join(cmp.undecided)} (raise --max-time to decide; "
+                "see the verdict)"
+            )
+        sys.stderr.write(
+            f"prodbench: no candidate passes the budget {cmp.budget} ({'; '.join(parts)})\n"
+        )
     # A runtime refusing a candidate (--runtime) is reported, not a failure of the run.
-    if any(f.phase != "compile" for f in cmp.failures.values()):
-        return EXIT_CANDIDATE_FAILED
-    if budget and cmp.measured and cmp.production_pick is None:
-        return EXIT_BUDGET
-    return EXIT_OK
+    failed = any(f.phase != "compile" for f in cmp.failures.values())
+    return exit_code(failed=failed, budget_unmet=unmet)
 
 
 def _saver(
@@ -724,6 +801,9 @@ def _saver(
 def cmd_show(args: argparse.Namespace, state: _State) -> int:
     """``prodbench show RESULTS.json``: render saved results.
 
+    Exits by the same rule as ``compare`` on the saved run (3 a candidate
+    failed, 1 no candidate passes the budget, else 0).
+
     Examples
     --------
     >>> main(["show", "results.json", "--format", "markdown"])  # doctest: +SKIP
@@ -737,245 +817,65 @@ def cmd_show(args: argparse.Namespace, state: _State) -> int:
     _print(_render(cmp, args.format))
     if args.plot:
         _save("figure", args.plot, lambda: _save_plot(cmp, args.plot), state)
-    return _report_save_errors(state) or EXIT_OK
+    return _report_save_errors(state) or _comparison_exit(cmp)
 
 
 # --------------------------------------------------------------------------- diff
-_LATENCY_KEYS = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
-
-
 def parse_fail_on(text: str) -> dict[str, float]:
-    """Parse ``"p99=+10%,score=-0.5pp"`` into limits.
-
-    Latency keys map to the largest allowed relative increase (``0.10``);
-    ``score`` maps to the largest allowed drop in score units (``0.005``).
-
-    Raises
-    ------
-    SpecError
-        When a part does not parse.
+    """Parse ``"p99=+10%,score=-0.5pp"``; see :func:`prodbench.diff.parse_fail_on`.
 
     Examples
     --------
     >>> parse_fail_on("p99=+10%,score=-0.5pp")
     {'p99': 0.1, 'score': 0.005}
     """
-    limits: dict[str, float] = {}
-    example = "e.g. 'p99=+10%,p50=+20%,score=-0.5pp'"
-    for raw in text.replace(";", ",").split(","):
-        part = raw.strip()
-        if not part:
-            continue
-        key, sep, value = part.partition("=")
-        key, value = key.strip().lower().replace("p99.9", "p999"), value.strip().lower()
-        if not sep or not value:
-            raise SpecError(f"Cannot read --fail-on part {part!r}: write KEY=LIMIT, {example}.")
-        if key in _LATENCY_KEYS:
-            if not value.endswith("%"):
-                raise SpecError(
-                    f"--fail-on {key} needs a percentage increase such as {key}=+10%, "
-                    f"not {value!r}."
-                )
-            number, scale = value[:-1], 0.01
-        elif key == "score":
-            if value.endswith("pp"):
-                number, scale = value[:-2], 0.01
-            elif value.endswith("%"):
-                number, scale = value[:-1], 0.01
-            else:
-                number, scale = value, 1.0
-        else:
-            raise SpecError(
-                f"Unknown --fail-on key {key!r}. Use p50, p90, p99, p999 or score, {example}."
-            )
-        try:
-            amount = abs(float(number)) * scale
-        except ValueError:
-            raise SpecError(
-                f"Cannot read the number in --fail-on part {part!r}, {example}."
-            ) from None
-        if key in limits:
-            raise SpecError(f"--fail-on sets {key} twice. Set each limit once.")
-        limits[key] = amount
-    if not limits:
-        raise SpecError(f"--fail-on is empty; give limits, {example}.")
-    return limits
+    from .diff import parse_fail_on as parse
 
-
-@dataclass
-class _DiffRow:
-    name: str
-    ratios: dict[str, tuple[float, float, float]]
-    score_name: str
-    score_change: float
-    score_p: float | None
-    tripped: list[str] = field(default_factory=list)
-
-    def significant(self, key: str) -> bool:
-        _, low, high = self.ratios[key]
-        return low > 1.0 or high < 1.0
-
-    @property
-    def score_significant(self) -> bool:
-        return self.score_p is not None and self.score_p < 0.05
-
-
-def _score_p_value(old: ModelResult, new: ModelResult) -> float | None:
-    """Paired test when both runs scored the same rows, else a two-sample z-test."""
-    import numpy as np
-
-    from . import stats
-
-    so, sn = old.score, new.score
-    if so.name != sn.name:
-        return None
-    if so.rows_digest == sn.rows_digest and so.n == sn.n:
-        if old.task == "classification":
-            return float(stats.mcnemar_exact(so.correct, sn.correct).p_value)
-        return float(stats.sign_flip_pvalue(sn.contributions() - so.contributions()))
-    co, cn = np.asarray(so.contributions(), float), np.asarray(sn.contributions(), float)
-    if co.size < 2 or cn.size < 2:
-        return None
-    se = math.sqrt(co.var(ddof=1) / co.size + cn.var(ddof=1) / cn.size)
-    diff = float(cn.mean() - co.mean())
-    if se == 0.0:
-        return 1.0 if diff == 0.0 else 0.0
-    return math.erfc(abs(diff) / se / math.sqrt(2.0))
-
-
-def _diff_rows(old: Comparison, new: Comparison, keys: Sequence[str]) -> list[_DiffRow]:
-    from . import stats
-
-    rows = []
-    for name in old.measured:
-        if name not in new.results:
-            continue
-        ro, rn = old.results[name], new.results[name]
-        ratios = {
-            key: stats.bootstrap_quantile_ratio(
-                ro.latency.sorted_ns, rn.latency.sorted_ns, _LATENCY_KEYS[key]
-            )
-            for key in keys
-        }
-        rows.append(
-            _DiffRow(
-                name=name,
-                ratios=ratios,
-                score_name=rn.score.name,
-                score_change=rn.score.value - ro.score.value,
-                score_p=_score_p_value(ro, rn),
-            )
-        )
-    return rows
-
-
-def _fmt_p_value(p: float) -> str:
-    from .units import format_p_value
-
-    return format_p_value(p)
-
-
-def _fmt_score_change(row: _DiffRow) -> str:
-    from .units import format_score_diff
-
-    return format_score_diff(row.score_name, row.score_change)
+    return parse(text)
 
 
 def cmd_diff(args: argparse.Namespace, state: _State) -> int:
-    """``prodbench diff OLD.json NEW.json [--fail-on LIMITS]``.
+    """``prodbench diff OLD.json NEW.json [--fail-on LIMITS] [--on-undecided fail|pass]``.
 
-    Returns 1 when a ``--fail-on`` limit is exceeded by a significant change.
+    Returns the exit code by the one rule of every command: 2 usage or input
+    (no candidate in common, a bad limit), 3 a candidate measured in OLD
+    failed in NEW, 1 a gate tripped or is undecided (unless ``--on-undecided
+    pass``), else 0.
 
     Examples
     --------
     >>> main(["diff", "old.json", "new.json", "--fail-on", "p99=+10%"])  # doctest: +SKIP
     0
     """
+    from .diff import diff_runs, render_diff
     from .verdict import Comparison
 
     limits = parse_fail_on(args.fail_on) if args.fail_on else {}
     old = Comparison.from_json(args.old)
     new = Comparison.from_json(args.new)
-    keys = ["p50", "p99"] + [k for k in _LATENCY_KEYS if k in limits and k not in ("p50", "p99")]
-    rows = _diff_rows(old, new, keys)
-    for row in rows:
-        for key, limit in limits.items():
-            if key == "score":
-                if row.score_change < -limit and row.score_significant:
-                    row.tripped.append(f"score {_fmt_score_change(row)}")
-            elif row.ratios[key][0] > 1.0 + limit and row.significant(key):
-                row.tripped.append(f"{key} +{(row.ratios[key][0] - 1) * 100:.1f}%")
-    only_old = [n for n in old.measured if n not in new.results]
-    only_new = [n for n in new.measured if n not in old.results]
-
+    diff = diff_runs(old, new, limits)
     if args.format == "json":
         import json
 
-        payload = {
-            "candidates": {
-                r.name: {
-                    **{
-                        f"{k}_ratio": {"value": v[0], "low": v[1], "high": v[2]}
-                        for k, v in r.ratios.items()
-                    },
-                    **{f"{k}_significant": r.significant(k) for k in r.ratios},
-                    "score_name": r.score_name,
-                    "score_change": r.score_change,
-                    "score_p_value": r.score_p,
-                    "score_significant": r.score_significant,
-                    "tripped": r.tripped,
-                }
-                for r in rows
-            },
-            "only_in_old": only_old,
-            "only_in_new": only_new,
-            "fail_on": limits,
-            "tripped": any(r.tripped for r in rows),
-        }
-        _print(json.dumps(payload, indent=2))
+        _print(json.dumps(diff.to_dict(), indent=2, allow_nan=False))
     else:
-        _print(_diff_table(rows, keys, only_old, only_new, args.old, args.new))
-    for row in rows:
-        if row.tripped:
-            sys.stderr.write(
-                f"prodbench: {row.name}: --fail-on tripped: {', '.join(row.tripped)}\n"
-            )
-    return EXIT_BUDGET if any(r.tripped for r in rows) else EXIT_OK
-
-
-def _diff_table(
-    rows: list[_DiffRow],
-    keys: Sequence[str],
-    only_old: list[str],
-    only_new: list[str],
-    old_path: str,
-    new_path: str,
-) -> str:
-    header = ["candidate", *(f"{k} new/old (95% CI)" for k in keys), "score change", "tripped"]
-    body = []
-    for r in rows:
-        cells = [r.name]
-        for k in keys:
-            v, low, high = r.ratios[k]
-            mark = " *" if r.significant(k) else ""
-            cells.append(f"{v:.2f}x ({low:.2f}-{high:.2f}){mark}")
-        p = "n/a" if r.score_p is None else _fmt_p_value(r.score_p)
-        cells.append(f"{_fmt_score_change(r)} ({p}){' *' if r.score_significant else ''}")
-        cells.append(", ".join(r.tripped) or "-")
-        body.append(cells)
-    lines = [f"diff {old_path} -> {new_path}"]
-    if body:
-        widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
-        for row in [header, *body]:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        lines.append("* significant (interval excludes no change; score p < 0.05)")
-    else:
-        lines.append("no candidate was measured in both files")
-    if only_old:
-        lines.append(f"only in {old_path}: {', '.join(only_old)}")
-    if only_new:
-        lines.append(f"only in {new_path}: {', '.join(only_new)}")
-    return "\n".join(lines)
+        _print(render_diff(diff, args.old, args.new))
+    for warning in diff.warnings:
+        sys.stderr.write(f"prodbench: warning: {_one_line(warning)}\n")
+    for gate in diff.tripped:
+        sys.stderr.write(f"prodbench: --fail-on tripped: {_one_line(gate.describe())}\n")
+    undecided_fails = args.on_undecided == "fail"
+    for gate in diff.undecided:
+        what = "fails" if undecided_fails else "passes (--on-undecided pass)"
+        sys.stderr.write(f"prodbench: --fail-on gate {what}: {_one_line(gate.describe())}\n")
+    if diff.failed_new:
+        sys.stderr.write(
+            f"prodbench: candidate(s) failed in {args.new}: {', '.join(diff.failed_new)}\n"
+        )
+    return exit_code(
+        failed=bool(diff.failed_new),
+        budget_unmet=bool(diff.tripped) or (bool(diff.undecided) and undecided_fails),
+    )
 
 
 # --------------------------------------------------------------------------- datasets
