@@ -554,3 +554,20 @@ def test_show_fits_80_columns_and_uses_cli_words(capsys, tmp_path, monkeypatch) 
     assert code == 0
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "pass --budget to check" in out and "budget=" not in out
+
+
+def test_show_exits_1_when_every_candidate_fails_or_is_undecided(capsys, tmp_path) -> None:
+    from prodbench.verdict import Budget
+
+    # p99 ~2.65 ms against 2.5 ms from 300 samples: undecided; "slow" fails.
+    close = make_result("close", latency_ms=2.65 / np.exp(2.326 * 0.3), spread=0.3, n=300)
+    slow = make_result("slow", latency_ms=5.0, seed=1)
+    make_comparison([close, slow], budget=Budget(p99="2.5ms")).to_json(tmp_path / "r.json")
+    code, out, err = run(capsys, "show", str(tmp_path / "r.json"))
+    assert code == 1
+    assert "no candidate passes the budget p99 < 2.5 ms (fails: slow; undecided: close" in err
+    assert "close is undecided against the budget" in " ".join(out.split())
+    ok = make_result("ok", latency_ms=0.5, seed=2)
+    make_comparison([close, ok], budget=Budget(p99="2.5ms")).to_json(tmp_path / "s.json")
+    code, _, err = run(capsys, "show", str(tmp_path / "s.json"))
+    assert code == 0 and err == ""

@@ -373,3 +373,25 @@ def test_comparison_schema_errors(tmp_path):
         pb.Comparison.from_dict(data)
     with pytest.raises(SchemaError, match="No results file"):
         pb.Comparison.from_json(tmp_path / "missing.json")
+
+
+def test_rendered_tables_mark_undersampled_ratios_and_holm():
+    c = correct_with(100)
+    base = make_result("base", latency_ms=1.0, correct=c, y_true=Y)
+    few = make_result("few", latency_ms=2.0, n=100, correct=c, y_true=Y, seed=1)
+    text = str(make_comparison([base, few]))
+    assert any("few" in line and "x\u2020" in line for line in text.splitlines()), text
+    better = c.copy()
+    better[np.flatnonzero(~c)[:90]] = True
+    results = [
+        base,
+        *(make_result(f"c{i}", correct=better, y_true=Y, seed=i + 2) for i in range(2)),
+    ]
+    cmp = make_comparison(results)
+    assert "Holm-adjusted across 2 challengers" in str(cmp)
+    from prodbench.report.jsonfmt import to_json_dict
+
+    data = to_json_dict(cmp)["summary"]
+    assert data["research_reason"] and "undecided" in data
+    versus = data["candidates"]["c0"]["versus_baseline"]
+    assert versus["adjustment"] == "Holm" and versus["p_value_raw"] <= versus["p_value"]

@@ -214,7 +214,9 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
             else DASH,
             "p50": p50,
             "p99": p99,
-            "ratio": DASH if d is None else fmt_ratio(d.p99_ratio),
+            "ratio": DASH
+            if d is None
+            else fmt_ratio(d.p99_ratio) + (UNDERSAMPLED_MARK if d.p99_undersampled else ""),
             "cold": fmt_duration(lat.cold_start),
             "size": DASH if r.footprint is None else fmt_bytes(r.footprint.size_bytes),
             "compile": DASH if r.runtime is None else fmt_duration(r.runtime.conversion_time),
@@ -281,9 +283,15 @@ def _significance_note(cmp: Comparison) -> str | None:
     )
     if not tests:
         return None
+    adjusted = {
+        d.n_challengers
+        for n in cmp.measured
+        if (d := delta(cmp, n)) is not None and d.adjustment == "Holm"
+    }
+    holm = f"; Holm-adjusted across {max(adjusted)} challengers" if adjusted else ""
     return (
         f"{SIGNIFICANT_MARK} significant at the 5% level ({', '.join(tests)} test, "
-        "paired on the same test rows)."
+        f"paired on the same test rows{holm})."
     )
 
 
