@@ -394,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_serving import add_serving_commands
 
     add_serving_commands(sub, common, _add_format)
+    _add_sweep_parser(sub, common)
     return parser
 
 
@@ -494,7 +495,9 @@ def _check_writable(path: str, option: str) -> None:
             f"{option} {path!r} exists and is read-only. Make it writable or choose another path."
         )
     try:  # the real test: can a file be created (and renamed) there?
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", dir=parent)
+        fd, probe = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=parent
+        )
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -614,6 +617,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     ...       "--quiet", "--format", "markdown"])  # doctest: +SKIP
     0
     """
+    _check_compare_options(args)  # first: a bad --output/--plot fails before heavy imports
     from .verdict import Budget
 
     default_run = not args.candidates and not args.candidates_file
@@ -623,7 +627,6 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         )
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
-    _check_compare_options(args)
     runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
@@ -813,6 +816,8 @@ def cmd_show(args: argparse.Namespace, state: _State) -> int:
 
     if args.plot:
         _check_plot_path(args.plot)
+    if _saved_kind(args.results) == "Sweep":
+        return _show_sweep(args, state)
     cmp = Comparison.from_json(args.results)
     _print(_render(cmp, args.format))
     if args.plot:
@@ -876,6 +881,316 @@ def cmd_diff(args: argparse.Namespace, state: _State) -> int:
         failed=bool(diff.failed_new),
         budget_unmet=bool(diff.tripped) or (bool(diff.undecided) and undecided_fails),
     )
+
+
+# --------------------------------------------------------------------------- sweep
+SWEEP_DATA_DEFAULT: tuple[str, ...] = ("digits", "wine", "breast_cancer")
+
+SWEEP_HELP = """\
+where cases run:
+  (no --scheduler)        one case after another, in this process
+  --scheduler local:N     a LocalCluster of N single-threaded worker processes
+                          on this machine (they share its cores: under the host
+                          lock its cases still run one after another)
+  --scheduler tcp://H:P   an existing Dask scheduler; every worker needs this
+                          prodbench and the candidates' packages installed
+
+One case is one whole comparison on one dataset, measured on one worker. By
+default at most one case measures per host at a time (a leased Dask lock per
+host, freed within about a minute if its worker dies); --shared-hosts lifts it.
+A case whose worker is lost is retried once, then recorded as failed. With
+--output the sweep is saved after every case; --resume FILE skips the cases
+already finished in FILE.
+
+exit codes (over all cases):
+  0    done; with a budget, every case has a production pick
+  1    a case has no production pick (no candidate passes the budget)
+  2    usage or input error
+  3    a case, or a candidate in a case, failed; takes precedence over 1
+  130  interrupted (Ctrl-C); with --output, finished cases are kept
+"""
+
+
+def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="compare candidates on several datasets, here or on a Dask cluster",
+        description=(
+            "Run one whole comparison (a case) per --data, one after another here or on "
+            "a Dask cluster, and print one table of research and production picks."
+        ),
+        epilog=(
+            "example:\n  prodbench sweep logreg ensemble --data digits --data wine "
+            "--data breast_cancer --budget p99=5ms --scheduler local:2 --output sweep.json\n\n"
+            + SWEEP_HELP
+            + "\n"
+            + SECURITY_HELP
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    p.add_argument("candidates", nargs="*", metavar="CANDIDATE", help="as for compare")
+    p.add_argument(
+        "--candidates",
+        dest="candidates_file",
+        action="append",
+        metavar="FILE.py",
+        help="a Python file defining CANDIDATES = {name: estimator} (runs the file)",
+    )
+    data = p.add_argument_group("data")
+    data.add_argument(
+        "--data",
+        action="append",
+        metavar="SPEC",
+        help="one case per --data (repeat it): a bundled name, synthetic:..., or a "
+        f".csv/.parquet path (default: {', '.join(SWEEP_DATA_DEFAULT)})",
+    )
+    data.add_argument("--target", metavar="COLUMN", help="target column of CSV/Parquet files")
+    data.add_argument("--rows", type=int, help="rows of synthetic data, or a subset of each set")
+    data.add_argument("--features", type=int, help="features of synthetic data")
+    data.add_argument(
+        "--test-size", type=float, default=0.25, help="held-out fraction (default 0.25)"
+    )
+    data.add_argument("--seed", type=int, default=0, help="seed of data, split, requests")
+    run = p.add_argument_group("measurement (every case)")
+    run.add_argument("--baseline", metavar="NAME", help="candidate to compare with (default first)")
+    run.add_argument("--budget", metavar="LIMITS", help="e.g. 'p99=5ms,p50=1ms,size=10MB'")
+    run.add_argument(
+        "--max-time", type=float, metavar="SECONDS", help="latency sampling time per candidate"
+    )
+    run.add_argument(
+        "--max-fit-time", type=float, metavar="SECONDS", help="stop refitting after this long"
+    )
+    run.add_argument(
+        "--threads",
+        type=_threads_arg,
+        default="serving",
+        metavar="serving|none|N",
+        help="native thread pools, as for compare (default: serving); on Dask workers the "
+        "nanny's OMP/MKL/OPENBLAS_NUM_THREADS=1 applies too (see the README)",
+    )
+    run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
+    run.add_argument(
+        "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
+    )
+    where = p.add_argument_group("where cases run")
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="tcp://host:8786 (a Dask scheduler) or local:N (N local worker processes); "
+        "default: one case after another here",
+    )
+    where.add_argument(
+        "--shared-hosts",
+        action="store_true",
+        help="let several cases measure at once on one host (off by default)",
+    )
+    out = p.add_argument_group("output")
+    _add_format(out)
+    out.add_argument("--output", metavar="FILE.json", help="save the sweep after every case")
+    out.add_argument("--resume", metavar="FILE.json", help="skip the cases finished in FILE")
+    out.add_argument("--plot", metavar="FILE", help="save a figure (needs matplotlib)")
+    out.add_argument("--quiet", action="store_true", help="no per-case progress on stderr")
+    p.set_defaults(func=cmd_sweep)
+
+
+def _saved_kind(path: str) -> Any:
+    from .results import load_json
+
+    data = load_json(path)
+    return data.get("kind") if isinstance(data, dict) else None
+
+
+def _sweep_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+    """``{spec: (X, y)}`` and ``{spec: task}`` for the --data options."""
+    from .data import load_dataset
+
+    data: dict[str, Any] = {}
+    tasks: dict[str, str] = {}
+    for spec in args.data or SWEEP_DATA_DEFAULT:
+        if spec in data:
+            raise SpecError(f"--data {spec} is given twice. Give each dataset once.")
+        is_file = spec.lower().endswith((".csv", ".parquet"))
+        ds = load_dataset(
+            spec,
+            target=args.target if is_file else None,
+            rows=args.rows,
+            features=args.features if spec.strip().startswith("synthetic") else None,
+            random_state=args.seed,
+        )
+        data[spec] = (ds.X, ds.y)
+        tasks[spec] = ds.task
+    return data, tasks
+
+
+def _sweep_exit_code(sw: Any) -> int:
+    """The one rule over all cases: a failed case counts as a failed candidate."""
+    return exit_code(
+        failed=bool(sw.failures) or any(not cmp.ok for cmp in sw.comparisons.values()),
+        budget_unmet=bool(sw.budget) and bool(sw.summary.no_production_pick),
+    )
+
+
+def _save_sweep_plot(sw: Any, path: str) -> None:
+    if "matplotlib" not in sys.modules:
+        os.environ.setdefault("MPLBACKEND", "Agg")
+    fig = sw.plot()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
+    """``prodbench sweep``: one comparison per --data, here or on a Dask cluster.
+
+    Returns the exit code over all cases: 3 if a case (or a candidate in
+    one) failed, 1 if a case has no production pick under the budget, else 0.
+
+    Examples
+    --------
+    >>> main(["sweep", "logreg", "knn", "--data", "iris", "--data", "wine",
+    ...       "--max-time", "0.2", "--quiet"])  # doctest: +SKIP
+    0
+    """
+    import warnings
+
+    from .models import load_candidates_file, parse_candidate
+    from .sweep import SweepInterrupted, sweep
+    from .verdict import Budget
+
+    default_run = not args.candidates and not args.candidates_file
+    if not (0.0 < args.test_size < 1.0):
+        raise SpecError(
+            f"--test-size must be between 0 and 1 (exclusive), e.g. 0.25; got {args.test_size:g}."
+        )
+    _check_positive(args.max_time, "--max-time")
+    _check_positive(args.max_fit_time, "--max-fit-time")
+    _check_compare_options(args)  # --output, --plot, --price-per-core-hour, before measuring
+    budget_text = (
+        args.budget if args.budget is not None else (DEFAULT_BUDGET if default_run else None)
+    )
+    budget = None if budget_text is None else Budget.parse(budget_text)
+    data, tasks = _sweep_data(args)
+    from_files: dict[str, Any] = {}
+    for path in args.candidates_file or ():
+        from_files.update(load_candidates_file(path))
+    texts = args.candidates or (() if args.candidates_file else DEFAULT_CANDIDATES)
+    fitted: dict[str, bool] = {}
+
+    def candidates(case: str) -> dict[str, Any]:
+        named: dict[str, Any] = {}
+        for text in texts:
+            cand = parse_candidate(text, tasks[case])
+            if cand.name in named:
+                raise CandidateError(
+                    f"Two candidates are named {cand.name!r}. Name them apart with NAME=SPEC, "
+                    f"e.g. {cand.name}-2={cand.source}."
+                )
+            named[cand.name] = cand.estimator
+            fitted[cand.name] = cand.fitted
+        for name, model in from_files.items():
+            if name in named:
+                raise CandidateError(f"Two candidates are named {name!r}. Rename one.")
+            named[name] = model
+            fitted[name] = False
+        return named
+
+    first = candidates(next(iter(data)))  # parse errors surface before anything runs
+    if len(first) < 2:
+        raise CandidateError(
+            f"sweep needs at least two candidates, got {len(first)}. Add another, "
+            "e.g. 'prodbench sweep logreg ensemble'."
+        )
+    baseline = args.baseline if args.baseline is not None else next(iter(first))
+    if baseline not in first:
+        raise CandidateError(f"Unknown --baseline {baseline!r}. Choose one of: {', '.join(first)}.")
+    max_time = args.max_time if args.max_time is not None else DEFAULT_MAX_TIME
+    max_fit_time = args.max_fit_time
+    if max_fit_time is None:
+        max_fit_time = DEFAULT_MAX_FIT_TIME if default_run else 60.0
+
+    def progress(event: Any) -> None:
+        if args.quiet or event.candidate:
+            return
+        if event.phase in ("started", "done", "failed", "retry", "skipped"):
+            where = f" on {event.worker}" if event.worker and event.phase == "started" else ""
+            text = "" if event.phase in ("started", "done") else f": {event.message}"
+            sys.stderr.write(
+                f"prodbench: {event.case}: {event.phase}{where}{_one_line(text)}\n"[:400]
+            )
+            sys.stderr.flush()
+        if event.phase in ("done", "failed") and args.output:
+            state.saved = args.output
+
+    shown: set[str] = set()
+    original_showwarning = warnings.showwarning
+
+    def show_warning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        # The sweep's own warnings (local workers sharing cores, CPU models that
+        # differ) as one prodbench line each, at once; any other warning as usual.
+        if os.path.dirname(filename) == os.path.dirname(__file__) or "prodbench" in filename:
+            text = _one_line(str(message))
+            if text not in shown:
+                sys.stderr.write(f"prodbench: warning: {text}\n")
+                shown.add(text)
+            return
+        original_showwarning(message, category, filename, lineno, file, line)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning
+            sw = sweep(
+                data,
+                candidates,
+                budget=budget,
+                client=args.scheduler or None,
+                exclusive_hosts=not args.shared_hosts,
+                output=args.output,
+                resume=args.resume,
+                progress=progress,
+                baseline=baseline,
+                fit={n: not f for n, f in fitted.items()},
+                test_size=args.test_size,
+                method=args.method,
+                threads=args.threads,
+                max_time=max_time,
+                max_fit_time=max_fit_time,
+                random_state=args.seed,
+                price_per_core_hour=args.price_per_core_hour,
+            )
+    except SweepInterrupted as exc:
+        if args.output and exc.sweep.comparisons:
+            state.saved = args.output
+        raise
+    for text in sw.warnings:
+        if _one_line(text) not in shown:
+            sys.stderr.write(f"prodbench: warning: {_one_line(text)}\n")
+    for case, failure in sw.failures.items():
+        sys.stderr.write(f"prodbench: case {case} failed: {_one_line(failure.reason)}\n")
+    if args.output:  # saved after every case; again here, so a failed save is reported
+        _save("sweep", args.output, lambda: sw.to_json(args.output), state)
+    from .report.sweep import RENDERERS
+
+    _print(RENDERERS[args.format](sw))
+    if args.plot:
+        _save("figure", args.plot, lambda: _save_sweep_plot(sw, args.plot), state)
+    return _report_save_errors(state) or _sweep_exit_code(sw)
+
+
+def _show_sweep(args: argparse.Namespace, state: _State) -> int:
+    from .report.sweep import RENDERERS
+    from .sweep import Sweep
+
+    sw = Sweep.from_json(args.results)
+    _print(RENDERERS[args.format](sw))
+    if args.plot:
+        _save("figure", args.plot, lambda: _save_sweep_plot(sw, args.plot), state)
+    return _report_save_errors(state) or EXIT_OK
 
 
 # --------------------------------------------------------------------------- datasets
@@ -951,9 +1266,12 @@ def main(argv: list[str] | None = None) -> int:
         state.clear_progress()
         if args is not None and getattr(args, "debug", False):
             raise
-        from .report.cells import cli_words
+        message = str(exc)
+        if "=" in message:  # cli_words only rewrites "keyword=": skip the report import
+            from .report.cells import cli_words
 
-        _error(cli_words(str(exc)))
+            message = cli_words(message)
+        _error(message)
         return exc.exit_code
     except KeyboardInterrupt:
         state.clear_progress()

@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result"]
+    from .sweep import Sweep
+
+__all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 
 KINDS: tuple[str, ...] = ("spectrum", "tradeoff", "throughput")
 """The panels :func:`plot_comparison` draws in the full figure, in order."""
@@ -662,4 +664,106 @@ def plot_result(
         fig = ax.figure  # type: ignore[assignment]
     entries = [(result.name, result.latency, OKABE_ITO[0])]
     _draw_spectrum(ax, entries, None, f"{result.name}: single-request latency")
+    return fig
+
+
+# --------------------------------------------------------------------------- sweeps
+def plot_sweep(sw: Sweep, *, figsize: tuple[float, float] | None = None) -> Figure:
+    """Plot a sweep: p99 latency and score of every candidate in every case.
+
+    Two panels share the cases on the x axis. Left: p99 latency (ms, log)
+    with its 95% order-statistic interval as a whisker (an unbounded side is
+    clipped to the slowest sample; hollow markers are under-sampled), and the
+    p99 budget as a dotted line. Right: the test score. The production pick
+    of each case is ringed, the research pick starred. Each candidate keeps
+    its Okabe-Ito colour; failed cases are named in a note.
+
+    Parameters
+    ----------
+    sw : Sweep
+        The result of :func:`prodbench.sweep`.
+    figsize : (float, float), optional
+        Size of the figure in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    MissingDependencyError
+        When matplotlib is not installed (``pip install "prodbench[plot]"``).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> sw = pb.sweep(["iris", "wine"], [GaussianNB(), DecisionTreeClassifier()],
+    ...               max_time=0.2, batch_sizes=(1,))
+    >>> fig = sw.plot()
+    >>> [a.get_title() for a in fig.axes]
+    ['p99 latency by case', 'Score by case']
+    """
+    from .sweep import iter_rows
+
+    cases = list(sw.cases)
+    names: list[str] = []
+    for _, name in iter_rows(sw):
+        if name not in names:
+            names.append(name)
+    colors = _colors(names)
+    fig, (lat_ax, score_ax) = _new_figure(2, figsize or (max(7.0, 1.6 * len(cases) + 4), 4.8))
+    width = 0.6 / max(len(names), 1)
+    score_name = "score"
+    labelled: set[str] = set()
+    for i, case in enumerate(cases):
+        cmp = sw.comparisons.get(case)
+        if cmp is None:
+            continue
+        for j, name in enumerate(names):
+            if name not in cmp.results:
+                continue
+            r = cmp.results[name]
+            score_name = r.score.name
+            x = i - 0.3 + width * (j + 0.5)
+            lat = r.latency
+            p99 = lat.p99 * 1e3
+            low, high = (v * 1e3 for v in lat.interval(99, _CONFIDENCE))
+            low, high = _clip(low, lat.min * 1e3), _clip(high, lat.max * 1e3)
+            hollow = lat.undersampled(99)
+            lat_ax.errorbar(
+                [x], [p99], yerr=[[max(p99 - low, 0.0)], [max(high - p99, 0.0)]],
+                fmt="o", color=colors[name], mfc="white" if hollow else colors[name],
+                label=None if name in labelled else name,
+            )  # fmt: skip
+            labelled.add(name)
+            score_ax.plot([x], [r.score.value], "o", color=colors[name])
+            if cmp.production_pick == name:
+                lat_ax.plot([x], [p99], "o", ms=14, mfc="none", mec=_BUDGET_COLOR)
+                score_ax.plot([x], [r.score.value], "o", ms=14, mfc="none", mec=_BUDGET_COLOR)
+            if cmp.research_pick == name:
+                score_ax.plot([x], [r.score.value], "*", ms=13, color=_BUDGET_COLOR, zorder=1)
+    if sw.budget is not None and sw.budget.p99 is not None:
+        lat_ax.axhline(sw.budget.p99 * 1e3, ls=":", color=_BUDGET_COLOR, label="p99 budget")
+    for ax in (lat_ax, score_ax):
+        ax.set_xticks(range(len(cases)), cases)
+        ax.set_xlim(-0.6, len(cases) - 0.4)
+        ax.set_xlabel("case")
+    if any(sw.comparisons[c].measured for c in sw.comparisons):
+        lat_ax.set_yscale("log")
+        _plain_log_labels(lat_ax.yaxis)
+    lat_ax.set_ylabel("p99 latency (ms), 95% interval")
+    lat_ax.set_title("p99 latency by case")
+    score_ax.set_ylabel(score_name)
+    score_ax.set_title("Score by case")
+    if names:
+        lat_ax.legend(fontsize="small")
+    failed = [c for c in cases if c in sw.failures]
+    notes = []
+    if failed:
+        notes.append(f"failed: {', '.join(failed)}")
+    notes.append("ringed: production pick; star: research pick; hollow: p99 under-sampled")
+    fig.supxlabel("; ".join(notes), fontsize="small", color="0.3")
+    fig.suptitle(f"prodbench sweep ({sw.scheduler}{f'; budget {sw.budget}' if sw.budget else ''})")
     return fig
