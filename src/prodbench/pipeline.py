@@ -810,11 +810,15 @@ def _run(
                 on_failure(cand.name, exc)
 
     attach: dict[str, RuntimeVariant] = {}
+    trained: dict[str, TrainingResult] = {}
 
     def finish(cand: Any) -> None:
         result = cand.finish()
         if cand.name in attach:  # a compiled variant: its runtime, conversion and parity
-            result = dataclasses.replace(result, runtime=attach[cand.name])
+            # Its training is its base's fits: the compiled model exists only after them.
+            result = dataclasses.replace(
+                result, runtime=attach[cand.name], training=trained.get(cand.name)
+            )
         results[cand.name] = result
         if on_result is not None:
             on_result(cand.name, results[cand.name])
@@ -832,6 +836,7 @@ def _run(
             if on_failure is not None:
                 on_failure(label, exc)
         attach.update(derived.variants)
+        trained.update(derived.training)
         candidates = candidates + derived.runners
     budget = max_time * len(candidates)
     for cand in candidates:
@@ -887,6 +892,7 @@ class _Derived:
     runners: list[Any]
     variants: dict[str, RuntimeVariant]
     failures: dict[str, ProdbenchError]
+    training: dict[str, TrainingResult] = dataclasses.field(default_factory=dict)
 
 
 def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
@@ -907,6 +913,12 @@ def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
             "the models they were compiled from. Add 'sklearn', e.g. runtimes=('sklearn', 'onnx')."
         )
     return items
+
+
+def _rt_name(runtime: Any) -> str:
+    from .runtimes import runtime_name
+
+    return runtime_name(runtime)
 
 
 def _quick_p50(model: Any, rows: list[Any], method: str, threads: int | None) -> float:
@@ -1003,9 +1015,12 @@ def _derive_variants(
                 candidate=label,
                 phase="compile",
             )
+        fit_times = tuple(getattr(base, "fit_times", ()) or ())
         for label, fast, info in made:
             out.runners.append(make_runner(label, fast))
             out.variants[label] = info
+            if fit_times:
+                out.training[label] = TrainingResult(fit_times, n_rows=len(split.X_train))
     return out
 
 
@@ -1335,7 +1350,9 @@ def compare(
 
     def derive(bases: list[Any]) -> _Derived:
         derived = _derive_variants(bases, runtime_list, shared, options, make_runner)
-        for label in [*(r.name for r in derived.runners), *derived.failures]:
+        position = {_rt_name(r): i for i, r in enumerate(runtime_list)}
+        labels = [*(r.name for r in derived.runners), *derived.failures]
+        for label in sorted(labels, key=lambda n: position.get(n.rsplit("@", 1)[-1], -1)):
             base = derived.variants[label].base if label in derived.variants else None
             base = base or next(b for b in named if label.startswith(f"{b}@"))
             order[base].append(label)
