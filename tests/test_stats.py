@@ -461,3 +461,68 @@ def test_detectable_difference_shrinks_with_n() -> None:
         values.append(detectable_difference(d))
     assert values[0] > values[1] > values[2] > 0
     assert values[0] / values[2] == pytest.approx(10, rel=0.25)  # ~ 1 / sqrt(n)
+
+
+# --------------------------------------------------------------------------- issue 9
+def test_one_sided_bounds_error_rates_are_exact_binomial_tails() -> None:
+    from scipy.stats import binom
+
+    from prodbench.stats import one_sided_bounds
+
+    for n, q, alpha in [(500, 99, 0.01), (64, 50, 0.002), (1000, 90, 0.025)]:
+        lo, hi = one_sided_bounds(n, q, alpha)
+        p = q / 100
+        assert lo is not None and hi is not None
+        assert binom.sf(hi, n, p) <= alpha < binom.sf(hi - 1, n, p)  # P(x_(hi) < Q)
+        assert binom.cdf(lo, n, p) <= alpha < binom.cdf(lo + 1, n, p)  # P(x_(lo) > Q)
+    assert one_sided_bounds(200, 99, 0.05)[1] is None  # 0.99**200 > 0.05: no upper bound
+
+
+def test_one_sided_bounds_cover_by_simulation() -> None:
+    from prodbench.stats import one_sided_bounds
+
+    rng = np.random.default_rng(5)
+    n, alpha = 400, 0.05
+    lo, hi = one_sided_bounds(n, 99, alpha)
+    x = np.sort(rng.exponential(size=(4000, n)), axis=1)
+    true = -np.log(0.01)
+    assert np.mean(x[:, hi] < true) <= alpha + 0.01
+    assert np.mean(x[:, lo] > true) <= alpha + 0.01
+
+
+def test_holm_matches_the_step_down_definition() -> None:
+    from prodbench.stats import holm
+
+    p = np.array([0.01, 0.04, 0.03, 0.5])
+    assert holm(p).tolist() == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert holm([]).size == 0
+    assert holm([0.9, 0.8]).max() <= 1.0
+
+
+def test_holm_controls_ten_equal_challengers() -> None:
+    from prodbench.stats import holm
+
+    rng = np.random.default_rng(0)
+    p = rng.random((4000, 10))  # null p-values
+    raw = np.mean((p < 0.05).any(axis=1))
+    adjusted = np.mean((np.apply_along_axis(holm, 1, p) < 0.05).any(axis=1))
+    assert raw > 0.35 and adjusted <= 0.05 + 0.01
+
+
+def test_samples_to_decide() -> None:
+    from prodbench.stats import samples_to_decide
+
+    assert samples_to_decide(250, 250, 99, 0.025) == 368
+    assert samples_to_decide(99, 100, 99, 0.025) is None  # right at the percentile
+    far = samples_to_decide(50, 100, 99, 0.025)  # half the samples above: FAIL quickly
+    assert far is not None and far < 100
+
+
+def test_ratio_interval_is_open_where_a_percentile_is_unbounded() -> None:
+    rng = np.random.default_rng(0)
+    a = np.sort(rng.lognormal(0.0, 0.3, 5000))
+    b = np.sort(rng.lognormal(0.5, 0.3, 50))  # p99 of 50 samples: no upper bound
+    ratio, low, high = bootstrap_quantile_ratio(a, b, 99)
+    assert high == math.inf and 0 < low < ratio
+    ratio, low, high = bootstrap_quantile_ratio(b, a, 99)  # under-sampled denominator
+    assert low == 0.0 and high < math.inf

@@ -128,7 +128,10 @@ def test_research_vs_production_pick_the_seed_case():
     assert text.startswith("ens: +0.20 pp accuracy (95% CI")
     assert "McNemar p=" in text and "not significant" in text
     assert "the p99 latency" in text and "fails p99 < 3 ms" in text
-    assert cmp.verdict[-1] == "Research pick: lone. Production pick: lone."
+    assert cmp.verdict[-1] == (
+        "Research pick: lone (tied on accuracy with ens (p=0.12); faster training). "
+        "Production pick: lone (best accuracy within the budget)."
+    )
 
 
 def test_significant_gain_research_picks_ensemble_production_picks_lone():
@@ -150,6 +153,135 @@ def test_tie_in_production_goes_to_lower_p99():
     slow = make_result("slow", latency_ms=2.0, correct=c, y_true=Y, seed=1)
     cmp = make_comparison([slow, fast])
     assert cmp.production_pick == "fast"
+    assert cmp.production_reason.startswith("tied on accuracy with slow (p=1.00); lower p99 (0.25x")
+
+
+def test_latency_tie_goes_to_the_smaller_model_and_says_so():
+    c = correct_with(100)
+    big = make_result("big", latency_ms=1.0, correct=c, y_true=Y, size_bytes=10**6)
+    small = make_result("small", latency_ms=1.0, correct=c, y_true=Y, seed=1, size_bytes=10**4)
+    cmp = make_comparison([big, small])
+    assert cmp.production_pick == "small"
+    assert "p99 not separable from big (ratio interval includes 1); smaller model" in (
+        cmp.production_reason
+    )
+    assert "Production pick: small (tied on accuracy" in cmp.verdict[-1]
+
+
+def test_an_inconclusive_candidate_is_never_the_production_pick():
+    # p99 ~2.65 ms against 2.5 ms with 300 samples: interval (2.3 ms, inf), undecided.
+    c = correct_with(100)
+    close = make_result(
+        "close", latency_ms=2.65 / np.exp(2.326 * 0.3), spread=0.3, n=300, correct=c, y_true=Y
+    )
+    cmp = make_comparison(
+        [close, make_result("slow", latency_ms=5.0, correct=c, y_true=Y, seed=1)],
+        budget=Budget(p99="2.5ms"),
+    )
+    assert cmp.budget_overall("close") == "inconclusive"
+    assert cmp.production_pick is None and cmp.undecided == ["close"]
+    undecided = next(line for line in cmp.verdict if line.startswith("close is undecided"))
+    assert "never the production pick" in undecided
+    assert "samples (~" in undecided and "would likely decide it" in undecided
+    assert cmp.verdict[-1].endswith(
+        "Production pick: none, no candidate passes the budget (fails: slow; undecided: close)."
+    )
+    # another candidate that PASSES is picked, even with a worse score
+    worse = correct_with(300)
+    ok = make_result("ok", latency_ms=0.5, correct=worse, y_true=Y, seed=2)
+    cmp = make_comparison([close, ok], budget=Budget(p99="2.5ms"))
+    assert cmp.production_pick == "ok"
+    assert cmp.production_reason == "best accuracy within the budget"
+
+
+def test_several_challengers_are_holm_adjusted():
+    from prodbench import stats
+
+    base = correct_with(200)
+    results = [make_result("base", correct=base, y_true=Y)]
+    for i, gained in enumerate([60, 20, 5]):
+        c = base.copy()
+        c[np.flatnonzero(~base)[:gained]] = True
+        results.append(make_result(f"c{i}", correct=c, y_true=Y, seed=i + 1))
+    cmp = make_comparison(results)
+    deltas = [cmp.versus(f"c{i}") for i in range(3)]
+    raw = [d.p_value_raw for d in deltas]
+    assert [d.p_value for d in deltas] == pytest.approx(stats.holm(raw).tolist())
+    assert all(d.adjustment == "Holm" and d.n_challengers == 3 for d in deltas)
+    assert all(d.significant == (d.p_value < 0.05) for d in deltas)
+    assert "Holm-adjusted over 3 challengers (raw p=" in cmp.verdict[0]
+    # one challenger: nothing adjusted, nothing said
+    single = make_comparison(results[:2]).versus("c0")
+    assert single.adjustment is None and single.p_value == single.p_value_raw
+    assert "Holm" not in make_comparison(results[:2]).verdict[0]
+
+
+def test_holm_on_ten_equal_challengers_keeps_the_family_error_rate():
+    """Ten challengers as accurate as the baseline: raw tests flag one ~40% of the time."""
+    from prodbench import stats
+
+    rng = np.random.default_rng(9)
+    raw_hits = holm_hits = 0
+    reps = 1000
+    for _ in range(reps):
+        rows = rng.random((11, 500)) < 0.8  # equal true accuracy, independent errors
+        p = [stats.mcnemar_exact(rows[0], rows[i]).p_value for i in range(1, 11)]
+        raw_hits += min(p) < 0.05
+        holm_hits += stats.holm(p).min() < 0.05
+    assert raw_hits / reps > 0.2
+    assert holm_hits / reps <= 0.05
+
+
+def test_research_pick_says_why():
+    c_lo, c_hi = correct_with(300), correct_with(100)
+    lone = make_result("lone", correct=c_lo, y_true=Y, fit_s=0.1)
+    ens = make_result("ens", correct=c_hi, y_true=Y, seed=1, fit_s=2.0)
+    cmp = make_comparison([lone, ens])
+    assert cmp.research_pick == "ens" and cmp.research_reason == "best accuracy"
+    assert "Research pick: ens (best accuracy)." in cmp.verdict[-1]
+
+
+def test_ml_engineer_marks_a_point_estimate_pick():
+    base = correct_with(100)
+    better = base.copy()
+    better[np.flatnonzero(~base)[:3]] = True
+    lone = make_result("lone", correct=base, y_true=Y, fit_s=0.1)
+    ens = make_result("ens", correct=better, y_true=Y, seed=1, fit_s=2.0)
+    roles = {s.role: s for s in make_comparison([lone, ens]).stakeholders}
+    assert roles["ML engineer"].pick == "ens"
+    assert "best point estimate, not significant (p=0.25)" in roles["ML engineer"].reason
+    clear = correct_with(300)
+    roles = {
+        s.role: s
+        for s in make_comparison([make_result("lone", correct=clear, y_true=Y), ens]).stakeholders
+    }
+    assert "not significant" not in roles["ML engineer"].reason
+
+
+def test_undersampled_p99_ratio_is_flagged_and_open():
+    c = correct_with(100)
+    base = make_result("base", latency_ms=1.0, correct=c, y_true=Y)
+    few = make_result("few", latency_ms=2.0, n=100, correct=c, y_true=Y, seed=1)
+    cmp = make_comparison([base, few])
+    d = cmp.versus("few")
+    assert d.p99_undersampled and not d.p50_undersampled
+    assert d.p99_ratio_interval[1] == float("inf")
+    assert "\u2020p99 under-sampled, ratio 95% CI" in cmp.verdict[0] and "-inf" in cmp.verdict[0]
+    assert (
+        not make_comparison([base, make_result("b", correct=c, y_true=Y, seed=3)])
+        .versus("b")
+        .p99_undersampled
+    )
+
+
+def test_budget_check_prints_the_confidence_used_and_single_values_say_so():
+    lat = make_result("a", latency_ms=1.0, spread=0.05).latency
+    check = check_latency(lat, {"p99": 0.005}, confidence=0.9)["p99"]
+    assert "(90% CI " in check.describe()
+    cmp = make_comparison(
+        [make_result("a"), make_result("b", seed=1)], budget=Budget(size="1MB", cold_start="1s")
+    )
+    assert "one measurement, compared as is" in cmp.budget_status("a")["size"].describe()
 
 
 def test_no_production_pick_when_all_fail_budget():

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .errors import (
     BudgetError,
+    CallbackError,
     CandidateError,
     DataError,
     MissingDependencyError,
@@ -61,6 +62,7 @@ __all__ = [
     "Budget",
     "BudgetCheck",
     "BudgetError",
+    "CallbackError",
     "CandidateError",
     "Comparison",
     "DataError",

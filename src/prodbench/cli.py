@@ -13,6 +13,7 @@ error; 3 a candidate failed while the others were measured; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -111,6 +112,7 @@ class _State:
 
     saved: str | None = None
     progress: _Progress | None = None
+    save_errors: dict[str, str] = field(default_factory=dict)
 
     def clear_progress(self) -> None:
         if self.progress is not None:
@@ -373,16 +375,137 @@ def _render(cmp: Comparison, fmt: str) -> str:
 
 
 def _save_plot(cmp: Comparison, path: str) -> None:
+    from .results import atomic_path
+
     if "matplotlib" not in sys.modules:
         os.environ.setdefault("MPLBACKEND", "Agg")
     fig = cmp.plot()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
     try:
-        import matplotlib.pyplot as plt
+        # Through a temporary file and a rename, like --output: no half-written figure.
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=_plot_format(path), dpi=120, bbox_inches="tight")
+    finally:
+        try:
+            import matplotlib.pyplot as plt
 
-        plt.close(fig)
-    except ImportError:  # pragma: no cover - plot() would have failed first
-        pass
+            plt.close(fig)
+        except ImportError:  # pragma: no cover - plot() would have failed first
+            pass
+
+
+# --------------------------------------------------------------------------- output files
+# --output and --plot are checked before anything is measured; a save that
+# still fails afterwards keeps the results on stdout and names the path.
+def _plot_format(path: str) -> str:
+    return os.path.splitext(path)[1][1:].lower()
+
+
+def _check_writable(path: str, option: str) -> None:
+    """Refuse, before measuring, an output path that cannot be written."""
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    if not path.strip():
+        raise SpecError(f"{option} is empty. Name the file to write, e.g. {option} run.json.")
+    if target.is_dir():
+        raise SpecError(
+            f"{option} {path!r} is a directory. Name a file inside it, e.g. "
+            f"{option} {os.path.join(path, 'run' + (target.suffix or '.json'))}."
+        )
+    parent = target.parent
+    if not parent.exists():
+        raise SpecError(
+            f"{option} {path!r}: the directory {str(parent)!r} does not exist. Create it "
+            "first (mkdir -p) or choose another path."
+        )
+    if not parent.is_dir():
+        raise SpecError(
+            f"{option} {path!r}: {str(parent)!r} is a file, not a directory. Choose a path "
+            "inside a directory."
+        )
+    if target.exists() and not os.access(target, os.W_OK):
+        raise SpecError(
+            f"{option} {path!r} exists and is read-only. Make it writable or choose another path."
+        )
+    try:  # the real test: can a file be created (and renamed) there?
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise SpecError(
+            f"{option} {path!r} cannot be written: {exc.strerror or exc}. Choose a path in a "
+            "writable directory."
+        ) from None
+
+
+def _check_plot_path(path: str) -> None:
+    """``--plot``: writable, a format matplotlib can save, and matplotlib installed."""
+    from .errors import MissingDependencyError
+
+    _check_writable(path, "--plot")
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise MissingDependencyError(
+            "--plot needs matplotlib, which is not installed. Install it with "
+            "'pip install prodbench[plot]' (or pip install matplotlib), or drop --plot."
+        ) from None
+    formats = FigureCanvasBase.get_supported_filetypes()
+    fmt = _plot_format(path)
+    if fmt not in formats:
+        what = f"the format {fmt!r}" if fmt else "a file without an extension"
+        raise SpecError(
+            f"--plot {path!r}: matplotlib cannot save {what}. End the name with one of "
+            f"{', '.join('.' + f for f in sorted(formats))}, e.g. plot.png."
+        )
+
+
+def _check_compare_options(args: argparse.Namespace) -> None:
+    """Checks of compare's options that must fail before anything is measured."""
+    price = args.price_per_core_hour
+    if price is not None and not (math.isfinite(price) and price > 0):
+        raise SpecError(
+            f"--price-per-core-hour must be a positive price such as 0.05 (USD per core-hour), "
+            f"not {price:g}."
+        )
+    if args.output is not None:
+        _check_writable(args.output, "--output")
+    if args.plot is not None:
+        _check_plot_path(args.plot)
+
+
+def _save(what: str, path: str, write: Callable[[], None], state: _State) -> bool:
+    """Run ``write``; on failure remember one line naming the path, and go on."""
+    try:
+        write()
+    except (OSError, ValueError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        state.save_errors[path] = (
+            f"could not save the {what} to {path!r}: {detail}. The results are printed above; "
+            "free space or fix the path and run again."
+        )
+        return False
+    state.save_errors.pop(path, None)
+    return True
+
+
+def _report_save_errors(state: _State) -> int | None:
+    """Print every save failure (one line each); the exit code, or None when all saved."""
+    for message in state.save_errors.values():
+        _error(message)
+    return EXIT_USAGE if state.save_errors else None
+
+
+def _duplicate_hint(name: str, source: str, taken: dict[str, Any]) -> str:
+    """A NAME=SPEC that would work for the second of two candidates named ``name``."""
+    from .models import _split_name
+
+    spec = _split_name(source)[1] if "=" in source else source
+    k = 2
+    while f"{name}-{k}" in taken:
+        k += 1
+    return f"{name}-{k}={spec}"
 
 
 def _check_positive(value: float | None, option: str) -> None:
@@ -413,6 +536,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_positive(args.call_timeout, "--call-timeout")
+    _check_compare_options(args)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
         budget_text = DEFAULT_BUDGET
@@ -441,17 +565,21 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         if name in named:
             raise CandidateError(
                 f"Two candidates are named {name!r}. Name them apart with NAME=SPEC, "
-                f"e.g. {name}-2={source}."
+                f"e.g. {_duplicate_hint(name, source, named)}."
             )
         named[name] = model
         fitted[name] = is_fitted
 
-    for text in args.candidates or (() if args.candidates_file else DEFAULT_CANDIDATES):
-        cand = parse_candidate(text, dataset.task)
-        add(cand.name, cand.estimator, cand.fitted, cand.source)
-    for path in args.candidates_file or ():
-        for name, model in load_candidates_file(path).items():
-            add(name, model, False, name)
+    # Whatever candidates print (on import, in fit or predict) goes to stderr:
+    # stdout carries only the rendered results (--format json stays parseable).
+    to_stderr = contextlib.redirect_stdout(sys.stderr)
+    with to_stderr:
+        for text in args.candidates or (() if args.candidates_file else DEFAULT_CANDIDATES):
+            cand = parse_candidate(text, dataset.task)
+            add(cand.name, cand.estimator, cand.fitted, cand.source)
+        for path in args.candidates_file or ():
+            for name, model in load_candidates_file(path).items():
+                add(name, model, False, name)
     if len(named) < 2:
         raise CandidateError(
             f"compare needs at least two candidates, got {len(named)}. Add another, "
@@ -472,28 +600,35 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
 
     import prodbench as pb
 
+    from .errors import CallbackError
+
     # The same protocol as the library: the thread policy is applied per
     # phase by compare(), never to the whole run here.
-    cmp = pb.compare(
-        named,
-        dataset.X,
-        dataset.y,
-        baseline=baseline,
-        budget=budget,
-        fit={n: not f for n, f in fitted.items()},
-        test_size=args.test_size,
-        method=args.method,
-        threads=args.threads,
-        max_time=max_time,
-        max_fit_time=max_fit_time,
-        random_state=args.seed,
-        progress=progress,
-        on_result=on_result,
-        on_failure=progress.record_failure,
-        price_per_core_hour=args.price_per_core_hour,
-        isolate=args.isolate,
-        call_timeout=args.call_timeout,
-    )
+    callback_error: CallbackError | None = None
+    with to_stderr:
+        try:
+            cmp = pb.compare(
+                named,
+                dataset.X,
+                dataset.y,
+                baseline=baseline,
+                budget=budget,
+                fit={n: not f for n, f in fitted.items()},
+                test_size=args.test_size,
+                method=args.method,
+                threads=args.threads,
+                max_time=max_time,
+                max_fit_time=max_fit_time,
+                random_state=args.seed,
+                progress=progress,
+                on_result=on_result,
+                on_failure=progress.record_failure,
+                price_per_core_hour=args.price_per_core_hour,
+                isolate=args.isolate,
+                call_timeout=args.call_timeout,
+            )
+        except CallbackError as exc:  # every candidate was measured: keep the results
+            callback_error, cmp = exc, exc.comparison
     progress.clear()
     if args.qps is not None:  # the capacity section and the stakeholders at the target rate
         import dataclasses
@@ -503,13 +638,20 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         from .report.jsonfmt import to_json_dict
         from .results import write_json_atomic
 
-        write_json_atomic(args.output, to_json_dict(cmp))
-        state.saved = args.output
+        if _save(
+            "results", args.output, lambda: write_json_atomic(args.output, to_json_dict(cmp)), state
+        ):
+            state.saved = args.output
     for failure in cmp.failures.values():
         sys.stderr.write(f"prodbench: candidate failed: {_one_line(failure.message)}\n")
     _print(_render(cmp, args.format))
     if args.plot:
-        _save_plot(cmp, args.plot)
+        _save("figure", args.plot, lambda: _save_plot(cmp, args.plot), state)
+    if callback_error is not None:
+        _error(str(callback_error))
+    code = _report_save_errors(state)
+    if code is not None or callback_error is not None:
+        return code or EXIT_USAGE
     if cmp.failures:
         return EXIT_CANDIDATE_FAILED
     if budget and cmp.measured and cmp.production_pick is None:
@@ -543,8 +685,10 @@ def _saver(
             budget=budget,
             options={"partial": True, "finished": list(done)},
         )
-        write_json_atomic(output, partial.to_dict())
-        state.saved = output
+        if _save(
+            "partial results", output, lambda: write_json_atomic(output, partial.to_dict()), state
+        ):
+            state.saved = output
 
     return on_result
 
@@ -560,11 +704,13 @@ def cmd_show(args: argparse.Namespace, state: _State) -> int:
     """
     from .verdict import Comparison
 
+    if args.plot:
+        _check_plot_path(args.plot)
     cmp = Comparison.from_json(args.results)
     _print(_render(cmp, args.format))
     if args.plot:
-        _save_plot(cmp, args.plot)
-    return EXIT_OK
+        _save("figure", args.plot, lambda: _save_plot(cmp, args.plot), state)
+    return _report_save_errors(state) or EXIT_OK
 
 
 # --------------------------------------------------------------------------- diff

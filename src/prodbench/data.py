@@ -40,6 +40,7 @@ __all__ = [
     "DatasetInfo",
     "Split",
     "Task",
+    "as_features",
     "check_classes",
     "check_xy",
     "infer_task",
@@ -533,6 +534,11 @@ def _load_file(path: Path, *, target: str | None, rows: int | None, random_state
             f"{str(path)!r} has no feature columns besides the target {target!r}. "
             "Add the columns the model should learn from."
         )
+    if len(frame) == 0:
+        raise DataError(
+            f"{str(path)!r} has a header ({shown}) but no data rows. Add rows, or check "
+            "that the right file was written completely."
+        )
     non_numeric = [c for c in feature_cols if not pd.api.types.is_numeric_dtype(frame[c])]
     if non_numeric:
         raise DataError(
@@ -551,6 +557,17 @@ def _load_file(path: Path, *, target: str | None, rows: int | None, random_state
             f"{len(frame)} rows have at least one. Impute them (for example with "
             "sklearn.impute.SimpleImputer or DataFrame.fillna) or drop those rows "
             "(DataFrame.dropna) and save the file again."
+        )
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]
+    infinite = ~np.isfinite(frame[numeric].to_numpy(dtype=float))
+    if bool(infinite.any()):
+        counts = infinite.sum(axis=0)
+        parts = [f"{c!r} ({int(n)} rows)" for c, n in zip(numeric, counts, strict=True) if n]
+        raise DataError(
+            f"{str(path)!r} has infinite values (inf) in {', '.join(parts)}; "
+            f"{int(infinite.any(axis=1).sum())} of {len(frame)} rows have at least one. No "
+            "model can learn from or be scored on them: replace them (for example clip to "
+            "a large finite value) or drop those rows, and save the file again."
         )
     if len(frame) < _MIN_ROWS:
         raise DataError(
@@ -578,6 +595,59 @@ def _load_file(path: Path, *, target: str | None, rows: int | None, random_state
 
 # --------------------------------------------------------------------------
 # checks and the split
+def as_features(X: Any, name: str = "X") -> np.ndarray | pd.DataFrame:
+    """``X`` as a numpy array or DataFrame: lists and other array-likes are converted.
+
+    A DataFrame or an ndarray is returned as is. A nested list (``X.tolist()``)
+    or another dense array-like becomes a numeric ndarray, so that the model
+    is fitted and timed on an ndarray. Sparse matrices are refused: one-row
+    requests are timed on dense rows, and a sparse model's latency depends on
+    its input format, so measure it on ``X.toarray()`` or put the conversion
+    into the model (a pipeline step).
+
+    Parameters
+    ----------
+    X : array-like
+        The features.
+    name : str, default "X"
+        The argument's name, for messages.
+
+    Returns
+    -------
+    numpy.ndarray or pandas.DataFrame
+
+    Raises
+    ------
+    DataError
+        Sparse input, or values that do not form a numeric table.
+
+    Examples
+    --------
+    >>> as_features([[0.0, 1.0], [2.0, 3.0]]).shape
+    (2, 2)
+    """
+    if isinstance(X, pd.DataFrame | np.ndarray):
+        return X
+    if type(X).__module__.startswith("scipy.sparse") or hasattr(X, "tocsr"):
+        raise DataError(
+            f"{name} is a scipy sparse matrix ({type(X).__name__}); prodbench measures dense "
+            f"inputs. Pass {name}.toarray(), or put the conversion into the model (for example "
+            "a FunctionTransformer step in a pipeline) to time it as part of each request."
+        )
+    try:
+        arr = np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"{name} ({type(X).__name__}) cannot be read as a table of numbers: {exc}. "
+            "Pass a 2-D numpy array, a pandas DataFrame or a list of equal-length rows."
+        ) from exc
+    if arr.dtype.kind not in "biuf":
+        raise DataError(
+            f"{name} ({type(X).__name__}) does not hold a table of numbers (its values read as "
+            f"dtype {arr.dtype}). Pass numeric rows of equal length, a 2-D numpy array or a "
+            "pandas DataFrame."
+        )
+    return arr
 
 
 def infer_task(y: Any) -> Task:

@@ -9,10 +9,14 @@ Subclasses also derive from the built-in exception a caller would expect
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BudgetError",
+    "CallbackError",
     "CandidateError",
     "DataError",
+    "LatencyInconclusive",
     "MissingDependencyError",
     "ModelError",
     "ModelFailedError",
@@ -89,8 +93,82 @@ class SchemaError(ProdbenchError, ValueError):
     """A saved results file is corrupt or has an unknown ``schema_version``."""
 
 
+class CallbackError(ProdbenchError, RuntimeError):
+    """A callback given to ``compare()`` raised; every candidate was still measured.
+
+    Parameters
+    ----------
+    message : str
+        The full, one-paragraph message.
+    comparison : object
+        The complete :class:`~prodbench.verdict.Comparison`, results kept.
+    """
+
+    def __init__(self, message: str, *, comparison: Any = None) -> None:
+        super().__init__(message)
+        self.comparison: Any = comparison
+
+
 class MissingDependencyError(ProdbenchError, ImportError):
     """An optional dependency (for example matplotlib) is not installed."""
+
+
+class LatencyInconclusive(ProdbenchError, AssertionError):
+    """A latency budget check that could not decide within its ``max_time``.
+
+    Raised by :func:`prodbench.testing.assert_latency` (with the default
+    ``on_inconclusive="fail"``) when a percentile's interval still contains
+    its limit after ``max_time``: the check neither passed nor failed, and
+    passing it on the point estimate would be a guess. A subclass of
+    ``AssertionError``, so a test runner reports a failed test.
+
+    Parameters
+    ----------
+    message : str
+        The full message.
+    key : str
+        The undecided limit (``"p99"``...).
+    estimate : float
+        Its point estimate, in seconds.
+    interval : tuple of float
+        Its interval at the last look, in seconds (``inf`` when unbounded).
+    n : int
+        Samples taken.
+    max_time_to_decide : float or None
+        Seconds of sampling that would likely decide it; None when the
+        percentile is too close to the limit for any reasonable ``max_time``.
+    check : object, optional
+        The :class:`prodbench.testing.LatencyCheck`.
+
+    Examples
+    --------
+    >>> err = LatencyInconclusive("p99 undecided", key="p99", estimate=0.0041,
+    ...                           interval=(0.0035, float("inf")), n=250,
+    ...                           max_time_to_decide=24.0)
+    >>> isinstance(err, AssertionError), err.max_time_to_decide
+    (True, 24.0)
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str,
+        estimate: float,
+        interval: tuple[float, float],
+        n: int,
+        max_time_to_decide: float | None,
+        check: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.key = key
+        self.estimate = estimate
+        self.interval = interval
+        self.n = n
+        self.max_time_to_decide = max_time_to_decide
+        self.check = check
 
 
 class RuntimeConversionError(ProdbenchError, ValueError):

@@ -24,7 +24,14 @@ import numpy as np
 
 from . import data as _data
 from . import stats
-from .errors import CandidateError, DataError, ModelError, ModelFailedError, ProdbenchError
+from .errors import (
+    CallbackError,
+    CandidateError,
+    DataError,
+    ModelError,
+    ModelFailedError,
+    ProdbenchError,
+)
 from .models import check_fitted, check_model, declared_task, model_label, name_candidates
 from .models import qualified_name as _qualified_name
 from .results import (
@@ -148,10 +155,10 @@ def _check_options(
     request_format: str,
     threads: Any,
     gc: str,
-    max_time: float,
+    max_time: float | str,
     precision: float,
     min_fits: int,
-    max_fit_time: float,
+    max_fit_time: float | str,
     batch_sizes: Sequence[int],
     scoring: str | None,
     random_state: int,
@@ -165,8 +172,8 @@ def _check_options(
     if gc not in ("enabled", "disabled"):
         raise DataError(f"gc must be 'enabled' or 'disabled', not {gc!r}.")
     checked_threads = check_threads(threads)
-    if not (max_time > 0):
-        raise DataError(f"max_time must be a positive number of seconds, not {max_time!r}.")
+    max_time = _seconds(max_time, "max_time")
+    max_fit_time = _seconds(max_fit_time, "max_fit_time")
     if not (0 < precision < 1):
         raise DataError(f"precision must be between 0 and 1 (e.g. 0.05), not {precision!r}.")
     if min_fits < 1:
@@ -179,9 +186,7 @@ def _check_options(
         raise DataError(
             f"Unknown scoring {scoring!r}. Use one of {', '.join(sorted(stats.SCORERS))}."
         )
-    sizes = tuple(sorted({int(b) for b in batch_sizes}))
-    if not sizes or sizes[0] < 1:
-        raise DataError(f"batch_sizes must be positive integers, not {batch_sizes!r}.")
+    sizes = _batch_sizes(batch_sizes)
     return _Options(
         method=method,
         request_format=request_format,
@@ -197,6 +202,40 @@ def _check_options(
         call_timeout=float(call_timeout),
         isolate=bool(isolate),
     )
+
+
+def _seconds(value: Any, option: str) -> float:
+    """A positive, finite number of seconds; ``"1s"``/``"500ms"`` strings are read too."""
+    from .units import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ProdbenchError as exc:
+        detail = f" ({exc})" if isinstance(value, str) else ""
+        raise DataError(
+            f"{option} must be a positive, finite number of seconds or a duration such as "
+            f"'1.5s' or '500ms', not {value!r}.{detail}"
+        ) from None
+
+
+def _batch_sizes(batch_sizes: Any) -> tuple[int, ...]:
+    """Sorted distinct positive whole batch sizes, or a DataError naming the bad one."""
+    example = "e.g. batch_sizes=(1, 10, 100, 1000)"
+    if isinstance(batch_sizes, str | bytes) or not hasattr(batch_sizes, "__iter__"):
+        raise DataError(f"batch_sizes must be a sequence of positive integers, {example}.")
+    sizes = set()
+    for b in batch_sizes:
+        ok = isinstance(b, int | np.integer) and not isinstance(b, bool)
+        ok = ok or (isinstance(b, float | np.floating) and float(b).is_integer())
+        if not ok or b < 1:
+            raise DataError(
+                f"batch_sizes must be positive whole numbers; {b!r} in {batch_sizes!r} is not. "
+                f"Pass numbers of rows, {example}."
+            )
+        sizes.add(int(b))
+    if not sizes:
+        raise DataError(f"batch_sizes is empty; give at least one size, {example}.")
+    return tuple(sorted(sizes))
 
 
 @dataclass
@@ -230,6 +269,9 @@ def _prepare(
         raise DataError(
             "Pass X_test and y_test together (or neither, to let prodbench split X and y)."
         )
+    X = _data.as_features(X, "X")
+    if X_test is not None:
+        X_test = _data.as_features(X_test, "X_test")
     if X_test is None:
         task = _data.infer_task(np.asarray(y))
         split = _data.split(X, y, test_size=test_size, random_state=options.random_state, task=task)
@@ -556,6 +598,13 @@ class _Candidate:
                 "Multi-output models are not supported."
             )
         if self.shared.task == "classification":
+            missing = _missing_predictions(y_pred)
+            if missing:
+                raise ModelError(
+                    f"{who} returned NaN/None for {missing} of {y_pred.shape[0]} test rows; a "
+                    "classifier must predict a label for every row, so no accuracy is "
+                    "reported. Check the model (or its input) for rows it cannot handle."
+                )
             known = set(np.unique(y_true).tolist())
             predicted = set(np.unique(y_pred).tolist())
             if not predicted & known:
@@ -718,6 +767,15 @@ class _Candidate:
         )
         self._emit("done", samples=latency.n, message=f"done: {latency.n:,} samples")
         return result
+
+
+def _missing_predictions(y_pred: np.ndarray) -> int:
+    """How many predictions are NaN or None (a classifier's "no answer")."""
+    if y_pred.dtype.kind in "fc":
+        return int(np.isnan(y_pred).sum())
+    if y_pred.dtype.kind == "O":
+        return sum(1 for v in y_pred if v is None or (isinstance(v, float) and v != v))
+    return 0
 
 
 @contextmanager
@@ -1117,10 +1175,10 @@ def measure(
     request_format: str = "auto",
     threads: int | str | None = "serving",
     gc: str = "enabled",
-    max_time: float = 5.0,
+    max_time: float | str = 5.0,
     precision: float = 0.05,
     min_fits: int = 3,
-    max_fit_time: float = 60.0,
+    max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
     progress: ProgressCallback | None = None,
@@ -1169,10 +1227,11 @@ def measure(
     gc : {"enabled", "disabled"}, default "enabled"
         Garbage-collector policy while timing; collections that overlap a
         timed call are counted either way.
-    max_time : float, default 5.0
-        Seconds of latency sampling (in :func:`compare`, the run's latency
-        budget is ``max_time`` per candidate, spent where intervals need
-        it). No other phase takes longer either: the warm-up and the bulk
+    max_time : float or str, default 5.0
+        Seconds of latency sampling (finite; a duration string such as
+        ``"1.5s"`` or ``"500ms"`` is read too). In :func:`compare`, the run's
+        latency budget is ``max_time`` per candidate, spent where intervals need
+        it. No other phase takes longer either: the warm-up and the bulk
         throughput phase as a whole stop after the call in flight once it is
         spent (batch sizes not reached are noted as not measured). Fits have
         their own ``max_fit_time``.
@@ -1270,10 +1329,10 @@ def compare(
     request_format: str = "auto",
     threads: int | str | None = "serving",
     gc: str = "enabled",
-    max_time: float = 5.0,
+    max_time: float | str = 5.0,
     precision: float = 0.05,
     min_fits: int = 3,
-    max_fit_time: float = 60.0,
+    max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
     progress: ProgressCallback | None = None,
@@ -1310,8 +1369,12 @@ def compare(
     on_failure : callable, optional
         Called as ``on_failure(name, error)`` when a candidate fails; the
         error is a :class:`ProdbenchError` with the original chained.
+        An exception raised by ``on_result`` or ``on_failure`` (say an
+        ``OSError`` while saving) does not stop the run: every candidate is
+        still measured, then :class:`~prodbench.errors.CallbackError` is
+        raised with the complete comparison in its ``comparison`` attribute.
     price_per_core_hour : float, optional
-        For the manager's cost per million predictions.
+        For the manager's cost per million predictions; positive and finite.
     **other options
         As in :func:`measure`, applied to every candidate.
 
@@ -1324,6 +1387,9 @@ def compare(
     CandidateError
         Fewer than two candidates, duplicate names, an unknown baseline, or a
         regressor compared with a classifier.
+    CallbackError
+        After measuring, when ``on_result`` or ``on_failure`` raised; its
+        ``comparison`` attribute holds every result.
 
     Examples
     --------
@@ -1352,6 +1418,7 @@ def compare(
             f"Unknown baseline {base!r}. Choose one of: {', '.join(map(repr, named))}."
         )
     budget_obj = Budget.coerce(budget)
+    _check_price(price_per_core_hour)
     fits = fit if isinstance(fit, dict) else dict.fromkeys(named, fit)
     unknown = set(fits) - set(named)
     if unknown:
@@ -1386,22 +1453,37 @@ def compare(
             "kind on one target: classifiers for classes, regressors for numbers."
         )
     failures: dict[str, ProdbenchError] = {}
+    callback_errors: list[tuple[str, str, Exception]] = []
 
     def record_failure(label: str, exc: ProdbenchError) -> None:
         failures[label] = exc
         if on_failure is not None:
-            on_failure(label, exc)
+            try:
+                on_failure(label, exc)
+            except Exception as error:  # measured results must survive a bad callback
+                callback_errors.append(("on_failure", label, error))
+
+    def report_result(label: str, result: ModelResult) -> None:
+        assert on_result is not None
+        try:
+            on_result(label, result)
+        except Exception as error:
+            callback_errors.append(("on_result", label, error))
 
     runs = _make_candidates(
         named, shared, options, fits, progress, record_failure, raise_errors=False
     )
     try:
         results = _run(
-            runs, on_result, record_failure, raise_errors=False, max_time=options.max_time
+            runs,
+            report_result if on_result is not None else None,
+            record_failure,
+            raise_errors=False,
+            max_time=options.max_time,
         )
     finally:
         _close_all(runs)  # workers are reaped even on Ctrl-C
-    return Comparison.build(
+    comparison = Comparison.build(
         names=list(named),
         results=results,
         failures=failures,
@@ -1410,3 +1492,24 @@ def compare(
         options={**options.as_dict(), "test_size": test_size},
         price_per_core_hour=price_per_core_hour,
     )
+    if callback_errors:
+        which, label, error = callback_errors[0]
+        raise CallbackError(
+            f"The {which} callback raised {type(error).__name__} for candidate {label!r}: "
+            f"{error}. Every candidate was still measured: the complete comparison is in "
+            "this error's .comparison attribute. Fix the callback (for example the path it "
+            "saves to).",
+            comparison=comparison,
+        ) from error
+    return comparison
+
+
+def _check_price(price: Any) -> None:
+    if price is None:
+        return
+    ok = isinstance(price, int | float | np.integer | np.floating) and not isinstance(price, bool)
+    if not ok or not (math.isfinite(price) and price > 0):
+        raise DataError(
+            f"price_per_core_hour must be a positive, finite price (e.g. 0.05 for $0.05 per "
+            f"core-hour), not {price!r}."
+        )

@@ -5,11 +5,18 @@ prodbench is installed. It adds:
 
 - the marker ``latency_budget(**limits)`` (``p50``, ``p90``, ``p99``,
   ``p999``, and ``confidence``, ``max_time``, ``method``, ``threads``,
-  ``request_format``), checked at collection;
+  ``request_format``, ``on_inconclusive``), checked at collection;
 - the fixture ``latency``, whose ``check(model, X, **limits)`` runs
   :func:`prodbench.testing.check_latency_budget` with the marker's limits
-  (keywords override them) and fails the test when a limit is exceeded;
-- the options ``--latency-scale``, ``--latency-max-time``, ``--latency-skip``;
+  (keywords override them) and fails the test when a limit is exceeded
+  (and, by default, when a limit is still undecided at ``max_time``);
+- the options ``--latency-scale``, ``--latency-max-time``, ``--latency-skip``
+  and ``--latency-inconclusive``. They govern every latency check of the
+  session, :func:`prodbench.testing.assert_latency` included: the plugin
+  sets the ``PRODBENCH_BUDGET_SCALE``, ``PRODBENCH_MAX_TIME``,
+  ``PRODBENCH_LATENCY_SKIP`` and ``PRODBENCH_ON_INCONCLUSIVE`` environment
+  variables at configure and restores their previous values at unconfigure
+  (an argument given to a check still wins);
 - a summary table of every check at the end of the run;
 - with pytest-benchmark and ``--benchmark-json``, every check's percentiles,
   intervals and raw samples under the ``"prodbench"`` key of that file.
@@ -44,9 +51,9 @@ __all__ = ["LatencyFixture"]
 
 MARKER = "latency_budget"
 PERCENTILES = ("p50", "p90", "p99", "p999")
-SETTINGS = ("confidence", "max_time", "method", "threads", "request_format")
+SETTINGS = ("confidence", "max_time", "method", "threads", "request_format", "on_inconclusive")
 MARKER_KEYS = PERCENTILES + SETTINGS
-SKIP_MESSAGE = "latency budget checks skipped (--latency-skip)"
+SKIP_MESSAGE = "latency budget checks skipped (--latency-skip / PRODBENCH_LATENCY_SKIP=1)"
 XDIST_MESSAGE = (
     "prodbench latency budgets run under pytest-xdist: parallel workers share the CPU and "
     "inflate latency, so budgets may fail that pass in a serial run. Run budget tests with "
@@ -68,6 +75,8 @@ class _State:
     xdist: bool
     records: list[_Record] = field(default_factory=list)
     warned_xdist: bool = False
+    saved_env: dict[str, str | None] = field(default_factory=dict)
+    checked: set[str] = field(default_factory=set)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -90,13 +99,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="SECONDS",
         help="Most seconds each latency budget check samples for, unless the marker or the "
-        "check sets max_time (default 3).",
+        "check sets max_time (default 10, or PRODBENCH_MAX_TIME).",
     )
     group.addoption(
         "--latency-skip",
         action="store_true",
         default=False,
-        help="Skip every latency budget check (reported as skipped), for quick local runs.",
+        help="Skip every latency budget check (reported as skipped), for quick local runs; "
+        "assert_latency included.",
+    )
+    group.addoption(
+        "--latency-inconclusive",
+        choices=("fail", "pass", "skip"),
+        default=None,
+        help="What a check still undecided at max_time does: fail the test (default), "
+        "pass it with a warning, or skip it. Applies to every check in the session, "
+        "unless the marker or the check sets on_inconclusive.",
     )
 
 
@@ -114,14 +132,41 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--latency-max-time must be a positive number of seconds, not {max_time!r}."
         )
-    config.stash[_STATE] = _State(
+    state = _State(
         scale=scale,
         max_time=max_time,
         skip=bool(config.getoption("latency_skip", False)),
         xdist=hasattr(config, "workerinput") or "PYTEST_XDIST_WORKER" in os.environ,
     )
+    config.stash[_STATE] = state
+    # One session-scoped setting for every check, assert_latency included:
+    # environment variables set here and restored at unconfigure.
+    from . import testing
+
+    session_env = {
+        testing.BUDGET_SCALE_ENV: None if scale is None else repr(float(scale)),
+        testing.MAX_TIME_ENV: None if max_time is None else repr(float(max_time)),
+        testing.LATENCY_SKIP_ENV: "1" if state.skip else None,
+        testing.ON_INCONCLUSIVE_ENV: config.getoption("latency_inconclusive", None),
+    }
+    for name, value in session_env.items():
+        if value is not None:
+            state.saved_env[name] = os.environ.get(name)
+            os.environ[name] = value
     if config.pluginmanager.hasplugin("benchmark"):
         config.pluginmanager.register(_BenchmarkBridge(), "prodbench-benchmark-bridge")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    for name, value in state.saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    state.saved_env.clear()
 
 
 def pytest_collection_modifyitems(
@@ -155,10 +200,51 @@ def _marker_problem(mark: pytest.Mark) -> str | None:
     for key in (*PERCENTILES, "max_time"):
         if key in mark.kwargs:
             try:
-                parse_duration(mark.kwargs[key])
+                parse_duration(mark.kwargs[key], require_unit=key != "max_time")
             except ValueError as exc:
                 return f"{key}={mark.kwargs[key]!r}: {exc}"
+    if mark.kwargs.get("on_inconclusive", "fail") not in ("fail", "pass", "skip"):
+        return f"on_inconclusive={mark.kwargs['on_inconclusive']!r}: use 'fail', 'pass' or 'skip'."
+    fmt = mark.kwargs.get("request_format", "auto")
+    if fmt not in ("auto", "numpy", "pandas"):
+        return f"request_format={fmt!r}: use 'auto', 'numpy' or 'pandas'."
+    if "threads" in mark.kwargs:
+        from .timing import check_threads
+
+        try:
+            check_threads(mark.kwargs["threads"])
+        except ValueError as exc:
+            return f"threads={mark.kwargs['threads']!r}: {exc}"
     return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Fail a test that declares a budget with the marker but never checks it.
+
+    A marker on the test function itself, or any ``latency_budget`` marker on a
+    test that requests the ``latency`` fixture, promises a check; a test that
+    passes without calling ``latency.check`` would silently guard nothing.
+    (A module- or class-level marker only sets defaults for tests that use
+    the fixture.)
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not report.passed:
+        return
+    state = item.config.stash.get(_STATE, None)
+    if state is None or item.nodeid in state.checked:
+        return
+    own = any(m.name == MARKER for m in getattr(item, "own_markers", ()))
+    uses_fixture = "latency" in getattr(item, "fixturenames", ())
+    if not (own or (uses_fixture and item.get_closest_marker(MARKER) is not None)):
+        return
+    report.outcome = "failed"
+    report.longrepr = (
+        f"{item.nodeid}: latency budget declared but never checked: the test carries "
+        f"@pytest.mark.{MARKER} but no latency check ran. Request the `latency` fixture and "
+        f"call latency.check(model, X), or remove the marker."
+    )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -218,27 +304,36 @@ class LatencyFixture:
         ------
         AssertionError
             When a limit is exceeded; the test fails with a readable message.
+        LatencyInconclusive
+            When a limit is undecided at ``max_time`` and ``on_inconclusive``
+            (keyword, marker, ``--latency-inconclusive``) is ``"fail"``, the
+            default; ``"skip"`` skips the test, ``"pass"`` passes it with a warning.
         """
         __tracebackhide__ = True
-        from .testing import check_latency_budget
+        from .testing import (
+            SKIP_MESSAGE,
+            check_latency_budget,
+            latency_skip_requested,
+            resolve_on_inconclusive,
+            settle,
+        )
 
         state = self._state
-        if state.skip:
+        if state.skip or latency_skip_requested():
             pytest.skip(SKIP_MESSAGE)
         if state.xdist and not state.warned_xdist:
             state.warned_xdist = True
             warnings.warn(pytest.PytestWarning(XDIST_MESSAGE), stacklevel=2)
+        state.checked.add(self._request.node.nodeid)
         kwargs = self.marker_limits
-        if state.max_time is not None:
-            kwargs.setdefault("max_time", state.max_time)
         kwargs.update(limits)
-        if state.scale is not None:
-            kwargs.setdefault("budget_scale", state.scale)
+        # The session's scale, max_time and on_inconclusive arrive through the
+        # PRODBENCH_* environment variables (see the module docs).
+        policy = resolve_on_inconclusive(kwargs.pop("on_inconclusive", None))
         outcome = check_latency_budget(model, X, **kwargs)
         state.records.append(_Record(self._request.node.nodeid, outcome))
         self._add_benchmark_info(outcome)
-        if not outcome.passed:
-            raise AssertionError(outcome.message)
+        settle(outcome, policy)
         return outcome.result
 
     def _add_benchmark_info(self, outcome: LatencyCheck) -> None:
@@ -318,18 +413,15 @@ def _table(records: list[_Record]) -> list[str]:
     for r in records:
         c = r.check
         for key, bc in c.checks.items():
-            verdict = c.verdict(key)
-            if verdict.endswith("-on-estimate"):
-                result = f"DECIDED-ON-ESTIMATE ({verdict.split('-')[0].upper()})"
-            else:
-                result = verdict.upper()
+            result = c.verdict(key).upper()
             rows.append(
                 (
                     r.nodeid,
                     c.name,
                     key,
                     format_duration(bc.value),
-                    f"{format_duration(bc.low)}-{format_duration(bc.high)}",
+                    f"{format_duration(bc.low)}-{format_duration(bc.high)} "
+                    f"({bc.confidence * 100:.4g}%, n={bc.n:,})",
                     format_duration(bc.limit, trim=True),
                     result,
                 )

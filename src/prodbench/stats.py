@@ -32,7 +32,9 @@ __all__ = [
     "Scorer",
     "bootstrap_quantile_ratio",
     "detectable_difference",
+    "holm",
     "mcnemar_exact",
+    "one_sided_bounds",
     "order_statistic_bounds",
     "paired_bootstrap_mean",
     "percentile",
@@ -40,6 +42,7 @@ __all__ = [
     "relative_halfwidth",
     "required_samples",
     "row_contributions",
+    "samples_to_decide",
     "score",
     "sign_flip_pvalue",
 ]
@@ -287,6 +290,175 @@ def relative_halfwidth(sorted_samples: np.ndarray, q: float, confidence: float =
     return (high - low) / 2.0 / abs(est)
 
 
+@lru_cache(maxsize=65536)
+def one_sided_bounds(n: int, q: float, alpha: float) -> tuple[int | None, int | None]:
+    """One-sided distribution-free bounds of a percentile, each wrong with probability <= alpha.
+
+    With ``B ~ Binomial(n, q/100)`` the number of observations at or below
+    the true percentile ``Q``: the 1-based order statistic ``x_(u)`` lies
+    below ``Q`` only when ``B >= u``, and ``x_(l)`` lies above ``Q`` only when
+    ``B < l``. ``u`` is the smallest index with ``P(B >= u) <= alpha`` and
+    ``l`` the largest with ``P(B < l) <= alpha``, so each bound is wrong with
+    probability at most ``alpha`` (exactly so for continuous data, and
+    conservatively with ties).
+
+    Parameters
+    ----------
+    n : int
+        Sample size.
+    q : float
+        Percentile in percent, ``0 < q < 100``.
+    alpha : float
+        Largest probability of each bound being wrong, ``0 < alpha < 1``.
+
+    Returns
+    -------
+    lo, hi : int or None
+        0-based indices into the sorted sample; ``None`` when the sample is
+        too small to bound that side (``-inf`` for ``lo``, ``+inf`` for ``hi``).
+
+    Examples
+    --------
+    >>> one_sided_bounds(300, 99, 0.05)
+    (293, 299)
+    >>> one_sided_bounds(200, 99, 0.05)
+    (194, None)
+    """
+    if int(n) != n or n < 0:
+        raise SpecError(f"n={n!r} must be a non-negative integer sample size.")
+    n = int(n)
+    p = _check_q(q) / 100.0
+    alpha = 1.0 - _check_confidence(1.0 - float(alpha))
+    if n == 0:
+        return None, None
+    dist = _sps.binom(n, p)
+    # upper: smallest u (1-based) with P(B >= u) = sf(u - 1) <= alpha
+    u = int(dist.ppf(1.0 - alpha)) + 1
+    while u > 1 and float(dist.sf(u - 2)) <= alpha:
+        u -= 1
+    while u <= n and float(dist.sf(u - 1)) > alpha:
+        u += 1
+    # lower: largest l (1-based) with P(B < l) = cdf(l - 1) <= alpha
+    lo1 = int(dist.ppf(alpha))
+    while lo1 >= 1 and float(dist.cdf(lo1 - 1)) > alpha:
+        lo1 -= 1
+    while lo1 + 1 <= n and float(dist.cdf(lo1)) <= alpha:
+        lo1 += 1
+    lo = lo1 - 1 if lo1 >= 1 else None
+    hi = u - 1 if u <= n else None
+    return lo, hi
+
+
+def samples_to_decide(
+    n_at_or_below: int,
+    n: int,
+    q: float,
+    alpha: float,
+    *,
+    power: float = 0.8,
+    cap: int = 100_000_000,
+) -> int | None:
+    """About how many samples would decide a percentile against a limit.
+
+    From ``n_at_or_below`` of ``n`` samples at or below the limit, the
+    fraction ``F`` at or below it is estimated as ``n_at_or_below / n``
+    (with every sample on one side, the answer is the least sample size at
+    which that side can be bounded at all).
+    The answer is the smallest sample size at which the one-sided bound of
+    :func:`one_sided_bounds` at ``alpha`` falls on the limit's side with
+    probability ``power``, were the true fraction ``F``.
+
+    Parameters
+    ----------
+    n_at_or_below, n : int
+        Samples at or below the limit, and all samples.
+    q : float
+        Percentile in percent.
+    alpha : float
+        Error rate of the bound that would decide.
+    power : float, default 0.8
+        Probability of deciding at the returned size.
+    cap : int, default 100,000,000
+        Give up (return None) beyond this many samples.
+
+    Returns
+    -------
+    int or None
+        The sample size, or None when the percentile is too close to the
+        limit to be decided within ``cap`` samples.
+
+    Examples
+    --------
+    >>> samples_to_decide(250, 250, 99, 0.025)  # nothing above the limit yet
+    368
+    """
+    if n < 1:
+        raise DataError("samples_to_decide needs at least one sample.")
+    f = float(n_at_or_below) / float(n)
+    p = _check_q(q) / 100.0
+    if f == p:
+        return None
+    passing = f > p
+
+    def decides(m: int) -> bool:
+        lo, hi = one_sided_bounds(m, q, alpha)
+        if passing:
+            if hi is None:
+                return False
+            # PASS when at least hi + 1 of m samples are at or below the limit
+            return float(_sps.binom.sf(hi, m, f)) >= power
+        if lo is None:
+            return False
+        # FAIL when fewer than lo + 1 samples are at or below the limit
+        return float(_sps.binom.cdf(lo, m, f)) >= power
+
+    hi_m = max(2, int(n))
+    while not decides(hi_m):
+        if hi_m >= cap:
+            return None
+        hi_m = min(cap, hi_m * 2)
+    lo_m = hi_m // 2
+    while hi_m - lo_m > 1:
+        mid = (lo_m + hi_m) // 2
+        if decides(mid):
+            hi_m = mid
+        else:
+            lo_m = mid
+    return hi_m
+
+
+def holm(p_values: npt.ArrayLike) -> np.ndarray:
+    """Holm's step-down adjustment of a family of p-values.
+
+    Rejecting where the adjusted value is below ``alpha`` keeps the chance of
+    any false rejection in the family at or below ``alpha`` (Holm, 1979).
+
+    Parameters
+    ----------
+    p_values : array-like of float, shape (m,)
+        Unadjusted p-values.
+
+    Returns
+    -------
+    ndarray of float, shape (m,)
+        Adjusted p-values, in the input order, capped at 1.
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03]).round(2).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p_values, dtype=np.float64).ravel()
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(stepped, 1.0)
+    return out
+
+
 @lru_cache(maxsize=256)
 def required_samples(q: float, confidence: float = 0.99) -> int:
     """Minimum sample size for a percentile to be reported.
@@ -396,6 +568,10 @@ def bootstrap_quantile_ratio(
     -------
     ratio, low, high : float
         ``percentile(sorted_b, q) / percentile(sorted_a, q)`` and its interval.
+        The interval is open (``high = inf``, ``low = 0``) on a side where a
+        percentile's own distribution-free interval
+        (:func:`percentile_interval`) is unbounded: the bootstrap never draws
+        past the largest sample, so it cannot bound an under-sampled tail.
 
     Raises
     ------
@@ -432,6 +608,14 @@ def bootstrap_quantile_ratio(
         ratios = reps[1] / reps[0]
     alpha = 1.0 - confidence
     low, high = np.quantile(ratios, [alpha / 2.0, 1.0 - alpha / 2.0])
+    # The bootstrap cannot see past the largest sample: where a percentile's
+    # own distribution-free interval is open, so is the ratio's on that side.
+    a_low, a_high = percentile_interval(a, q, confidence)
+    b_low, b_high = percentile_interval(b, q, confidence)
+    if math.isinf(b_high) or not a_low > 0.0:
+        high = math.inf
+    if math.isinf(a_high) or not b_low > 0.0:
+        low = 0.0
     return est_b / est_a, float(low), float(high)
 
 

@@ -1,15 +1,55 @@
 """Latency budgets in tests, for any test runner.
 
-:func:`assert_latency` samples single-request latency of a fitted model
-until every percentile limit is decided statistically: a limit *passes*
-when the upper bound of the percentile's distribution-free interval is
-within it, and *fails* when the lower bound is beyond it. Sampling stops
-as soon as the outcome is known, so a model far inside its budget passes
-in a fraction of a second. A limit still undecided when ``max_time`` is
-spent is decided on the point estimate, and the message says so.
+:func:`assert_latency` samples single-request latency of a fitted model and
+looks, now and then, at distribution-free bounds of every limited
+percentile. A limit **passes** when the upper bound is within it, **fails**
+when the lower bound is beyond it, and is **inconclusive** while neither
+holds. Sampling stops as soon as the outcome is known, so a model far from
+its budget is decided in a fraction of a second; a limit still undecided
+when ``max_time`` is spent is INCONCLUSIVE, never decided on the point
+estimate. :func:`assert_latency` then raises :class:`LatencyInconclusive`
+(an ``AssertionError``) naming the ``max_time`` that would likely decide it,
+unless ``on_inconclusive`` says otherwise.
+
+The sequential rule (:class:`SequentialRule`)
+---------------------------------------------
+Looking after every block and stopping at the first decision is optional
+stopping: each look is another chance of a wrong verdict. The error rate
+``1 - confidence`` (5% by default) is therefore *spent* over the looks, by a
+weighted Bonferroni (union) bound, separately for the two errors:
+
+* half of it goes to the final look at ``max_time``, on every sample;
+* the other half is split equally over at most 14 interim looks, taken on
+  the first 64, 128, 256, ..., 524,288 samples (a plan fixed in advance);
+* each look compares one-sided order-statistic bounds
+  (:func:`prodbench.stats.one_sided_bounds`) at its share with the limit;
+* with several limits, the false-FAIL share is divided among them too (one
+  wrong FAIL of any limit fails the check); a PASS needs every limit.
+
+So over the whole sequence a model truly beyond a limit passes with
+probability at most ``1 - confidence``, and a model truly within every limit
+fails with probability at most ``1 - confidence``. The intervals printed are
+the ones that decided, at the confidence they were taken at (for example
+"99.64% CI" at an interim look, "95% CI" at the final one).
+
+How long is long enough? A finite upper bound of p99 needs at least 368
+samples at the final look (``0.99**n <= 0.025``) and about 630 at an interim
+one. The default ``max_time`` of 10 s decides a model of about 10 ms per call
+whose p99 is 2x away from its limit; a model slower than about 25 ms per
+call cannot get a finite p99 bound in 10 s: give it a longer ``max_time`` or
+a p90 budget (p90 needs 36 samples).
 
 :func:`check_latency_budget` does the same work and returns a
 :class:`LatencyCheck` instead of raising; the pytest plugin builds on it.
+
+Session settings
+----------------
+Arguments win; otherwise these environment variables apply (the pytest
+plugin sets them from its options for the session and restores them after):
+``PRODBENCH_BUDGET_SCALE`` (multiplies every limit),
+``PRODBENCH_MAX_TIME`` (seconds), ``PRODBENCH_ON_INCONCLUSIVE``
+(``fail``/``pass``/``skip``) and ``PRODBENCH_LATENCY_SKIP`` (``1`` skips every
+:func:`assert_latency`).
 
 Examples
 --------
@@ -26,39 +66,252 @@ from __future__ import annotations
 
 import math
 import os
+import sys
+import unittest
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
 from . import data as _data
-from .errors import BudgetError
+from . import stats
+from .errors import BudgetError, LatencyInconclusive
 from .models import check_fitted, check_model, model_label
 from .results import LatencyResult
 from .timing import LatencySampler, thread_policy
 from .units import format_duration, parse_duration
-from .verdict import PERCENTILE_KEYS, BudgetCheck, check_latency
+from .verdict import PERCENTILE_KEYS, BudgetCheck
 
 __all__ = [
     "BUDGET_SCALE_ENV",
+    "DEFAULT_MAX_TIME",
+    "LATENCY_SKIP_ENV",
+    "MAX_TIME_ENV",
+    "ON_INCONCLUSIVE_ENV",
+    "SKIP_MESSAGE",
     "LatencyCheck",
+    "LatencyInconclusive",
+    "LatencyInconclusiveWarning",
+    "SequentialDecision",
+    "SequentialRule",
     "assert_latency",
     "check_latency_budget",
+    "latency_skip_requested",
     "resolve_budget_scale",
+    "resolve_max_time",
+    "resolve_on_inconclusive",
+    "settle",
 ]
 
 BUDGET_SCALE_ENV = "PRODBENCH_BUDGET_SCALE"
 """Environment variable multiplying every latency limit (for slower CI machines)."""
 
+MAX_TIME_ENV = "PRODBENCH_MAX_TIME"
+"""Environment variable: default ``max_time`` of every check, in seconds."""
+
+ON_INCONCLUSIVE_ENV = "PRODBENCH_ON_INCONCLUSIVE"
+"""Environment variable: default ``on_inconclusive`` (``fail``, ``pass`` or ``skip``)."""
+
+LATENCY_SKIP_ENV = "PRODBENCH_LATENCY_SKIP"
+"""Environment variable: ``1`` skips every :func:`assert_latency` (quick local runs)."""
+
+DEFAULT_MAX_TIME = 10.0
+"""Seconds a check samples at most, unless told otherwise (see the module docs)."""
+
+SKIP_MESSAGE = "latency budget checks skipped (--latency-skip / PRODBENCH_LATENCY_SKIP=1)"
+
+OnInconclusive = Literal["fail", "pass", "skip"]
+_ON_INCONCLUSIVE = ("fail", "pass", "skip")
+
 _FIRST_BLOCK_S = 0.02
-"""Seconds of sampling between the first decision checks."""
+"""Seconds of sampling in the first block."""
 
 _WARMUP_S = 0.025
 """Seconds of discarded warm-up calls (after the cold start), at most."""
 
 
+class LatencyInconclusiveWarning(UserWarning):
+    """Issued when ``on_inconclusive="pass"`` lets an undecided check pass."""
+
+
+# --------------------------------------------------------------------------- the rule
+@dataclass(frozen=True)
+class SequentialRule:
+    """How the error rate of a budget check is spent over its looks.
+
+    Parameters
+    ----------
+    error_rate : float, default 0.05
+        Largest probability of a false PASS, and separately of a false
+        FAIL, over the whole sequence of looks.
+    first_look : int, default 64
+        Samples at the first interim look; each next one doubles it.
+    interim_looks : int, default 14
+        Number of interim looks (64 ... 524,288 samples by default).
+    final_share : float, default 0.5
+        Share of ``error_rate`` kept for the final look at ``max_time``.
+
+    Examples
+    --------
+    >>> rule = SequentialRule()
+    >>> rule.looks[:4], rule.looks[-1]
+    ((64, 128, 256, 512), 524288)
+    >>> rule.alphas(n_limits=1, final=True)
+    (0.025, 0.025)
+    """
+
+    error_rate: float = 0.05
+    first_look: int = 64
+    interim_looks: int = 14
+    final_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.error_rate < 1.0:
+            raise BudgetError(f"error_rate must be between 0 and 1, got {self.error_rate!r}.")
+        if not 0.0 < self.final_share <= 1.0:
+            raise BudgetError(f"final_share must be in (0, 1], got {self.final_share!r}.")
+
+    @property
+    def looks(self) -> tuple[int, ...]:
+        """Sample counts of the interim looks, fixed in advance."""
+        if self.final_share >= 1.0:
+            return ()
+        return tuple(self.first_look * 2**k for k in range(self.interim_looks))
+
+    def alphas(self, *, n_limits: int, final: bool) -> tuple[float, float]:
+        """``(alpha_pass, alpha_fail)`` of one look: each one-sided bound's error rate.
+
+        ``alpha_pass`` bounds a false PASS (upper bound below the true
+        percentile), ``alpha_fail`` a false FAIL, per limit.
+        """
+        share = self.final_share if final else (1.0 - self.final_share) / self.interim_looks
+        alpha = self.error_rate * share
+        return alpha, alpha / max(1, n_limits)
+
+
+@dataclass
+class _LimitState:
+    key: str
+    q: float
+    limit: float
+    status: str = "pending"
+    n: int = 0
+    alpha_pass: float = 0.0
+    alpha_fail: float = 0.0
+    final: bool = False
+
+
+@dataclass
+class SequentialDecision:
+    """The decision sequence of :class:`SequentialRule` over samples in call order.
+
+    Feed it the samples taken so far (the same units as the limits) with
+    :meth:`update`; it looks at every planned prefix it has not seen yet
+    and, with ``final=True``, at all of them. Pure: no clock, so
+    simulations run it on pre-drawn arrays.
+
+    Parameters
+    ----------
+    limits : mapping of str to float
+        ``{"p99": 0.005, ...}``; keys from ``p50``, ``p90``, ``p99``, ``p999``.
+    rule : SequentialRule, optional
+        How the error rate is spent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> samples = np.random.default_rng(0).lognormal(np.log(0.001), 0.2, 2000)
+    >>> d = SequentialDecision({"p99": 0.005})
+    >>> d.update(samples, final=True), d.outcome, d.states["p99"].n
+    (True, 'pass', 1024)
+    """
+
+    limits: Mapping[str, float]
+    rule: SequentialRule = field(default_factory=SequentialRule)
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.limits if k not in PERCENTILE_KEYS]
+        if unknown:
+            raise BudgetError(
+                f"{unknown[0]!r} is not a percentile limit; use {', '.join(PERCENTILE_KEYS)}."
+            )
+        self.states = {
+            k: _LimitState(k, PERCENTILE_KEYS[k], float(v)) for k, v in self.limits.items()
+        }
+        self._next_look = 0
+        self._finished = False
+
+    @property
+    def done(self) -> bool:
+        """True once the outcome is known (a FAIL, every limit PASS, or the final look)."""
+        statuses = {s.status for s in self.states.values()}
+        return self._finished or "fail" in statuses or statuses == {"pass"}
+
+    @property
+    def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
+        """``"fail"`` if a limit failed, ``"pass"`` if every limit passed, else inconclusive."""
+        statuses = {s.status for s in self.states.values()}
+        if "fail" in statuses:
+            return "fail"
+        if statuses == {"pass"}:
+            return "pass"
+        return "inconclusive"
+
+    def update(self, samples: np.ndarray, *, final: bool = False) -> bool:
+        """Look at every planned prefix of ``samples`` not seen yet; return :attr:`done`.
+
+        ``final=True`` is the look at ``max_time``: every sample, the final
+        share of the error rate; limits still undecided become inconclusive.
+        """
+        x = np.asarray(samples)
+        looks = self.rule.looks
+        while not self.done and self._next_look < len(looks) and looks[self._next_look] <= x.size:
+            self._look(x[: looks[self._next_look]], final=False)
+            self._next_look += 1
+        if final and not self.done:
+            if x.size:
+                self._look(x, final=True)
+            for s in self.states.values():
+                if s.status == "pending":
+                    s.status = "inconclusive"
+                    s.n, s.final = x.size, True
+                    s.alpha_pass, s.alpha_fail = self.rule.alphas(
+                        n_limits=len(self.states), final=True
+                    )
+            self._finished = True
+        return self.done
+
+    def _look(self, x: np.ndarray, *, final: bool) -> None:
+        a_pass, a_fail = self.rule.alphas(n_limits=len(self.states), final=final)
+        n = x.size
+        for s in self.states.values():
+            if s.status != "pending":
+                continue
+            below = int(np.count_nonzero(x <= s.limit))
+            lo, hi = (
+                stats.one_sided_bounds(n, s.q, a_fail)[0],
+                stats.one_sided_bounds(n, s.q, a_pass)[1],
+            )
+            if hi is not None and below >= hi + 1:  # x_(hi) <= limit
+                s.status = "pass"
+            elif lo is not None and below < lo + 1:  # x_(lo) > limit
+                s.status = "fail"
+            else:
+                continue
+            s.n, s.alpha_pass, s.alpha_fail, s.final = n, a_pass, a_fail, final
+
+
 # --------------------------------------------------------------------------- result
+_VERBS = {
+    "pass": "within",
+    "fail": "exceeds",
+    "inconclusive": "undecided against",
+    "not-needed": "not decided against",
+}
+
+
 @dataclass(frozen=True, eq=False)
 class LatencyCheck:
     """The outcome of checking one model's latency against percentile limits.
@@ -70,23 +323,27 @@ class LatencyCheck:
     result : LatencyResult
         Every sample taken.
     checks : dict of str to BudgetCheck
-        The statistical check of each limit (already scaled), by key
-        (``"p50"``, ``"p90"``, ``"p99"``, ``"p999"``).
-    outcome : {"pass", "fail"}
-        ``"fail"`` when any limit fails.
-    decided_on_estimate : bool
-        True when some limit was still undecided when ``max_time`` was spent
-        and was decided on the point estimate.
+        Per limit (already scaled), by key (``"p50"``, ``"p90"``, ``"p99"``,
+        ``"p999"``): the bounds at the look that decided it (or the final
+        look), with the confidence they were taken at.
+    outcome : {"pass", "fail", "inconclusive"}
+        ``"fail"`` when a limit fails; ``"pass"`` when every limit passes;
+        else ``"inconclusive"``: some limit was still undecided at ``max_time``.
     elapsed_s : float
         Seconds spent sampling (warm-up included, cold start excluded).
     budget_scale : float
         The factor every limit was multiplied by.
     confidence : float
-        Confidence of the percentile intervals.
+        ``1 - confidence`` bounds each of false PASS and false FAIL over the
+        whole sequence of looks (see :class:`SequentialRule`).
     verdicts : dict of str to str
-        Per limit: ``"pass"``, ``"fail"``, ``"pass-on-estimate"``,
-        ``"fail-on-estimate"``, or ``"undecided"`` (sampling stopped at the
-        first failing limit, before this one was decided).
+        Per limit: ``"pass"``, ``"fail"``, ``"inconclusive"``, or
+        ``"not-needed"`` (sampling stopped at a failing limit first).
+    max_time : float
+        The ``max_time`` the check ran with, in seconds.
+    to_decide : dict of str to int or None
+        For each inconclusive limit, about how many samples would likely
+        decide it (None: too close to the limit to decide).
 
     Examples
     --------
@@ -101,17 +358,23 @@ class LatencyCheck:
     name: str
     result: LatencyResult
     checks: dict[str, BudgetCheck]
-    outcome: Literal["pass", "fail"]
-    decided_on_estimate: bool
+    outcome: Literal["pass", "fail", "inconclusive"]
     elapsed_s: float
     budget_scale: float = 1.0
     confidence: float = 0.95
     verdicts: Mapping[str, str] | None = None
+    max_time: float = DEFAULT_MAX_TIME
+    to_decide: Mapping[str, int | None] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         """True when the model is within every limit."""
         return self.outcome == "pass"
+
+    @property
+    def inconclusive(self) -> bool:
+        """True when no limit failed but some limit is undecided."""
+        return self.outcome == "inconclusive"
 
     def verdict(self, key: str) -> str:
         """The final verdict of one limit (see :attr:`verdicts`)."""
@@ -119,34 +382,60 @@ class LatencyCheck:
             return self.verdicts[key]
         return self.checks[key].status
 
+    @property
+    def seconds_per_sample(self) -> float:
+        """Wall seconds per kept sample, warm-up and looks included."""
+        return self.elapsed_s / self.result.n if self.result.n else math.nan
+
+    def max_time_to_decide(self, key: str | None = None) -> float | None:
+        """Seconds of ``max_time`` that would likely decide ``key`` (default: every limit).
+
+        None when a limit is too close to its percentile to be decided in
+        any reasonable time (move the limit, or budget another percentile).
+        """
+        keys = [key] if key is not None else [k for k in self.to_decide]
+        needed = []
+        for k in keys:
+            n = self.to_decide.get(k)
+            if n is None:
+                return None
+            # margin: the schedule of looks and the warm-up are not free
+            needed.append(1.2 * n * self.seconds_per_sample + _WARMUP_S)
+        return _round_up(max(needed)) if needed else None
+
     def describe(self, key: str) -> str:
         """One line for one limit, without the model name.
 
-        E.g. ``'p99 = 6.21 ms (95% CI 5.94-6.58 ms, n=4,812) exceeds budget 5 ms'``.
+        E.g. ``'p99 = 6.21 ms (95% CI 5.94 ms-6.58 ms, n=4,812) exceeds budget 5 ms'``.
         """
         c = self.checks[key]
         verdict = self.verdict(key)
-        verb = {
-            "pass": "within",
-            "fail": "exceeds",
-            "pass-on-estimate": "within",
-            "fail-on-estimate": "exceeds",
-            "undecided": "undecided against",
-        }[verdict]
         measured = (
-            f"{format_duration(c.value)} ({_pct(self.confidence)} CI "
+            f"{format_duration(c.value)} ({_pct(c.confidence)} CI "
             f"{format_duration(c.low)}-{format_duration(c.high)}, n={c.n:,})"
         )
-        text = f"{key} = {measured} {verb} budget {self._limit_text(key)}"
-        if verdict.endswith("-on-estimate"):
+        text = f"{key} = {measured} {_VERBS[verdict]} budget {self._limit_text(key)}"
+        if verdict == "inconclusive":
             text += (
-                "; decided on the point estimate: interval still contains the budget after "
-                f"{self.result.n:,} samples in {self.elapsed_s:.2f} s"
+                f" after {self.result.n:,} samples in {self.elapsed_s:.1f} s (max_time "
+                f"{self.max_time:g} s): the interval still contains the limit, so neither "
+                "PASS nor FAIL; "
             )
-            if math.isinf(c.high) or math.isinf(c.low):
-                text += f" (too few samples to bound {key}; raise max_time)"
-        elif verdict == "undecided":
-            text += " (not needed: another limit failed first)"
+            seconds = self.max_time_to_decide(key)
+            if seconds is None:
+                text += (
+                    f"{key} is too close to the limit to decide in any reasonable time: "
+                    "move the limit or budget another percentile"
+                )
+            else:
+                text += (
+                    f"max_time={seconds:g} (about {self.to_decide[key]:,} samples) would "
+                    "likely decide it"
+                )
+                if key in ("p99", "p999"):
+                    text += ", or budget p90 instead"
+        elif verdict == "not-needed":
+            text += " (another limit failed first)"
         return text
 
     def _limit_text(self, key: str) -> str:
@@ -168,11 +457,26 @@ class LatencyCheck:
 
     @property
     def message(self) -> str:
-        """What a person reads once: failing limits first, then the percentile line."""
-        order = sorted(self.checks, key=lambda k: (not self.verdict(k).startswith("fail"), k))
+        """What a person reads once: failing limits first, then undecided, then the rest."""
+        rank = {"fail": 0, "inconclusive": 1}
+        order = sorted(self.checks, key=lambda k: (rank.get(self.verdict(k), 2), k))
         lines = [f"{self.name} {self.describe(k)}" for k in order]
         lines.append(self.summary_line)
         return "\n".join(lines)
+
+    def inconclusive_error(self) -> LatencyInconclusive:
+        """The :class:`LatencyInconclusive` that :func:`assert_latency` raises for this check."""
+        key = next(k for k in self.checks if self.verdict(k) == "inconclusive")
+        c = self.checks[key]
+        return LatencyInconclusive(
+            "INCONCLUSIVE: " + self.message,
+            key=key,
+            estimate=c.value,
+            interval=(c.low, c.high),
+            n=c.n,
+            max_time_to_decide=self.max_time_to_decide(),
+            check=self,
+        )
 
     def to_dict(self, *, include_samples: bool = True) -> dict[str, Any]:
         """A JSON-ready summary: seconds as floats, infinite bounds as None.
@@ -190,9 +494,9 @@ class LatencyCheck:
         out: dict[str, Any] = {
             "name": self.name,
             "outcome": self.outcome,
-            "decided_on_estimate": self.decided_on_estimate,
             "n": lat.n,
             "elapsed_s": self.elapsed_s,
+            "max_time": self.max_time,
             "confidence": self.confidence,
             "budget_scale": self.budget_scale,
             "method": lat.method,
@@ -207,6 +511,17 @@ class LatencyCheck:
         }
         out["budget"] = {k: c.limit for k, c in self.checks.items()}
         out["verdicts"] = {k: self.verdict(k) for k in self.checks}
+        out["decided_by"] = {
+            k: {
+                "n": c.n,
+                "confidence": c.confidence,
+                "low": _finite(c.low),
+                "high": _finite(c.high),
+            }
+            for k, c in self.checks.items()
+        }
+        if self.inconclusive:
+            out["max_time_to_decide"] = self.max_time_to_decide()
         if include_samples:
             out["samples_ns"] = lat.samples_ns.tolist()
         return out
@@ -216,11 +531,19 @@ _SUMMARY_KEYS = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0))
 
 
 def _pct(confidence: float) -> str:
-    return f"{confidence * 100:g}%"
+    return f"{confidence * 100:.4g}%"
 
 
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+def _round_up(seconds: float) -> float:
+    """Round up to two significant digits: 23.4 -> 24, 0.123 -> 0.13."""
+    if seconds <= 0 or not math.isfinite(seconds):
+        return seconds
+    step = 10.0 ** (math.floor(math.log10(seconds)) - 1)
+    return round(math.ceil(seconds / step - 1e-9) * step, 10)
 
 
 # --------------------------------------------------------------------------- options
@@ -262,13 +585,88 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
 
 
 def _parse_limits(limits: Mapping[str, Any], scale: float) -> dict[str, float]:
-    parsed = {k: parse_duration(v) * scale for k, v in limits.items() if v is not None}
+    parsed = {
+        k: parse_duration(v, require_unit=True) * scale for k, v in limits.items() if v is not None
+    }
     if not parsed:
         raise BudgetError(
             "No latency limit was given. Pass at least one of "
             f"{', '.join(PERCENTILE_KEYS)}, e.g. p99='5ms'."
         )
     return parsed
+
+
+def resolve_max_time(max_time: float | str | None = None) -> float:
+    """The ``max_time`` of a check, in seconds.
+
+    The explicit argument wins; else ``PRODBENCH_MAX_TIME``; else
+    :data:`DEFAULT_MAX_TIME` (10 s).
+
+    Examples
+    --------
+    >>> resolve_max_time("2s")
+    2.0
+    """
+    source, value = "max_time", max_time
+    if value is None:
+        env = os.environ.get(MAX_TIME_ENV, "").strip()
+        if not env:
+            return DEFAULT_MAX_TIME
+        source, value = f"the environment variable {MAX_TIME_ENV}", env
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise BudgetError(f"{source}: {exc}") from None
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise BudgetError(
+            f"{source} must be a positive, finite number of seconds such as 10, not {value!r}."
+        )
+    return seconds
+
+
+def resolve_on_inconclusive(on_inconclusive: str | None = None) -> OnInconclusive:
+    """What an inconclusive check does: ``"fail"`` (default), ``"pass"`` or ``"skip"``.
+
+    The explicit argument wins; else ``PRODBENCH_ON_INCONCLUSIVE``; else
+    ``"fail"``. ``"pass"`` is never the default.
+
+    Examples
+    --------
+    >>> resolve_on_inconclusive("skip")
+    'skip'
+    """
+    source, value = "on_inconclusive", on_inconclusive
+    if value is None:
+        env = os.environ.get(ON_INCONCLUSIVE_ENV, "").strip()
+        if not env:
+            return "fail"
+        source, value = f"the environment variable {ON_INCONCLUSIVE_ENV}", env
+    text = str(value).strip().lower()
+    if text not in _ON_INCONCLUSIVE:
+        raise BudgetError(
+            f"{source} must be 'fail', 'pass' or 'skip' (what an undecided latency check "
+            f"does), not {value!r}."
+        )
+    return text  # type: ignore[return-value]
+
+
+def latency_skip_requested() -> bool:
+    """True when ``PRODBENCH_LATENCY_SKIP`` asks to skip every latency check."""
+    return os.environ.get(LATENCY_SKIP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _skip(message: str) -> None:
+    """Skip the running test: ``pytest.skip`` inside pytest, else ``unittest.SkipTest``.
+
+    ``unittest`` (and pytest) report a ``SkipTest`` as a skipped test; in a
+    plain script it propagates as an exception, so nothing passes silently.
+    """
+    __tracebackhide__ = True
+    if "pytest" in sys.modules and os.environ.get("PYTEST_CURRENT_TEST"):
+        import pytest
+
+        pytest.skip(message)
+    raise unittest.SkipTest(message)
 
 
 # --------------------------------------------------------------------------- checking
@@ -281,7 +679,7 @@ def check_latency_budget(
     p99: float | str | None = None,
     p999: float | str | None = None,
     confidence: float = 0.95,
-    max_time: float | str = 3.0,
+    max_time: float | str | None = None,
     method: str = "predict",
     threads: int | str | None = "serving",
     request_format: Literal["auto", "numpy", "pandas"] = "auto",
@@ -290,8 +688,8 @@ def check_latency_budget(
 ) -> LatencyCheck:
     """Check a fitted model's single-request latency against percentile limits.
 
-    Same arguments as :func:`assert_latency`; returns the outcome instead of
-    raising on a failed budget.
+    Same arguments as :func:`assert_latency`; returns the outcome (PASS,
+    FAIL or INCONCLUSIVE) instead of raising.
 
     Returns
     -------
@@ -316,14 +714,21 @@ def check_latency_budget(
     """
     scale = resolve_budget_scale(budget_scale)
     limits = _parse_limits({"p50": p50, "p90": p90, "p99": p99, "p999": p999}, scale)
-    if not (isinstance(confidence, (int, float)) and 0.0 < confidence < 1.0):
+    if not (
+        isinstance(confidence, (int, float))
+        and not isinstance(confidence, bool)
+        and 0.0 < confidence < 1.0
+    ):
         raise BudgetError(f"confidence must be between 0 and 1, e.g. 0.95; got {confidence!r}.")
-    seconds = parse_duration(max_time)
+    seconds = resolve_max_time(max_time)
+    if request_format not in ("auto", "numpy", "pandas"):
+        raise BudgetError(
+            f"request_format must be 'auto', 'numpy' or 'pandas', not {request_format!r}."
+        )
     label = name if name is not None else model_label(model)
     check_model(model, name=label, method=method, fit=False)
     check_fitted(model, name=label)
-    if not hasattr(X, "iloc") and not isinstance(X, np.ndarray):
-        X = np.asarray(X)
+    X = _data.as_features(X)
     fmt = _data.input_format(X) if request_format == "auto" else request_format
     rows = _data.request_rows(X, fmt=request_format, n_rows=1000)
 
@@ -331,91 +736,83 @@ def check_latency_budget(
         getattr(model, method),
         rows,
         max_time=seconds,
-        precision=1e-9,
+        precision=1e-9,  # never stop on precision: the decision stops sampling
         quantiles=[PERCENTILE_KEYS[k] for k in limits],
         confidence=confidence,
         warmup_time=min(_WARMUP_S, 0.05 * seconds),
         threads=thread_policy(threads)["latency"],
     )
     sampler.cold_start()
+    rule = SequentialRule(error_rate=1.0 - float(confidence))
+    decision = SequentialDecision({k: v * 1e9 for k, v in limits.items()}, rule)
     block = _FIRST_BLOCK_S
-    latency = _latency(sampler, method, fmt)
-    checks: dict[str, BudgetCheck] = {}
-    # Looking at the interval after every block and stopping at the first
-    # decision is optional stopping: each look is another chance of a wrong
-    # verdict. Intermediate looks therefore decide at a Bonferroni-adjusted
-    # confidence over the (bounded) number of looks; the reported interval is
-    # the nominal one, which lies inside the adjusted one and so agrees.
-    look_confidence = 1.0 - (1.0 - confidence) / _max_looks(seconds)
     while True:
         sampler.run_block(block)
-        latency = _latency(sampler, method, fmt)
-        if latency.n:
-            strict = check_latency(latency, limits, confidence=look_confidence)
-            states = {c.status for c in strict.values()}
-            if "fail" in states or states == {"pass"}:
-                checks = check_latency(latency, limits, confidence=confidence)
-                break
-        if sampler.done:
-            if latency.n:
-                checks = check_latency(latency, limits, confidence=confidence)
+        samples = sampler.result().samples_ns
+        if decision.update(samples, final=sampler.done) or sampler.done:
             break
-        # Checks sort every sample: let blocks grow with the time spent, so
-        # their cost stays a small fraction of the sampling.
+        # Looks sit at planned sample counts; let blocks grow with the time
+        # spent, so the checks' cost stays a small fraction of the sampling.
         block = max(_FIRST_BLOCK_S, 0.25 * sampler.elapsed)
+    latency = LatencyResult.from_raw(sampler.result(), method=method, request_format=fmt)
     if not latency.n:
         raise BudgetError(
             f"{label} gave no latency sample within max_time={seconds:g} s (its warm-up calls "
             "used it all). Raise max_time."
         )
-    return _conclude(label, latency, checks, sampler.elapsed, scale, confidence)
-
-
-def _max_looks(max_time: float) -> int:
-    """Upper bound on decision looks: blocks of 20 ms, then growing by 25%."""
-    looks, elapsed, block = 0, 0.0, _FIRST_BLOCK_S
-    while elapsed < max_time:
-        elapsed += block
-        looks += 1
-        block = max(_FIRST_BLOCK_S, 0.25 * elapsed)
-    return max(1, looks)
-
-
-def _latency(sampler: LatencySampler, method: str, fmt: str) -> LatencyResult:
-    return LatencyResult.from_raw(sampler.result(), method=method, request_format=fmt)
+    return _conclude(label, latency, decision, sampler.elapsed, scale, confidence, seconds)
 
 
 def _conclude(
     name: str,
     latency: LatencyResult,
-    checks: dict[str, BudgetCheck],
+    decision: SequentialDecision,
     elapsed: float,
     scale: float,
     confidence: float,
+    max_time: float,
 ) -> LatencyCheck:
-    failed = any(c.status == "fail" for c in checks.values())
+    checks: dict[str, BudgetCheck] = {}
     verdicts: dict[str, str] = {}
-    for key, c in checks.items():
-        if c.status != "inconclusive":
-            verdicts[key] = c.status
-        elif failed:
-            verdicts[key] = "undecided"
-        else:
-            verdicts[key] = "pass-on-estimate" if c.value <= c.limit else "fail-on-estimate"
-    on_estimate = any(v.endswith("-on-estimate") for v in verdicts.values())
-    outcome: Literal["pass", "fail"] = (
-        "fail" if any(v.startswith("fail") for v in verdicts.values()) else "pass"
-    )
+    to_decide: dict[str, int | None] = {}
+    samples = latency.samples_ns
+    final_pass, final_fail = decision.rule.alphas(n_limits=len(decision.states), final=True)
+    for key, s in decision.states.items():
+        status = "not-needed" if s.status == "pending" else s.status
+        n = s.n if s.status != "pending" else samples.size
+        a_pass = s.alpha_pass if s.status != "pending" else final_pass
+        a_fail = s.alpha_fail if s.status != "pending" else final_fail
+        prefix = np.sort(samples[:n])
+        lo, _ = stats.one_sided_bounds(n, s.q, a_fail)
+        _, hi = stats.one_sided_bounds(n, s.q, a_pass)
+        low = -math.inf if lo is None else prefix[lo] / 1e9
+        high = math.inf if hi is None else prefix[hi] / 1e9
+        value = stats.percentile(prefix, s.q) / 1e9
+        checks[key] = BudgetCheck(
+            key,
+            s.limit / 1e9,
+            min(max(value, low), high),
+            low,
+            high,
+            "inconclusive" if status == "not-needed" else status,
+            n,
+            confidence=1.0 - a_pass - a_fail,
+        )
+        verdicts[key] = status
+        if status == "inconclusive":
+            below = int(np.count_nonzero(samples <= s.limit))
+            to_decide[key] = stats.samples_to_decide(below, samples.size, s.q, final_pass)
     return LatencyCheck(
         name=name,
         result=latency,
         checks=checks,
-        outcome=outcome,
-        decided_on_estimate=on_estimate,
+        outcome=decision.outcome,
         elapsed_s=elapsed,
         budget_scale=scale,
         confidence=confidence,
         verdicts=verdicts,
+        max_time=max_time,
+        to_decide=to_decide,
     )
 
 
@@ -428,20 +825,23 @@ def assert_latency(
     p99: float | str | None = None,
     p999: float | str | None = None,
     confidence: float = 0.95,
-    max_time: float | str = 3.0,
+    max_time: float | str | None = None,
     method: str = "predict",
     threads: int | str | None = "serving",
     request_format: Literal["auto", "numpy", "pandas"] = "auto",
     budget_scale: float | None = None,
     name: str | None = None,
+    on_inconclusive: OnInconclusive | None = None,
 ) -> LatencyResult:
     """Assert that a fitted model answers single requests within latency limits.
 
     Each sample is one ``model.predict`` call on one row of ``X``. Sampling
-    goes on until every limit is decided at ``confidence`` (PASS when the
-    percentile interval's upper bound is within the limit, FAIL when its lower
-    bound is beyond it), or until ``max_time`` is spent; a limit still
-    undecided then is decided on the point estimate, and the message says so.
+    goes on until every limit is decided (PASS when the percentile's upper
+    bound is within the limit, FAIL when its lower bound is beyond it) or
+    ``max_time`` is spent; a limit still undecided then is INCONCLUSIVE, and
+    ``on_inconclusive`` says what happens. Over the whole sequence of looks,
+    a false PASS and a false FAIL each happen with probability at most
+    ``1 - confidence`` (see :class:`SequentialRule`).
 
     Parameters
     ----------
@@ -453,9 +853,11 @@ def assert_latency(
         Upper limits on those percentiles, in seconds or as ``"5ms"``,
         ``"250us"``. At least one is required.
     confidence : float, default 0.95
-        Confidence of the percentile intervals that decide each limit.
-    max_time : float or str, default 3.0
-        Most seconds to spend sampling.
+        ``1 - confidence`` bounds the false-PASS and the false-FAIL rate.
+    max_time : float or str, optional
+        Most seconds to spend sampling. Default: ``PRODBENCH_MAX_TIME``, else
+        10. A p99 limit needs at least ~370 samples for a PASS: models slower
+        than ~25 ms per call need more, or a p90 limit.
     method : {"predict", "predict_proba"}, default "predict"
         The method timed.
     threads : "serving", int or None, default "serving"
@@ -469,6 +871,15 @@ def assert_latency(
         variable, else 1.
     name : str, optional
         The model's name in messages; default its class name.
+    on_inconclusive : {"fail", "pass", "skip"}, optional
+        What an undecided check does. ``"fail"`` raises
+        :class:`LatencyInconclusive`; ``"skip"`` skips the test
+        (``pytest.skip`` inside pytest; elsewhere it raises
+        ``unittest.SkipTest``, which unittest reports as a skip and which
+        stops a plain script); ``"pass"`` returns the samples with a
+        :class:`LatencyInconclusiveWarning`. Default: the
+        ``PRODBENCH_ON_INCONCLUSIVE`` environment variable (the plugin's
+        ``--latency-inconclusive``), else ``"fail"``.
 
     Returns
     -------
@@ -479,8 +890,12 @@ def assert_latency(
     ------
     AssertionError
         When a limit is exceeded, e.g. ``RandomForestClassifier p99 = 6.21 ms
-        (95% CI 5.94-6.58 ms, n=4,812) exceeds budget 5 ms`` followed by the
+        (95% CI 5.94 ms-6.58 ms, n=4,812) exceeds budget 5 ms`` followed by the
         line ``p50 1.20 ms | p90 3.10 ms | p99 6.21 ms | max 9.80 ms``.
+    LatencyInconclusive
+        (an ``AssertionError``) When a limit is undecided at ``max_time``;
+        its message and attributes give the estimate, the interval, n and the
+        ``max_time`` that would likely decide it.
     BudgetError
         When no limit is given or a value does not parse.
     ModelError
@@ -501,6 +916,9 @@ def assert_latency(
     ...
     """
     __tracebackhide__ = True
+    policy = resolve_on_inconclusive(on_inconclusive)
+    if latency_skip_requested():
+        _skip(SKIP_MESSAGE)
     check = check_latency_budget(
         model,
         X,
@@ -516,6 +934,28 @@ def assert_latency(
         budget_scale=budget_scale,
         name=name,
     )
-    if not check.passed:
-        raise AssertionError(check.message)
+    settle(check, policy)
     return check.result
+
+
+def settle(check: LatencyCheck, on_inconclusive: OnInconclusive) -> None:
+    """Raise, skip or warn as a check's outcome and the policy say; nothing on a PASS.
+
+    A FAIL raises ``AssertionError``; an INCONCLUSIVE raises
+    :class:`LatencyInconclusive` (``"fail"``), skips (``"skip"``) or warns
+    (``"pass"``). Shared by :func:`assert_latency` and the pytest fixture.
+    """
+    __tracebackhide__ = True
+    if check.outcome == "fail":
+        raise AssertionError(check.message)
+    if check.outcome == "inconclusive":
+        if on_inconclusive == "fail":
+            raise check.inconclusive_error()
+        if on_inconclusive == "skip":
+            _skip("INCONCLUSIVE: " + check.message)
+        warnings.warn(
+            LatencyInconclusiveWarning(
+                "INCONCLUSIVE, passed because on_inconclusive='pass': " + check.message
+            ),
+            stacklevel=3,
+        )

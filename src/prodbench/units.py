@@ -7,6 +7,7 @@ Shared by budgets, reports, the command line and the test helpers, so that
 from __future__ import annotations
 
 import math
+import numbers
 import re
 
 from .errors import BudgetError
@@ -45,14 +46,31 @@ def _split(text: str, what: str, examples: str) -> tuple[float, str]:
     return float(match.group(1)), match.group(2)
 
 
-def parse_duration(value: float | int | str) -> float:
+def _is_number(value: object) -> bool:
+    """A real number (numpy scalars included), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _unit_needed(value: str, what: str, examples: str) -> BudgetError:
+    return BudgetError(
+        f"The {what} {value!r} has no unit. Write the unit after the number, for example "
+        f"{examples}; a limit without one is ambiguous."
+    )
+
+
+def parse_duration(value: float | int | str, *, require_unit: bool = False) -> float:
     """Read a duration given as seconds or as a string with a unit.
 
     Parameters
     ----------
     value : float, int or str
-        Seconds as a number, or a string such as ``"250us"``, ``"5ms"``,
-        ``"1.5s"`` (units: ns, us/µs, ms, s, min; a bare number is seconds).
+        Seconds as a number (numpy scalars too), or a string such as
+        ``"250us"``, ``"5ms"``, ``"1.5 s"`` (units: ns, us/µs, ms, s, min;
+        spaces around the unit are allowed; a bare number is seconds unless
+        ``require_unit``).
+    require_unit : bool, default False
+        Refuse a string without a unit (budgets: ``"p99=5"`` could mean
+        anything, so it must be written ``"5ms"``). Numbers are always seconds.
 
     Returns
     -------
@@ -74,11 +92,13 @@ def parse_duration(value: float | int | str) -> float:
     examples = "'250us', '5ms' or '1.5s'"
     if isinstance(value, bool):
         raise BudgetError(f"Cannot read {value!r} as a duration. Use seconds or {examples}.")
-    if isinstance(value, (int, float)):
+    if _is_number(value):
         seconds = float(value)
     elif isinstance(value, str):
         number, unit = _split(value, "duration", examples)
         unit = unit.lower() if unit not in ("µs", "μs") else unit
+        if unit == "" and require_unit:
+            raise _unit_needed(value, "duration", examples)
         if unit == "":
             factor = 1.0
         elif unit in _DURATION_UNITS:
@@ -99,14 +119,17 @@ def parse_duration(value: float | int | str) -> float:
     return seconds
 
 
-def parse_size(value: float | int | str) -> int:
+def parse_size(value: float | int | str, *, require_unit: bool = False) -> int:
     """Read a size given as bytes or as a string with a unit.
 
     Parameters
     ----------
     value : int, float or str
-        Bytes as a number, or a string such as ``"10MB"``, ``"512KiB"``
-        (units: B, kB, MB, GB in powers of 1000; KiB, MiB, GiB in powers of 1024).
+        Bytes as a number (numpy scalars too), or a string such as ``"10MB"``,
+        ``"512 KiB"`` (units: B, kB, MB, GB in powers of 1000; KiB, MiB, GiB
+        in powers of 1024).
+    require_unit : bool, default False
+        Refuse a string without a unit (``"10"``); numbers are always bytes.
 
     Returns
     -------
@@ -128,10 +151,12 @@ def parse_size(value: float | int | str) -> int:
     examples = "'500kB', '10MB' or '1GiB'"
     if isinstance(value, bool):
         raise BudgetError(f"Cannot read {value!r} as a size. Use bytes or {examples}.")
-    if isinstance(value, (int, float)):
+    if _is_number(value):
         size = float(value)
     elif isinstance(value, str):
         number, unit = _split(value, "size", examples)
+        if unit == "" and require_unit:
+            raise _unit_needed(value, "size", examples)
         key = unit.lower() or "b"
         if key not in _SIZE_UNITS:
             raise BudgetError(

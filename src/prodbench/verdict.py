@@ -13,9 +13,11 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from . import stats
 from .errors import BudgetError, CandidateError, SchemaError
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PRICE_PER_CORE_HOUR",
     "PERCENTILE_KEYS",
+    "UNDERSAMPLED_MARK",
     "Budget",
     "BudgetCheck",
     "Comparison",
@@ -88,7 +91,12 @@ class Budget:
             value = getattr(self, f.name)
             if value is None:
                 continue
-            parsed = parse_size(value) if f.name == "size" else parse_duration(value)
+            parse = parse_size if f.name == "size" else parse_duration
+            try:
+                # A string limit needs its unit ("p99=5" is refused, "p99=5ms" read).
+                parsed = parse(value, require_unit=True)
+            except BudgetError as exc:
+                raise BudgetError(f"Budget limit {f.name}: {exc}") from None
             object.__setattr__(self, f.name, parsed)
 
     @classmethod
@@ -111,15 +119,23 @@ class Budget:
     def parse(cls, text: str) -> Budget:
         """Parse ``"p99=5ms,p50=1ms"`` (also ``"p99<5ms"``; commas or spaces between).
 
+        Every limit needs a unit (``p99=5`` is refused); spaces inside a value
+        are fine (``"p99=5 ms"``).
+
         Examples
         --------
         >>> Budget.parse("p99<5ms p50=1ms").p50
         0.001
+        >>> Budget.parse("p99 = 5 ms").p99
+        0.005
         """
         if not isinstance(text, str) or not text.strip():
             raise BudgetError("An empty budget was given. Write limits such as 'p99=5ms,p50=1ms'.")
         limits: dict[str, str] = {}
-        for part in re.split(r"[,\s;]+", text.strip()):
+        # Parts are separated by commas/semicolons, or by spaces that start a new
+        # KEY= / KEY< part; other spaces belong to the value ("p99=5 ms").
+        for raw in re.split(r"[,;]+|\s+(?=[A-Za-z_][A-Za-z_0-9.]*\s*(?:=|<))", text.strip()):
+            part = raw.strip()
             if not part:
                 continue
             match = re.fullmatch(r"([A-Za-z_0-9.]+)\s*(?:=|<=|<)\s*(.+)", part)
@@ -176,8 +192,13 @@ class Budget:
 class BudgetCheck:
     """One limit checked against one measurement.
 
-    ``status`` is ``"pass"`` when the interval's upper bound is within the
-    limit, ``"fail"`` when its lower bound is beyond it, else ``"inconclusive"``.
+    For a percentile, ``status`` is ``"pass"`` when the interval's upper
+    bound is within the limit, ``"fail"`` when its lower bound is beyond it,
+    else ``"inconclusive"``; ``confidence`` is the interval's, as used. A
+    single value (cold start, size) has no interval (``low == high ==
+    value``): it is a plain comparison with the limit, and says so.
+    ``samples_to_decide`` is, for an inconclusive percentile, about how many
+    samples would likely decide it (None: too close to the limit, or decided).
     """
 
     key: str
@@ -187,24 +208,38 @@ class BudgetCheck:
     high: float
     status: str
     n: int = 0
+    confidence: float = 0.95
+    samples_to_decide: int | None = None
 
     @property
     def unit(self) -> str:
         """``"bytes"`` for size, else ``"s"``."""
         return "bytes" if self.key == "size" else "s"
 
+    @property
+    def single_value(self) -> bool:
+        """True for a budget on one measured value (cold start, size): no interval."""
+        return self.key in ("cold_start", "size")
+
     def describe(self) -> str:
-        """E.g. ``'p99 = 6.21 ms (95% CI 5.94-6.58 ms, n=4,812) exceeds budget 5 ms'``."""
+        """E.g. ``'p99 = 6.21 ms (95% CI 5.94 ms-6.58 ms, n=4,812) exceeds budget 5 ms'``."""
         fmt = format_bytes if self.key == "size" else format_duration
         limit = _fmt_limit(self.key, self.limit)
         verb = {"pass": "within", "fail": "exceeds", "inconclusive": "undecided against"}[
             self.status
         ]
-        if self.low == self.high:
-            measured = fmt(self.value)
+        if self.single_value:
+            measured = f"{fmt(self.value)} (one measurement, compared as is)"
         else:
-            measured = f"{fmt(self.value)} (95% CI {fmt(self.low)}-{fmt(self.high)}, n={self.n:,})"
+            measured = (
+                f"{fmt(self.value)} ({_pct(self.confidence)} CI {fmt(self.low)}-"
+                f"{fmt(self.high)}, n={self.n:,})"
+            )
         return f"{self.key} = {measured} {verb} budget {limit}"
+
+
+def _pct(confidence: float) -> str:
+    return f"{confidence * 100:.4g}%"
 
 
 def _status(low: float, high: float, limit: float) -> str:
@@ -237,14 +272,21 @@ def check_latency(
             )
         q = PERCENTILE_KEYS[key]
         low, high = latency.interval(q, confidence)
+        status = _status(low, high, limit)
+        needed = None
+        if status == "inconclusive" and latency.n:
+            below = int(np.count_nonzero(latency.samples_ns <= limit * 1e9))
+            needed = stats.samples_to_decide(below, latency.n, q, (1.0 - confidence) / 2.0)
         out[key] = BudgetCheck(
             key,
             float(limit),
             latency.percentile(q),
             low,
             high,
-            _status(low, high, limit),
+            status,
             latency.n,
+            confidence,
+            needed,
         )
     return out
 
@@ -280,9 +322,11 @@ class Delta:
     score_diff_interval : tuple of float
         95% paired bootstrap interval over test rows.
     p_value : float
-        Exact McNemar (classification) or paired sign-flip permutation (regression).
+        Exact McNemar (classification) or paired sign-flip permutation
+        (regression); with several challengers, Holm-adjusted across them.
     significant : bool
-        ``p_value < 0.05``.
+        ``p_value < 0.05`` (so, with several challengers, the chance that any
+        of them is flagged by luck stays at or below 5%).
     detectable_diff : float
         The smallest score difference this many test rows could tell from noise
         (two-sided 5% test, 80% power).
@@ -292,6 +336,16 @@ class Delta:
         Seconds added at p99.
     training_throughput_ratio, bulk_throughput_ratio, size_ratio : float or None
         Candidate / baseline.
+    p_value_raw : float
+        The unadjusted p-value (equal to ``p_value`` with one challenger).
+    adjustment : str or None
+        ``"Holm"`` when ``p_value`` was adjusted across several challengers.
+    n_challengers : int
+        Size of the family the adjustment was taken over.
+    p50_undersampled, p99_undersampled : bool
+        The percentile of either run has fewer samples than it needs
+        (:func:`prodbench.stats.required_samples`): the ratio is flagged, and
+        its interval is open on the side that percentile cannot bound.
     """
 
     name: str
@@ -311,6 +365,25 @@ class Delta:
     training_throughput_ratio: float | None
     bulk_throughput_ratio: float | None
     size_ratio: float | None
+    p_value_raw: float = math.nan
+    adjustment: str | None = None
+    n_challengers: int = 1
+    p50_undersampled: bool = False
+    p99_undersampled: bool = False
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.p_value_raw):
+            object.__setattr__(self, "p_value_raw", self.p_value)
+
+    def adjusted(self, p_value: float, n_challengers: int) -> Delta:
+        """A copy whose ``p_value``/``significant`` are Holm-adjusted over ``n_challengers``."""
+        return replace(
+            self,
+            p_value=p_value,
+            significant=p_value < ALPHA,
+            adjustment="Holm" if n_challengers > 1 else None,
+            n_challengers=n_challengers,
+        )
 
     @classmethod
     def between(cls, baseline: ModelResult, candidate: ModelResult) -> Delta:
@@ -355,6 +428,9 @@ class Delta:
                 None if candidate.footprint is None else candidate.footprint.size_bytes,
                 None if baseline.footprint is None else baseline.footprint.size_bytes,
             ),
+            p_value_raw=p_value,
+            p50_undersampled=la.undersampled(50) or lb.undersampled(50),
+            p99_undersampled=la.undersampled(99) or lb.undersampled(99),
         )
 
 
@@ -486,8 +562,12 @@ class Comparison:
         if self.baseline not in self.results:
             return {}
         base = self.results[self.baseline]
+        raw = {n: Delta.between(base, self.results[n]) for n in self.measured if n != self.baseline}
+        # Many challengers, one error rate: Holm across the challengers.
+        names = list(raw)
+        adjusted = stats.holm([raw[n].p_value_raw for n in names])
         return {
-            n: Delta.between(base, self.results[n]) for n in self.measured if n != self.baseline
+            n: raw[n].adjusted(float(p), len(names)) for n, p in zip(names, adjusted, strict=True)
         }
 
     def versus(self, name: str) -> Delta:
@@ -532,41 +612,66 @@ class Comparison:
                 return s
         return "pass"
 
-    def _tied_with(self, best: str, pool: list[str]) -> list[str]:
-        """Candidates in ``pool`` whose score is not significantly different from ``best``."""
-        tied = []
-        for n in pool:
-            if n == best:
-                tied.append(n)
-                continue
-            if not self._significantly_different(best, n):
-                tied.append(n)
-        return tied
-
     @cached_property
     def _p_values(self) -> dict[tuple[str, str], float]:
         """Paired-test p-values already computed, by sorted pair of names."""
         return {}
 
-    def _significantly_different(self, a: str, b: str) -> bool:
+    def _p_value(self, a: str, b: str) -> float:
         # The picks test the same pairs again and again, and a permutation
         # test on a large regression test set takes a second: compute each once.
         key = (a, b) if a <= b else (b, a)
         if key not in self._p_values:
             self._p_values[key] = paired_test(self.results[key[0]], self.results[key[1]])[0]
-        return self._p_values[key] < ALPHA
+        return self._p_values[key]
+
+    def _score_tie(self, pool: list[str]) -> tuple[str, dict[str, float], int]:
+        """The best score in ``pool`` and the candidates tied with it.
+
+        Returns the best, ``{name: Holm-adjusted p vs the best}`` for every
+        candidate the paired test cannot separate from it (the best included,
+        with p = 1), and the size of the family: Holm runs over the
+        ``len(pool) - 1`` comparisons with the best.
+        """
+        best = self._best_score(pool)
+        others = [n for n in pool if n != best]
+        adjusted = stats.holm([self._p_value(best, n) for n in others])
+        tied = {best: 1.0}
+        tied.update({n: float(p) for n, p in zip(others, adjusted, strict=True) if p >= ALPHA})
+        return best, tied, len(others)
 
     def _best_score(self, pool: list[str]) -> str:
         return max(pool, key=lambda n: (self.results[n].score.value, -self.names.index(n)))
 
+    def _tie_text(self, best: str, tied: Mapping[str, float], pick: str, family: int) -> str:
+        """``'tied on accuracy with b (p=0.58, Holm-adjusted)'``."""
+        score = self.results[best].score.name
+        others = [n for n in tied if n != pick]
+        p = tied[pick] if pick != best else min(tied[n] for n in tied if n != best)
+        adjusted = ", Holm-adjusted" if family > 1 else ""
+        return f"tied on {score} with {', '.join(others)} (p={_fmt_p(p)}{adjusted})"
+
     @cached_property
-    def research_pick(self) -> str | None:
-        """Best score; a tie (no significant difference) goes to faster training."""
+    def _research(self) -> tuple[str | None, str]:
         pool = self.measured
         if not pool:
-            return None
-        tied = self._tied_with(self._best_score(pool), pool)
-        return max(tied, key=self._training_speed)
+            return None, ""
+        best, tied, family = self._score_tie(pool)
+        score = self.results[best].score.name
+        if len(tied) == 1:
+            return best, f"best {score}"
+        pick = max(tied, key=self._training_speed)
+        return pick, f"{self._tie_text(best, tied, pick, family)}; faster training"
+
+    @property
+    def research_pick(self) -> str | None:
+        """Best score; a tie (no Holm-adjusted significant difference) goes to faster training."""
+        return self._research[0]
+
+    @property
+    def research_reason(self) -> str:
+        """Why the research pick: ``"best accuracy"`` or ``"tied on ...; faster training"``."""
+        return self._research[1]
 
     def _training_speed(self, name: str) -> float:
         r = self.results[name]
@@ -574,14 +679,95 @@ class Comparison:
             return r.training.samples_per_second
         return r.throughput.largest.rows_per_second
 
+    @property
+    def eligible(self) -> list[str]:
+        """Candidates that may be the production pick: every limit PASSES (all, without budget)."""
+        if not self.budget:
+            return self.measured
+        return [n for n in self.measured if self.budget_overall(n) == "pass"]
+
+    @property
+    def undecided(self) -> list[str]:
+        """Candidates whose budget check is inconclusive: neither eligible nor failing."""
+        return [n for n in self.measured if self.budget_overall(n) == "inconclusive"]
+
     @cached_property
-    def production_pick(self) -> str | None:
-        """Among candidates not failing the budget: best score, a tie going to lower p99."""
-        pool = [n for n in self.measured if self.budget_overall(n) != "fail"]
+    def _production(self) -> tuple[str | None, str]:
+        pool = self.eligible
         if not pool:
-            return None
-        tied = self._tied_with(self._best_score(pool), pool)
-        return min(tied, key=lambda n: self.results[n].latency.p99)
+            return None, ""
+        best, tied, family = self._score_tie(pool)
+        score = self.results[best].score.name
+        within = " within the budget" if self.budget else ""
+        if len(tied) == 1:
+            return best, f"best {score}{within}"
+        tie = list(tied)
+        # Latency tie-break: the lowest p99 wins only where its ratio interval
+        # with each other tied candidate excludes 1, taken at a Bonferroni-
+        # adjusted confidence over those comparisons.
+        fastest = min(tie, key=lambda n: (self.results[n].latency.p99, self.names.index(n)))
+        rivals = [n for n in tie if n != fastest]
+        confidence = 1.0 - ALPHA / len(rivals)
+        ratios = {n: self.p99_ratio(fastest, n, confidence=confidence) for n in rivals}
+        not_separated = [n for n, (_, _, high) in ratios.items() if not high < 1.0]
+        if not not_separated:
+            worst = max(ratios.values(), key=lambda r: r[2])
+            reason = (
+                f"{self._tie_text(best, tied, fastest, family)}; lower p99 ({worst[0]:.2f}x, "
+                f"{_pct(confidence)} CI {worst[1]:.2f}-{worst[2]:.2f}x)"
+            )
+            return fastest, reason
+        close = [fastest, *not_separated]
+
+        def size(n: str) -> float:
+            footprint = self.results[n].footprint
+            return math.inf if footprint is None else float(footprint.size_bytes)
+
+        pick = min(
+            close, key=lambda n: (size(n), -self.results[n].score.value, self.names.index(n))
+        )
+        others = [n for n in close if n != pick]
+        sizes = ", ".join(
+            format_bytes(size(n)) if math.isfinite(size(n)) else "size n/a" for n in others
+        )
+        pick_size = format_bytes(size(pick)) if math.isfinite(size(pick)) else "size n/a"
+        reason = (
+            f"{self._tie_text(best, tied, pick, family)}; p99 not separable from "
+            f"{', '.join(others)} (ratio interval includes 1); smaller model "
+            f"({pick_size} vs {sizes})"
+        )
+        return pick, reason
+
+    @property
+    def production_pick(self) -> str | None:
+        """Among candidates that PASS every budget limit: best score.
+
+        Scores the paired test cannot separate (Holm-adjusted) are tied; a tie
+        goes to the lower p99 only where the p99 ratio interval excludes 1,
+        then to the smaller model. Inconclusive candidates are never picked
+        (see :attr:`undecided`). None when no candidate passes.
+        """
+        return self._production[0]
+
+    @property
+    def production_reason(self) -> str:
+        """Why the production pick, naming the tie-break that decided."""
+        return self._production[1]
+
+    def p99_ratio(
+        self, name: str, other: str, *, confidence: float = 0.95
+    ) -> tuple[float, float, float]:
+        """p99 of ``name`` over p99 of ``other``, with a bootstrap interval (open if under-sampled).
+
+        Examples
+        --------
+        >>> import prodbench as pb  # doctest: +SKIP
+        >>> cmp.p99_ratio("lone", "ensemble")  # doctest: +SKIP
+        (0.12, 0.11, 0.13)
+        """
+        a = self.results[other].latency.sorted_ns
+        b = self.results[name].latency.sorted_ns
+        return stats.bootstrap_quantile_ratio(a, b, 99, confidence=confidence)
 
     @cached_property
     def pareto(self) -> list[str]:
@@ -641,7 +827,7 @@ class Comparison:
         if not pool:
             return []
         res = self.results
-        ml = max(pool, key=lambda n: res[n].score.value)
+        ml, ml_tied, ml_family = self._score_tie(pool)
         pm = min(pool, key=lambda n: res[n].latency.p99)
 
         def infra_key(n: str) -> tuple[float, float]:
@@ -685,7 +871,14 @@ class Comparison:
                 "ML engineer",
                 f"best {score_name}",
                 ml,
-                f"{score_name} {res[ml].score.value:.4f}",
+                f"{score_name} {res[ml].score.value:.4f}"
+                + (
+                    ""
+                    if len(ml_tied) == 1
+                    else "; best point estimate, not significant "
+                    f"(p={_fmt_p(min(p for n, p in ml_tied.items() if n != ml))}"
+                    f"{', Holm-adjusted' if ml_family > 1 else ''})"
+                ),
             ),
             Stakeholder(
                 "Product manager",
@@ -726,7 +919,50 @@ class Comparison:
         else:
             body = f"{d.score_diff:+.4g} {d.score_name} (95% CI {lo:+.4g} to {hi:+.4g}"
         sig = "significant" if d.significant else "not significant"
-        return f"{body}; {d.test} p={_fmt_p(d.p_value)}, {sig})"
+        if d.adjustment:
+            test = (
+                f"{d.test} p={_fmt_p(d.p_value)} {d.adjustment}-adjusted over "
+                f"{d.n_challengers} challengers (raw p={_fmt_p(d.p_value_raw)})"
+            )
+        else:
+            test = f"{d.test} p={_fmt_p(d.p_value)}"
+        return f"{body}; {test}, {sig})"
+
+    def _latency_phrase(self, d: Delta) -> str:
+        text = (
+            f"{d.p99_ratio:.1f}x{UNDERSAMPLED_MARK if d.p99_undersampled else ''} the p99 "
+            f"latency ({'+' if d.p99_added >= 0 else '-'}{format_duration(abs(d.p99_added))}"
+        )
+        if d.p99_undersampled:
+            low, high = d.p99_ratio_interval
+            text += (
+                f"; {UNDERSAMPLED_MARK}p99 under-sampled, ratio 95% CI {low:.2f}x-"
+                f"{'inf' if math.isinf(high) else f'{high:.2f}x'}"
+            )
+        return text + ")"
+
+    def undecided_reason(self, name: str) -> str:
+        """What left ``name`` undecided against the budget, and what would decide it.
+
+        E.g. ``'p99 = 2.65 ms (95% CI 2.33 ms-inf, n=300); about 720 samples
+        (~2.2 s of sampling) would likely decide it'``.
+        """
+        parts = []
+        latency = self.results[name].latency
+        for c in self.budget_status(name).values():
+            if c.status != "inconclusive":
+                continue
+            text = c.describe().replace(" undecided against budget ", " against ")
+            if c.samples_to_decide is None:
+                text += "; too close to the limit to decide: move the limit or budget p90"
+            else:
+                seconds = c.samples_to_decide * latency.mean
+                text += (
+                    f"; about {c.samples_to_decide:,} samples (~{_round_up(seconds):g} s of "
+                    "sampling, --max-time) would likely decide it"
+                )
+            parts.append(text)
+        return "; ".join(parts)
 
     @cached_property
     def verdict(self) -> list[str]:
@@ -742,17 +978,14 @@ class Comparison:
             if self.baseline not in self.results:
                 continue
             d = self.versus(n)
-            text = (
-                f"{n}: {self._score_phrase(d)} for {d.p99_ratio:.1f}x the p99 latency "
-                f"({'+' if d.p99_added >= 0 else '-'}{format_duration(abs(d.p99_added))})"
-            )
+            text = f"{n}: {self._score_phrase(d)} for {self._latency_phrase(d)}"
             failing = [c for c in self.budget_status(n).values() if c.status == "fail"]
             if failing:
                 text += "; fails " + ", ".join(
                     f"{c.key} < {_fmt_limit(c.key, c.limit)}" for c in failing
                 )
             elif self.budget:
-                text += f"; budget {self.budget_overall(n)}"
+                text += f"; budget {_BUDGET_WORD[self.budget_overall(n) or 'pass']}"
             lines.append(text + ".")
         if self.baseline in self.failures:
             lines.insert(
@@ -760,9 +993,22 @@ class Comparison:
                 f"{self.baseline} (baseline): failed during {self.failures[self.baseline].phase}; "
                 "no deltas can be computed.",
             )
+        for n in self.undecided:
+            lines.append(
+                f"{n} is undecided against the budget (never the production pick): "
+                f"{self.undecided_reason(n)}."
+            )
         if self.measured:
-            prod = self.production_pick or "none (every candidate fails the budget)"
-            lines.append(f"Research pick: {self.research_pick}. Production pick: {prod}.")
+            research = f"Research pick: {self.research_pick} ({self.research_reason})."
+            if self.production_pick is not None:
+                prod = f"Production pick: {self.production_pick} ({self.production_reason})."
+            else:
+                failed = [n for n in self.measured if self.budget_overall(n) == "fail"]
+                said = [f"fails: {', '.join(failed)}"] if failed else []
+                if self.undecided:
+                    said.append(f"undecided: {', '.join(self.undecided)}")
+                prod = f"Production pick: none, no candidate passes the budget ({'; '.join(said)})."
+            lines.append(f"{research} {prod}")
         return lines
 
     # -- rendering ---------------------------------------------------------------
@@ -834,7 +1080,9 @@ class Comparison:
                     data.get("price_per_core_hour", DEFAULT_PRICE_PER_CORE_HOUR)
                 ),
             )
-        except (KeyError, TypeError, AttributeError) as exc:
+        except SchemaError:
+            raise
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise SchemaError(
                 f"The saved comparison is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Re-run the comparison and save it again."
@@ -850,6 +1098,20 @@ class Comparison:
     def from_json(cls, path: str | os.PathLike[str]) -> Comparison:
         """Read a file written by :meth:`to_json`."""
         return cls.from_dict(load_json(path))
+
+
+_BUDGET_WORD = {"pass": "passes", "inconclusive": "undecided", "fail": "fails"}
+
+UNDERSAMPLED_MARK = "\u2020"
+"""The dagger marking a percentile (or a ratio of one) with fewer samples than it needs."""
+
+
+def _round_up(seconds: float) -> float:
+    """Round up to two significant digits: 23.4 -> 24."""
+    if seconds <= 0 or not math.isfinite(seconds):
+        return seconds
+    step = 10.0 ** (math.floor(math.log10(seconds)) - 1)
+    return round(math.ceil(seconds / step - 1e-9) * step, 10)
 
 
 def _workers(n: int | None) -> str:
