@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,9 +37,9 @@ def test_version_and_help(capsys) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("prodbench ")
     code, out, _ = run(capsys, "--help")
-    assert code == 0 and "exit codes:" in out and "run code from the file" in out
+    assert code == 0 and "exit codes (one rule" in out and "run code from the file" in out
     code, out, _ = run(capsys, "compare", "--help")
-    assert code == 0 and "module:Class(k=v, ...)" in out and "exit codes:" in out
+    assert code == 0 and "module:Class(k=v, ...)" in out and "exit codes (one rule" in out
 
 
 def test_no_command_prints_help_and_exits_2(capsys) -> None:
@@ -210,7 +211,11 @@ def test_interrupt_exits_130_and_names_the_saved_file(capsys, tmp_path, monkeypa
         capsys, "compare", "logreg", "knn", "--data", "iris", "--output", str(out_file), *FAST
     )
     assert code == 130 and out == ""
-    assert err.strip() == f"prodbench: interrupted; partial results kept in {out_file}"
+    finished = json.loads(out_file.read_text())["names"]
+    done = [n for n in finished if n in json.loads(out_file.read_text())["results"]]
+    assert err.strip() == (
+        f"prodbench: interrupted; finished candidates ({done[0]}) saved in {out_file}"
+    )
     partial = json.loads(out_file.read_text())
     assert partial["options"]["partial"] is True and len(partial["results"]) == 1
 
@@ -370,23 +375,25 @@ def runs(tmp_path) -> tuple[Path, Path, Path]:
     return paths
 
 
-def test_diff_reports_ratios_and_one_sided_candidates(capsys, runs) -> None:
+def test_diff_reports_absolute_values_ratios_and_one_sided_candidates(capsys, runs) -> None:
     old, slow, _ = runs
     code, out, _ = run(capsys, "diff", str(old), str(slow))
     assert code == 0
-    assert "lone" in out and "1.30x" in out
+    assert "lone:" in out and "new/old 1.30x" in out
+    assert re.search(r"p99  old [\d.]+ ms \(n=5,000\)  new [\d.]+ ms \(n=5,000\)", out), out
     assert f"only in {old}: ens" in out and f"only in {slow}: new" in out
 
 
-def test_diff_fail_on_trips_on_a_significant_slowdown(capsys, runs) -> None:
+def test_diff_fail_on_trips_on_the_threshold_not_on_significance(capsys, runs) -> None:
     old, slow, same = runs
     code, _, err = run(capsys, "diff", str(old), str(slow), "--fail-on", "p99=+10%")
     assert code == 1
-    assert "lone: --fail-on tripped: p99 +" in err
-    code, _, _ = run(capsys, "diff", str(old), str(slow), "--fail-on", "p99=+50%")
-    assert code == 0
-    code, _, err = run(capsys, "diff", str(old), str(same), "--fail-on", "p99=+10%,p50=+10%")
+    assert "prodbench: --fail-on tripped: lone: p99=+10% TRIPPED: p99 ratio lower bound 1." in err
+    code, _, _ = run(capsys, "diff", str(old), str(slow), "--fail-on", "p99=+30%")
+    assert code == 0  # exactly 1.30x: significant, but not shown beyond +30%
+    code, out, err = run(capsys, "diff", str(old), str(same), "--fail-on", "p99=+10%,p50=+10%")
     assert code == 0 and err == ""
+    assert "Holm-controlled over 4 gate(s)" in out
 
 
 def test_diff_json_and_score_limit(capsys, tmp_path) -> None:
@@ -397,21 +404,97 @@ def test_diff_json_and_score_limit(capsys, tmp_path) -> None:
     new = make_comparison([make_result("m", correct=worse, y_true=y)])
     old.to_json(tmp_path / "a.json")
     new.to_json(tmp_path / "b.json")
-    code, out, _ = run(
-        capsys,
-        "diff",
-        str(tmp_path / "a.json"),
-        str(tmp_path / "b.json"),
-        "--fail-on",
-        "score=-0.5pp",
-        "--format",
-        "json",
-    )
+    a, b = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    code, out, _ = run(capsys, "diff", a, b, "--fail-on", "score=-0.5pp", "--format", "json")
     assert code == 1
     payload = json.loads(out)
     assert payload["tripped"] is True
-    assert payload["candidates"]["m"]["score_change"] == pytest.approx(-0.1)
-    assert payload["candidates"]["m"]["score_significant"] is True
+    score = payload["candidates"]["m"]["score"]
+    assert score["change"] == pytest.approx(-0.1) and score["significant"] is True
+    assert score["high"] < -0.005 and score["paired"] is True
+    assert payload["gates"][0]["status"] == "tripped"
+    # a drop whose interval reaches above the limit does not trip
+    code, _, _ = run(capsys, "diff", a, b, "--fail-on", "score=-9pp")
+    assert code == 0
+
+
+def test_diff_undecided_gate_fails_unless_told(capsys, tmp_path) -> None:
+    old = make_comparison([make_result("m", n=100)])  # p99 of 100 samples: no upper bound
+    new = make_comparison([make_result("m", seed=1)])
+    old.to_json(tmp_path / "a.json")
+    new.to_json(tmp_path / "b.json")
+    a, b = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    code, out, err = run(capsys, "diff", a, b, "--fail-on", "p99=+10%")
+    assert code == 1
+    assert "p99=+10% UNDECIDED: the old run's p99 has no upper bound (n=100" in err
+    assert "\u2020" in out  # under-sampled p99 marked
+    code, _, err = run(capsys, "diff", a, b, "--fail-on", "p99=+10%", "--on-undecided", "pass")
+    assert code == 0 and "passes (--on-undecided pass)" in err
+
+
+def test_diff_undersampled_slower_run_still_trips(capsys, tmp_path) -> None:
+    old = make_comparison([make_result("m", latency_ms=1.0)])
+    new = make_comparison([make_result("m", latency_ms=1.5, n=500, seed=1)])  # fewer samples
+    old.to_json(tmp_path / "a.json")
+    new.to_json(tmp_path / "b.json")
+    code, out, _ = run(
+        capsys, "diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--fail-on", "p99=+10%"
+    )
+    assert code == 1
+    assert "under-sampled percentile" in out
+
+
+def test_diff_input_errors_exit_2(capsys, tmp_path) -> None:
+    make_comparison([make_result("a"), make_result("b", seed=1)]).to_json(tmp_path / "a.json")
+    make_comparison([make_result("c"), make_result("d", seed=1)]).to_json(tmp_path / "b.json")
+    a, b = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    code, _, err = run(capsys, "diff", a, b)
+    assert code == 2 and "No candidate was measured in both runs" in err
+    assert len(err.strip().splitlines()) == 1
+    for bad in ("p99=+nan%", "p99=+inf%", "score=-infpp"):
+        code, _, err = run(capsys, "diff", a, a, "--fail-on", bad)
+        assert code == 2 and "not a finite number" in err, bad
+
+
+def test_diff_warns_when_environments_or_data_differ(capsys, tmp_path) -> None:
+    import dataclasses
+
+    base = make_result("m")
+    env = {**base.environment, "cpu_model": "A", "load_average": [0.1, 0.1, 0.1]}
+    old = dataclasses.replace(base, environment=env)
+    score = dataclasses.replace(base.score, rows_digest="other")
+    new = dataclasses.replace(
+        make_result("m", seed=1),
+        score=score,
+        environment={**env, "cpu_model": "B", "load_average": [3.0, 2.0, 1.0]},
+    )
+    make_comparison([old]).to_json(tmp_path / "a.json")
+    make_comparison([new]).to_json(tmp_path / "b.json")
+    code, out, err = run(capsys, "diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"))
+    assert code == 0
+    assert "CPU differs: old A, new B" in err
+    assert "machine load differs" in err
+    assert "scored different data" in err and "(unpaired: different rows)" in out
+
+
+def test_diff_failed_candidate_exits_3(capsys, tmp_path) -> None:
+    from prodbench.verdict import FailedCandidate
+
+    make_comparison([make_result("a"), make_result("b", seed=1)]).to_json(tmp_path / "a.json")
+    make_comparison(
+        [make_result("a", seed=2)], failures=[FailedCandidate("b", "fit", "RuntimeError", "x")]
+    ).to_json(tmp_path / "b.json")
+    code, _, err = run(
+        capsys, "diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--fail-on", "p99=+10%"
+    )
+    assert code == 3 and "failed in" in err
+
+
+def test_every_help_states_the_exit_code_rule(capsys) -> None:
+    for command in ([], ["compare"], ["show"], ["diff"], ["datasets"]):
+        code, out, _ = run(capsys, *command, "--help")
+        assert code == 0
+        assert "2, then 3, then 1, then 0" in " ".join(out.split()), command
 
 
 # --------------------------------------------------------------------------- subprocess
@@ -445,3 +528,46 @@ def test_real_subprocess_run(tmp_path) -> None:
     assert set(printed["results"]) == {"logreg", "knn"}
     assert out_file.exists()
     assert Comparison.from_json(out_file).measured == ["logreg", "knn"]
+
+
+def test_interrupt_without_output_says_nothing_was_saved(capsys, monkeypatch) -> None:
+    import prodbench as pb
+
+    def interrupted_compare(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pb, "compare", interrupted_compare)
+    code, _, err = run(capsys, "compare", "logreg", "knn", "--data", "iris", *FAST)
+    assert code == 130
+    assert err.strip() == (
+        "prodbench: interrupted; nothing saved (--output FILE keeps finished candidates)"
+    )
+
+
+def test_show_fits_80_columns_and_uses_cli_words(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    res = tmp_path / "res.json"
+    make_comparison(
+        [make_result("logreg", latency_ms=0.2), make_result("ensemble", latency_ms=9.0, seed=1)]
+    ).to_json(res)
+    code, out, _ = run(capsys, "show", str(res))
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "pass --budget to check" in out and "budget=" not in out
+
+
+def test_show_exits_1_when_every_candidate_fails_or_is_undecided(capsys, tmp_path) -> None:
+    from prodbench.verdict import Budget
+
+    # p99 ~2.65 ms against 2.5 ms from 300 samples: undecided; "slow" fails.
+    close = make_result("close", latency_ms=2.65 / np.exp(2.326 * 0.3), spread=0.3, n=300)
+    slow = make_result("slow", latency_ms=5.0, seed=1)
+    make_comparison([close, slow], budget=Budget(p99="2.5ms")).to_json(tmp_path / "r.json")
+    code, out, err = run(capsys, "show", str(tmp_path / "r.json"))
+    assert code == 1
+    assert "no candidate passes the budget p99 < 2.5 ms (fails: slow; undecided: close" in err
+    assert "close is undecided against the budget" in " ".join(out.split())
+    ok = make_result("ok", latency_ms=0.5, seed=2)
+    make_comparison([close, ok], budget=Budget(p99="2.5ms")).to_json(tmp_path / "s.json")
+    code, _, err = run(capsys, "show", str(tmp_path / "s.json"))
+    assert code == 0 and err == ""

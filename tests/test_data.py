@@ -14,6 +14,7 @@ from prodbench.data import (
     BUNDLED,
     Dataset,
     Split,
+    as_features,
     check_xy,
     infer_task,
     input_format,
@@ -563,3 +564,31 @@ def test_rows_digest() -> None:
     assert rows_digest(y[:3]) != d
     assert rows_digest(np.array(["a", "b"], dtype=object)) == rows_digest(["a", "b"])
     assert rows_digest(["a", "b"]) != rows_digest(["b", "a"])
+
+
+def test_as_features_converts_lists_and_refuses_sparse_and_ragged() -> None:
+    import scipy.sparse
+
+    rows = [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+    arr = as_features(rows)
+    assert isinstance(arr, np.ndarray) and arr.shape == (3, 2)
+    frame = pd.DataFrame(rows)
+    assert as_features(frame) is frame
+    with pytest.raises(DataError, match=r"sparse.*toarray"):
+        as_features(scipy.sparse.csr_matrix(rows))
+    with pytest.raises(DataError, match="table of numbers"):
+        as_features([[0.0, 1.0], [2.0]])
+    with pytest.raises(DataError, match="table of numbers"):
+        as_features([["a", "b"], ["c", "d"]])
+
+
+def test_csv_with_a_header_only_or_infinite_values_is_refused(tmp_path: Path) -> None:
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text("a,b,label\n")
+    with pytest.raises(DataError, match=r"header .* but no data rows"):
+        load_dataset(str(header_only), target="label")
+    rows = "\n".join(f"{i},{i % 3},{i % 2}" for i in range(40))
+    infinite = tmp_path / "inf.csv"
+    infinite.write_text("a,b,label\n" + rows + "\ninf,1,0\n2,-inf,1\n")
+    with pytest.raises(DataError, match=r"infinite values \(inf\) in 'a' \(1 rows\), 'b'"):
+        load_dataset(str(infinite), target="label")

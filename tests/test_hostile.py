@@ -276,6 +276,16 @@ def test_unwritable_output_directory_fails_before_measuring(capsys, tmp_path, mo
     assert_one_line_error(err, "Permission denied")
 
 
+def test_plot_without_matplotlib_fails_before_measuring(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.backend_bases", None)  # import fails
+    _no_compare(monkeypatch)
+    code, out, err = run(
+        capsys, "compare", "logreg", "knn", "--plot", str(tmp_path / "fig.png"), *FAST
+    )
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "needs matplotlib")
+
+
 def test_show_with_bad_plot_prints_nothing(capsys, tmp_path) -> None:
     res = tmp_path / "run.json"
     saved_comparison().to_json(res)
@@ -642,6 +652,18 @@ def test_duplicate_names_suggest_a_name_that_works(capsys, monkeypatch) -> None:
     assert code == 2
     assert_one_line_error(err, "a-2=knn")
     assert parse_candidate("a-2=knn").name == "a-2"
+
+
+def test_duplicate_name_from_a_candidates_file(capsys, tmp_path, monkeypatch) -> None:
+    _no_compare(monkeypatch)
+    cands = tmp_path / "cands.py"
+    cands.write_text(
+        "from sklearn.neighbors import KNeighborsClassifier\n"
+        "CANDIDATES = {'a': KNeighborsClassifier()}\n"
+    )
+    code, _, err = run(capsys, "compare", "a=logreg", "--candidates", str(cands))
+    assert code == 2
+    assert_one_line_error(err, "its key in the --candidates file")
 
 
 # --------------------------------------------------------------------------- plugin

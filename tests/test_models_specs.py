@@ -126,3 +126,23 @@ def test_bad_candidates_files(tmp_path, body: str, match: str) -> None:
         load_candidates_file(path)
     with pytest.raises(SpecError, match="No candidates file"):
         load_candidates_file(tmp_path / "missing.py")
+
+
+class _PredictOnly:
+    """Has predict but neither fit nor a BaseEstimator base: not a spec-able estimator."""
+
+    created = 0
+
+    def __init__(self) -> None:
+        type(self).created += 1
+
+    def predict(self, X):  # pragma: no cover - never called
+        return X
+
+
+def test_class_spec_is_checked_before_it_is_created() -> None:
+    with pytest.raises(ModelError, match=r"defines no fit\(\).*not created"):
+        parse_candidate(f"{__name__}:_PredictOnly")
+    assert _PredictOnly.created == 0
+    with pytest.raises(ModelError, match=r"no fit\(\) and no predict\(\)"):
+        parse_candidate("collections:OrderedDict")

@@ -229,5 +229,5 @@ def test_comparison_text_says_how_much_more_max_time(iris):
         max_time=0.1,
         min_fits=1,
     )
-    text = str(cmp)
+    text = " ".join(str(cmp).split())  # the text wraps to the terminal's width
     assert text.count("raise max_time (--max-time) to about") >= 2

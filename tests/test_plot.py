@@ -334,3 +334,23 @@ def test_real_comparison_plots(real_comparison, tmp_path):
     assert (tmp_path / "real.png").stat().st_size > 10_000
     single = real_comparison.results["LogisticRegression"].plot()
     assert len(single.axes) == 1
+
+
+def test_open_interval_is_drawn_open_not_clipped_to_the_slowest_sample():
+    cmp = _comparison()  # knn: 300 samples, its p99 interval has no upper bound
+    assert cmp.results["knn"].latency.interval(99)[1] == float("inf")
+    spectrum = cmp.plot(kind="spectrum").axes[0]
+    top = spectrum.get_ylim()[1]
+    bands = [c for c in spectrum.collections if c.get_gid() == "open:knn"]
+    assert bands, "knn's open band is missing"
+    assert max(bands[0].get_paths()[0].vertices[:, 1]) == pytest.approx(top)
+    assert top > cmp.results["knn"].latency.max * 1e3  # past the slowest sample
+    # lone (5,000 samples) has a bound up to p99.9 (x = 1000); only its far tail is open
+    (lone,) = [c for c in spectrum.collections if c.get_gid() == "open:lone"]
+    assert min(lone.get_paths()[0].vertices[:, 0]) > 1000
+    assert "CI open: no bound from this many samples" in _legend_texts(spectrum)
+
+    tradeoff = cmp.plot(kind="tradeoff").axes[0]
+    arrows = [t for t in tradeoff.texts if t.get_gid() == "open:knn"]
+    assert len(arrows) == 1 and arrows[0].xy[0] == 1.0  # to the right edge of the axes
+    assert not [t for t in tradeoff.texts if t.get_gid() == "open:lone"]

@@ -391,3 +391,158 @@ def test_parity_catches_probabilities_beyond_tolerance(fitted: dict[str, Any]) -
     par = runtimes.parity(model, Nudged(), X)
     assert par.labels_ok and not par.values_ok and not par.ok
     assert par.max_abs_diff == pytest.approx(1e-3)
+
+
+# --------------------------------------------------------------------------- in comparisons
+_FAST = {"max_time": 0.1, "min_fits": 1, "batch_sizes": (1,), "progress": None}
+
+
+def test_compare_measures_each_candidate_under_each_runtime_that_accepts_it() -> None:
+    X, y = _iris()
+    cmp = pb.compare(
+        {"forest": RandomForestClassifier(10, random_state=0), "custom": _Custom()},
+        X,
+        y,
+        runtimes=("sklearn", "onnx", "treelite"),
+        **_FAST,
+    )
+    assert cmp.names == (
+        "forest",
+        "forest@onnx",
+        "forest@treelite",
+        "custom",
+        "custom@onnx",
+        "custom@treelite",
+    )
+    assert set(cmp.failures) == {"custom@onnx", "custom@treelite"}
+    assert cmp.failures["custom@onnx"].phase == "compile"
+    assert "_Custom" in cmp.failures["custom@onnx"].message
+    for name in ("forest@onnx", "forest@treelite"):
+        result = cmp.results[name]
+        assert result.runtime is not None and result.runtime.base == "forest"
+        assert result.runtime.parity.ok and result.runtime.parity.n == len(X) - len(X) * 3 // 4
+        assert result.runtime.conversion_time > 0 and result.runtime.size_bytes > 1000
+        assert result.training is None  # compiled, never refitted
+        assert result.score.value == cmp.results["forest"].score.value
+    assert any("forest@treelite:" in line and "agreement" in line for line in cmp.verdict)
+    # Saved and loaded with the runtime record.
+    again = type(cmp).from_dict(cmp.to_dict())
+    assert again.results["forest@onnx"].runtime == cmp.results["forest@onnx"].runtime
+
+
+def _flip_runtime(fitted: Any, X_sample: Any, threads: int) -> Any:
+    return FlipOnePercent(fitted)
+
+
+_flip_runtime.runtime_name = "flip"  # type: ignore[attr-defined]
+
+
+def test_a_variant_without_parity_is_marked_and_never_the_production_pick() -> None:
+    X, y = _cancer()
+    cmp = pb.compare(
+        {"forest": RandomForestClassifier(10, random_state=0), "other": _logreg()},
+        X,
+        y,
+        runtimes=("sklearn", _flip_runtime),
+        **_FAST,
+    )
+    flipped = cmp.results["forest@flip"]
+    assert flipped.runtime is not None and not flipped.runtime.parity.ok
+    assert not flipped.parity_ok and "forest@flip" not in cmp.eligible
+    assert cmp.production_pick != "forest@flip"
+    assert any(
+        "forest@flip" in line and "never the production pick" in line for line in cmp.verdict
+    )
+
+
+def test_production_pick_skips_a_variant_without_parity_even_when_it_is_best() -> None:
+    import dataclasses
+
+    from factories import make_comparison, make_result
+
+    from prodbench.results import Parity, RuntimeVariant
+
+    base = make_result("model", latency_ms=5.0)
+    fast = dataclasses.replace(
+        make_result("model@fake", latency_ms=0.1),
+        runtime=RuntimeVariant("fake", "model", 1000, 100, Parity(1000, 10, None)),
+    )
+    assert make_comparison([base, dataclasses.replace(fast, runtime=None)]).production_pick == (
+        "model@fake"
+    )
+    assert make_comparison([base, fast]).production_pick == "model"
+
+
+def test_runtimes_auto_keeps_the_fastest_runtime_with_parity() -> None:
+    X, y = _iris()
+    cmp = pb.compare(
+        {"forest": RandomForestClassifier(10, random_state=0), "logreg": _logreg()},
+        X,
+        y,
+        runtimes="auto",
+        **_FAST,
+    )
+    variants = [n for n in cmp.names if "@" in n]
+    assert len(variants) == 2 and variants[0].startswith("forest@") and variants[1] == "logreg@onnx"
+    auto = cmp.results[variants[0]].runtime
+    assert auto is not None and set(auto.details["auto"]) == {"forest@onnx", "forest@treelite"}
+
+
+def test_runtimes_option_is_checked() -> None:
+    X, y = _iris()
+    with pytest.raises(pb.DataError, match="Unknown runtime 'tvm'"):
+        pb.compare([_logreg(), Ridge()], X, y, runtimes=("sklearn", "tvm"))
+    with pytest.raises(pb.DataError, match="leaves out 'sklearn'"):
+        pb.compare([_logreg(), Ridge()], X, y, runtimes=("onnx",))
+
+
+def test_a_version_2_file_loads_without_runtimes() -> None:
+    from pathlib import Path
+
+    cmp = pb.Comparison.from_json(Path(__file__).parent / "data" / "comparison_v2.json")
+    assert all(r.runtime is None and r.parity_ok for r in cmp.results.values())
+    assert cmp.to_dict()["schema_version"] == 3
+
+
+# --------------------------------------------------------------------------- command line
+def test_cli_runtime_option_measures_variants_and_reports_refusals(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from prodbench.cli import main
+
+    out = tmp_path / "out.json"
+    argv = ["compare", "logreg", "forest", "--data", "iris", "--max-time", "0.1"]
+    code = main([*argv, "--runtime", "onnx,treelite", "--quiet", "--output", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err  # treelite refusing logreg is reported, not a failure
+    assert "runtime variant not compiled" in captured.err and "Pipeline" in captured.err
+    for name in ("logreg@onnx", "forest@onnx", "forest@treelite"):
+        assert name in captured.out
+    saved = pb.Comparison.from_json(out)
+    assert saved.names[:3] == ("logreg", "logreg@onnx", "logreg@treelite")
+    assert saved.results["forest@treelite"].runtime.parity.ok  # type: ignore[union-attr]
+    assert json.loads(out.read_text())["results"]["forest@onnx"]["runtime"]["runtime"] == "onnx"
+    assert main([*argv, "--runtime", "tvm", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--runtime 'tvm'" in err and "Traceback" not in err
+
+
+def test_cli_runtime_auto_in_a_real_subprocess(tmp_path: Any) -> None:
+    import json
+    import subprocess
+
+    args = ["compare", "logreg", "forest", "--data", "iris", "--max-time", "0.1"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "prodbench", *args, "--runtime", "auto", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    names = list(json.loads(proc.stdout)["results"])
+    assert names[:2] == ["logreg", "logreg@onnx"]
+    assert len(names) == 4 and names[2] == "forest" and names[3].startswith("forest@")

@@ -12,8 +12,16 @@ from factories import make_comparison, make_result
 
 from prodbench import serving
 from prodbench.errors import BudgetError, DataError, SchemaError, SpecError
-from prodbench.report.capacity import render_capacity
-from prodbench.serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
+from prodbench.report.capacity import render_capacity, render_load_test
+from prodbench.results import LatencyResult
+from prodbench.serving_results import (
+    CandidateCapacity,
+    Capacity,
+    LoadLatency,
+    LoadPoint,
+    LoadTestResult,
+    MaxQPS,
+)
 from prodbench.verdict import Budget
 
 MU = 1000.0  # service rate of the theory checks: mean service 1 ms
@@ -232,7 +240,7 @@ def test_target_rate_changes_stakeholders_and_adds_the_section(target_cmp: objec
     cap = target_cmp.target_capacity  # type: ignore[attr-defined]
     assert cap["lone"].target.workers == 1
     assert cap["ens"].target.workers >= 2  # 2 ms service: one worker saturates at 500/s
-    text = str(target_cmp)
+    text = " ".join(str(target_cmp).split())
     assert "Capacity within p99 < 5 ms" in text and "workers for 500 QPS" in text
     assert "Capacity within p99 &lt; 5 ms" in target_cmp._repr_html_()  # type: ignore[attr-defined]
     assert "**Capacity within p99 &lt; 5 ms**" in target_cmp.to_markdown()  # type: ignore[attr-defined]
@@ -367,4 +375,107 @@ def test_cli_compare_qps_adds_the_capacity_section(
     assert code in (0, 1)
     text = capsys.readouterr().out
     assert "Capacity within p99 < 50 ms" in text
-    assert "per million at 100 QPS" in text
+    assert "per million at 100 QPS" in " ".join(text.split())  # lines wrap at 80 columns
+
+
+# --------------------------------------------------------------------------- real load test
+class RaisingModel:
+    """Fails on every request (importable by the worker process, which shares sys.path)."""
+
+    def predict(self, X: object) -> object:
+        raise ValueError("broken on purpose")
+
+
+def _busy(ns: int) -> object:
+    from fakes import BusyModel, constant
+
+    return BusyModel(constant(ns)).fit(None, np.array([0, 1]))
+
+
+def test_load_test_at_low_rate_keeps_up_within_duration_plus_startup() -> None:
+    import time
+
+    import prodbench as pb
+
+    began = time.perf_counter()
+    lt = pb.load_test(_busy(200_000), np.zeros((50, 3)), qps=50, duration=2.0, random_state=1)
+    wall = time.perf_counter() - began
+    # two runs (the model, then the no-op floor) on the same workers, started once
+    assert wall < lt.startup_s + 2 * lt.duration_s + 10.0
+    assert lt.requests > 50 and lt.completed == lt.requests and lt.dropped == 0
+    assert lt.kept_up and lt.achieved_qps == pytest.approx(lt.scheduled_qps, rel=0.05)
+    assert lt.achieved_qps == pytest.approx(50, rel=0.35)  # a Poisson count over 2 s
+    assert lt.latency.min >= 200e-6  # scheduled arrival to completion includes the service
+    assert lt.floor is not None and lt.floor.n == lt.requests
+    assert lt.startup_s > 0 and not any("keep up" in note for note in lt.notes)
+    assert LoadTestResult.from_dict(json.loads(json.dumps(lt.to_dict()))) == lt
+    text = render_load_test(lt, "busy")
+    assert "achieved" in text and "floor" in text and "start-up" in text
+
+
+def test_load_test_counts_queueing_from_the_scheduled_arrival() -> None:
+    import prodbench as pb
+
+    # 5 ms per request at 400/s: twice what one worker can serve
+    lt = pb.load_test(_busy(5_000_000), np.zeros((10, 2)), qps=400, duration=0.5, floor=False)
+    assert lt.floor is None
+    assert not lt.kept_up and "Could not keep up" in " ".join(lt.notes)
+    lat = lt.latency.samples_ns
+    assert lat[-10:].mean() > 10 * lat[:10].mean()  # the queue grows, and it is counted
+    assert lt.latency.p99 > 0.2
+
+
+def test_load_test_latency_intervals_are_batch_means() -> None:
+    rng = np.random.default_rng(0)
+    walk = np.abs(np.cumsum(rng.normal(0, 1e5, 40_000))) + 1e6  # strongly correlated
+    lat = LoadLatency(samples_ns=walk.astype(np.int64))
+    iid_low, iid_high = LatencyResult(samples_ns=walk.astype(np.int64)).interval(99)
+    low, high = lat.interval(99)
+    assert low <= lat.p99 <= high
+    assert high - low > 3 * (iid_high - iid_low)  # correlation widens it
+    few = LoadLatency(samples_ns=np.arange(1, 500))
+    assert few.interval(99) == (-math.inf, math.inf)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"qps": 0}, "qps"),
+        ({"qps": -1.0}, "qps"),
+        ({"workers": 0}, "workers"),
+        ({"duration": 0}, "duration"),
+        ({"duration": math.inf}, "duration"),
+        ({"qps": 1e6, "duration": 10.0}, "more than"),
+    ],
+)
+def test_load_test_bad_input_starts_nothing(kwargs: dict[str, object], match: str) -> None:
+    import prodbench as pb
+
+    args = {"qps": 10.0, "duration": 1.0, "workers": 1, **kwargs}
+    with pytest.raises(SpecError, match=match):
+        pb.load_test(serving._NoOpModel(), np.zeros((5, 2)), **args)  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="predict"):
+        pb.load_test(object(), np.zeros((5, 2)), qps=10, duration=1)
+
+
+def test_load_test_model_failing_in_the_worker_is_a_model_failure() -> None:
+    import prodbench as pb
+    from prodbench.errors import ModelFailedError
+
+    with pytest.raises(ModelFailedError, match="broken on purpose") as info:
+        pb.load_test(RaisingModel(), np.zeros((5, 2)), qps=20, duration=0.5, floor=False)
+    assert info.value.exit_code == 3
+
+
+def test_cli_load_test(capsys: pytest.CaptureFixture[str]) -> None:
+    from prodbench.cli import main
+
+    argv = ["load-test", "logreg", "--data", "iris", "--qps", "20", "--duration", "1"]
+    assert main([*argv, "--no-floor", "--format", "json"]) in (0, 1)
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "LoadTestResult" and data["offered_qps"] == 20
+    assert data["floor"] is None and len(data["latency"]["samples_ns"]) == data["requests"]
+    for bad in (["--qps", "0"], ["--workers", "0"], ["--duration", "-1"]):
+        assert main(["load-test", "logreg", "--data", "iris", *bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err

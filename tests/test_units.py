@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from prodbench.errors import BudgetError
@@ -72,3 +73,22 @@ def test_format_trim_and_bytes():
     assert format_bytes(1_530_000) == "1.53 MB"
     assert format_bytes(512) == "512 B"
     assert format_bytes(10_000_000, trim=True) == "10 MB"
+
+
+def test_numpy_numbers_are_read_like_python_numbers():
+    assert parse_duration(np.int64(2)) == 2.0
+    assert parse_duration(np.float32(0.5)) == pytest.approx(0.5)
+    assert parse_size(np.int64(1000)) == 1000
+    with pytest.raises(BudgetError):
+        parse_duration(np.bool_(True))
+
+
+def test_a_unit_can_be_required():
+    assert parse_duration("5 ms", require_unit=True) == pytest.approx(0.005)
+    assert parse_duration(5, require_unit=True) == 5.0  # numbers are seconds
+    with pytest.raises(BudgetError, match="'5' has no unit"):
+        parse_duration("5", require_unit=True)
+    with pytest.raises(BudgetError, match="'10' has no unit"):
+        parse_size("10", require_unit=True)
+    with pytest.raises(BudgetError, match="Unknown time unit 'parsecs'"):
+        parse_duration("5 parsecs", require_unit=True)

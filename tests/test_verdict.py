@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from factories import make_comparison, make_result
@@ -209,7 +211,7 @@ def test_several_challengers_are_holm_adjusted():
     assert [d.p_value for d in deltas] == pytest.approx(stats.holm(raw).tolist())
     assert all(d.adjustment == "Holm" and d.n_challengers == 3 for d in deltas)
     assert all(d.significant == (d.p_value < 0.05) for d in deltas)
-    assert "Holm-adjusted over 3 challengers (raw p=" in cmp.verdict[0]
+    assert re.search(r"Holm-adjusted over 3 challengers \(raw p[=<]", cmp.verdict[0])
     # one challenger: nothing adjusted, nothing said
     single = make_comparison(results[:2]).versus("c0")
     assert single.adjustment is None and single.p_value == single.p_value_raw
@@ -371,3 +373,25 @@ def test_comparison_schema_errors(tmp_path):
         pb.Comparison.from_dict(data)
     with pytest.raises(SchemaError, match="No results file"):
         pb.Comparison.from_json(tmp_path / "missing.json")
+
+
+def test_rendered_tables_mark_undersampled_ratios_and_holm():
+    c = correct_with(100)
+    base = make_result("base", latency_ms=1.0, correct=c, y_true=Y)
+    few = make_result("few", latency_ms=2.0, n=100, correct=c, y_true=Y, seed=1)
+    text = str(make_comparison([base, few]))
+    assert any("few" in line and "x\u2020" in line for line in text.splitlines()), text
+    better = c.copy()
+    better[np.flatnonzero(~c)[:90]] = True
+    results = [
+        base,
+        *(make_result(f"c{i}", correct=better, y_true=Y, seed=i + 2) for i in range(2)),
+    ]
+    cmp = make_comparison(results)
+    assert "Holm-adjusted across 2 challengers" in str(cmp)
+    from prodbench.report.jsonfmt import to_json_dict
+
+    data = to_json_dict(cmp)["summary"]
+    assert data["research_reason"] and "undecided" in data
+    versus = data["candidates"]["c0"]["versus_baseline"]
+    assert versus["adjustment"] == "Holm" and versus["p_value_raw"] <= versus["p_value"]

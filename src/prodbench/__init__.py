@@ -55,6 +55,9 @@ if TYPE_CHECKING:
         ThroughputResult,
         TrainingResult,
     )
+    from .serving import load_test
+    from .serving_results import Capacity, LoadTestResult
+    from .sweep import Sweep, SweepEvent, SweepInterrupted, sweep
     from .verdict import Budget, BudgetCheck, Comparison, Delta, FailedCandidate, Stakeholder
 
 __all__ = [
@@ -64,12 +67,14 @@ __all__ = [
     "BudgetError",
     "CallbackError",
     "CandidateError",
+    "Capacity",
     "Comparison",
     "DataError",
     "Delta",
     "FailedCandidate",
     "Footprint",
     "LatencyResult",
+    "LoadTestResult",
     "MissingDependencyError",
     "ModelError",
     "ModelFailedError",
@@ -81,11 +86,16 @@ __all__ = [
     "Score",
     "SpecError",
     "Stakeholder",
+    "Sweep",
+    "SweepEvent",
+    "SweepInterrupted",
     "ThroughputResult",
     "TrainingResult",
     "__version__",
     "compare",
+    "load_test",
     "measure",
+    "sweep",
 ]
 
 _LAZY = {
@@ -105,10 +115,17 @@ _LAZY = {
     "Delta": "verdict",
     "FailedCandidate": "verdict",
     "Stakeholder": "verdict",
+    "load_test": "serving",
+    "Capacity": "serving_results",
+    "LoadTestResult": "serving_results",
+    "sweep": "sweep",
+    "Sweep": "sweep",
+    "SweepEvent": "sweep",
+    "SweepInterrupted": "sweep",
 }
 
 
-_SUBMODULES = ("runtimes",)
+_SUBMODULES = ("runtimes", "serving")
 
 
 def __getattr__(name: str) -> Any:

@@ -2,4 +2,7 @@
 
 from prodbench.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes started with the "spawn" method (a Dask
+# LocalCluster, ``sweep --scheduler local:N``) import the main module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,9 +5,11 @@ Nothing heavy is imported at module level (no scikit-learn, pandas, numpy or
 scipy), so ``python -m prodbench --help`` answers at once; each subcommand
 imports what it needs.
 
-Exit codes: 0 done (and, with a budget, some candidate passes it); 1 no
-candidate passes the budget, or ``diff --fail-on`` tripped; 2 usage or input
-error; 3 a candidate failed while the others were measured; 130 interrupted.
+Exit codes, one rule for every command: when several apply, 2 (usage or
+input error) before 3 (a candidate failed) before 1 (no eligible candidate
+passes the budget, or a ``diff`` gate tripped or is undecided) before 0. With
+a budget, 0 needs a candidate that PASSES it (an undecided one is not
+enough); 130 interrupted. :func:`exit_code` applies the rule.
 """
 
 from __future__ import annotations
@@ -61,20 +63,51 @@ DEFAULT_THREADS = "serving"
 FORMATS = ("table", "markdown", "json", "csv")
 
 EXIT_CODES_HELP = """\
-exit codes:
-  0    done; with a budget, at least one candidate passes it
-  1    no candidate passes the budget (there is no production pick),
-       or diff --fail-on tripped
-  2    usage or input error (bad option, unknown preset, bad data, corrupt JSON)
+exit codes (one rule for every command; when several apply, the first listed
+here wins: 2, then 3, then 1, then 0):
+  2    usage or input error (bad option, unknown preset, bad data, corrupt
+       JSON, diff with no candidate in common, a non-finite --fail-on limit),
+       or --output/--plot could not be written after the run (results still
+       printed)
   3    a candidate failed while the others were measured (results still
-       printed and saved); takes precedence over 1
+       printed and saved); for diff, a candidate of OLD failed in NEW. A
+       runtime that cannot compile a candidate (--runtime) is reported, not
+       a failure
+  1    no eligible candidate PASSES the budget (every one fails it or is
+       undecided: there is no production pick), or a diff --fail-on gate
+       tripped or is undecided (unless --on-undecided pass)
+  0    done; with a budget, a candidate PASSES it and is the production pick
   130  interrupted (Ctrl-C); with --output, finished candidates are kept
 """
+
+
+def exit_code(
+    *,
+    failed: bool = False,
+    budget_unmet: bool = False,
+) -> int:
+    """The one exit-code rule: 3 (a candidate failed) before 1 (budget unmet or gate) before 0.
+
+    Usage and input errors (2) are raised as :class:`ProdbenchError` before
+    any result exists, so they come first by construction.
+
+    Examples
+    --------
+    >>> exit_code(failed=True, budget_unmet=True), exit_code(budget_unmet=True), exit_code()
+    (3, 1, 0)
+    """
+    if failed:
+        return EXIT_CANDIDATE_FAILED
+    if budget_unmet:
+        return EXIT_BUDGET
+    return EXIT_OK
+
 
 SECURITY_HELP = """\
 security: loading a model file (.joblib/.pkl/.pickle) unpickles it, and
 --candidates FILE.py runs that file: both run code from the file. Use only
-files you trust.
+files you trust. A module:Class spec imports its module (running its top-level
+code); the class is then created only if it defines fit and predict.
 """
 
 CANDIDATE_HELP = f"""\
@@ -112,7 +145,18 @@ class _State:
 
     saved: str | None = None
     progress: _Progress | None = None
+    output: str | None = None  # --output, when given
+    finished: list[str] = field(default_factory=list)  # candidates in the saved file
     save_errors: dict[str, str] = field(default_factory=dict)
+
+    def interrupted(self) -> str:
+        """What Ctrl-C leaves behind, in one line."""
+        if self.saved:
+            done = ", ".join(self.finished)
+            return f"interrupted; finished candidates ({done}) saved in {self.saved}"
+        if self.output:
+            return f"interrupted before any candidate finished; {self.output} not written"
+        return "interrupted; nothing saved (--output FILE keeps finished candidates)"
 
     def clear_progress(self) -> None:
         if self.progress is not None:
@@ -271,6 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
     )
     run.add_argument(
+        "--runtime",
+        metavar="onnx,treelite|auto",
+        help="also measure each candidate compiled for faster runtimes, as NAME@RUNTIME "
+        "(onnx: skl2onnx + ONNX Runtime; treelite: treelite GTIL), with parity checked on "
+        "the test rows; 'auto' keeps the fastest runtime with parity per candidate "
+        "(default: scikit-learn only)",
+    )
+    run.add_argument(
         "--qps",
         type=float,
         metavar="RATE",
@@ -288,7 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "show",
         help="render saved results",
-        description="Render a results file written by compare --output.",
+        description=(
+            "Render a results file written by compare --output. Exits by the same rule "
+            "as compare, on the saved run."
+        ),
+        epilog="example:\n  prodbench show results.json --format markdown\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     p.add_argument("results", metavar="RESULTS.json")
@@ -300,22 +357,42 @@ def build_parser() -> argparse.ArgumentParser:
         "diff",
         help="compare two saved runs (for CI)",
         description=(
-            "Per candidate present in both files: the p50 and p99 ratio new/old with a "
-            "bootstrap interval, and the score change, each marked significant or not. "
-            "A --fail-on limit trips (exit 1) only when the change exceeds it and is "
-            "significant."
+            "Per candidate present in both files: p50 and p99 of both runs (n, "
+            "under-sampled ones marked), the ratio new/old with a distribution-free 95% "
+            "interval, and the score change with its interval and p-value. The runs' "
+            "environments (CPU, versions, thread policy, load, data) are compared and "
+            "differences warned about. A --fail-on gate trips (exit 1) only when the "
+            "interval lies beyond the limit: p99=+10% trips when the ratio's lower bound "
+            "exceeds 1.10. Gates (candidates x limits) are Holm-controlled at 5% "
+            "family-wise. A gate no interval can decide (say, the old run's p99 has no "
+            "upper bound) is UNDECIDED and fails unless --on-undecided pass."
         ),
         epilog=(
             "--fail-on limits: p50/p90/p99/p999=+N% (latency increase),\n"
             "score=-Npp (drop in percentage points of an accuracy-like score)\n"
-            "or score=-N (drop in score units).\n\n" + EXIT_CODES_HELP
+            "or score=-N (drop in score units).\n\n"
+            "examples:\n"
+            "  prodbench diff old.json new.json\n"
+            "  prodbench diff old.json new.json --fail-on 'p99=+10%,score=-0.5pp'\n"
+            "  prodbench diff old.json new.json --fail-on p99=+10% --on-undecided pass\n\n"
+            + EXIT_CODES_HELP
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     p.add_argument("old", metavar="OLD.json")
     p.add_argument("new", metavar="NEW.json")
-    p.add_argument("--fail-on", metavar="LIMITS", help="e.g. 'p99=+10%%,p50=+20%%,score=-0.5pp'")
+    p.add_argument(
+        "--fail-on",
+        metavar="LIMITS",
+        help="gates, e.g. 'p99=+10%%,p50=+20%%,score=-0.5pp' (default: none, only report)",
+    )
+    p.add_argument(
+        "--on-undecided",
+        choices=("fail", "pass"),
+        default="fail",
+        help="what a gate that no interval can decide does (default: fail, exit 1)",
+    )
     _add_format(p, ("table", "json"))
     p.set_defaults(func=cmd_diff)
 
@@ -323,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
         "datasets",
         help="list the bundled datasets",
         description="The bundled datasets and the synthetic one, with shapes and task.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     p.set_defaults(func=cmd_datasets)
@@ -330,6 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_serving import add_serving_commands
 
     add_serving_commands(sub, common, _add_format)
+    _add_sweep_parser(sub, common)
     return parser
 
 
@@ -364,11 +444,12 @@ def _print(text: str) -> None:
 
 
 def _render(cmp: Comparison, fmt: str) -> str:
+    from . import report
+
     if fmt == "table":
-        return str(cmp)
+        return report.render_text(cmp, cli=True)
     if fmt == "markdown":
         return cmp.to_markdown()
-    from . import report
 
     render = getattr(report, f"render_{fmt}")  # render_json, render_csv
     return str(render(cmp))
@@ -429,7 +510,9 @@ def _check_writable(path: str, option: str) -> None:
             f"{option} {path!r} exists and is read-only. Make it writable or choose another path."
         )
     try:  # the real test: can a file be created (and renamed) there?
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", dir=parent)
+        fd, probe = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=parent
+        )
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -459,6 +542,24 @@ def _check_plot_path(path: str) -> None:
             f"--plot {path!r}: matplotlib cannot save {what}. End the name with one of "
             f"{', '.join('.' + f for f in sorted(formats))}, e.g. plot.png."
         )
+
+
+def _runtimes_arg(text: str | None) -> tuple[str, ...]:
+    """``--runtime onnx,treelite`` -> ("sklearn", "onnx", "treelite"); "auto" as it is."""
+    if text is None:
+        return ("sklearn",)
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    known = ("sklearn", "onnx", "treelite", "auto")
+    bad = [n for n in names if n not in known]
+    if bad or not names or ("auto" in names and len(names) > 1):
+        raise SpecError(
+            f"--runtime {text!r} is not understood: write a comma-separated list of onnx, "
+            "treelite (scikit-learn is always measured too), e.g. --runtime onnx,treelite, "
+            "or --runtime auto for the fastest runtime with parity per candidate."
+        )
+    if names == ["auto"]:
+        return ("sklearn", "auto")
+    return ("sklearn", *(n for n in dict.fromkeys(names) if n != "sklearn"))
 
 
 def _check_compare_options(args: argparse.Namespace) -> None:
@@ -498,14 +599,19 @@ def _report_save_errors(state: _State) -> int | None:
 
 
 def _duplicate_hint(name: str, source: str, taken: dict[str, Any]) -> str:
-    """A NAME=SPEC that would work for the second of two candidates named ``name``."""
+    """How to name apart two candidates called ``name``, with a NAME=SPEC that works."""
     from .models import _split_name
 
-    spec = _split_name(source)[1] if "=" in source else source
     k = 2
     while f"{name}-{k}" in taken:
         k += 1
-    return f"{name}-{k}={spec}"
+    if source == name:  # from a --candidates file: its key is the name
+        return (
+            f"Rename one: its key in the --candidates file, or NAME=SPEC on the command "
+            f"line, e.g. to {name}-{k}."
+        )
+    spec = _split_name(source)[1] if "=" in source else source
+    return f"Name them apart with NAME=SPEC, e.g. {name}-{k}={spec}."
 
 
 def _check_positive(value: float | None, option: str) -> None:
@@ -526,6 +632,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     ...       "--quiet", "--format", "markdown"])  # doctest: +SKIP
     0
     """
+    _check_compare_options(args)  # first: a bad --output/--plot fails before heavy imports
     from .verdict import Budget
 
     default_run = not args.candidates and not args.candidates_file
@@ -537,6 +644,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_positive(args.call_timeout, "--call-timeout")
     _check_compare_options(args)
+    runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
         budget_text = DEFAULT_BUDGET
@@ -564,8 +672,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     def add(name: str, model: Any, is_fitted: bool, source: str) -> None:
         if name in named:
             raise CandidateError(
-                f"Two candidates are named {name!r}. Name them apart with NAME=SPEC, "
-                f"e.g. {_duplicate_hint(name, source, named)}."
+                f"Two candidates are named {name!r}. {_duplicate_hint(name, source, named)}"
             )
         named[name] = model
         fitted[name] = is_fitted
@@ -596,6 +703,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
 
     progress = _Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     state.progress = progress
+    state.output = args.output
     on_result = _saver(args.output, list(named), baseline, budget, progress, state)
 
     import prodbench as pb
@@ -626,6 +734,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
                 price_per_core_hour=args.price_per_core_hour,
                 isolate=args.isolate,
                 call_timeout=args.call_timeout,
+                runtimes=runtimes,
             )
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
@@ -643,7 +752,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         ):
             state.saved = args.output
     for failure in cmp.failures.values():
-        sys.stderr.write(f"prodbench: candidate failed: {_one_line(failure.message)}\n")
+        what = "runtime variant not compiled" if failure.phase == "compile" else "candidate failed"
+        sys.stderr.write(f"prodbench: {what}: {_one_line(failure.message)}\n")
     _print(_render(cmp, args.format))
     if args.plot:
         _save("figure", args.plot, lambda: _save_plot(cmp, args.plot), state)
@@ -652,11 +762,26 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     code = _report_save_errors(state)
     if code is not None or callback_error is not None:
         return code or EXIT_USAGE
-    if cmp.failures:
-        return EXIT_CANDIDATE_FAILED
-    if budget and cmp.measured and cmp.production_pick is None:
-        return EXIT_BUDGET
-    return EXIT_OK
+    return _comparison_exit(cmp)
+
+
+def _comparison_exit(cmp: Comparison) -> int:
+    """The exit rule for a comparison, saying on stderr why it is not 0."""
+    unmet = bool(cmp.budget) and bool(cmp.measured) and cmp.production_pick is None
+    if unmet:
+        failing = [n for n in cmp.measured if cmp.budget_overall(n) == "fail"]
+        parts = [f"fails: {', '.join(failing)}"] if failing else []
+        if cmp.undecided:
+            parts.append(
+                f"undecided: {', '.join(cmp.undecided)} (raise --max-time to decide; "
+                "see the verdict)"
+            )
+        sys.stderr.write(
+            f"prodbench: no candidate passes the budget {cmp.budget} ({'; '.join(parts)})\n"
+        )
+    # A runtime refusing a candidate (--runtime) is reported, not a failure of the run.
+    failed = any(f.phase != "compile" for f in cmp.failures.values())
+    return exit_code(failed=failed, budget_unmet=unmet)
 
 
 def _saver(
@@ -678,7 +803,7 @@ def _saver(
     def on_result(name: str, result: ModelResult) -> None:
         done[name] = result
         partial = Comparison.build(
-            names=names,
+            names=names + [n for n in done if n not in names],  # with NAME@RUNTIME variants
             results=done,
             failures={n: e for n, e in progress.failures.items() if n not in done},
             baseline=baseline,
@@ -689,6 +814,7 @@ def _saver(
             "partial results", output, lambda: write_json_atomic(output, partial.to_dict()), state
         ):
             state.saved = output
+            state.finished = [n for n in names if n in done]
 
     return on_result
 
@@ -696,6 +822,9 @@ def _saver(
 # --------------------------------------------------------------------------- show
 def cmd_show(args: argparse.Namespace, state: _State) -> int:
     """``prodbench show RESULTS.json``: render saved results.
+
+    Exits by the same rule as ``compare`` on the saved run (3 a candidate
+    failed, 1 no candidate passes the budget, else 0).
 
     Examples
     --------
@@ -706,243 +835,381 @@ def cmd_show(args: argparse.Namespace, state: _State) -> int:
 
     if args.plot:
         _check_plot_path(args.plot)
+    if _saved_kind(args.results) == "Sweep":
+        return _show_sweep(args, state)
     cmp = Comparison.from_json(args.results)
     _print(_render(cmp, args.format))
     if args.plot:
         _save("figure", args.plot, lambda: _save_plot(cmp, args.plot), state)
-    return _report_save_errors(state) or EXIT_OK
+    return _report_save_errors(state) or _comparison_exit(cmp)
 
 
 # --------------------------------------------------------------------------- diff
-_LATENCY_KEYS = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
-
-
 def parse_fail_on(text: str) -> dict[str, float]:
-    """Parse ``"p99=+10%,score=-0.5pp"`` into limits.
-
-    Latency keys map to the largest allowed relative increase (``0.10``);
-    ``score`` maps to the largest allowed drop in score units (``0.005``).
-
-    Raises
-    ------
-    SpecError
-        When a part does not parse.
+    """Parse ``"p99=+10%,score=-0.5pp"``; see :func:`prodbench.diff.parse_fail_on`.
 
     Examples
     --------
     >>> parse_fail_on("p99=+10%,score=-0.5pp")
     {'p99': 0.1, 'score': 0.005}
     """
-    limits: dict[str, float] = {}
-    example = "e.g. 'p99=+10%,p50=+20%,score=-0.5pp'"
-    for raw in text.replace(";", ",").split(","):
-        part = raw.strip()
-        if not part:
-            continue
-        key, sep, value = part.partition("=")
-        key, value = key.strip().lower().replace("p99.9", "p999"), value.strip().lower()
-        if not sep or not value:
-            raise SpecError(f"Cannot read --fail-on part {part!r}: write KEY=LIMIT, {example}.")
-        if key in _LATENCY_KEYS:
-            if not value.endswith("%"):
-                raise SpecError(
-                    f"--fail-on {key} needs a percentage increase such as {key}=+10%, "
-                    f"not {value!r}."
-                )
-            number, scale = value[:-1], 0.01
-        elif key == "score":
-            if value.endswith("pp"):
-                number, scale = value[:-2], 0.01
-            elif value.endswith("%"):
-                number, scale = value[:-1], 0.01
-            else:
-                number, scale = value, 1.0
-        else:
-            raise SpecError(
-                f"Unknown --fail-on key {key!r}. Use p50, p90, p99, p999 or score, {example}."
-            )
-        try:
-            amount = abs(float(number)) * scale
-        except ValueError:
-            raise SpecError(
-                f"Cannot read the number in --fail-on part {part!r}, {example}."
-            ) from None
-        if key in limits:
-            raise SpecError(f"--fail-on sets {key} twice. Set each limit once.")
-        limits[key] = amount
-    if not limits:
-        raise SpecError(f"--fail-on is empty; give limits, {example}.")
-    return limits
+    from .diff import parse_fail_on as parse
 
-
-@dataclass
-class _DiffRow:
-    name: str
-    ratios: dict[str, tuple[float, float, float]]
-    score_name: str
-    score_change: float
-    score_p: float | None
-    tripped: list[str] = field(default_factory=list)
-
-    def significant(self, key: str) -> bool:
-        _, low, high = self.ratios[key]
-        return low > 1.0 or high < 1.0
-
-    @property
-    def score_significant(self) -> bool:
-        return self.score_p is not None and self.score_p < 0.05
-
-
-def _score_p_value(old: ModelResult, new: ModelResult) -> float | None:
-    """Paired test when both runs scored the same rows, else a two-sample z-test."""
-    import numpy as np
-
-    from . import stats
-
-    so, sn = old.score, new.score
-    if so.name != sn.name:
-        return None
-    if so.rows_digest == sn.rows_digest and so.n == sn.n:
-        if old.task == "classification":
-            return float(stats.mcnemar_exact(so.correct, sn.correct).p_value)
-        return float(stats.sign_flip_pvalue(sn.contributions() - so.contributions()))
-    co, cn = np.asarray(so.contributions(), float), np.asarray(sn.contributions(), float)
-    if co.size < 2 or cn.size < 2:
-        return None
-    se = math.sqrt(co.var(ddof=1) / co.size + cn.var(ddof=1) / cn.size)
-    diff = float(cn.mean() - co.mean())
-    if se == 0.0:
-        return 1.0 if diff == 0.0 else 0.0
-    return math.erfc(abs(diff) / se / math.sqrt(2.0))
-
-
-def _diff_rows(old: Comparison, new: Comparison, keys: Sequence[str]) -> list[_DiffRow]:
-    from . import stats
-
-    rows = []
-    for name in old.measured:
-        if name not in new.results:
-            continue
-        ro, rn = old.results[name], new.results[name]
-        ratios = {
-            key: stats.bootstrap_quantile_ratio(
-                ro.latency.sorted_ns, rn.latency.sorted_ns, _LATENCY_KEYS[key]
-            )
-            for key in keys
-        }
-        rows.append(
-            _DiffRow(
-                name=name,
-                ratios=ratios,
-                score_name=rn.score.name,
-                score_change=rn.score.value - ro.score.value,
-                score_p=_score_p_value(ro, rn),
-            )
-        )
-    return rows
-
-
-def _fmt_score_change(row: _DiffRow) -> str:
-    if row.score_name == "accuracy":
-        return f"{row.score_change * 100:+.2f} pp"
-    return f"{row.score_change:+.4g}"
+    return parse(text)
 
 
 def cmd_diff(args: argparse.Namespace, state: _State) -> int:
-    """``prodbench diff OLD.json NEW.json [--fail-on LIMITS]``.
+    """``prodbench diff OLD.json NEW.json [--fail-on LIMITS] [--on-undecided fail|pass]``.
 
-    Returns 1 when a ``--fail-on`` limit is exceeded by a significant change.
+    Returns the exit code by the one rule of every command: 2 usage or input
+    (no candidate in common, a bad limit), 3 a candidate measured in OLD
+    failed in NEW, 1 a gate tripped or is undecided (unless ``--on-undecided
+    pass``), else 0.
 
     Examples
     --------
     >>> main(["diff", "old.json", "new.json", "--fail-on", "p99=+10%"])  # doctest: +SKIP
     0
     """
+    from .diff import diff_runs, render_diff
     from .verdict import Comparison
 
     limits = parse_fail_on(args.fail_on) if args.fail_on else {}
     old = Comparison.from_json(args.old)
     new = Comparison.from_json(args.new)
-    keys = ["p50", "p99"] + [k for k in _LATENCY_KEYS if k in limits and k not in ("p50", "p99")]
-    rows = _diff_rows(old, new, keys)
-    for row in rows:
-        for key, limit in limits.items():
-            if key == "score":
-                if row.score_change < -limit and row.score_significant:
-                    row.tripped.append(f"score {_fmt_score_change(row)}")
-            elif row.ratios[key][0] > 1.0 + limit and row.significant(key):
-                row.tripped.append(f"{key} +{(row.ratios[key][0] - 1) * 100:.1f}%")
-    only_old = [n for n in old.measured if n not in new.results]
-    only_new = [n for n in new.measured if n not in old.results]
-
+    diff = diff_runs(old, new, limits)
     if args.format == "json":
         import json
 
-        payload = {
-            "candidates": {
-                r.name: {
-                    **{
-                        f"{k}_ratio": {"value": v[0], "low": v[1], "high": v[2]}
-                        for k, v in r.ratios.items()
-                    },
-                    **{f"{k}_significant": r.significant(k) for k in r.ratios},
-                    "score_name": r.score_name,
-                    "score_change": r.score_change,
-                    "score_p_value": r.score_p,
-                    "score_significant": r.score_significant,
-                    "tripped": r.tripped,
-                }
-                for r in rows
-            },
-            "only_in_old": only_old,
-            "only_in_new": only_new,
-            "fail_on": limits,
-            "tripped": any(r.tripped for r in rows),
-        }
-        _print(json.dumps(payload, indent=2))
+        _print(json.dumps(diff.to_dict(), indent=2, allow_nan=False))
     else:
-        _print(_diff_table(rows, keys, only_old, only_new, args.old, args.new))
-    for row in rows:
-        if row.tripped:
+        _print(render_diff(diff, args.old, args.new))
+    for warning in diff.warnings:
+        sys.stderr.write(f"prodbench: warning: {_one_line(warning)}\n")
+    for gate in diff.tripped:
+        sys.stderr.write(f"prodbench: --fail-on tripped: {_one_line(gate.describe())}\n")
+    undecided_fails = args.on_undecided == "fail"
+    for gate in diff.undecided:
+        what = "fails" if undecided_fails else "passes (--on-undecided pass)"
+        sys.stderr.write(f"prodbench: --fail-on gate {what}: {_one_line(gate.describe())}\n")
+    if diff.failed_new:
+        sys.stderr.write(
+            f"prodbench: candidate(s) failed in {args.new}: {', '.join(diff.failed_new)}\n"
+        )
+    return exit_code(
+        failed=bool(diff.failed_new),
+        budget_unmet=bool(diff.tripped) or (bool(diff.undecided) and undecided_fails),
+    )
+
+
+# --------------------------------------------------------------------------- sweep
+SWEEP_DATA_DEFAULT: tuple[str, ...] = ("digits", "wine", "breast_cancer")
+
+SWEEP_HELP = """\
+where cases run:
+  (no --scheduler)        one case after another, in this process
+  --scheduler local:N     a LocalCluster of N single-threaded worker processes
+                          on this machine (they share its cores: under the host
+                          lock its cases still run one after another)
+  --scheduler tcp://H:P   an existing Dask scheduler; every worker needs this
+                          prodbench and the candidates' packages installed
+
+One case is one whole comparison on one dataset, measured on one worker. By
+default at most one case measures per host at a time (a leased Dask lock per
+host, freed within about a minute if its worker dies); --shared-hosts lifts it.
+A case whose worker is lost is retried once, then recorded as failed. With
+--output the sweep is saved after every case; --resume FILE skips the cases
+already finished in FILE.
+
+exit codes (over all cases):
+  0    done; with a budget, every case has a production pick
+  1    a case has no production pick (no candidate passes the budget)
+  2    usage or input error
+  3    a case, or a candidate in a case, failed; takes precedence over 1
+  130  interrupted (Ctrl-C); with --output, finished cases are kept
+"""
+
+
+def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="compare candidates on several datasets, here or on a Dask cluster",
+        description=(
+            "Run one whole comparison (a case) per --data, one after another here or on "
+            "a Dask cluster, and print one table of research and production picks."
+        ),
+        epilog=(
+            "example:\n  prodbench sweep logreg ensemble --data digits --data wine "
+            "--data breast_cancer --budget p99=5ms --scheduler local:2 --output sweep.json\n\n"
+            + SWEEP_HELP
+            + "\n"
+            + SECURITY_HELP
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    p.add_argument("candidates", nargs="*", metavar="CANDIDATE", help="as for compare")
+    p.add_argument(
+        "--candidates",
+        dest="candidates_file",
+        action="append",
+        metavar="FILE.py",
+        help="a Python file defining CANDIDATES = {name: estimator} (runs the file)",
+    )
+    data = p.add_argument_group("data")
+    data.add_argument(
+        "--data",
+        action="append",
+        metavar="SPEC",
+        help="one case per --data (repeat it): a bundled name, synthetic:..., or a "
+        f".csv/.parquet path (default: {', '.join(SWEEP_DATA_DEFAULT)})",
+    )
+    data.add_argument("--target", metavar="COLUMN", help="target column of CSV/Parquet files")
+    data.add_argument("--rows", type=int, help="rows of synthetic data, or a subset of each set")
+    data.add_argument("--features", type=int, help="features of synthetic data")
+    data.add_argument(
+        "--test-size", type=float, default=0.25, help="held-out fraction (default 0.25)"
+    )
+    data.add_argument("--seed", type=int, default=0, help="seed of data, split, requests")
+    run = p.add_argument_group("measurement (every case)")
+    run.add_argument("--baseline", metavar="NAME", help="candidate to compare with (default first)")
+    run.add_argument("--budget", metavar="LIMITS", help="e.g. 'p99=5ms,p50=1ms,size=10MB'")
+    run.add_argument(
+        "--max-time", type=float, metavar="SECONDS", help="latency sampling time per candidate"
+    )
+    run.add_argument(
+        "--max-fit-time", type=float, metavar="SECONDS", help="stop refitting after this long"
+    )
+    run.add_argument(
+        "--threads",
+        type=_threads_arg,
+        default="serving",
+        metavar="serving|none|N",
+        help="native thread pools, as for compare (default: serving); on Dask workers the "
+        "nanny's OMP/MKL/OPENBLAS_NUM_THREADS=1 applies too (see the README)",
+    )
+    run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
+    run.add_argument(
+        "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
+    )
+    where = p.add_argument_group("where cases run")
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="tcp://host:8786 (a Dask scheduler) or local:N (N local worker processes); "
+        "default: one case after another here",
+    )
+    where.add_argument(
+        "--shared-hosts",
+        action="store_true",
+        help="let several cases measure at once on one host (off by default)",
+    )
+    out = p.add_argument_group("output")
+    _add_format(out)
+    out.add_argument("--output", metavar="FILE.json", help="save the sweep after every case")
+    out.add_argument("--resume", metavar="FILE.json", help="skip the cases finished in FILE")
+    out.add_argument("--plot", metavar="FILE", help="save a figure (needs matplotlib)")
+    out.add_argument("--quiet", action="store_true", help="no per-case progress on stderr")
+    p.set_defaults(func=cmd_sweep)
+
+
+def _saved_kind(path: str) -> Any:
+    from .results import load_json
+
+    data = load_json(path)
+    return data.get("kind") if isinstance(data, dict) else None
+
+
+def _sweep_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+    """``{spec: (X, y)}`` and ``{spec: task}`` for the --data options."""
+    from .data import load_dataset
+
+    data: dict[str, Any] = {}
+    tasks: dict[str, str] = {}
+    for spec in args.data or SWEEP_DATA_DEFAULT:
+        if spec in data:
+            raise SpecError(f"--data {spec} is given twice. Give each dataset once.")
+        is_file = spec.lower().endswith((".csv", ".parquet"))
+        ds = load_dataset(
+            spec,
+            target=args.target if is_file else None,
+            rows=args.rows,
+            features=args.features if spec.strip().startswith("synthetic") else None,
+            random_state=args.seed,
+        )
+        data[spec] = (ds.X, ds.y)
+        tasks[spec] = ds.task
+    return data, tasks
+
+
+def _sweep_exit_code(sw: Any) -> int:
+    """The one rule over all cases: a failed case counts as a failed candidate."""
+    return exit_code(
+        failed=bool(sw.failures) or any(not cmp.ok for cmp in sw.comparisons.values()),
+        budget_unmet=bool(sw.budget) and bool(sw.summary.no_production_pick),
+    )
+
+
+def _save_sweep_plot(sw: Any, path: str) -> None:
+    if "matplotlib" not in sys.modules:
+        os.environ.setdefault("MPLBACKEND", "Agg")
+    fig = sw.plot()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
+    """``prodbench sweep``: one comparison per --data, here or on a Dask cluster.
+
+    Returns the exit code over all cases: 3 if a case (or a candidate in
+    one) failed, 1 if a case has no production pick under the budget, else 0.
+
+    Examples
+    --------
+    >>> main(["sweep", "logreg", "knn", "--data", "iris", "--data", "wine",
+    ...       "--max-time", "0.2", "--quiet"])  # doctest: +SKIP
+    0
+    """
+    import warnings
+
+    from .models import load_candidates_file, parse_candidate
+    from .sweep import SweepInterrupted, sweep
+    from .verdict import Budget
+
+    default_run = not args.candidates and not args.candidates_file
+    if not (0.0 < args.test_size < 1.0):
+        raise SpecError(
+            f"--test-size must be between 0 and 1 (exclusive), e.g. 0.25; got {args.test_size:g}."
+        )
+    _check_positive(args.max_time, "--max-time")
+    _check_positive(args.max_fit_time, "--max-fit-time")
+    _check_compare_options(args)  # --output, --plot, --price-per-core-hour, before measuring
+    budget_text = (
+        args.budget if args.budget is not None else (DEFAULT_BUDGET if default_run else None)
+    )
+    budget = None if budget_text is None else Budget.parse(budget_text)
+    data, tasks = _sweep_data(args)
+    from_files: dict[str, Any] = {}
+    for path in args.candidates_file or ():
+        from_files.update(load_candidates_file(path))
+    texts = args.candidates or (() if args.candidates_file else DEFAULT_CANDIDATES)
+    fitted: dict[str, bool] = {}
+
+    def candidates(case: str) -> dict[str, Any]:
+        named: dict[str, Any] = {}
+        for text in texts:
+            cand = parse_candidate(text, tasks[case])
+            if cand.name in named:
+                raise CandidateError(
+                    f"Two candidates are named {cand.name!r}. Name them apart with NAME=SPEC, "
+                    f"e.g. {cand.name}-2={cand.source}."
+                )
+            named[cand.name] = cand.estimator
+            fitted[cand.name] = cand.fitted
+        for name, model in from_files.items():
+            if name in named:
+                raise CandidateError(f"Two candidates are named {name!r}. Rename one.")
+            named[name] = model
+            fitted[name] = False
+        return named
+
+    first = candidates(next(iter(data)))  # parse errors surface before anything runs
+    if len(first) < 2:
+        raise CandidateError(
+            f"sweep needs at least two candidates, got {len(first)}. Add another, "
+            "e.g. 'prodbench sweep logreg ensemble'."
+        )
+    baseline = args.baseline if args.baseline is not None else next(iter(first))
+    if baseline not in first:
+        raise CandidateError(f"Unknown --baseline {baseline!r}. Choose one of: {', '.join(first)}.")
+    max_time = args.max_time if args.max_time is not None else DEFAULT_MAX_TIME
+    max_fit_time = args.max_fit_time
+    if max_fit_time is None:
+        max_fit_time = DEFAULT_MAX_FIT_TIME if default_run else 60.0
+
+    def progress(event: Any) -> None:
+        if args.quiet or event.candidate:
+            return
+        if event.phase in ("started", "done", "failed", "retry", "skipped"):
+            where = f" on {event.worker}" if event.worker and event.phase == "started" else ""
+            text = "" if event.phase in ("started", "done") else f": {event.message}"
             sys.stderr.write(
-                f"prodbench: {row.name}: --fail-on tripped: {', '.join(row.tripped)}\n"
+                f"prodbench: {event.case}: {event.phase}{where}{_one_line(text)}\n"[:400]
             )
-    return EXIT_BUDGET if any(r.tripped for r in rows) else EXIT_OK
+            sys.stderr.flush()
+        if event.phase in ("done", "failed") and args.output:
+            state.saved = args.output
+
+    shown: set[str] = set()
+    original_showwarning = warnings.showwarning
+
+    def show_warning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        # The sweep's own warnings (local workers sharing cores, CPU models that
+        # differ) as one prodbench line each, at once; any other warning as usual.
+        if os.path.dirname(filename) == os.path.dirname(__file__) or "prodbench" in filename:
+            text = _one_line(str(message))
+            if text not in shown:
+                sys.stderr.write(f"prodbench: warning: {text}\n")
+                shown.add(text)
+            return
+        original_showwarning(message, category, filename, lineno, file, line)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning
+            sw = sweep(
+                data,
+                candidates,
+                budget=budget,
+                client=args.scheduler or None,
+                exclusive_hosts=not args.shared_hosts,
+                output=args.output,
+                resume=args.resume,
+                progress=progress,
+                baseline=baseline,
+                fit={n: not f for n, f in fitted.items()},
+                test_size=args.test_size,
+                method=args.method,
+                threads=args.threads,
+                max_time=max_time,
+                max_fit_time=max_fit_time,
+                random_state=args.seed,
+                price_per_core_hour=args.price_per_core_hour,
+            )
+    except SweepInterrupted as exc:
+        if args.output and exc.sweep.comparisons:
+            state.saved = args.output
+        raise
+    for text in sw.warnings:
+        if _one_line(text) not in shown:
+            sys.stderr.write(f"prodbench: warning: {_one_line(text)}\n")
+    for case, failure in sw.failures.items():
+        sys.stderr.write(f"prodbench: case {case} failed: {_one_line(failure.reason)}\n")
+    if args.output:  # saved after every case; again here, so a failed save is reported
+        _save("sweep", args.output, lambda: sw.to_json(args.output), state)
+    from .report.sweep import RENDERERS
+
+    _print(RENDERERS[args.format](sw))
+    if args.plot:
+        _save("figure", args.plot, lambda: _save_sweep_plot(sw, args.plot), state)
+    return _report_save_errors(state) or _sweep_exit_code(sw)
 
 
-def _diff_table(
-    rows: list[_DiffRow],
-    keys: Sequence[str],
-    only_old: list[str],
-    only_new: list[str],
-    old_path: str,
-    new_path: str,
-) -> str:
-    header = ["candidate", *(f"{k} new/old (95% CI)" for k in keys), "score change", "tripped"]
-    body = []
-    for r in rows:
-        cells = [r.name]
-        for k in keys:
-            v, low, high = r.ratios[k]
-            mark = " *" if r.significant(k) else ""
-            cells.append(f"{v:.2f}x ({low:.2f}-{high:.2f}){mark}")
-        p = "n/a" if r.score_p is None else f"p={r.score_p:.2g}"
-        cells.append(f"{_fmt_score_change(r)} ({p}){' *' if r.score_significant else ''}")
-        cells.append(", ".join(r.tripped) or "-")
-        body.append(cells)
-    lines = [f"diff {old_path} -> {new_path}"]
-    if body:
-        widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
-        for row in [header, *body]:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        lines.append("* significant (interval excludes no change; score p < 0.05)")
-    else:
-        lines.append("no candidate was measured in both files")
-    if only_old:
-        lines.append(f"only in {old_path}: {', '.join(only_old)}")
-    if only_new:
-        lines.append(f"only in {new_path}: {', '.join(only_new)}")
-    return "\n".join(lines)
+def _show_sweep(args: argparse.Namespace, state: _State) -> int:
+    from .report.sweep import RENDERERS
+    from .sweep import Sweep
+
+    sw = Sweep.from_json(args.results)
+    _print(RENDERERS[args.format](sw))
+    if args.plot:
+        _save("figure", args.plot, lambda: _save_sweep_plot(sw, args.plot), state)
+    return _report_save_errors(state) or EXIT_OK
 
 
 # --------------------------------------------------------------------------- datasets
@@ -1018,10 +1285,14 @@ def main(argv: list[str] | None = None) -> int:
         state.clear_progress()
         if args is not None and getattr(args, "debug", False):
             raise
-        _error(str(exc))
+        message = str(exc)
+        if "=" in message:  # cli_words only rewrites "keyword=": skip the report import
+            from .report.cells import cli_words
+
+            message = cli_words(message)
+        _error(message)
         return exc.exit_code
     except KeyboardInterrupt:
         state.clear_progress()
-        where = f"; partial results kept in {state.saved}" if state.saved else ""
-        sys.stderr.write(f"prodbench: interrupted{where}\n")
+        sys.stderr.write(f"prodbench: {state.interrupted()}\n")
         return EXIT_INTERRUPTED

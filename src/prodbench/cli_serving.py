@@ -1,4 +1,4 @@
-"""The serving subcommands of the command line: ``capacity``.
+"""The serving subcommands of the command line: ``capacity`` and ``load-test``.
 
 Kept apart from :mod:`prodbench.cli` (which registers them with
 :func:`add_serving_commands`) so the serving front end is in one place.
@@ -16,13 +16,17 @@ from .errors import SpecError
 
 __all__ = [
     "CAPACITY_HELP",
+    "LOAD_TEST_HELP",
     "add_serving_commands",
     "check_qps",
     "cmd_capacity",
+    "cmd_load_test",
     "parse_workers",
 ]
 
 DEFAULT_WORKERS = "1,2,4,8"
+DEFAULT_LOAD_QPS = 300.0
+DEFAULT_LOAD_DURATION = 10.0
 
 CAPACITY_HELP = """\
 examples:
@@ -40,6 +44,26 @@ reaches it, p50/p99 at that load and the cost per million predictions
 (workers x price per core-hour, one core per worker).
 
 exit codes: 0 done; 2 usage or input error (no percentile budget, bad file)
+"""
+
+
+LOAD_TEST_HELP = f"""\
+examples:
+  prodbench load-test logreg --data digits --qps 300 --duration 10
+  prodbench load-test ensemble --data digits --qps 100 --workers 2
+  prodbench load-test model.joblib --data digits --qps 50 --format json
+
+The candidate (a preset or module:Class spec) is fitted on the training
+split of --data first; a model file is used as it is. Requests are one
+test row each, arriving as a Poisson process drawn in advance; latency runs
+from each request's scheduled arrival to its completion (queueing included,
+no coordinated omission). Workers are processes with their own copy of the
+model, native thread pools limited to 1, started before the run clock.
+The floor is the harness's own latency at the same rate with a no-op model.
+Defaults: --qps {DEFAULT_LOAD_QPS:g}, --duration {DEFAULT_LOAD_DURATION:g} s, --workers 1.
+
+exit codes: 0 done; 1 the run could not keep up (achieved < 95% of offered);
+2 usage or input error; 3 the model failed in a worker
 """
 
 
@@ -69,7 +93,7 @@ def check_qps(value: float | None, option: str = "--qps") -> None:
 
 
 def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: Any) -> None:
-    """Register ``capacity`` on the ``prodbench`` subparsers."""
+    """Register ``capacity`` and ``load-test`` on the ``prodbench`` subparsers."""
     p = sub.add_parser(
         "capacity",
         help="max QPS within a latency budget, workers and cost, from a saved run",
@@ -105,6 +129,43 @@ def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: 
     add_format(p, ("table", "markdown", "html", "json"))
     p.add_argument("--output", metavar="FILE.json", help="save the capacity as JSON")
     p.set_defaults(func=cmd_capacity)
+
+    p = sub.add_parser(
+        "load-test",
+        help="real open-loop load test of one candidate in worker processes",
+        description=(
+            "Send Poisson-timed one-row requests to worker processes holding the model "
+            "and measure latency from each request's scheduled arrival."
+        ),
+        epilog=LOAD_TEST_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    p.add_argument("candidate", metavar="CANDIDATE", help="a preset, module:Class spec or file")
+    p.add_argument("--data", metavar="SPEC", default="digits", help="data set (default: digits)")
+    p.add_argument("--target", metavar="COLUMN", help="target column of a CSV/Parquet file")
+    p.add_argument(
+        "--qps",
+        type=float,
+        default=DEFAULT_LOAD_QPS,
+        metavar="RATE",
+        help=f"offered requests per second (default: {DEFAULT_LOAD_QPS:g})",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=DEFAULT_LOAD_DURATION,
+        metavar="SECONDS",
+        help=f"span of the arrivals (default: {DEFAULT_LOAD_DURATION:g})",
+    )
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument(
+        "--no-floor", action="store_true", help="skip the no-op run that measures the harness"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of data, split, arrivals (default: 0)")
+    add_format(p, ("table", "json"))
+    p.add_argument("--output", metavar="FILE.json", help="save the load test as JSON")
+    p.set_defaults(func=cmd_load_test)
 
 
 def _print(text: str) -> None:
@@ -148,3 +209,44 @@ def cmd_capacity(args: argparse.Namespace, state: Any = None) -> int:
 
     _print(render_capacity(cap, args.format))
     return 0
+
+
+def cmd_load_test(args: argparse.Namespace, state: Any = None) -> int:
+    """``prodbench load-test CANDIDATE``: a real open-loop load test.
+
+    Examples
+    --------
+    >>> main(["load-test", "logreg", "--data", "iris", "--qps", "50",
+    ...       "--duration", "2"])  # doctest: +SKIP
+    0
+    """
+    from .serving import load_test_candidate
+
+    check_qps(args.qps)
+    if not (args.duration > 0 and math.isfinite(args.duration)):
+        raise SpecError("--duration must be a positive number of seconds, e.g. 10.")
+    if args.workers < 1:
+        raise SpecError(f"--workers must be at least 1; got {args.workers}.")
+    name, result = load_test_candidate(
+        args.candidate,
+        args.data,
+        target=args.target,
+        qps=args.qps,
+        duration=args.duration,
+        workers=args.workers,
+        floor=not args.no_floor,
+        random_state=args.seed,
+    )
+    if args.output:
+        from .results import write_json_atomic
+
+        write_json_atomic(args.output, result.to_dict())
+    if args.format == "json":
+        import json
+
+        _print(json.dumps(result.to_dict()))
+    else:
+        from .report.capacity import render_load_test
+
+        _print(render_load_test(result, name))
+    return 0 if result.kept_up else 1

@@ -10,8 +10,10 @@ error; the others go on.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
+import os
 import signal
 import threading
 import time
@@ -39,6 +41,7 @@ from .results import (
     Footprint,
     LatencyResult,
     ModelResult,
+    RuntimeVariant,
     Score,
     ThroughputResult,
     TrainingResult,
@@ -456,6 +459,13 @@ class _Candidate:
     @property
     def latency_elapsed(self) -> float:
         return 0.0 if self.sampler is None else self.sampler.elapsed
+
+    def fitted_model(self) -> Any:
+        """The model after its fits: compiled runtime variants are derived from it.
+
+        (An isolation proxy fetches it from its worker process.)
+        """
+        return self.model
 
     # -- phases ------------------------------------------------------------------
     def fit_once(self) -> None:
@@ -934,6 +944,10 @@ class _IsolatedCandidate:
     def fit_once(self) -> None:
         self._step("fit", 0.0, "fit_once")
 
+    def fitted_model(self) -> Any:
+        """The fitted model, fetched from the worker (to compile runtime variants)."""
+        return self._step("compile", 0.0, "fitted_model")
+
     def prepare_predict(self, latency_budget: float | None = None) -> None:
         self._step("latency", 0.0, "cold_start", latency_budget)
         self._step("latency", _PROBE_SECONDS, "probe_threads")
@@ -1085,8 +1099,13 @@ def _run(
     *,
     raise_errors: bool,
     max_time: float,
+    derive: Callable[[list[Any]], _Derived] | None = None,
 ) -> dict[str, ModelResult]:
     """Drive the candidates through the phases, interleaved.
+
+    ``derive``, called once the fits are done, returns more candidates made
+    from the fitted ones (compiled runtime variants, see :func:`_derive_variants`);
+    they join the remaining phases like the others.
 
     The latency phase has one budget for the run, ``max_time`` per candidate:
     candidates take blocks in turn (A B C A B C ...), a candidate whose
@@ -1108,8 +1127,13 @@ def _run(
             if on_failure is not None:
                 on_failure(cand.name, exc)
 
+    attach: dict[str, RuntimeVariant] = {}
+
     def finish(cand: Any) -> None:
-        results[cand.name] = cand.finish()
+        result = cand.finish()
+        if cand.name in attach:  # a compiled variant: its runtime, conversion and parity
+            result = dataclasses.replace(result, runtime=attach[cand.name])
+        results[cand.name] = result
         if on_result is not None:
             on_result(cand.name, results[cand.name])
 
@@ -1118,6 +1142,15 @@ def _run(
         for cand in candidates:
             if cand.wants_fit:
                 guard(cand, cand.fit_once)
+    if derive is not None:
+        derived = derive(candidates)
+        for label, exc in derived.failures.items():
+            if raise_errors:
+                raise exc
+            if on_failure is not None:
+                on_failure(label, exc)
+        attach.update(derived.variants)
+        candidates = candidates + derived.runners
     budget = max_time * len(candidates)
     for cand in candidates:
         guard(cand, lambda c=cand: c.prepare_predict(budget))  # type: ignore[misc]
@@ -1158,6 +1191,140 @@ def _run(
                 guard(cand, lambda c=cand: finish(c))  # type: ignore[misc]
         live = [c for c in live if c.failure is None and not c.latency_done]
     return results
+
+
+# --------------------------------------------------------------------------- compiled runtimes
+_RUNTIME_NAMES = ("sklearn", "onnx", "treelite")
+_AUTO_CALLS = 200  # one-row calls per runtime when runtimes="auto" picks the fastest
+
+
+@dataclass
+class _Derived:
+    """What :func:`_derive_variants` adds to a run: runners, their records, the failures."""
+
+    runners: list[Any]
+    variants: dict[str, RuntimeVariant]
+    failures: dict[str, ProdbenchError]
+
+
+def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
+    """``runtimes=`` as a tuple: "sklearn" first, then compiled runtimes (or "auto")."""
+    items = (runtimes,) if isinstance(runtimes, str) or callable(runtimes) else tuple(runtimes)
+    if items == ("auto",):
+        items = ("sklearn", "auto")
+    for item in items:
+        if not callable(item) and item not in (*_RUNTIME_NAMES, "auto"):
+            raise DataError(
+                f"Unknown runtime {item!r}. Use 'sklearn', 'onnx', 'treelite' or 'auto' (the "
+                "fastest compiled runtime with parity, per candidate), e.g. "
+                "runtimes=('sklearn', 'onnx', 'treelite')."
+            )
+    if "sklearn" not in items:
+        raise DataError(
+            f"runtimes={runtimes!r} leaves out 'sklearn': compiled variants are compared with "
+            "the models they were compiled from. Add 'sklearn', e.g. runtimes=('sklearn', 'onnx')."
+        )
+    return items
+
+
+def _quick_p50(model: Any, rows: list[Any], method: str, threads: int | None) -> float:
+    """Median seconds of a few one-row calls: how runtimes='auto' ranks runtimes."""
+    call = getattr(model, method)
+    times = []
+    with thread_limit(threads):
+        for i in range(_AUTO_CALLS):
+            row = rows[i % len(rows)]
+            t0 = _clock()
+            call(row)
+            times.append(_clock() - t0)
+    return float(np.median(times)) / 1e9
+
+
+def _derive_variants(
+    bases: list[Any],
+    runtimes: tuple[Any, ...],
+    shared: _Shared,
+    options: _Options,
+    make_runner: Callable[[str, Any], Any],
+) -> _Derived:
+    """Compile each fitted candidate for each runtime: the ``name@runtime`` candidates.
+
+    A variant is derived from its base's fitted model (after the base's
+    fits; under isolation fetched from the worker), converted, timed, checked
+    for parity on the test rows, and measured like a pre-fitted candidate. A
+    conversion that fails is that variant's failure; the others go on.
+    """
+    from . import runtimes as _rt
+
+    out = _Derived([], {}, {})
+    compiled = [r for r in runtimes if r != "sklearn"]
+    threads = options.latency_threads or (os.cpu_count() or 1)
+    split = shared.split
+    for base in bases:
+        wanted = ["onnx", "treelite"] if compiled == ["auto"] else compiled
+        auto = compiled == ["auto"]
+        made: list[tuple[str, Any, RuntimeVariant]] = []
+        reasons: list[str] = []
+        for runtime in wanted:
+            label = f"{base.name}@{_rt.runtime_name(runtime)}"
+            try:
+                if base.failure is not None:
+                    raise ModelFailedError(
+                        f"Candidate {label!r} was not compiled: its base {base.name!r} failed.",
+                        candidate=label,
+                        phase="compile",
+                    )
+                try:
+                    fitted = base.fitted_model()
+                except Exception as exc:
+                    raise ModelFailedError(
+                        f"Candidate {label!r}: the fitted model of {base.name!r} could not be "
+                        f"fetched ({type(exc).__name__}: {exc}).",
+                        candidate=label,
+                        phase="compile",
+                    ) from exc
+                with thread_limit(options.bulk_threads):
+                    fast, info = _rt.compile_variant(
+                        fitted,
+                        runtime,
+                        base=base.name,
+                        X_sample=split.X_train[:5]
+                        if not hasattr(split.X_train, "iloc")
+                        else split.X_train.iloc[:5],
+                        X_test=split.X_test,
+                        threads=threads,
+                    )
+            except ProdbenchError as exc:
+                if not getattr(exc, "phase", ""):
+                    exc.phase = "compile"  # type: ignore[attr-defined]
+                reasons.append(str(exc))
+                if not auto:
+                    out.failures[label] = exc
+                continue
+            if auto and not info.parity.ok:
+                reasons.append(f"{label}: {info.parity.describe()}")
+                continue
+            made.append((label, fast, info))
+        if auto and made:
+            speed = {
+                label: _quick_p50(fast, shared.rows, options.method, options.latency_threads)
+                for label, fast, _ in made
+            }
+            made = [min(made, key=lambda m: speed[m[0]])]
+            label, _, info = made[0]
+            info.details["auto"] = {k: round(v * 1e6, 1) for k, v in speed.items()}
+        elif auto:
+            label = f"{base.name}@auto"
+            out.failures[label] = ModelFailedError(
+                f"Candidate {label!r}: no compiled runtime accepts {base.name!r} with parity. "
+                + " / ".join(reasons),
+                candidate=label,
+                phase="compile",
+            )
+        for label, fast, info in made:
+            out.runners.append(make_runner(label, fast))
+            out.variants[label] = info
+    return out
 
 
 def measure(
@@ -1341,6 +1508,7 @@ def compare(
     on_result: Callable[[str, ModelResult], None] | None = None,
     on_failure: Callable[[str, ProdbenchError], None] | None = None,
     price_per_core_hour: float | None = None,
+    runtimes: Any = ("sklearn",),
 ) -> Comparison:
     """Compare candidates on the same rows: research pick vs production pick.
 
@@ -1375,6 +1543,17 @@ def compare(
         raised with the complete comparison in its ``comparison`` attribute.
     price_per_core_hour : float, optional
         For the manager's cost per million predictions; positive and finite.
+    runtimes : sequence of str, default ("sklearn",)
+        Also measure each candidate compiled for faster runtimes
+        (:mod:`prodbench.runtimes`), e.g. ``("sklearn", "onnx", "treelite")``:
+        each fitted candidate is converted (never refitted) and measured as
+        ``name@onnx``, ``name@treelite``. A variant that does not convert is
+        a failed candidate with the converter's reason; parity with the
+        original is measured on the test rows and a variant without parity is
+        never the production pick. ``"auto"``: per candidate, only the
+        fastest compiled runtime with parity (ranked by a few one-row calls).
+        The compiled runtime runs with ``threads`` threads if an int, else 1
+        for the serving policy, in every phase (threadpoolctl does not reach it).
     **other options
         As in :func:`measure`, applied to every candidate.
 
@@ -1419,6 +1598,7 @@ def compare(
         )
     budget_obj = Budget.coerce(budget)
     _check_price(price_per_core_hour)
+    runtime_list = _check_runtimes(runtimes)
     fits = fit if isinstance(fit, dict) else dict.fromkeys(named, fit)
     unknown = set(fits) - set(named)
     if unknown:
@@ -1473,23 +1653,52 @@ def compare(
     runs = _make_candidates(
         named, shared, options, fits, progress, record_failure, raise_errors=False
     )
+    order = {label: [label] for label in named}
+
+    def make_runner(label: str, model: Any, fit: bool = False) -> Any:
+        """A compiled variant's runner: in its own worker too under isolation."""
+        if not options.isolate:
+            return _Candidate(label, model, shared, options, fit, progress)
+        runner = _IsolatedCandidate(label, model, shared, options, fit, progress)
+        runs.append(runner)  # reaped with the others
+        try:
+            runner.launch()
+            runner.arrived()
+        except ProdbenchError as exc:
+            runner.failure = exc
+            record_failure(label, exc)
+        return runner
+
+    def derive(bases: list[Any]) -> _Derived:
+        derived = _derive_variants(bases, runtime_list, shared, options, make_runner)
+        for label in [*(r.name for r in derived.runners), *derived.failures]:
+            base = derived.variants[label].base if label in derived.variants else None
+            base = base or next(b for b in named if label.startswith(f"{b}@"))
+            order[base].append(label)
+        return derived
+
     try:
         results = _run(
-            runs,
+            list(runs),
             report_result if on_result is not None else None,
             record_failure,
             raise_errors=False,
             max_time=options.max_time,
+            derive=derive if len(runtime_list) > 1 else None,
         )
     finally:
         _close_all(runs)  # workers are reaped even on Ctrl-C
     comparison = Comparison.build(
-        names=list(named),
+        names=[label for labels in order.values() for label in labels],
         results=results,
         failures=failures,
         baseline=base,
         budget=budget_obj,
-        options={**options.as_dict(), "test_size": test_size},
+        options={
+            **options.as_dict(),
+            "test_size": test_size,
+            "runtimes": [r if isinstance(r, str) else repr(r) for r in runtime_list],
+        },
         price_per_core_hour=price_per_core_hour,
     )
     if callback_errors:

@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result"]
+    from .sweep import Sweep
+
+__all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 
 KINDS: tuple[str, ...] = ("spectrum", "tradeoff", "throughput")
 """The panels :func:`plot_comparison` draws in the full figure, in order."""
@@ -120,16 +122,49 @@ def _last_well_sampled(latency: LatencyResult) -> float:
 
 
 def _spectrum(latency: LatencyResult) -> tuple[np.ndarray, ...]:
-    """x coordinates, percentile values and clipped 95% bounds, all in ms."""
+    """x coordinates, percentile values, 95% bounds (in ms) and where each bound is open.
+
+    An open side (no order statistic bounds it) is held at the sample's min or
+    max here; :func:`_draw_open_bands` later carries it to the plot's edge.
+    """
     top = max(latency.n, 2)
     xs = np.geomspace(_x_of(0.1), top, _N_POINTS)
     qs = np.minimum(100.0 * (1.0 - 1.0 / xs), 100.0 * (1.0 - 1.0 / top))
     lowest, highest = latency.min * 1e3, latency.max * 1e3
     values = np.array([latency.percentile(q) for q in qs]) * 1e3
     bounds = np.array([latency.interval(q, _CONFIDENCE) for q in qs]) * 1e3
-    low = np.where(np.isfinite(bounds[:, 0]), bounds[:, 0], lowest)
-    high = np.where(np.isfinite(bounds[:, 1]), bounds[:, 1], highest)
-    return xs, values, low, high
+    open_low, open_high = ~np.isfinite(bounds[:, 0]), ~np.isfinite(bounds[:, 1])
+    low = np.where(open_low, lowest, bounds[:, 0])
+    high = np.where(open_high, highest, bounds[:, 1])
+    return xs, values, low, high, open_low, open_high
+
+
+def _draw_open_bands(ax: Axes, bands: Sequence[tuple[Any, ...]]) -> None:
+    """Carry every open side of an interval band to the edge of the plot, with an arrow.
+
+    Called once the axis limits are final; the limits are then kept, so the
+    band ends at the edge: the interval has no bound there, not the slowest
+    sample.
+    """
+    if not bands:
+        return
+    bottom, top = ax.get_ylim()
+    for name, color, xs, low, high, open_low, open_high in bands:
+        for mask, edge, y_from in ((open_high, top, high), (open_low, bottom, low)):
+            if not mask.any():
+                continue
+            x = xs[mask]
+            ax.fill_between(
+                x, y_from[mask], np.full(x.size, edge), color=color, alpha=0.08,
+                linewidth=0, hatch="//", edgecolor=color, gid=f"open:{name}",
+            )  # fmt: skip
+            mid = x[x.size // 2]
+            ax.annotate(
+                "", xy=(mid, edge), xytext=(mid, y_from[mask][x.size // 2]),
+                arrowprops={"arrowstyle": "->", "color": color, "lw": 1, "ls": "--"},
+                gid=f"open-arrow:{name}",
+            )  # fmt: skip
+    ax.set_ylim(bottom, top)
 
 
 def _percent_label(x: float) -> str:
@@ -149,10 +184,13 @@ def _draw_spectrum(
 
     top_x = 10.0
     any_undersampled = False
+    open_bands: list[tuple[Any, ...]] = []
     for name, latency, color in entries:
         if latency.n < 2:
             continue
-        xs, values, low, high = _spectrum(latency)
+        xs, values, low, high, open_low, open_high = _spectrum(latency)
+        if open_low.any() or open_high.any():
+            open_bands.append((name, color, xs, low, high, open_low, open_high))
         top_x = max(top_x, float(xs[-1]))
         x_ok = float(_x_of(_last_well_sampled(latency)))
         # The well-sampled piece is solid, the rest dashed; they share one point.
@@ -213,10 +251,15 @@ def _draw_spectrum(
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
 
+    _draw_open_bands(ax, open_bands)
+
     handles, labels = ax.get_legend_handles_labels()
     if entries:
         handles.append(Patch(color="0.5", alpha=0.3, linewidth=0))
-        labels.append(f"{_CONFIDENCE:.0%} CI (bounds clipped to sample)")
+        labels.append(f"{_CONFIDENCE:.0%} CI")
+    if open_bands:
+        handles.append(Patch(facecolor="white", edgecolor="0.5", hatch="//", linewidth=0))
+        labels.append("CI open: no bound from this many samples")
     if any_undersampled:
         handles.append(Line2D([], [], color="0.3", ls="--", lw=1.5))
         labels.append("under-sampled (too few samples)")
@@ -261,7 +304,8 @@ def _draw_tradeoff(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
         lat = r.latency
         x = lat.p99 * 1e3
         lo, hi = lat.interval(99, _CONFIDENCE)
-        x_lo, x_hi = _clip(lo, lat.min) * 1e3, _clip(hi, lat.max) * 1e3
+        # an open side gets no whisker, but an arrow (below)
+        x_lo, x_hi = _clip(lo * 1e3, x), _clip(hi * 1e3, x)
         y = r.score.value
         yerr: Any = None
         if base is not None and name != base:
@@ -270,6 +314,14 @@ def _draw_tradeoff(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
             yerr = [[max(y - (y0 + d_lo), 0.0)], [max(y0 + d_hi - y, 0.0)]]
         under = lat.undersampled(99)
         hollow = hollow or under
+        for bound, edge in ((hi, 1.0), (lo, 0.0)):
+            if not math.isfinite(bound):  # an open side: an arrow to the plot's edge
+                ax.annotate(
+                    "", xy=(edge, y), xycoords=("axes fraction", "data"), xytext=(x, y),
+                    textcoords="data", gid=f"open:{name}",
+                    arrowprops={"arrowstyle": "->", "color": colors[name], "lw": 1.2,
+                                "ls": "--", "shrinkA": 5, "shrinkB": 0},
+                )  # fmt: skip
         ax.errorbar(
             [x], [y],
             xerr=[[max(x - x_lo, 0.0)], [max(x_hi - x, 0.0)]],
@@ -476,11 +528,13 @@ def plot_comparison(
 
         - ``"spectrum"``: latency (ms, log) at each percentile on a
           ``1/(1-p)`` axis labelled 50%, 90%, 99%, 99.9%; the band is the 95%
-          order-statistic interval (an unbounded side is clipped to the
-          sample's min or max), dashed where the percentile is under-sampled;
+          order-statistic interval (an open side, where too few samples bound
+          it, is hatched up to the plot's edge with an arrow, not clipped to the
+          slowest sample), dashed where the percentile is under-sampled;
           budget limits are dotted horizontal lines.
         - ``"tradeoff"``: score against p99 latency (ms, log), whiskers the
-          95% intervals (score: the paired bootstrap interval of the gain
+          95% intervals (an open p99 side is a dashed arrow to the plot's
+          edge; score: the paired bootstrap interval of the gain
           over the baseline, placed at the candidate's score; the baseline
           has none), the Pareto front as a step line, the p99 budget as a
           vertical line, the research and production picks annotated.
@@ -610,4 +664,106 @@ def plot_result(
         fig = ax.figure  # type: ignore[assignment]
     entries = [(result.name, result.latency, OKABE_ITO[0])]
     _draw_spectrum(ax, entries, None, f"{result.name}: single-request latency")
+    return fig
+
+
+# --------------------------------------------------------------------------- sweeps
+def plot_sweep(sw: Sweep, *, figsize: tuple[float, float] | None = None) -> Figure:
+    """Plot a sweep: p99 latency and score of every candidate in every case.
+
+    Two panels share the cases on the x axis. Left: p99 latency (ms, log)
+    with its 95% order-statistic interval as a whisker (an unbounded side is
+    clipped to the slowest sample; hollow markers are under-sampled), and the
+    p99 budget as a dotted line. Right: the test score. The production pick
+    of each case is ringed, the research pick starred. Each candidate keeps
+    its Okabe-Ito colour; failed cases are named in a note.
+
+    Parameters
+    ----------
+    sw : Sweep
+        The result of :func:`prodbench.sweep`.
+    figsize : (float, float), optional
+        Size of the figure in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    MissingDependencyError
+        When matplotlib is not installed (``pip install "prodbench[plot]"``).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> sw = pb.sweep(["iris", "wine"], [GaussianNB(), DecisionTreeClassifier()],
+    ...               max_time=0.2, batch_sizes=(1,))
+    >>> fig = sw.plot()
+    >>> [a.get_title() for a in fig.axes]
+    ['p99 latency by case', 'Score by case']
+    """
+    from .sweep import iter_rows
+
+    cases = list(sw.cases)
+    names: list[str] = []
+    for _, name in iter_rows(sw):
+        if name not in names:
+            names.append(name)
+    colors = _colors(names)
+    fig, (lat_ax, score_ax) = _new_figure(2, figsize or (max(7.0, 1.6 * len(cases) + 4), 4.8))
+    width = 0.6 / max(len(names), 1)
+    score_name = "score"
+    labelled: set[str] = set()
+    for i, case in enumerate(cases):
+        cmp = sw.comparisons.get(case)
+        if cmp is None:
+            continue
+        for j, name in enumerate(names):
+            if name not in cmp.results:
+                continue
+            r = cmp.results[name]
+            score_name = r.score.name
+            x = i - 0.3 + width * (j + 0.5)
+            lat = r.latency
+            p99 = lat.p99 * 1e3
+            low, high = (v * 1e3 for v in lat.interval(99, _CONFIDENCE))
+            low, high = _clip(low, lat.min * 1e3), _clip(high, lat.max * 1e3)
+            hollow = lat.undersampled(99)
+            lat_ax.errorbar(
+                [x], [p99], yerr=[[max(p99 - low, 0.0)], [max(high - p99, 0.0)]],
+                fmt="o", color=colors[name], mfc="white" if hollow else colors[name],
+                label=None if name in labelled else name,
+            )  # fmt: skip
+            labelled.add(name)
+            score_ax.plot([x], [r.score.value], "o", color=colors[name])
+            if cmp.production_pick == name:
+                lat_ax.plot([x], [p99], "o", ms=14, mfc="none", mec=_BUDGET_COLOR)
+                score_ax.plot([x], [r.score.value], "o", ms=14, mfc="none", mec=_BUDGET_COLOR)
+            if cmp.research_pick == name:
+                score_ax.plot([x], [r.score.value], "*", ms=13, color=_BUDGET_COLOR, zorder=1)
+    if sw.budget is not None and sw.budget.p99 is not None:
+        lat_ax.axhline(sw.budget.p99 * 1e3, ls=":", color=_BUDGET_COLOR, label="p99 budget")
+    for ax in (lat_ax, score_ax):
+        ax.set_xticks(range(len(cases)), cases)
+        ax.set_xlim(-0.6, len(cases) - 0.4)
+        ax.set_xlabel("case")
+    if any(sw.comparisons[c].measured for c in sw.comparisons):
+        lat_ax.set_yscale("log")
+        _plain_log_labels(lat_ax.yaxis)
+    lat_ax.set_ylabel("p99 latency (ms), 95% interval")
+    lat_ax.set_title("p99 latency by case")
+    score_ax.set_ylabel(score_name)
+    score_ax.set_title("Score by case")
+    if names:
+        lat_ax.legend(fontsize="small")
+    failed = [c for c in cases if c in sw.failures]
+    notes = []
+    if failed:
+        notes.append(f"failed: {', '.join(failed)}")
+    notes.append("ringed: production pick; star: research pick; hollow: p99 under-sampled")
+    fig.supxlabel("; ".join(notes), fontsize="small", color="0.3")
+    fig.suptitle(f"prodbench sweep ({sw.scheduler}{f'; budget {sw.budget}' if sw.budget else ''})")
     return fig

@@ -36,6 +36,8 @@ __all__ = [
     "Footprint",
     "LatencyResult",
     "ModelResult",
+    "Parity",
+    "RuntimeVariant",
     "Score",
     "ThroughputResult",
     "TrainingResult",
@@ -44,12 +46,14 @@ __all__ = [
     "write_json_atomic",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the JSON layout written by this code; bump on every layout change.
 
 Each older version is read through the steps in :data:`_MIGRATIONS`.
 Version history: 1, the first layout; 2, an optional derived ``summary``
-beside the raw samples (written by the JSON report, ignored on load).
+beside the raw samples (written by the JSON report, ignored on load); 3, a
+``runtime`` key on every result (null, or a compiled variant's runtime, base,
+conversion time, compiled size and parity; :class:`RuntimeVariant`).
 """
 
 
@@ -481,6 +485,170 @@ class Score:
     __hash__ = None  # type: ignore[assignment]
 
 
+# --------------------------------------------------------------------------- compiled runtimes
+PARITY_TOLERANCE = 1e-4
+"""Largest absolute difference of probabilities (or regression values) that still agrees."""
+
+
+@dataclass(frozen=True)
+class Parity:
+    """How closely a compiled model predicts what the original predicts.
+
+    Parameters
+    ----------
+    n : int
+        Rows compared.
+    n_differ : int
+        Rows whose label differs (classification) or whose value differs
+        beyond the tolerance (regression).
+    max_abs_diff : float or None
+        Largest absolute difference of probabilities (classification, None
+        when either side has no ``predict_proba``) or of predicted values
+        (regression).
+    task : str
+        ``"classification"`` or ``"regression"``.
+    tolerance : float
+        :data:`PARITY_TOLERANCE`.
+
+    Notes
+    -----
+    Labels agree when at least 99.9% of rows agree; on fewer than 1,000 rows
+    at most one row may differ. Probabilities agree when no probability moves
+    by more than ``tolerance`` (float32 arithmetic). A regression value agrees
+    within ``tolerance``, absolute or relative, and regression parity asks the
+    same share of rows to agree.
+
+    Examples
+    --------
+    >>> p = Parity(n=500, n_differ=1, max_abs_diff=2e-7)
+    >>> p.agreement, p.ok
+    (0.998, True)
+    >>> Parity(n=500, n_differ=2, max_abs_diff=0.0).ok
+    False
+    """
+
+    n: int
+    n_differ: int
+    max_abs_diff: float | None
+    task: str = "classification"
+    tolerance: float = PARITY_TOLERANCE
+
+    @property
+    def agreement(self) -> float:
+        """Share of rows that agree (1.0: all)."""
+        return 1.0 - self.n_differ / self.n if self.n else 1.0
+
+    @property
+    def labels_ok(self) -> bool:
+        """At least 99.9% of rows agree (at most one row on fewer than 1,000)."""
+        return self.n_differ <= 1 or self.n_differ * 1000 <= self.n
+
+    @property
+    def values_ok(self) -> bool:
+        """Probabilities within tolerance (always True for regression and without them)."""
+        if self.task != "classification" or self.max_abs_diff is None:
+            return True
+        return self.max_abs_diff <= self.tolerance
+
+    @property
+    def ok(self) -> bool:
+        """Labels and probabilities both agree."""
+        return self.labels_ok and self.values_ok
+
+    def describe(self) -> str:
+        """One phrase, e.g. ``'parity ok: 100.0% labels agree (0 of 450 differ), ...'``."""
+        what = "labels" if self.task == "classification" else "values"
+        text = f"{100 * self.agreement:.1f}% {what} agree ({self.n_differ} of {self.n} differ)"
+        if self.max_abs_diff is not None:
+            text += f", max |diff| {self.max_abs_diff:.2g}"
+        return ("parity ok: " if self.ok else "PARITY FAILED: ") + text
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "n": self.n,
+            "n_differ": self.n_differ,
+            "max_abs_diff": self.max_abs_diff,
+            "task": self.task,
+            "tolerance": self.tolerance,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Parity:
+        """Inverse of :meth:`to_dict`."""
+        diff = data.get("max_abs_diff")
+        return cls(
+            n=int(data["n"]),
+            n_differ=int(data["n_differ"]),
+            max_abs_diff=None if diff is None else float(diff),
+            task=str(data.get("task", "classification")),
+            tolerance=float(data.get("tolerance", PARITY_TOLERANCE)),
+        )
+
+
+@dataclass(frozen=True)
+class RuntimeVariant:
+    """A candidate compiled for a faster runtime from another candidate's fitted model.
+
+    Parameters
+    ----------
+    runtime : str
+        ``"onnx"`` or ``"treelite"``.
+    base : str
+        The candidate whose fitted model was compiled (``ensemble`` for ``ensemble@onnx``).
+    conversion_time_ns : int
+        The conversion's duration (research priority: part of the cost of training).
+    size_bytes : int
+        Bytes of the compiled model's serialized form.
+    parity : Parity
+        The compiled model against the base's fitted model, on the test rows.
+    details : dict
+        The adapter's ``runtime_info``: threads, converter and engine versions,
+        the runtime of each member of a voting ensemble.
+
+    Examples
+    --------
+    >>> v = RuntimeVariant("onnx", "ensemble", 2_000_000, 4096, Parity(450, 0, 3e-7))
+    >>> v.conversion_time, v.parity.ok
+    (0.002, True)
+    """
+
+    runtime: str
+    base: str
+    conversion_time_ns: int
+    size_bytes: int
+    parity: Parity
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conversion_time(self) -> float:
+        """Seconds the conversion took."""
+        return self.conversion_time_ns / 1e9
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "runtime": self.runtime,
+            "base": self.base,
+            "conversion_time_ns": self.conversion_time_ns,
+            "size_bytes": self.size_bytes,
+            "parity": self.parity.to_dict(),
+            "details": self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RuntimeVariant:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            runtime=str(data["runtime"]),
+            base=str(data["base"]),
+            conversion_time_ns=int(data["conversion_time_ns"]),
+            size_bytes=int(data["size_bytes"]),
+            parity=Parity.from_dict(data["parity"]),
+            details=dict(data.get("details", {})),
+        )
+
+
 # --------------------------------------------------------------------------- one model
 @dataclass(frozen=True)
 class ModelResult:
@@ -511,6 +679,15 @@ class ModelResult:
     environment: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    runtime: RuntimeVariant | None = None
+
+    @property
+    def parity_ok(self) -> bool:
+        """False only for a compiled variant whose predictions differ from its base's.
+
+        Such a variant is never a production pick.
+        """
+        return self.runtime is None or self.runtime.parity.ok
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with raw samples and ``schema_version``."""
@@ -528,6 +705,7 @@ class ModelResult:
             "environment": self.environment,
             "options": self.options,
             "notes": list(self.notes),
+            "runtime": None if self.runtime is None else self.runtime.to_dict(),
         }
 
     @classmethod
@@ -551,6 +729,9 @@ class ModelResult:
                 environment=dict(data.get("environment", {})),
                 options=dict(data.get("options", {})),
                 notes=tuple(data.get("notes", ())),
+                runtime=None
+                if data.get("runtime") is None
+                else RuntimeVariant.from_dict(data["runtime"]),
             )
         except SchemaError:
             raise
@@ -697,12 +878,20 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 adds ``runtime`` to each result: before it, every result ran on its own model."""
+    if doc.get("kind") == "ModelResult":
+        doc.setdefault("runtime", None)
+    return doc
+
+
 #: One step per layout change: ``_MIGRATIONS[v]`` turns a version-``v`` document
 #: (a ModelResult or a Comparison, see ``doc["kind"]``) into a version ``v + 1`` one.
 #: To change the layout: bump SCHEMA_VERSION, add the step here, commit a saved
 #: file of the old version under tests/data/ (CONTRIBUTING.md, "Changing the JSON layout").
 _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _v1_to_v2,
+    2: _v2_to_v3,
 }
 
 

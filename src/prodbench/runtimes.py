@@ -37,12 +37,12 @@ import importlib
 import importlib.metadata
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 
 from .errors import MissingDependencyError, RuntimeConversionError
+from .results import PARITY_TOLERANCE, Parity, RuntimeVariant
 
 __all__ = [
     "PARITY_TOLERANCE",
@@ -53,16 +53,15 @@ __all__ = [
     "TreeliteModel",
     "VotingModel",
     "compile_model",
+    "compile_variant",
     "onnx",
     "parity",
+    "runtime_name",
     "treelite",
 ]
 
 RUNTIMES: tuple[str, ...] = ("sklearn", "onnx", "treelite")
 """Runtime names for :func:`prodbench.compare`'s ``runtimes=``; "sklearn": the model as it is."""
-
-PARITY_TOLERANCE = 1e-4
-"""Largest absolute difference of probabilities (or regression values) that still agrees."""
 
 _EXTRAS = {
     "skl2onnx": "onnx",
@@ -820,102 +819,6 @@ def treelite(fitted_model: Any, threads: int = 1) -> CompiledModel:
 
 
 # --------------------------------------------------------------------------- parity
-@dataclass(frozen=True)
-class Parity:
-    """How closely a compiled model predicts what the original predicts.
-
-    Parameters
-    ----------
-    n : int
-        Rows compared.
-    n_differ : int
-        Rows whose label differs (classification) or whose value differs
-        beyond the tolerance (regression).
-    max_abs_diff : float or None
-        Largest absolute difference of probabilities (classification, None
-        when either side has no ``predict_proba``) or of predicted values
-        (regression).
-    task : str
-        ``"classification"`` or ``"regression"``.
-    tolerance : float
-        :data:`PARITY_TOLERANCE`.
-
-    Notes
-    -----
-    Labels agree when at least 99.9% of rows agree; on fewer than 1,000 rows
-    at most one row may differ. Probabilities agree when no probability moves
-    by more than ``tolerance`` (float32 arithmetic). A regression value agrees
-    within ``tolerance``, absolute or relative, and regression parity asks the
-    same share of rows to agree.
-
-    Examples
-    --------
-    >>> p = Parity(n=500, n_differ=1, max_abs_diff=2e-7)
-    >>> p.agreement, p.ok
-    (0.998, True)
-    >>> Parity(n=500, n_differ=2, max_abs_diff=0.0).ok
-    False
-    """
-
-    n: int
-    n_differ: int
-    max_abs_diff: float | None
-    task: str = "classification"
-    tolerance: float = PARITY_TOLERANCE
-
-    @property
-    def agreement(self) -> float:
-        """Share of rows that agree (1.0: all)."""
-        return 1.0 - self.n_differ / self.n if self.n else 1.0
-
-    @property
-    def labels_ok(self) -> bool:
-        """At least 99.9% of rows agree (at most one row on fewer than 1,000)."""
-        return self.n_differ <= 1 or self.n_differ * 1000 <= self.n
-
-    @property
-    def values_ok(self) -> bool:
-        """Probabilities within tolerance (always True for regression and without them)."""
-        if self.task != "classification" or self.max_abs_diff is None:
-            return True
-        return self.max_abs_diff <= self.tolerance
-
-    @property
-    def ok(self) -> bool:
-        """Labels and probabilities both agree."""
-        return self.labels_ok and self.values_ok
-
-    def describe(self) -> str:
-        """One phrase, e.g. ``'parity ok: 100.0% agree, max |diff| 3.1e-07'``."""
-        what = "labels" if self.task == "classification" else "values"
-        text = f"{100 * self.agreement:.1f}% {what} agree ({self.n_differ} of {self.n} differ)"
-        if self.max_abs_diff is not None:
-            text += f", max |diff| {self.max_abs_diff:.2g}"
-        return ("parity ok: " if self.ok else "PARITY FAILED: ") + text
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "n": self.n,
-            "n_differ": self.n_differ,
-            "max_abs_diff": self.max_abs_diff,
-            "task": self.task,
-            "tolerance": self.tolerance,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Parity:
-        """Inverse of :meth:`to_dict`."""
-        diff = data.get("max_abs_diff")
-        return cls(
-            n=int(data["n"]),
-            n_differ=int(data["n_differ"]),
-            max_abs_diff=None if diff is None else float(diff),
-            task=str(data.get("task", "classification")),
-            tolerance=float(data.get("tolerance", PARITY_TOLERANCE)),
-        )
-
-
 def parity(fitted_model: Any, fast: Any, X_test: Any, *, task: str | None = None) -> Parity:
     """Compare a compiled model's predictions with the original's on ``X_test``.
 
@@ -970,3 +873,97 @@ def parity(fitted_model: Any, fast: Any, X_test: Any, *, task: str | None = None
         if n == 0:
             max_diff = 0.0
     return Parity(n=n, n_differ=differ, max_abs_diff=max_diff, task=task)
+
+
+# --------------------------------------------------------------------------- comparisons
+def compile_variant(
+    fitted_model: Any,
+    runtime: Any,
+    *,
+    base: str,
+    X_sample: Any,
+    X_test: Any,
+    threads: int = 1,
+) -> tuple[Any, RuntimeVariant]:
+    """Compile a comparison's candidate for ``runtime`` and check its parity on ``X_test``.
+
+    What :func:`prodbench.compare` does for each ``name@runtime`` variant:
+    the conversion is timed, the compiled size recorded, and parity measured
+    against ``fitted_model`` on the test rows.
+
+    Parameters
+    ----------
+    fitted_model : estimator
+        The base candidate's fitted model.
+    runtime : str or callable
+        ``"onnx"``, ``"treelite"``, or a callable
+        ``runtime(fitted_model, X_sample, threads) -> model`` (its
+        ``runtime_name`` attribute, else ``__name__``, names it).
+    base : str
+        The base candidate's name, recorded in the result.
+    X_sample, X_test : array-like
+        A few training rows (the input's shape); the test rows (parity).
+    threads : int, default 1
+        The runtime's threads.
+
+    Returns
+    -------
+    (model, RuntimeVariant)
+
+    Raises
+    ------
+    RuntimeConversionError, MissingDependencyError
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> forest = RandomForestClassifier(10, random_state=0).fit(X, y)
+    >>> fast, info = compile_variant(forest, "treelite", base="forest", X_sample=X, X_test=X)
+    >>> info.runtime, info.parity.ok, info.size_bytes == fast.size_bytes
+    ('treelite', True, True)
+    """
+    name = runtime_name(runtime)
+    t0 = time.perf_counter_ns()
+    if callable(runtime):
+        try:
+            fast = runtime(fitted_model, X_sample, threads)
+        except (RuntimeConversionError, MissingDependencyError):
+            raise
+        except Exception as exc:
+            raise RuntimeConversionError(
+                f"Cannot compile {type(fitted_model).__name__} for runtime {name!r}: it said "
+                f"{_short(exc)}. Keep this model on scikit-learn."
+            ) from exc
+    else:
+        fast = compile_model(fitted_model, runtime, X_sample=X_sample, threads=threads)
+    elapsed = time.perf_counter_ns() - t0
+    details = getattr(fast, "runtime_info", None)
+    details = dict(details) if isinstance(details, dict) else {"runtime": name}
+    size = getattr(fast, "size_bytes", None)
+    if not isinstance(size, int):
+        import pickle
+
+        size = len(pickle.dumps(fast))
+    return fast, RuntimeVariant(
+        runtime=name,
+        base=base,
+        conversion_time_ns=int(elapsed),
+        size_bytes=int(size),
+        parity=parity(fitted_model, fast, X_test),
+        details=details,
+    )
+
+
+def runtime_name(runtime: Any) -> str:
+    """The name of a runtime: the string itself, or a callable's ``runtime_name``/``__name__``.
+
+    Examples
+    --------
+    >>> runtime_name("onnx")
+    'onnx'
+    """
+    if isinstance(runtime, str):
+        return runtime
+    return str(getattr(runtime, "runtime_name", None) or getattr(runtime, "__name__", "custom"))

@@ -26,17 +26,27 @@ Examples
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import heapq
 import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from . import stats
 from .errors import BudgetError, DataError, SpecError
-from .serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
+from .serving_results import (
+    CandidateCapacity,
+    Capacity,
+    LoadLatency,
+    LoadPoint,
+    LoadTestResult,
+    MaxQPS,
+)
 
 if TYPE_CHECKING:
     from .results import LatencyResult, ModelResult
@@ -49,8 +59,11 @@ __all__ = [
     "candidate_capacity",
     "comparison_capacity",
     "load_curve",
+    "load_test",
+    "load_test_candidate",
     "max_qps",
     "simulate",
+    "trusted_utilization",
     "workers_needed",
 ]
 
@@ -290,6 +303,7 @@ class _Lanes:
         total = requests + warmup
         self.per = per
         self.warmup = warmup
+        self.requests = requests
         self.unit_arrivals = np.empty((per * len(services), total))
         self.service = np.empty_like(self.unit_arrivals)
         self.mean = np.empty(per * len(services))
@@ -415,8 +429,25 @@ def _budget_ratio(sojourn: np.ndarray, limits: Mapping[str, float]) -> np.ndarra
     return ratio
 
 
-_FIRST_PASS = np.array([0.25, 0.5, 0.7, 0.82, 0.9, 0.95, 0.98, 0.995])
-"""Utilisations tried first: spread towards saturation, where budgets usually bind."""
+_FIRST_PASS = np.array([0.25, 0.5, 0.7, 0.82, 0.9, 0.95, 0.98, 1.0])
+"""Fractions of the highest trusted utilisation tried first (budgets usually bind high)."""
+
+
+def trusted_utilization(requests: int) -> float:
+    """The highest utilisation a simulation of ``requests`` requests is trusted at.
+
+    A queue near saturation takes about ``1 / (1 - rho)**2`` service times
+    to forget its start; a simulation much shorter than that has not reached
+    steady state and under-states the tail. The search for max QPS stops at
+    ``1 - sqrt(50 / requests)`` (0.95 for 20,000 requests) and reports a
+    capacity found there as a lower bound (``MaxQPS.capped``).
+
+    Examples
+    --------
+    >>> round(trusted_utilization(20_000), 3)
+    0.95
+    """
+    return 1.0 - math.sqrt(50.0 / requests)
 
 
 def _search(
@@ -435,7 +466,7 @@ def _search(
     workers = np.repeat(np.asarray(counts, dtype=np.int64), n)
     lane_of = np.tile(np.arange(n), len(counts))
     rows = workers.size
-    saturation = workers / lanes.mean[lane_of]
+    saturation = workers / lanes.mean[lane_of] * trusted_utilization(lanes.requests)
     low = np.zeros(rows)
     high = saturation.copy()
     r_low = lanes.idle_ratio(limits)[lane_of]
@@ -503,6 +534,7 @@ def _max_qps_table(
         for c, row in zip(counts, rates[:, lanes.of(j)], strict=True):
             estimate = float(row[0])
             low, high = _interval(row[1:], estimate)
+            top = c / float(service.mean()) * trusted_utilization(requests)
             table[c] = MaxQPS(
                 workers=c,
                 qps=estimate,
@@ -514,6 +546,7 @@ def _max_qps_table(
                 undersampled=_undersampled(service.size, limits),
                 requests=requests,
                 replicates=lanes.per - 1,
+                capped=estimate >= top * (1 - 1e-9),
             )
         out.append(table)
     return out
@@ -578,8 +611,9 @@ def max_qps(
     pass tries utilisations 0.25 to 0.995, a second subdivides the bracket
     found, and the last bracket is interpolated in log(percentile / limit).
     When the service percentiles alone exceed the budget the answer is 0.
-    Close to saturation (utilisation above ~0.98) a finite simulation has
-    not reached steady state and the answer is optimistic.
+    Close to saturation a finite simulation has not reached steady state,
+    so the search stops at :func:`trusted_utilization` (0.95 for 20,000
+    requests); a budget still met there gives ``.capped`` and a lower bound.
 
     Examples
     --------
@@ -622,10 +656,13 @@ def _workers_for(
         )
     means = lanes.mean[mine]
     c = max(1, math.floor(rate * float(means.max())) + 1)
+    trusted = trusted_utilization(lanes.requests)
     while c <= max_workers:
-        ratio = lanes.ratios(np.full(mine.size, rate), np.full(mine.size, c), limits, mine)
-        if bool(np.all(ratio <= 1.0)):
-            break
+        # as max QPS: within the trusted utilisation, and the budget met in every replicate
+        if bool(np.all(rate * means <= c * trusted)):
+            ratio = lanes.ratios(np.full(mine.size, rate), np.full(mine.size, c), limits, mine)
+            if bool(np.all(ratio <= 1.0)):
+                break
         c += 1
     else:
         return LoadPoint(
@@ -914,3 +951,403 @@ def batch_means_interval(
         / math.sqrt(batches)
     )
     return (min(mean - half, estimate), max(mean + half, estimate))
+
+
+# --------------------------------------------------------------------------- the load test
+LOAD_MAX_REQUESTS = 1_000_000
+"""The most requests one load test schedules."""
+
+LOAD_ROWS = 1000
+"""Distinct test rows the requests cycle through (sliced before the clock starts)."""
+
+_LEAD_NS = 20_000_000  # the first arrival is this long after the run clock starts
+_SPIN_NS = 300_000  # wait for an arrival closer than this by spinning, not by select()
+
+
+class _NoOpModel:
+    """Stands in for the model to measure the harness alone (``lt.floor``)."""
+
+    def __init__(self) -> None:
+        self._out = np.zeros(1)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self._out
+
+
+class _Server(Protocol):
+    """What the dispatcher needs of a worker holding the model (see ``_start_servers``)."""
+
+    def submit(self, index: int) -> None: ...
+
+    def fileno(self) -> int: ...
+
+    def result(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+def _arrivals(qps: float, duration: float, rng: np.random.Generator, cap: int) -> np.ndarray:
+    """Poisson arrival offsets in seconds within ``[0, duration)``, drawn in advance."""
+    expected = qps * duration
+    if expected > cap:
+        raise SpecError(
+            f"qps x duration = {expected:,.0f} requests, more than the {cap:,} a load test "
+            "sends. Lower --qps or --duration."
+        )
+    draws = int(expected + 10.0 * math.sqrt(expected) + 10)
+    offsets = np.cumsum(rng.exponential(1.0 / qps, draws))
+    return offsets[offsets < duration]
+
+
+def _open_loop(
+    servers: Sequence[_Server], schedule_s: np.ndarray, time_limit_s: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Dispatch requests at their scheduled times to idle servers, FIFO; time each one.
+
+    Returns ``(latency_ns, completed, elapsed_s)``: per request (in arrival
+    order) the time from its *scheduled* arrival to the moment the parent
+    saw its result, whether it completed, and the wall time from the first
+    scheduled arrival to the last completion. A request that arrives while
+    every server is busy waits in the queue, and that wait is in its
+    latency: a slow server cannot hide queueing (no coordinated omission).
+    Requests not finished within ``time_limit_s`` of the start are dropped.
+    """
+    import selectors
+
+    clock = time.perf_counter_ns
+    n = schedule_s.size
+    done_ns = np.zeros(n, dtype=np.int64)
+    completed = np.zeros(n, dtype=bool)
+    selector = selectors.DefaultSelector()
+    by_fd = {server.fileno(): server for server in servers}
+    for fd in by_fd:  # an idle worker sends nothing, so it is never ready
+        selector.register(fd, selectors.EVENT_READ)
+    idle = list(servers)
+    busy: dict[int, int] = {}  # fd -> request index
+    waiting: collections.deque[int] = collections.deque()
+    start = clock() + _LEAD_NS
+    sched = start + np.round(schedule_s * 1e9).astype(np.int64)
+    sched_list = sched.tolist()
+    deadline = start + int(time_limit_s * 1e9)
+    nxt = 0
+    last = start
+    try:
+        while nxt < n or waiting or busy:
+            now = clock()
+            if now > deadline:
+                break
+            while nxt < n and sched_list[nxt] <= now:
+                waiting.append(nxt)
+                nxt += 1
+            while waiting and idle:
+                server = idle.pop()
+                index = waiting.popleft()
+                server.submit(index)
+                busy[server.fileno()] = index
+            gap = sched_list[nxt] - clock() if nxt < n else deadline - clock()
+            if busy:
+                timeout = 0.0 if gap < _SPIN_NS else (gap - _SPIN_NS) / 1e9
+                for key, _ in selector.select(timeout):
+                    fd = int(key.fd)
+                    server = by_fd[fd]
+                    server.result()
+                    stamp = clock()
+                    index = busy.pop(fd)
+                    done_ns[index] = stamp
+                    completed[index] = True
+                    last = max(last, stamp)
+                    idle.append(server)
+            elif nxt < n and gap >= _SPIN_NS:
+                time.sleep((gap - _SPIN_NS) / 1e9)
+    finally:
+        selector.close()
+    latency = done_ns - sched
+    span_ns = round(float(schedule_s[-1]) * 1e9) if n else 0
+    return latency[completed], completed, max(last - start, span_ns, 1) / 1e9
+
+
+def _serve_setup(state: dict[str, Any], model: Any, rows: list[Any], method: str) -> None:
+    """In a worker: keep the model and the pre-sliced rows; threads limited to 1; warm up."""
+    from threadpoolctl import threadpool_limits
+
+    state["limits"] = threadpool_limits(limits=1)  # for the worker's life, as in serving
+    state["call"] = getattr(model, method)
+    state["rows"] = rows
+    state["n"] = len(rows)
+    for row in rows[: min(len(rows), 20)]:  # warm-up, before the run clock
+        state["call"](row)
+
+
+def _serve_request(state: dict[str, Any], index: int) -> None:
+    """In a worker: one request, one pre-sliced row; nothing is sent back but completion."""
+    state["call"](state["rows"][index % state["n"]])
+
+
+class _ModelServer:
+    """A :class:`prodbench.worker.Worker` holding the model, fed one request at a time."""
+
+    def __init__(self, worker: Any) -> None:
+        self.worker = worker
+
+    def submit(self, index: int) -> None:
+        self.worker.submit(_serve_request, index)
+
+    def fileno(self) -> int:
+        return int(self.worker.fileno())
+
+    def result(self) -> Any:
+        from .errors import ModelFailedError
+        from .worker import RemoteError
+
+        try:
+            return self.worker.result()
+        except RemoteError as exc:
+            raise ModelFailedError(
+                f"The model raised in a load-test worker ({exc.short_type}: "
+                f"{exc.remote_message}). Check it with prodbench compare first.",
+                phase="load-test",
+            ) from exc
+
+    def close(self) -> None:
+        self.worker.close()
+
+
+def _start_servers(
+    model: Any, rows: list[Any], workers: int, method: str, timeout: float
+) -> list[_ModelServer]:
+    """Start ``workers`` isolation workers (:mod:`prodbench.worker`), each with the model."""
+    from .errors import ModelFailedError
+    from .worker import RemoteError, Worker
+
+    started: list[_ModelServer] = []
+    try:
+        for i in range(workers):
+            worker = Worker(name=f"load-test-{i}", startup_timeout=timeout).start()
+            started.append(_ModelServer(worker))
+        for server in started:
+            server.worker.submit(_serve_setup, model, rows, method)
+        for server in started:
+            server.worker.result(timeout)
+    except RemoteError as exc:
+        for server in started:
+            server.worker.kill()
+        raise ModelFailedError(
+            f"The model could not be set up in a load-test worker ({exc.short_type}: "
+            f"{exc.remote_message}).",
+            phase="load-test",
+        ) from exc
+    except BaseException:
+        for server in started:
+            server.worker.kill()
+        raise
+    return started
+
+
+def _check_duration(duration: Any) -> float:
+    if isinstance(duration, bool) or not isinstance(duration, (int, float, np.floating)):
+        raise SpecError(f"duration must be a number of seconds, e.g. 10; got {duration!r}.")
+    value = float(duration)
+    if not (value > 0 and math.isfinite(value)):
+        raise SpecError(f"duration must be positive and finite seconds, e.g. 10; got {duration!r}.")
+    return value
+
+
+def _run_phases(
+    model: Any,
+    rows: list[Any],
+    workers: int,
+    schedule_s: np.ndarray,
+    time_limit_s: float,
+    method: str,
+    start_timeout_s: float,
+    floor: bool,
+) -> tuple[
+    tuple[np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray, float] | None, float
+]:
+    """The run with the model, then (same workers, same schedule) with a no-op model."""
+    started = time.perf_counter()
+    servers = _start_servers(model, rows, workers, method, start_timeout_s)
+    try:
+        startup_s = time.perf_counter() - started
+        run = _open_loop(servers, schedule_s, time_limit_s)
+        noop = None
+        if floor:
+            for server in servers:
+                server.worker.call(_serve_setup, _NoOpModel(), rows, "predict")
+            noop = _open_loop(servers, schedule_s, time_limit_s)
+    finally:
+        for server in servers:
+            server.close()
+    return run, noop, startup_s
+
+
+def load_test(
+    model: Any,
+    X: Any,
+    qps: float = 300.0,
+    duration: float = 10.0,
+    workers: int = 1,
+    random_state: int = 0,
+    *,
+    floor: bool = True,
+    method: str = "predict",
+    time_limit: float | None = None,
+    start_timeout: float = 120.0,
+) -> LoadTestResult:
+    """Load-test a fitted model for real: open-loop Poisson requests to worker processes.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        Copied into each worker process (cloudpickle).
+    X : array-like or DataFrame
+        Test rows; up to 1,000 are sliced into one-row requests (in the type
+        of ``X``) before the clock starts, and the requests cycle over them.
+    qps : float, default 300
+        Offered rate: arrival times are drawn in advance from a Poisson
+        process at this rate over ``duration`` seconds.
+    duration : float, default 10
+        Span of the arrivals, in seconds.
+    workers : int, default 1
+        Worker processes, each with its own copy of the model and native
+        thread pools limited to 1 (the latency protocol); requests wait in
+        one FIFO queue for the first idle worker.
+    random_state : int, default 0
+        Seeds the rows and the arrivals.
+    floor : bool, default True
+        Also run the same schedule with a no-op model, to measure the
+        harness's own latency at this rate (``lt.floor``).
+    method : str, default "predict"
+        The prediction method called per request.
+    time_limit : float, optional
+        Requests not finished this many seconds after the first arrival are
+        dropped (default ``2 * duration + 5``).
+    start_timeout : float, default 120
+        Seconds allowed for starting the workers and loading the model.
+
+    Returns
+    -------
+    LoadTestResult
+        ``lt.latency`` (p50, p99, ``interval(99)`` by batch means),
+        ``lt.offered_qps``, ``lt.achieved_qps``, ``lt.kept_up``, ``lt.floor``,
+        ``lt.startup_s`` (before the run clock, not in any latency).
+
+    Notes
+    -----
+    Each latency runs from the request's *scheduled* arrival to the moment
+    the dispatcher receives its result, so time spent queued behind a slow
+    request (or behind a late dispatcher) is counted (no coordinated
+    omission, as wrk2 and HdrHistogram define it). At most 1,000,000
+    requests; nothing leaves the machine (pipes to local processes).
+
+    Examples
+    --------
+    >>> import prodbench as pb                                 # doctest: +SKIP
+    >>> lt = pb.load_test(model, X_test, qps=300, duration=10)  # doctest: +SKIP
+    >>> lt.latency.p99, lt.latency.interval(99), lt.achieved_qps  # doctest: +SKIP
+    """
+    from .data import input_format, request_rows
+
+    rate = _check_qps(qps)
+    span = _check_duration(duration)
+    c = _check_workers(workers)
+    if not callable(getattr(model, method, None)):
+        raise SpecError(
+            f"The model has no callable {method!r}. Pass a fitted estimator with {method}()."
+        )
+    limit = 2.0 * span + 5.0 if time_limit is None else _check_duration(time_limit)
+    rng = np.random.default_rng(random_state)
+    schedule = _arrivals(rate, span, rng, LOAD_MAX_REQUESTS)
+    if schedule.size == 0:
+        raise SpecError(
+            f"No request arrives in {span:g} s at {rate:g} QPS. Raise --qps or --duration."
+        )
+    rows = request_rows(X, n_rows=LOAD_ROWS, random_state=int(random_state))
+    (lat_ns, completed, elapsed), noop, startup = _run_phases(
+        model, rows, c, schedule, limit, method, start_timeout, floor
+    )
+    elapsed = max(elapsed, span)  # the arrivals span the duration, whatever the last one
+    floor_result = None
+    if noop is not None:
+        floor_result = LoadLatency(
+            samples_ns=noop[0],
+            stop_reason="duration",
+            elapsed_s=noop[2],
+            method="predict",
+            request_format=input_format(X),
+        )
+    dropped = int(schedule.size - completed.sum())
+    latency = LoadLatency(
+        samples_ns=lat_ns,
+        stop_reason="duration" if dropped == 0 else "time_limit",
+        elapsed_s=elapsed,
+        method=method,
+        request_format=input_format(X),
+    )
+    result = LoadTestResult(
+        latency=latency,
+        offered_qps=rate,
+        requests=int(schedule.size),
+        duration_s=span,
+        elapsed_s=elapsed,
+        workers=c,
+        startup_s=startup,
+        floor=floor_result,
+        dropped=dropped,
+    )
+    notes = []
+    if not result.kept_up:
+        notes.append(
+            f"Could not keep up: achieved {result.achieved_qps:,.1f} QPS, below 95% of the "
+            f"{result.scheduled_qps:,.1f} QPS that arrived ({rate:g} offered)"
+            f"{f'; {dropped:,} requests dropped at the time limit' if dropped else ''}."
+            " The latencies describe an overloaded server."
+        )
+    if latency.n and math.isinf(latency.interval(99)[1]):
+        notes.append(
+            f"{latency.n:,} requests are too few for a batch-means interval of p99; "
+            "run longer or at a higher rate."
+        )
+    return dataclasses.replace(result, notes=tuple(notes))
+
+
+def load_test_candidate(
+    spec: str,
+    data: str = "digits",
+    *,
+    target: str | None = None,
+    qps: float = 300.0,
+    duration: float = 10.0,
+    workers: int = 1,
+    floor: bool = True,
+    random_state: int = 0,
+) -> tuple[str, LoadTestResult]:
+    """Load-test one command-line candidate on a data set (``prodbench load-test``).
+
+    A preset or ``module:Class`` spec is fitted on the training split of
+    ``data`` first; a model file is used as it is. The requests are rows of
+    the test split. Returns the candidate's name and the result.
+    """
+    from .data import load_dataset, split
+    from .errors import ModelFailedError
+    from .models import parse_candidate
+
+    rate = _check_qps(qps)
+    span = _check_duration(duration)
+    c = _check_workers(workers)
+    dataset = load_dataset(data, target=target, random_state=random_state)
+    cand = parse_candidate(spec, dataset.task)
+    parts = split(dataset.X, dataset.y, random_state=random_state, task=dataset.task)
+    model = cand.estimator
+    if not cand.fitted:
+        try:
+            model.fit(parts.X_train, parts.y_train)
+        except Exception as exc:
+            raise ModelFailedError(
+                f"{cand.name!r} failed to fit ({type(exc).__name__}: {exc}). Fix the candidate "
+                "or load-test a fitted model file.",
+                candidate=cand.name,
+                phase="fit",
+            ) from exc
+    result = load_test(model, parts.X_test, rate, span, c, random_state, floor=floor)
+    return cand.name, result

@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import SchemaError
 from .results import SCHEMA_VERSION, LatencyResult, check_schema, load_json, write_json_atomic
 
 __all__ = [
     "CandidateCapacity",
     "Capacity",
+    "LoadLatency",
     "LoadPoint",
     "LoadTestResult",
     "MaxQPS",
@@ -56,6 +59,10 @@ class MaxQPS:
         Simulated requests per replicate (after the warm-up prefix).
     replicates : int
         Bootstrap replicates behind the interval.
+    capped : bool
+        True when the budget still held at the highest utilisation the
+        simulation is trusted at (:func:`prodbench.serving.trusted_utilization`):
+        :attr:`qps` is then a lower bound.
 
     Examples
     --------
@@ -75,6 +82,7 @@ class MaxQPS:
     undersampled: bool = False
     requests: int = 0
     replicates: int = 0
+    capped: bool = False
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -109,6 +117,7 @@ class MaxQPS:
             "undersampled": self.undersampled,
             "requests": self.requests,
             "replicates": self.replicates,
+            "capped": self.capped,
         }
 
     @classmethod
@@ -125,10 +134,13 @@ class MaxQPS:
             undersampled=bool(data.get("undersampled", False)),
             requests=int(data.get("requests", 0)),
             replicates=int(data.get("replicates", 0)),
+            capped=bool(data.get("capped", False)),
         )
 
     def __repr__(self) -> str:
-        flag = ", undersampled" if self.undersampled else ""
+        flag = (", undersampled" if self.undersampled else "") + (
+            ", capped (lower bound)" if self.capped else ""
+        )
         return (
             f"MaxQPS(workers={self.workers}, qps={self.qps:.4g} "
             f"[{self.qps_low:.4g}, {self.qps_high:.4g}], "
@@ -376,51 +388,106 @@ class Capacity:
 
 
 @dataclass(frozen=True, eq=False)
+class LoadLatency(LatencyResult):
+    """Latencies measured under load: a :class:`LatencyResult` with correlation-aware intervals.
+
+    Under load a slow request delays the ones queued behind it, so the
+    samples are not independent and the order-statistic interval of a
+    plain :class:`LatencyResult` would be too narrow. :meth:`interval` here
+    uses batch means over consecutive requests instead (see
+    :func:`prodbench.serving.batch_means_interval`); the samples are in
+    scheduled-arrival order.
+
+    Parameters
+    ----------
+    batch_size : int
+        Consecutive requests per batch (0: chosen from the percentile, see
+        :func:`prodbench.serving.batch_means_interval`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lat = LoadLatency(samples_ns=np.arange(1, 20_001) * 1000)
+    >>> low, high = lat.interval(50)
+    >>> low < lat.p50 < high
+    True
+    """
+
+    batch_size: int = 0
+
+    def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
+        """Batch-means interval of the ``q``-th percentile, in seconds (infinite if too few)."""
+        from .serving import batch_means_interval
+
+        low, high = batch_means_interval(self.samples_ns, q, self.batch_size or None, confidence)
+        return low / 1e9, high / 1e9
+
+    def percentile(self, q: float) -> float:
+        """The ``q``-th percentile in seconds (linear interpolation; inside :meth:`interval`)."""
+        if not self.n:
+            return math.nan
+        return float(np.percentile(self.samples_ns.astype(np.float64), q)) / 1e9
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict holding the raw samples."""
+        return {**super().to_dict(), "batch_size": self.batch_size}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoadLatency:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+
+@dataclass(frozen=True, eq=False)
 class LoadTestResult:
     """What a real open-loop load test measured.
 
     Parameters
     ----------
-    latency : LatencyResult
-        One sample per completed request: from its *scheduled* arrival to its
-        completion (queueing included, no coordinated omission).
+    latency : LoadLatency
+        One sample per completed request, in arrival order: from its
+        *scheduled* arrival to its completion (queueing included, no
+        coordinated omission); intervals by batch means.
     offered_qps : float
         The Poisson arrival rate asked for.
+    requests : int
+        Requests scheduled (a Poisson count: about ``offered_qps * duration_s``).
     duration_s : float
         Scheduled span of the arrivals.
     elapsed_s : float
-        Wall time from the first scheduled arrival to the last completion.
+        Wall time from the first scheduled arrival to the last completion,
+        at least ``duration_s``.
     workers : int
         Worker processes serving the requests from one FIFO queue.
     startup_s : float
         Seconds spent starting the workers and loading the model, before the
         run clock started (not part of any latency).
-    floor : LatencyResult or None
+    floor : LoadLatency or None
         The harness's own latency at the same rate and workers with a no-op
         model (None when not measured).
     dropped : int
         Requests that did not complete (a worker failed or the time bound hit).
-    batch_size : int
-        Consecutive requests per batch of the batch-means intervals.
+    notes : tuple of str
+        What the reader must know (could not keep up, requests dropped, ...).
 
     Examples
     --------
-    >>> lat = LatencyResult(samples_ns=[1_000_000] * 1000)
-    >>> lt = LoadTestResult(lat, offered_qps=100.0, duration_s=10.0, elapsed_s=10.0,
+    >>> lat = LoadLatency(samples_ns=[1_000_000] * 1000)
+    >>> lt = LoadTestResult(lat, offered_qps=100.0, requests=1000, duration_s=10.0, elapsed_s=10.0,
     ...                     workers=1, startup_s=0.5)
     >>> lt.achieved_qps, lt.kept_up
     (100.0, True)
     """
 
-    latency: LatencyResult
+    latency: LoadLatency
     offered_qps: float
+    requests: int
     duration_s: float
     elapsed_s: float
     workers: int
     startup_s: float
-    floor: LatencyResult | None = None
+    floor: LoadLatency | None = None
     dropped: int = 0
-    batch_size: int = 0
     notes: tuple[str, ...] = ()
 
     @property
@@ -434,25 +501,25 @@ class LoadTestResult:
         return self.completed / self.elapsed_s if self.elapsed_s > 0 else math.nan
 
     @property
+    def scheduled_qps(self) -> float:
+        """Requests that arrived per second of the run (the offered rate, realised)."""
+        return self.requests / self.duration_s
+
+    @property
     def kept_up(self) -> bool:
-        """False when the achieved rate is below 95% of the offered rate."""
-        return self.achieved_qps >= 0.95 * self.offered_qps and self.dropped == 0
+        """False when the achieved rate is below 95% of the rate that arrived, or some dropped.
 
-    def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
-        """Batch-means interval of the ``q``-th percentile of :attr:`latency`, seconds.
-
-        Latencies under load are correlated (a slow request delays the next
-        ones), so the order-statistic interval of ``latency.interval`` is too
-        narrow. Here the requests are cut into consecutive batches of
-        :attr:`batch_size`; the percentile of each batch is taken and a
-        Student-t interval is put around the mean of the batch percentiles,
-        then widened to contain the overall estimate.
+        Compared with the realised arrivals rather than the nominal rate, so
+        that a short run's Poisson count does not read as falling behind.
         """
-        from .serving import batch_means_interval
+        return self.achieved_qps >= 0.95 * self.scheduled_qps and self.dropped == 0
 
-        return batch_means_interval(
-            self.latency.samples_ns / 1e9, q, self.batch_size or None, confidence
-        )
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LoadTestResult):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -461,13 +528,13 @@ class LoadTestResult:
             "kind": "LoadTestResult",
             "latency": self.latency.to_dict(),
             "offered_qps": self.offered_qps,
+            "requests": self.requests,
             "duration_s": self.duration_s,
             "elapsed_s": self.elapsed_s,
             "workers": self.workers,
             "startup_s": self.startup_s,
             "floor": None if self.floor is None else self.floor.to_dict(),
             "dropped": self.dropped,
-            "batch_size": self.batch_size,
             "notes": list(self.notes),
         }
 
@@ -478,15 +545,15 @@ class LoadTestResult:
         try:
             floor = data.get("floor")
             return cls(
-                latency=LatencyResult.from_dict(data["latency"]),
+                latency=LoadLatency.from_dict(data["latency"]),
                 offered_qps=float(data["offered_qps"]),
+                requests=int(data["requests"]),
                 duration_s=float(data["duration_s"]),
                 elapsed_s=float(data["elapsed_s"]),
                 workers=int(data["workers"]),
                 startup_s=float(data["startup_s"]),
-                floor=None if floor is None else LatencyResult.from_dict(floor),
+                floor=None if floor is None else LoadLatency.from_dict(floor),
                 dropped=int(data.get("dropped", 0)),
-                batch_size=int(data.get("batch_size", 0)),
                 notes=tuple(data.get("notes", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:

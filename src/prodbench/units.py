@@ -12,7 +12,15 @@ import re
 
 from .errors import BudgetError
 
-__all__ = ["format_bytes", "format_duration", "parse_duration", "parse_size"]
+__all__ = [
+    "format_bytes",
+    "format_duration",
+    "format_p_value",
+    "format_score",
+    "format_score_diff",
+    "parse_duration",
+    "parse_size",
+]
 
 _DURATION_UNITS = {
     "ns": 1e-9,
@@ -237,3 +245,49 @@ def _significant(value: float, digits: int, trim: bool = False) -> str:
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def format_score(name: str, value: float) -> str:
+    """A score at one precision for every candidate and task: 4 decimals.
+
+    Accuracy, R², F1 and other scores near 1 read to 4 decimals; a score of
+    100 or more in magnitude (an error in target units) to 2 decimals with
+    thousands separators. ``name`` is the score's name (for future rules).
+
+    Examples
+    --------
+    >>> format_score("accuracy", 0.95), format_score("r2", 0.45), format_score("r2", -1234.5)
+    ('0.9500', '0.4500', '-1,234.50')
+    """
+    del name
+    if abs(value) >= 100:
+        return f"{value:,.2f}"
+    return f"{value:.4f}"
+
+
+def format_score_diff(name: str, diff: float) -> str:
+    """A score difference: accuracy in percentage points, others signed, as :func:`format_score`.
+
+    Examples
+    --------
+    >>> format_score_diff("accuracy", 0.0123), format_score_diff("r2", -0.01)
+    ('+1.23 pp', '-0.0100')
+    """
+    if name == "accuracy":
+        return f"{diff * 100:+.2f} pp"
+    if abs(diff) >= 100:
+        return f"{diff:+,.2f}"
+    return f"{diff:+.4f}"
+
+
+def format_p_value(p: float) -> str:
+    """A p-value with its sign of comparison: ``p<0.001``, ``p=0.012``, ``p=0.58``.
+
+    Examples
+    --------
+    >>> format_p_value(1e-5), format_p_value(0.0123), format_p_value(0.58)
+    ('p<0.001', 'p=0.012', 'p=0.58')
+    """
+    if p < 0.001:
+        return "p<0.001"
+    return f"p={p:.2g}" if p < 0.1 else f"p={p:.2f}"

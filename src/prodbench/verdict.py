@@ -29,7 +29,15 @@ from .results import (
     load_json,
     write_json_atomic,
 )
-from .units import format_bytes, format_duration, parse_duration, parse_size
+from .units import (
+    format_bytes,
+    format_duration,
+    format_p_value,
+    format_score,
+    format_score_diff,
+    parse_duration,
+    parse_size,
+)
 
 if TYPE_CHECKING:
     from .serving_results import Capacity
@@ -649,7 +657,7 @@ class Comparison:
         others = [n for n in tied if n != pick]
         p = tied[pick] if pick != best else min(tied[n] for n in tied if n != best)
         adjusted = ", Holm-adjusted" if family > 1 else ""
-        return f"tied on {score} with {', '.join(others)} (p={_fmt_p(p)}{adjusted})"
+        return f"tied on {score} with {', '.join(others)} ({format_p_value(p)}{adjusted})"
 
     @cached_property
     def _research(self) -> tuple[str | None, str]:
@@ -681,10 +689,15 @@ class Comparison:
 
     @property
     def eligible(self) -> list[str]:
-        """Candidates that may be the production pick: every limit PASSES (all, without budget)."""
+        """Candidates that may be the production pick: every limit PASSES (all, without budget).
+
+        A compiled runtime variant whose predictions differ from its base's
+        (:attr:`ModelResult.parity_ok` False) is never eligible.
+        """
+        pool = [n for n in self.measured if self.results[n].parity_ok]
         if not self.budget:
-            return self.measured
-        return [n for n in self.measured if self.budget_overall(n) == "pass"]
+            return pool
+        return [n for n in pool if self.budget_overall(n) == "pass"]
 
     @property
     def undecided(self) -> list[str]:
@@ -871,12 +884,12 @@ class Comparison:
                 "ML engineer",
                 f"best {score_name}",
                 ml,
-                f"{score_name} {res[ml].score.value:.4f}"
+                f"{score_name} {format_score(score_name, res[ml].score.value)}"
                 + (
                     ""
                     if len(ml_tied) == 1
                     else "; best point estimate, not significant "
-                    f"(p={_fmt_p(min(p for n, p in ml_tied.items() if n != ml))}"
+                    f"({format_p_value(min(p for n, p in ml_tied.items() if n != ml))}"
                     f"{', Holm-adjusted' if ml_family > 1 else ''})"
                 ),
             ),
@@ -910,6 +923,34 @@ class Comparison:
             ),
         ]
 
+    def _runtime_sentence(self, n: str) -> str:
+        """A compiled variant: gain and latency against the baseline, budget, parity."""
+        d, info = self.versus(n), self.results[n].runtime
+        assert info is not None
+        gain = (
+            f"{d.score_diff * 100:+.2f} pp"
+            if d.score_name == "accuracy"
+            else f"{d.score_diff:+.4g} {d.score_name}"
+        )
+        text = f"{n}: {gain} for {d.p99_ratio:.2g}x the baseline's p99"
+        if not info.parity.ok:
+            return f"{text}; {info.parity.describe()}: never the production pick."
+        failing = [c for c in self.budget_status(n).values() if c.status == "fail"]
+        if failing:
+            text += ": fails " + ", ".join(
+                f"{c.key} < {_fmt_limit(c.key, c.limit)}" for c in failing
+            )
+            text += " even compiled"
+        elif self.budget:
+            status = self.budget_overall(n)
+            text += ": within budget once compiled" if status == "pass" else f": budget {status}"
+        base = info.base
+        if base in self.results and base != n:
+            speed = self.results[base].latency.p50 / self.results[n].latency.p50
+            text += f" ({speed:.1f}x faster p50 than {base} on scikit-learn"
+            text += f", {100 * info.parity.agreement:.1f}% agreement)"
+        return text + "."
+
     def _score_phrase(self, d: Delta) -> str:
         lo, hi = d.score_diff_interval
         if d.score_name == "accuracy":
@@ -917,15 +958,18 @@ class Comparison:
                 f"{d.score_diff * 100:+.2f} pp accuracy (95% CI {lo * 100:+.2f} to {hi * 100:+.2f}"
             )
         else:
-            body = f"{d.score_diff:+.4g} {d.score_name} (95% CI {lo:+.4g} to {hi:+.4g}"
+            body = (
+                f"{format_score_diff(d.score_name, d.score_diff)} {d.score_name} (95% CI "
+                f"{format_score_diff(d.score_name, lo)} to {format_score_diff(d.score_name, hi)}"
+            )
         sig = "significant" if d.significant else "not significant"
         if d.adjustment:
             test = (
-                f"{d.test} p={_fmt_p(d.p_value)} {d.adjustment}-adjusted over "
-                f"{d.n_challengers} challengers (raw p={_fmt_p(d.p_value_raw)})"
+                f"{d.test} {format_p_value(d.p_value)} {d.adjustment}-adjusted over "
+                f"{d.n_challengers} challengers (raw {format_p_value(d.p_value_raw)})"
             )
         else:
-            test = f"{d.test} p={_fmt_p(d.p_value)}"
+            test = f"{d.test} {format_p_value(d.p_value)}"
         return f"{body}; {test}, {sig})"
 
     def _latency_phrase(self, d: Delta) -> str:
@@ -976,6 +1020,9 @@ class Comparison:
                 lines.append(f"{n}: failed during {f.phase} ({f.error_type}); not measured.")
                 continue
             if self.baseline not in self.results:
+                continue
+            if self.results[n].runtime is not None:
+                lines.append(self._runtime_sentence(n))
                 continue
             d = self.versus(n)
             text = f"{n}: {self._score_phrase(d)} for {self._latency_phrase(d)}"
@@ -1116,12 +1163,6 @@ def _round_up(seconds: float) -> float:
 
 def _workers(n: int | None) -> str:
     return f"{n} worker" if n == 1 else f"{n} workers"
-
-
-def _fmt_p(p: float) -> str:
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
 
 
 def _fmt_limit(key: str, value: float) -> str:

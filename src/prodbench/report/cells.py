@@ -7,9 +7,11 @@ renderer, so the text, Markdown and HTML tables always agree.
 from __future__ import annotations
 
 import math
+import re
+import shutil
 import textwrap
 
-from ..units import format_bytes, format_duration
+from ..units import format_bytes, format_duration, format_score, format_score_diff
 
 DASH = "—"
 UNDERSAMPLED_MARK = "†"
@@ -64,9 +66,15 @@ def fmt_bound(seconds: float, unit: str) -> str:
 
 
 def fmt_interval(low: float, high: float, reference: float) -> str:
-    """``[210, 224]`` in the unit ``format_duration(reference)`` chose; inf for open sides."""
+    """``[210, 224] µs`` in the unit ``format_duration(reference)`` chose.
+
+    An open side (no order statistic bounds it: too few samples) reads
+    ``inf)``, so an open interval looks open.
+    """
     unit = format_duration(reference).rsplit(" ", 1)[-1]
-    return f"[{fmt_bound(low, unit)}, {fmt_bound(high, unit)}]"
+    close = ")" if math.isinf(high) else "]"
+    open_ = "(" if math.isinf(low) else "["
+    return f"{open_}{fmt_bound(low, unit)}, {fmt_bound(high, unit)}{close} {unit}"
 
 
 def fmt_interval_units(low: float, high: float) -> str:
@@ -74,14 +82,8 @@ def fmt_interval_units(low: float, high: float) -> str:
     return f"[{format_duration(low)}, {format_duration(high)}]"
 
 
-def fmt_score(name: str, value: float) -> str:
-    """A score: accuracy with 4 decimals, others with 4 significant digits."""
-    return f"{value:.4f}" if name == "accuracy" else f"{value:.4g}"
-
-
-def fmt_score_diff(name: str, diff: float) -> str:
-    """A score difference: accuracy in percentage points, others signed."""
-    return f"{diff * 100:+.2f} pp" if name == "accuracy" else f"{diff:+.4g}"
+fmt_score = format_score
+fmt_score_diff = format_score_diff
 
 
 def fmt_ratio(ratio: float | None) -> str:
@@ -100,16 +102,59 @@ def fmt_int(n: int) -> str:
     return f"{n:,}"
 
 
-def wrap(text: str, indent: str = "  ", bullet: str = "", hang: str | None = None) -> list[str]:
-    """Wrap prose for a terminal; continuation lines align under the text (or ``hang``)."""
+_NBSP = "\u00a0"
+# a number and its unit, and the inside of an interval, are never broken apart
+_UNIT_JOIN = re.compile(r"(?<=\d) (?=(?:ns|µs|ms|s|min|h|B|kB|MB|GB|TB|pp|rows/s)(?!\w))")
+_BRACKET = re.compile(r"[\[(][^\[\]()]{0,40}[\])]")
+
+
+def keep_together(text: str) -> str:
+    """Join numbers to their units (and the sides of an interval) with no-break spaces.
+
+    Examples
+    --------
+    >>> keep_together("p99 31.7 ms [30.7, inf) ms") == "p99 31.7\u00a0ms [30.7,\u00a0inf)\u00a0ms"
+    True
+    """
+    text = _UNIT_JOIN.sub(_NBSP, text)
+    return _BRACKET.sub(lambda m: m.group(0).replace(" ", _NBSP), text)
+
+
+def terminal_width(default: int = 80) -> int:
+    """The width text output is laid out for: ``COLUMNS``, else the terminal's, else 80.
+
+    Examples
+    --------
+    >>> import os; os.environ["COLUMNS"] = "100"; terminal_width()
+    100
+    """
+    return max(40, shutil.get_terminal_size((default, 24)).columns)
+
+
+def wrap(
+    text: str,
+    indent: str = "  ",
+    bullet: str = "",
+    hang: str | None = None,
+    width: int = PROSE_WIDTH,
+) -> list[str]:
+    """Wrap prose for a terminal; continuation lines align under the text (or ``hang``).
+
+    A number is never split from its unit, nor an interval from its brackets.
+
+    Examples
+    --------
+    >>> wrap("fit took 12.5 ms here", width=16)
+    ['  fit took', '  12.5 ms here']
+    """
     first = indent + bullet
     rest = indent + " " * len(bullet) if hang is None else hang
     out: list[str] = []
     for i, paragraph in enumerate(text.splitlines() or [""]):
         out.extend(
             textwrap.wrap(
-                paragraph,
-                PROSE_WIDTH,
+                keep_together(paragraph),
+                width,
                 initial_indent=first if i == 0 else rest,
                 subsequent_indent=rest,
                 break_long_words=False,
@@ -117,4 +162,33 @@ def wrap(text: str, indent: str = "  ", bullet: str = "", hang: str | None = Non
             )
             or [first if i == 0 else rest]
         )
-    return out
+    return [line.replace(_NBSP, " ") for line in out]
+
+
+_CLI_OPTIONS = {
+    "budget": "--budget",
+    "max_time": "--max-time",
+    "max_fit_time": "--max-fit-time",
+    "target": "--target",
+    "threads": "--threads",
+    "request_format": "--request-format",
+    "batch_sizes": "--batch-sizes",
+    "scoring": "--scoring",
+    "precision": "--precision",
+    "test_size": "--test-size",
+    "random_state": "--seed",
+    "baseline": "--baseline",
+    "method": "--method",
+}
+_LIBRARY_WORD = re.compile(r"(?<![\w.-])(" + "|".join(_CLI_OPTIONS) + r")=( ?)")
+
+
+def cli_words(text: str) -> str:
+    """Say the command line's option where a library sentence names a keyword argument.
+
+    Examples
+    --------
+    >>> cli_words("pass budget= to check; or target=<column>")
+    'pass --budget to check; or --target <column>'
+    """
+    return _LIBRARY_WORD.sub(lambda m: _CLI_OPTIONS[m.group(1)] + " ", text)

@@ -78,11 +78,14 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
             "score_diff_low": _num(d.score_diff_interval[0]),
             "score_diff_high": _num(d.score_diff_interval[1]),
             "p_value": _num(d.p_value),
+            "p_value_raw": _num(d.p_value_raw),
+            "adjustment": d.adjustment,
             "test": d.test,
             "significant": d.significant,
             "p99_ratio": _num(d.p99_ratio),
             "p99_ratio_low": _num(d.p99_ratio_interval[0]),
             "p99_ratio_high": _num(d.p99_ratio_interval[1]),
+            "p99_undersampled": d.p99_undersampled,
         }
     return out
 
@@ -118,7 +121,10 @@ def summary(cmp: Comparison) -> dict[str, Any]:
             if n in cmp.results or n in cmp.failures
         },
         "research_pick": cmp.research_pick,
+        "research_reason": cmp.research_reason,
         "production_pick": cmp.production_pick,
+        "production_reason": cmp.production_reason,
+        "undecided": cmp.undecided,
         "pareto": list(cmp.pareto),
         "stakeholders": [
             {"role": s.role, "objective": s.objective, "pick": s.pick, "reason": s.reason}

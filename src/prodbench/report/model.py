@@ -24,6 +24,7 @@ from .cells import (
     SIGNIFICANT_MARK,
     STATUS_TEXT,
     UNDERSAMPLED_MARK,
+    fmt_bound,
     fmt_bytes,
     fmt_duration,
     fmt_int,
@@ -174,8 +175,15 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
         p50, p50_flag = _percentile_cell(lat, 50)
         p99, p99_flag = _percentile_cell(lat, 99)
         if lat.n:
+            # "31.7† [30.7, inf) ms": the value in the interval's unit, the unit once
             low, high = lat.interval(99)
-            p99 += " " + fmt_interval(low, high, lat.p99)
+            unit = format_duration(lat.p99).rsplit(" ", 1)[-1]
+            p99 = (
+                fmt_bound(lat.p99, unit)
+                + (UNDERSAMPLED_MARK if p99_flag else "")
+                + " "
+                + fmt_interval(low, high, lat.p99)
+            )
         if is_base:
             delta_cell = "(baseline)"
         elif d is None:
@@ -198,7 +206,9 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
             else DASH,
             "p50": p50,
             "p99": p99,
-            "ratio": DASH if d is None else fmt_ratio(d.p99_ratio),
+            "ratio": DASH
+            if d is None
+            else fmt_ratio(d.p99_ratio) + (UNDERSAMPLED_MARK if d.p99_undersampled else ""),
             "cold": fmt_duration(lat.cold_start),
             "size": DASH if r.footprint is None else fmt_bytes(r.footprint.size_bytes),
             "budget": DASH
@@ -257,9 +267,15 @@ def _significance_note(cmp: Comparison) -> str | None:
     )
     if not tests:
         return None
+    adjusted = {
+        d.n_challengers
+        for n in cmp.measured
+        if (d := delta(cmp, n)) is not None and d.adjustment == "Holm"
+    }
+    holm = f"; Holm-adjusted across {max(adjusted)} challengers" if adjusted else ""
     return (
         f"{SIGNIFICANT_MARK} significant at the 5% level ({', '.join(tests)} test, "
-        "paired on the same test rows)."
+        f"paired on the same test rows{holm})."
     )
 
 

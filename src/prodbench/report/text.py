@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ..results import ModelResult
 from ..verdict import Comparison
-from .cells import GROUP_TITLES, wrap
+from .cells import GROUP_TITLES, cli_words, terminal_width, wrap
 from .model import Column, Row, Section, build_report, result_items
 
 __all__ = ["render_result", "render_text"]
@@ -68,17 +69,23 @@ def _table(columns: Sequence[Column], table: Sequence[Row], only: str | None = N
     return lines
 
 
-def _stakeholders(section: Section) -> list[str]:
+def _stakeholders(section: Section, width: int) -> list[str]:
     role_w = max(len(row[0]) for row in section.rows)
     obj_w = max(len(row[1]) for row in section.rows)
     pick_w = max(len(row[2]) for row in section.rows)
-    return [
+    aligned = [
         f"  {role.ljust(role_w)}  {objective.ljust(obj_w)}  -> {pick.ljust(pick_w)} ({why})"
         for role, objective, pick, why in section.rows
     ]
+    if max(map(len, aligned)) <= width:
+        return aligned
+    lines = []  # too wide aligned: one wrapped sentence per stakeholder
+    for role, objective, pick, why in section.rows:
+        lines += wrap(f"{role}: {objective} -> {pick} ({why})", hang="      ", width=width)
+    return lines
 
 
-def render_section(section: Section) -> list[str]:
+def render_section(section: Section, width: int = 80) -> list[str]:
     """A section as text lines: ``Title:``, bullets, an aligned table, notes.
 
     Examples
@@ -90,9 +97,9 @@ def render_section(section: Section) -> list[str]:
     lines = ["", f"{section.title}:"]
     special = _SECTIONS.get(section.key)
     for sentence in section.bullets:
-        lines += wrap(sentence, bullet="- ")
+        lines += wrap(sentence, bullet="- ", width=width)
     if special is not None:
-        lines += special(section)
+        lines += special(section, width)
     elif section.rows:
         grid = [section.headers, *section.rows] if section.headers else list(section.rows)
         widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
@@ -102,15 +109,34 @@ def render_section(section: Section) -> list[str]:
             ]
             lines.append(("  " + "  ".join(cells)).rstrip())
     for note in section.notes:
-        lines += wrap(note, indent="  ")
+        lines += wrap(note, indent="  ", width=width)
     return lines
 
 
 #: Sections with a text layout of their own, by :attr:`Section.key`.
-_SECTIONS: dict[str, Callable[[Section], list[str]]] = {"stakeholders": _stakeholders}
+_SECTIONS: dict[str, Callable[[Section, int], list[str]]] = {"stakeholders": _stakeholders}
 
 
-def render_text(cmp: Comparison, *, width: int = 120) -> str:
+def _fitted_tables(columns: Sequence[Column], table: Sequence[Row], width: int) -> list[str]:
+    """Both groups side by side if that fits ``width``; else one table per group, and a
+    group too wide on its own split into as many tables as it needs."""
+    lines = _table(columns, table)
+    if max(map(len, lines)) <= width:
+        return lines
+    out: list[str] = []
+    for group in ("research", "production"):
+        chunk: list[Column] = []
+        for column in (c for c in columns if c.group == group):
+            if chunk and max(map(len, _table([*chunk, column], table))) > width:
+                out += ["", *_table(chunk, table)]
+                chunk = []
+            chunk.append(column)
+        if chunk:
+            out += ["", *_table(chunk, table)]
+    return out[1:]
+
+
+def render_text(cmp: Comparison, *, width: int | None = None, cli: bool = False) -> str:
     """Render a comparison as an aligned plain-text report.
 
     The table has one row per candidate, in ``cmp.names`` order, with its
@@ -123,9 +149,16 @@ def render_text(cmp: Comparison, *, width: int = 120) -> str:
     ----------
     cmp : Comparison
         A comparison from :func:`prodbench.compare` (or loaded from JSON).
-    width : int, default 120
-        When the side-by-side table would be wider, the research and the
-        production columns are shown as two tables, one above the other.
+    width : int, optional
+        The widest line allowed; default the terminal's width (``COLUMNS``
+        when set, else 80 when there is no terminal). When the side-by-side
+        table would be wider, the research and the production columns are
+        shown as tables one above the other (a group split further if it
+        still does not fit), and prose wraps without splitting a number
+        from its unit.
+    cli : bool, default False
+        Name command-line options (``--budget``) where the text would name
+        keyword arguments (``budget=``); the CLI passes True.
 
     Returns
     -------
@@ -145,42 +178,54 @@ def render_text(cmp: Comparison, *, width: int = 120) -> str:
     True
     """
     rep = build_report(cmp)
-    lines = [
+    width = terminal_width() if width is None else width
+    words = cli_words if cli else (lambda text: text)
+
+    def prose(text: str, **kwargs: str) -> list[str]:
+        return wrap(words(text), width=width, **kwargs)
+
+    lines = prose(
         f"prodbench comparison: {rep.n_candidates} candidates, baseline {rep.baseline}"
         + (f", budget {rep.budget}" if rep.budget else ""),
-        "",
-    ]
-    table = _table(rep.columns, rep.rows)
-    if max(map(len, table)) > width:
-        table = [
-            *_table(rep.columns, rep.rows, "research"),
-            "",
-            *_table(rep.columns, rep.rows, "production"),
-        ]
-    lines += table
+        indent="",
+        hang="  ",
+    )
+    lines.append("")
+    lines += _fitted_tables(rep.columns, rep.rows, width)
     if rep.notes:
         lines.append("")
         for note in rep.notes:
-            lines += wrap(note, indent="", hang="  ")
+            lines += prose(note, indent="", hang="  ")
     if rep.failures:
         lines += ["", "Failures:"]
         for f in rep.failures:
-            lines += wrap(f"{f.name} ({f.phase}, {f.error_type}): {f.message}", bullet="- ")
+            lines += prose(f"{f.name} ({f.phase}, {f.error_type}): {f.message}", bullet="- ")
     for section in rep.sections:
-        lines += render_section(section)
+        said = replace(
+            section,
+            bullets=tuple(map(words, section.bullets)),
+            notes=tuple(map(words, section.notes)),
+        )
+        lines += render_section(said, width)
     lines.append("")
     if rep.budget:
-        lines.append(f"Budget: {rep.budget}")
+        lines += prose(f"Budget: {rep.budget}", indent="", hang="  ")
         for detail in rep.budget_details:
-            lines += wrap(detail, bullet="- ")
+            lines += prose(detail, bullet="- ")
     else:
-        lines.append("Budget: none (pass budget= to check latency and size limits)")
+        lines += prose(
+            "Budget: none (pass budget= to check latency and size limits)", indent="", hang="  "
+        )
     if rep.pareto is not None:
-        lines.append(f"Pareto front ({rep.score_name} up, p99 down): {', '.join(rep.pareto)}")
+        lines += prose(
+            f"Pareto front ({rep.score_name} up, p99 down): {', '.join(rep.pareto)}",
+            indent="",
+            hang="  ",
+        )
     if rep.measured:
-        lines += wrap("Measured: " + rep.measured, indent="", hang="  ")
+        lines += prose("Measured: " + rep.measured, indent="", hang="  ")
     if rep.environment:
-        lines += wrap("Environment: " + rep.environment, indent="", hang="  ")
+        lines += prose("Environment: " + rep.environment, indent="", hang="  ")
     return "\n".join(lines)
 
 

@@ -1,0 +1,99 @@
+"""A sweep of 3 bundled datasets x 2 candidates, sequential and on a LocalCluster.
+
+Issue 14's figures: the wall time of each run, the scheduling overhead per
+case on the cluster (from submission here to the case starting on its
+worker; and the wait for the host lock after that), and the score columns,
+which must be identical between the two runs (same seeds, same splits).
+
+The cluster is ``LocalCluster(n_workers=2, threads_per_worker=1)``: both
+workers are on this host, so under the default host lock its cases run one
+after another, and the cluster run cannot be faster than the sequential one;
+it measures what the cluster path costs. The cluster's start-up is timed on
+its own.
+
+Run: ``python benchmarks/bench_sweep.py [max_time]`` (default 1 s per
+candidate); exits 1 when the scores differ. Say whether the machine was
+shared when quoting it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import warnings
+
+
+def candidates(dataset: str) -> dict[str, object]:
+    """A lone model and a small forest, fresh for every case."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    from prodbench.models import make_preset
+
+    return {
+        "logreg": make_preset("logreg"),
+        "forest": RandomForestClassifier(n_estimators=50, random_state=0),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both sweeps once and print the figures."""
+    import distributed
+    import pandas as pd
+
+    import prodbench as pb
+
+    args = sys.argv[1:] if argv is None else argv
+    max_time = float(args[0]) if args else 1.0
+    datasets = ["iris", "wine", "breast_cancer"]
+    options = {"budget": "p99=5ms", "max_time": max_time, "max_fit_time": 2.0}
+
+    t0 = time.perf_counter()
+    seq = pb.sweep(datasets, candidates, **options)
+    seq_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    client.wait_for_workers(2)
+    startup_s = time.perf_counter() - t0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t0 = time.perf_counter()
+            dask_sw = pb.sweep(datasets, candidates, client=client, **options)
+            dask_s = time.perf_counter() - t0
+    finally:
+        client.close()
+        cluster.close()
+
+    print(f"sweep of {len(datasets)} datasets x 2 candidates, max_time {max_time:g} s")
+    print(f"  sequential:               {seq_s:6.1f} s wall")
+    print(f"  LocalCluster(2 x 1 thr):  {dask_s:6.1f} s wall (+ {startup_s:.1f} s cluster start)")
+    delays = [dask_sw.runs[c].scheduling_delay for c in datasets]
+    waits = [dask_sw.runs[c].lock_wait for c in datasets]
+    print(
+        "  scheduling overhead per case (submit -> start on worker): "
+        f"median {statistics.median(delays) * 1e3:.0f} ms, max {max(delays) * 1e3:.0f} ms"
+    )
+    print(
+        "  host-lock wait per case (start -> measuring): "
+        + ", ".join(f"{c} {w:.1f} s" for c, w in zip(datasets, waits, strict=True))
+    )
+    for case in datasets:
+        run = dask_sw.runs[case]
+        print(f"    {case}: {run.where}, attempts {run.attempts}, threads {run.thread_env}")
+    cols = ["case", "candidate", "score"]
+    a, b = seq.to_frame()[cols], dask_sw.to_frame()[cols]
+    same = a.equals(b)
+    print(f"  score columns identical: {same}")
+    if not same:
+        print(pd.concat({"sequential": a, "cluster": b}, axis=1).to_string())
+    print("\n" + str(dask_sw))
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

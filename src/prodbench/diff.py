@@ -1,0 +1,632 @@
+"""Two saved runs compared, for CI: ratios, absolute values, environments, gates.
+
+:func:`diff_runs` pairs the candidates measured in both runs and reports,
+per candidate, each percentile in both runs (with n, under-sampled ones
+flagged), the ratio new/old with a distribution-free interval, and the score
+change with its interval and p-value. It compares the two runs' environments
+(CPU, cores, versions, thread policy, load, data) and warns where they differ.
+
+Gates (``--fail-on p99=+10%,score=-0.5pp``) decide from intervals, never from a
+point estimate:
+
+* a latency gate ``pK=+N%`` **trips** only when the lower bound of the ratio
+  new/old lies above ``1 + N%``;
+* a score gate ``score=-D`` trips only when the upper bound of the change
+  lies below ``-D``;
+* a gate whose deciding bound does not exist (say, the old run's p99 has no
+  upper bound: too few samples) is **undecided**, never a silent pass;
+* the family of gates (candidates x metrics) is Holm-controlled: in turn,
+  with ``k`` gates still standing, every gate whose bound is beyond its limit
+  at one-sided level ``alpha / k`` trips and leaves the family; so the chance
+  that any gate trips falsely stays at or below ``alpha``.
+
+The ratio bound is distribution-free: the lower bound of the new run's
+percentile over the upper bound of the old run's (:func:`prodbench.stats.one_sided_bounds`,
+each at half the level), so it holds at any sample size, and an
+under-sampled new run (a slower model gets fewer samples) still gates with
+the bound it has.
+
+Examples
+--------
+>>> parse_fail_on("p99=+10%,score=-0.5pp")
+{'p99': 0.1, 'score': 0.005}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from . import stats
+from .errors import CandidateError, SpecError
+from .results import ModelResult
+from .verdict import PERCENTILE_KEYS, UNDERSAMPLED_MARK, Comparison
+
+__all__ = [
+    "CandidateDiff",
+    "Gate",
+    "PercentileChange",
+    "RunDiff",
+    "ScoreChange",
+    "diff_runs",
+    "parse_fail_on",
+    "ratio_bounds",
+]
+
+ALPHA = 0.05
+DISPLAY_CONFIDENCE = 0.95
+
+GateStatus = Literal["ok", "tripped", "undecided"]
+
+
+# --------------------------------------------------------------------------- parsing
+def parse_fail_on(text: str) -> dict[str, float]:
+    """Parse ``"p99=+10%,score=-0.5pp"`` into limits.
+
+    Latency keys map to the largest allowed relative increase (``0.10``);
+    ``score`` maps to the largest allowed drop in score units (``0.005``).
+
+    Raises
+    ------
+    SpecError
+        When a part does not parse, or a limit is not a finite number.
+
+    Examples
+    --------
+    >>> parse_fail_on("p99=+10%,score=-0.5pp")
+    {'p99': 0.1, 'score': 0.005}
+    """
+    limits: dict[str, float] = {}
+    example = "e.g. 'p99=+10%,p50=+20%,score=-0.5pp'"
+    for raw in text.replace(";", ",").split(","):
+        part = raw.strip()
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        key, value = key.strip().lower().replace("p99.9", "p999"), value.strip().lower()
+        if not sep or not value:
+            raise SpecError(f"Cannot read --fail-on part {part!r}: write KEY=LIMIT, {example}.")
+        if key in PERCENTILE_KEYS:
+            if not value.endswith("%"):
+                raise SpecError(
+                    f"--fail-on {key} needs a percentage increase such as {key}=+10%, "
+                    f"not {value!r}."
+                )
+            number, scale = value[:-1], 0.01
+        elif key == "score":
+            if value.endswith("pp"):
+                number, scale = value[:-2], 0.01
+            elif value.endswith("%"):
+                number, scale = value[:-1], 0.01
+            else:
+                number, scale = value, 1.0
+        else:
+            raise SpecError(
+                f"Unknown --fail-on key {key!r}. Use p50, p90, p99, p999 or score, {example}."
+            )
+        try:
+            amount = abs(float(number)) * scale
+        except ValueError:
+            raise SpecError(
+                f"Cannot read the number in --fail-on part {part!r}, {example}."
+            ) from None
+        if not math.isfinite(amount):
+            raise SpecError(
+                f"--fail-on {key} limit {value!r} is not a finite number; a gate on it could "
+                f"never trip. Give a number, {example}."
+            )
+        if key in limits:
+            raise SpecError(f"--fail-on sets {key} twice. Set each limit once.")
+        limits[key] = amount
+    if not limits:
+        raise SpecError(f"--fail-on is empty; give limits, {example}.")
+    return limits
+
+
+# --------------------------------------------------------------------------- bounds
+def ratio_bounds(
+    old_sorted: np.ndarray, new_sorted: np.ndarray, q: float, alpha: float
+) -> tuple[float, float]:
+    """Distribution-free bounds of ``percentile(new) / percentile(old)``.
+
+    Each bound is wrong with probability at most ``alpha``: the lower bound
+    is the new run's lower order-statistic bound over the old run's upper
+    one, each at ``alpha / 2``, and the other way round for the upper bound.
+    ``0`` / ``inf`` where a run is too small to bound that side.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.sort(np.random.default_rng(0).lognormal(0, 0.3, 5000))
+    >>> low, high = ratio_bounds(x, 2 * x, 99, 0.025)
+    >>> bool(1.5 < low < 2 < high < 2.7)
+    True
+    """
+    lo_new, hi_new = stats.one_sided_bounds(new_sorted.size, q, alpha / 2.0)
+    lo_old, hi_old = stats.one_sided_bounds(old_sorted.size, q, alpha / 2.0)
+    low = 0.0
+    if lo_new is not None and hi_old is not None and old_sorted[hi_old] > 0:
+        low = float(new_sorted[lo_new]) / float(old_sorted[hi_old])
+    high = math.inf
+    if hi_new is not None and lo_old is not None and old_sorted[lo_old] > 0:
+        high = float(new_sorted[hi_new]) / float(old_sorted[lo_old])
+    return low, high
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class PercentileChange:
+    """One percentile of one candidate in both runs (seconds), and the ratio new/old."""
+
+    key: str
+    old: float
+    new: float
+    old_n: int
+    new_n: int
+    old_undersampled: bool
+    new_undersampled: bool
+    ratio: float
+    low: float
+    high: float
+    confidence: float = DISPLAY_CONFIDENCE
+
+    @property
+    def undersampled(self) -> bool:
+        """Either run has fewer samples than this percentile needs."""
+        return self.old_undersampled or self.new_undersampled
+
+    @property
+    def significant(self) -> bool:
+        """The interval excludes no change (1.0)."""
+        return self.low > 1.0 or self.high < 1.0
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """The score of one candidate in both runs, and the change new - old."""
+
+    name: str
+    old: float
+    new: float
+    change: float
+    low: float
+    high: float
+    p_value: float | None
+    paired: bool
+    confidence: float = DISPLAY_CONFIDENCE
+
+    @property
+    def significant(self) -> bool:
+        """``p_value < 0.05``."""
+        return self.p_value is not None and self.p_value < ALPHA
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One ``--fail-on`` limit applied to one candidate.
+
+    ``status`` is ``"tripped"`` when the interval lies beyond the limit at the
+    Holm level it was tested at, ``"undecided"`` when no interval can decide
+    it (``reason`` says why), else ``"ok"``. ``bound`` is the deciding bound
+    (the ratio's lower bound for latency, the change's upper bound for the
+    score) at one-sided confidence ``confidence``.
+    """
+
+    candidate: str
+    key: str
+    limit: float
+    status: GateStatus
+    bound: float
+    confidence: float
+    reason: str = ""
+
+    @property
+    def label(self) -> str:
+        """``'p99=+10%'`` or ``'score=-0.5'``."""
+        if self.key == "score":
+            return f"score=-{self.limit:g}"
+        return f"{self.key}=+{self.limit * 100:g}%"
+
+    def describe(self) -> str:
+        """One line: what the gate is, its status and why."""
+        conf = f"{self.confidence * 100:.4g}%"
+        if self.status == "undecided":
+            return f"{self.candidate}: {self.label} UNDECIDED: {self.reason}"
+        if self.key == "score":
+            text = f"score change upper bound {self.bound:+.4g} ({conf} one-sided)"
+        else:
+            text = f"{self.key} ratio lower bound {self.bound:.3f}x ({conf} one-sided)"
+        verdict = "TRIPPED" if self.status == "tripped" else "ok"
+        return f"{self.candidate}: {self.label} {verdict}: {text}"
+
+
+@dataclass(frozen=True)
+class CandidateDiff:
+    """One candidate measured in both runs."""
+
+    name: str
+    percentiles: dict[str, PercentileChange]
+    score: ScoreChange | None
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    """What :func:`diff_runs` found: per-candidate changes, gates and warnings."""
+
+    candidates: list[CandidateDiff]
+    gates: list[Gate]
+    warnings: list[str]
+    only_old: list[str]
+    only_new: list[str]
+    failed_new: list[str]
+    fail_on: dict[str, float] = field(default_factory=dict)
+    alpha: float = ALPHA
+
+    @property
+    def tripped(self) -> list[Gate]:
+        """Gates that tripped."""
+        return [g for g in self.gates if g.status == "tripped"]
+
+    @property
+    def undecided(self) -> list[Gate]:
+        """Gates no interval could decide."""
+        return [g for g in self.gates if g.status == "undecided"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (infinite bounds as None)."""
+
+        def num(v: float | None) -> float | None:
+            return None if v is None or not math.isfinite(v) else float(v)
+
+        return {
+            "candidates": {
+                c.name: {
+                    **{
+                        k: {
+                            "old_s": p.old,
+                            "new_s": p.new,
+                            "old_n": p.old_n,
+                            "new_n": p.new_n,
+                            "old_undersampled": p.old_undersampled,
+                            "new_undersampled": p.new_undersampled,
+                            "ratio": num(p.ratio),
+                            "low": num(p.low),
+                            "high": num(p.high),
+                            "confidence": p.confidence,
+                            "significant": p.significant,
+                        }
+                        for k, p in c.percentiles.items()
+                    },
+                    "score": None
+                    if c.score is None
+                    else {
+                        "name": c.score.name,
+                        "old": c.score.old,
+                        "new": c.score.new,
+                        "change": c.score.change,
+                        "low": num(c.score.low),
+                        "high": num(c.score.high),
+                        "p_value": c.score.p_value,
+                        "paired": c.score.paired,
+                        "significant": c.score.significant,
+                    },
+                }
+                for c in self.candidates
+            },
+            "gates": [
+                {
+                    "candidate": g.candidate,
+                    "gate": g.label,
+                    "status": g.status,
+                    "bound": num(g.bound),
+                    "confidence": g.confidence,
+                    "reason": g.reason,
+                }
+                for g in self.gates
+            ],
+            "fail_on": self.fail_on,
+            "tripped": bool(self.tripped),
+            "undecided": bool(self.undecided),
+            "warnings": self.warnings,
+            "only_in_old": self.only_old,
+            "only_in_new": self.only_new,
+            "failed_in_new": self.failed_new,
+        }
+
+
+# --------------------------------------------------------------------------- computing
+def _score_change(old: ModelResult, new: ModelResult, confidence: float) -> ScoreChange | None:
+    so, sn = old.score, new.score
+    if so.name != sn.name:
+        return None
+    change = sn.value - so.value
+    paired = so.rows_digest == sn.rows_digest and so.n == sn.n
+    low, high, p = _score_bounds(old, new, (1.0 - confidence) / 2.0, paired)
+    return ScoreChange(so.name, so.value, sn.value, change, low, high, p, paired, confidence)
+
+
+def _score_bounds(
+    old: ModelResult, new: ModelResult, alpha: float, paired: bool
+) -> tuple[float, float, float | None]:
+    """One-sided bounds at ``alpha`` each, and the two-sided p-value of no change."""
+    so, sn = old.score, new.score
+    if paired:
+        d = sn.contributions() - so.contributions()
+        low, high = stats.paired_bootstrap_mean(d, confidence=1.0 - 2.0 * alpha)
+        if old.task == "classification":
+            p = float(stats.mcnemar_exact(so.correct, sn.correct).p_value)
+        else:
+            p = float(stats.sign_flip_pvalue(d))
+        return low, high, p
+    co = np.asarray(so.contributions(), float)
+    cn = np.asarray(sn.contributions(), float)
+    if co.size < 2 or cn.size < 2:
+        return -math.inf, math.inf, None
+    from scipy.stats import norm
+
+    se = math.sqrt(co.var(ddof=1) / co.size + cn.var(ddof=1) / cn.size)
+    diff = float(cn.mean() - co.mean())
+    z = float(norm.ppf(1.0 - alpha))
+    if se == 0.0:
+        return diff, diff, 1.0 if diff == 0.0 else 0.0
+    return diff - z * se, diff + z * se, math.erfc(abs(diff) / se / math.sqrt(2.0))
+
+
+def _percentile_change(
+    old: ModelResult, new: ModelResult, key: str, confidence: float
+) -> PercentileChange:
+    q = PERCENTILE_KEYS[key]
+    lo, ln = old.latency, new.latency
+    low, high = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, (1.0 - confidence) / 2.0)
+    po, pn = lo.percentile(q), ln.percentile(q)
+    return PercentileChange(
+        key=key,
+        old=po,
+        new=pn,
+        old_n=lo.n,
+        new_n=ln.n,
+        old_undersampled=lo.undersampled(q),
+        new_undersampled=ln.undersampled(q),
+        ratio=pn / po if po > 0 else math.inf,
+        low=low,
+        high=high,
+        confidence=confidence,
+    )
+
+
+def _gate_bound(
+    old: ModelResult, new: ModelResult, key: str, alpha: float
+) -> tuple[float | None, str]:
+    """The deciding bound of a gate at one-sided ``alpha``; None and the reason when none exists."""
+    if key == "score":
+        if old.score.name != new.score.name:
+            return None, (
+                f"the runs used different scores ({old.score.name} vs {new.score.name}), "
+                "so no interval of the change exists"
+            )
+        paired = old.score.rows_digest == new.score.rows_digest and old.score.n == new.score.n
+        _, high, _ = _score_bounds(old, new, alpha, paired)
+        if not math.isfinite(high):
+            return None, "too few scored rows to bound the score change"
+        return high, ""
+    q = PERCENTILE_KEYS[key]
+    lo, ln = old.latency, new.latency
+    if stats.one_sided_bounds(lo.n, q, alpha / 2.0)[1] is None:
+        return None, (
+            f"the old run's {key} has no upper bound (n={lo.n:,}; under-sampled), so no "
+            "interval of the ratio can show a slowdown: re-measure the baseline run with "
+            "a longer --max-time"
+        )
+    if stats.one_sided_bounds(ln.n, q, alpha / 2.0)[0] is None:
+        return None, f"the new run's {key} has no lower bound (n={ln.n:,})"
+    low, _ = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, alpha)
+    return low, ""
+
+
+def _gates(
+    pairs: Mapping[str, tuple[ModelResult, ModelResult]],
+    fail_on: Mapping[str, float],
+    alpha: float,
+) -> list[Gate]:
+    """Holm over every (candidate, limit) gate, in interval form."""
+    family = [(name, key, limit) for name in pairs for key, limit in fail_on.items()]
+    status: dict[tuple[str, str], Gate] = {}
+    standing = list(family)
+    # Holm, step-down: with k gates standing, every gate beyond its limit at
+    # alpha / k trips and leaves; repeat until none trips. A gate with no
+    # deciding bound stays in the count (conservative) and is undecided.
+    while standing:
+        level = alpha / len(standing)
+        tripped: list[tuple[str, str, float]] = []
+        kept: list[tuple[str, str, float]] = []
+        for name, key, limit in standing:
+            old, new = pairs[name]
+            bound, reason = _gate_bound(old, new, key, level)
+            if bound is None:
+                gate = Gate(name, key, limit, "undecided", math.nan, 1.0 - level, reason)
+                kept.append((name, key, limit))
+            else:
+                beyond = bound < -limit if key == "score" else bound > 1.0 + limit
+                gate = Gate(name, key, limit, "tripped" if beyond else "ok", bound, 1.0 - level)
+                (tripped if beyond else kept).append((name, key, limit))
+            status[(name, key)] = gate
+        if not tripped:
+            break
+        standing = kept
+    return [status[(name, key)] for name, key, _ in family]
+
+
+def _environment_warnings(old: Comparison, new: Comparison, common: list[str]) -> list[str]:
+    out: list[str] = []
+    eo = old.results[common[0]].environment or {}
+    en = new.results[common[0]].environment or {}
+
+    def differs(label: str, a: Any, b: Any) -> None:
+        if a is not None and b is not None and a != b:
+            out.append(f"{label} differs: old {a}, new {b}")
+
+    differs("CPU", eo.get("cpu_model"), en.get("cpu_model"))
+    differs("logical cores", eo.get("logical_cores"), en.get("logical_cores"))
+    differs("Python", eo.get("python"), en.get("python"))
+    po, pn = eo.get("packages") or {}, en.get("packages") or {}
+    if isinstance(po, dict) and isinstance(pn, dict):
+        changed = [f"{k} {po[k]} -> {pn[k]}" for k in sorted(set(po) & set(pn)) if po[k] != pn[k]]
+        if changed:
+            out.append("package versions differ: " + ", ".join(changed))
+    differs("thread policy", eo.get("thread_policy"), en.get("thread_policy"))
+    differs("thread limit while timing", eo.get("thread_limit"), en.get("thread_limit"))
+    differs("GC policy", eo.get("gc_policy"), en.get("gc_policy"))
+    lo, ln = eo.get("load_average"), en.get("load_average")
+    if isinstance(lo, (list, tuple)) and isinstance(ln, (list, tuple)) and lo and ln:
+        a, b = float(lo[0]), float(ln[0])
+        cores = float(en.get("logical_cores") or eo.get("logical_cores") or 1)
+        if abs(a - b) > max(0.5, 0.25 * cores):
+            out.append(
+                f"machine load differs: 1-minute load average old {a:.2f}, new {b:.2f} "
+                f"({cores:g} cores); latency ratios may reflect the load, not the code"
+            )
+    for name in common:
+        ro, rn = old.results[name], new.results[name]
+        if ro.latency.request_format != rn.latency.request_format:
+            out.append(
+                f"{name}: request format differs: old {ro.latency.request_format}, "
+                f"new {rn.latency.request_format}"
+            )
+        if ro.score.rows_digest != rn.score.rows_digest or ro.score.n != rn.score.n:
+            out.append(
+                f"{name}: the runs scored different data (rows digest {ro.score.rows_digest} "
+                f"vs {rn.score.rows_digest}); score changes compare different rows, tested "
+                "unpaired"
+            )
+    if out:
+        out = [f"environments differ, so changes may not come from the model: {w}" for w in out]
+    return out
+
+
+def diff_runs(
+    old: Comparison,
+    new: Comparison,
+    fail_on: Mapping[str, float] | None = None,
+    *,
+    keys: tuple[str, ...] = ("p50", "p99"),
+    alpha: float = ALPHA,
+) -> RunDiff:
+    """Compare two saved runs and apply ``--fail-on`` gates.
+
+    Parameters
+    ----------
+    old, new : Comparison
+        The two runs (e.g. from :meth:`Comparison.from_json`).
+    fail_on : mapping, optional
+        From :func:`parse_fail_on`: ``{"p99": 0.10, "score": 0.005}``.
+    keys : tuple of str, default ("p50", "p99")
+        Percentiles to report (gated ones are added).
+    alpha : float, default 0.05
+        Family-wise error rate of the gates (Holm).
+
+    Returns
+    -------
+    RunDiff
+
+    Raises
+    ------
+    CandidateError
+        When no candidate was measured in both runs: nothing could be gated.
+
+    Examples
+    --------
+    >>> diff = diff_runs(old_cmp, new_cmp, {"p99": 0.1})  # doctest: +SKIP
+    >>> [g.status for g in diff.gates]  # doctest: +SKIP
+    ['ok']
+    """
+    limits = dict(fail_on or {})
+    common = [n for n in old.measured if n in new.results]
+    if not common:
+        raise CandidateError(
+            "No candidate was measured in both runs "
+            f"(old: {', '.join(old.measured) or 'none'}; "
+            f"new: {', '.join(new.measured) or 'none'}), "
+            "so there is nothing to compare or gate. Diff runs of the same candidates."
+        )
+    report = list(dict.fromkeys([*keys, *(k for k in PERCENTILE_KEYS if k in limits)]))
+    candidates = []
+    pairs = {}
+    for name in common:
+        ro, rn = old.results[name], new.results[name]
+        pairs[name] = (ro, rn)
+        candidates.append(
+            CandidateDiff(
+                name,
+                {k: _percentile_change(ro, rn, k, DISPLAY_CONFIDENCE) for k in report},
+                _score_change(ro, rn, DISPLAY_CONFIDENCE),
+            )
+        )
+    return RunDiff(
+        candidates=candidates,
+        gates=_gates(pairs, limits, alpha),
+        warnings=_environment_warnings(old, new, common),
+        only_old=[n for n in old.measured if n not in new.results and n not in new.failures],
+        only_new=[n for n in new.measured if n not in old.results],
+        failed_new=[n for n in old.measured if n in new.failures],
+        fail_on=limits,
+        alpha=alpha,
+    )
+
+
+def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
+    """The diff as text: one block per candidate, gates, warnings, a legend."""
+    from .units import format_duration, format_p_value, format_score, format_score_diff
+
+    lines = [f"diff {old_path} -> {new_path}"]
+    mark = UNDERSAMPLED_MARK
+    any_under = False
+    for c in diff.candidates:
+        lines.append(f"{c.name}:")
+        for p in c.percentiles.values():
+            om = mark if p.old_undersampled else ""
+            nm = mark if p.new_undersampled else ""
+            any_under = any_under or p.undersampled
+            high = "inf" if math.isinf(p.high) else f"{p.high:.2f}"
+            sig = " *" if p.significant else ""
+            lines.append(
+                f"  {p.key:<4} old {format_duration(p.old)}{om} (n={p.old_n:,})  new "
+                f"{format_duration(p.new)}{nm} (n={p.new_n:,})  new/old {p.ratio:.2f}x"
+                f"{mark if p.undersampled else ''} [{p.low:.2f}, {high}]{sig}"
+            )
+        s = c.score
+        if s is not None:
+            pv = "p=n/a" if s.p_value is None else format_p_value(s.p_value)
+            lines.append(
+                f"  {s.name} old {format_score(s.name, s.old)}  new {format_score(s.name, s.new)}"
+                f"  change {format_score_diff(s.name, s.change)} "
+                f"[{format_score_diff(s.name, s.low)}, {format_score_diff(s.name, s.high)}] "
+                f"{pv}{' *' if s.significant else ''}"
+                f"{'' if s.paired else ' (unpaired: different rows)'}"
+            )
+    lines.append(
+        f"[..] {DISPLAY_CONFIDENCE:.0%} intervals (ratios: distribution-free, from order "
+        "statistics of both runs); * significant (excludes no change)"
+    )
+    if any_under:
+        lines.append(
+            f"{mark} under-sampled percentile (fewer samples than it needs): its interval is "
+            "wide or open; it still gates with the bound it has"
+        )
+    if diff.gates:
+        lines.append(
+            f"gates (--fail-on, Holm-controlled over {len(diff.gates)} gate(s) at "
+            f"{diff.alpha:g} family-wise):"
+        )
+        lines += [f"  {g.describe()}" for g in diff.gates]
+    if diff.only_old:
+        lines.append(f"only in {old_path}: {', '.join(diff.only_old)}")
+    if diff.only_new:
+        lines.append(f"only in {new_path}: {', '.join(diff.only_new)}")
+    if diff.failed_new:
+        lines.append(f"failed in {new_path}: {', '.join(diff.failed_new)}")
+    lines += [f"warning: {w}" for w in diff.warnings]
+    return "\n".join(lines)

@@ -1,0 +1,1497 @@
+"""Many comparisons at once: one whole :func:`~prodbench.compare` per dataset.
+
+A *case* is one whole comparison (its candidates interleaved on one machine,
+so its deltas stay valid). :func:`sweep` runs the cases one after another
+here, or fans them out to a Dask cluster (``dask[distributed]``, the ``dask``
+extra) and gathers them into a :class:`Sweep`: one table of research picks
+and production picks across datasets.
+
+On a cluster:
+
+* By default at most one case measures per host at a time: a
+  ``distributed.Lock`` keyed by the host name, held by the case for its whole
+  run. ``distributed.Lock`` is a leased semaphore: the worker holding it
+  refreshes the lease, and a lock held by a worker that died is released by
+  the scheduler once the lease times out (``lock_lease_timeout``, 30 s, plus
+  the scheduler's ``distributed.scheduler.locks.lease-validation-interval``,
+  10 s by default).
+* Where a case ran is part of its result (:class:`CaseRun`): worker address,
+  host, CPU model, cores and the native thread settings actually in force
+  (the Dask nanny sets ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and
+  ``OPENBLAS_NUM_THREADS`` to 1 by default).
+* A case whose worker is lost is retried once (on whichever worker the
+  scheduler picks next), then recorded as failed with the reason. Finished
+  cases are never lost: with ``output=`` the sweep is saved atomically after
+  each case, and ``resume=`` skips the cases already finished in a saved sweep.
+* Candidates and data travel by pickling (cloudpickle). Every candidate is
+  pickled before anything is sent, so one that cannot be fails at once with
+  a clear error.
+
+Examples
+--------
+>>> import prodbench as pb
+>>> from sklearn.linear_model import LogisticRegression
+>>> from sklearn.tree import DecisionTreeClassifier
+>>> sw = pb.sweep(["iris", "wine"],
+...               {"lone": LogisticRegression(max_iter=1000),
+...                "tree": DecisionTreeClassifier(random_state=0)},
+...               budget="p99=50ms", max_time=0.2, batch_sizes=(1,))
+>>> sorted(sw.comparisons)
+['iris', 'wine']
+>>> sw.summary.production_picks["iris"] in ("lone", "tree")
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import os
+import socket
+import sys
+import time
+import types
+import uuid
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import CandidateError, DataError, MissingDependencyError, SchemaError, SpecError
+from .results import SCHEMA_VERSION, check_schema, load_json, write_json_atomic
+from .verdict import Budget, Comparison
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .pipeline import ProgressEvent
+
+__all__ = [
+    "CaseRun",
+    "FailedCase",
+    "Sweep",
+    "SweepEvent",
+    "SweepInterrupted",
+    "SweepSummary",
+    "sweep",
+]
+
+DEFAULT_LEASE_TIMEOUT = 30.0
+"""Seconds without a lease refresh before the scheduler frees a dead worker's host lock."""
+
+MAX_ATTEMPTS = 2
+"""A case is run at most this often: once, and once more if its worker was lost."""
+
+THREAD_ENV_VARS: tuple[str, ...] = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+"""Environment variables that set native thread pools, recorded for every case."""
+
+_LOCK_PREFIX = "prodbench-host-"
+_CALLBACKS = ("progress", "on_result", "on_failure")
+_PER_DATASET = ("X_test", "y_test")
+
+
+# --------------------------------------------------------------------------- events
+@dataclass(frozen=True)
+class SweepEvent:
+    """What :func:`sweep` reports to a ``progress`` callback, case by case.
+
+    Attributes
+    ----------
+    case : str
+        The case (dataset) name.
+    phase : str
+        ``"submitted"``, ``"started"`` (on its worker), ``"measuring"`` (host
+        lock held), a candidate phase of :class:`prodbench.ProgressEvent`
+        (``"fit"``, ``"latency"``, ...; ``candidate`` is set), ``"done"``,
+        ``"failed"``, ``"retry"`` (its worker was lost) or ``"skipped"``
+        (finished in the resumed file).
+    candidate : str
+        The candidate, for candidate phases; else ``""``.
+    worker : str
+        The worker's address (``""`` when run here).
+    message : str
+        A short human-readable line.
+    """
+
+    case: str
+    phase: str
+    candidate: str = ""
+    worker: str = ""
+    message: str = ""
+
+
+SweepProgress = Callable[[SweepEvent], None]
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: outstanding cases were cancelled, finished ones kept.
+
+    A :class:`KeyboardInterrupt`, so code that does not know it still stops.
+
+    Attributes
+    ----------
+    sweep : Sweep
+        The cases finished before the interrupt (also saved to ``output=``).
+    """
+
+    def __init__(self, sweep: Sweep) -> None:
+        super().__init__(f"sweep interrupted after {len(sweep.comparisons)} finished case(s)")
+        self.sweep = sweep
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class CaseRun:
+    """Where and when one case ran.
+
+    Timestamps are seconds since the epoch (``time.time()``), taken on the
+    machine that ran the case, except ``submitted_at`` (taken here).
+
+    Attributes
+    ----------
+    worker : str
+        The Dask worker's address; ``""`` when the case ran in this process.
+    host : str
+        The machine's host name (the key of the host lock).
+    cpu_model : str
+    logical_cores : int or None
+    usable_cores : int or None
+        Cores this process may run on (affinity), when known.
+    worker_threads : int or None
+        Threads of the Dask worker (``None`` when run here).
+    thread_env : dict
+        The thread-setting environment variables (:data:`THREAD_ENV_VARS`)
+        in force where the case ran; a missing key was unset.
+    threadpools : tuple of dict
+        The native thread pools loaded after the case (threadpoolctl:
+        ``internal_api``, ``prefix``, ``num_threads``).
+    lock : str
+        ``"host"`` (one case per host at a time), ``"none"`` (the lock was
+        lifted with ``exclusive_hosts=False``) or ``"sequential"`` (run here,
+        one case after another).
+    attempts : int
+        How often the case was started (2 after a lost worker).
+    lost_workers : tuple of str
+        Workers that were lost while running this case.
+    submitted_at, started_at, measure_start, latency_start, latency_end, measure_end, \
+finished_at : float
+        Submission (here), start on the worker, host lock acquired (the
+        case's measurement starts), first and last single-request latency
+        sample (from the progress events of the comparison), comparison
+        over (host lock released just after), end of the task.
+    """
+
+    worker: str = ""
+    host: str = ""
+    cpu_model: str = ""
+    logical_cores: int | None = None
+    usable_cores: int | None = None
+    worker_threads: int | None = None
+    thread_env: dict[str, str] = field(default_factory=dict)
+    threadpools: tuple[dict[str, Any], ...] = ()
+    lock: str = "sequential"
+    attempts: int = 1
+    lost_workers: tuple[str, ...] = ()
+    submitted_at: float = math.nan
+    started_at: float = math.nan
+    measure_start: float = math.nan
+    latency_start: float = math.nan
+    latency_end: float = math.nan
+    measure_end: float = math.nan
+    finished_at: float = math.nan
+
+    @property
+    def scheduling_delay(self) -> float:
+        """Seconds from submission to the case starting on its worker."""
+        return self.started_at - self.submitted_at
+
+    @property
+    def lock_wait(self) -> float:
+        """Seconds the case waited for its host lock."""
+        return self.measure_start - self.started_at
+
+    @property
+    def where(self) -> str:
+        """``host (worker)`` in a few words."""
+        return f"{self.host} ({self.worker})" if self.worker else (self.host or "here")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                value = list(value)
+            if isinstance(value, float) and math.isnan(value):
+                value = None
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CaseRun:
+        """Inverse of :meth:`to_dict`."""
+        known = set(cls.__dataclass_fields__)
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                continue
+            default = cls.__dataclass_fields__[key].default
+            if isinstance(default, float) and value is None:
+                value = math.nan
+            if key in ("threadpools", "lost_workers"):
+                value = tuple(value)
+            kwargs[key] = value
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class FailedCase:
+    """A case that produced no comparison, and why.
+
+    Attributes
+    ----------
+    name : str
+    reason : str
+        One paragraph: what went wrong.
+    error_type : str
+        ``"WorkerLost"``, ``"KilledWorker"``, or the error's class name.
+    """
+
+    name: str
+    reason: str
+    error_type: str
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-ready dict."""
+        return {"name": self.name, "reason": self.reason, "error_type": self.error_type}
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """Per case research and production picks, and how often each candidate won.
+
+    Attributes
+    ----------
+    research_picks, production_picks : dict
+        Case -> pick (``None``: no candidate measured, or none passes the budget).
+    research_counts, production_counts : dict
+        Candidate -> number of cases it is picked in, most first.
+    no_production_pick : tuple of str
+        Measured cases where no candidate passes the budget (failed or undecided).
+    failed : tuple of str
+        Cases that failed, or in which a candidate failed.
+    """
+
+    research_picks: dict[str, str | None]
+    production_picks: dict[str, str | None]
+    research_counts: dict[str, int]
+    production_counts: dict[str, int]
+    no_production_pick: tuple[str, ...]
+    failed: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "research_picks": self.research_picks,
+            "production_picks": self.production_picks,
+            "research_counts": self.research_counts,
+            "production_counts": self.production_counts,
+            "no_production_pick": list(self.no_production_pick),
+            "failed": list(self.failed),
+        }
+
+    def __str__(self) -> str:
+        def counts(c: dict[str, int]) -> str:
+            return ", ".join(f"{k} {v}" for k, v in c.items()) or "none"
+
+        lines = [
+            f"research picks: {counts(self.research_counts)}",
+            f"production picks: {counts(self.production_counts)}",
+        ]
+        if self.no_production_pick:
+            lines.append(f"no production pick: {', '.join(self.no_production_pick)}")
+        if self.failed:
+            lines.append(f"failures in: {', '.join(self.failed)}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """The comparisons of a sweep, where each ran, and what failed.
+
+    Build it with :func:`sweep`. ``sw.comparisons[case]`` is a full
+    :class:`~prodbench.Comparison`; everything else is derived when asked.
+
+    Attributes
+    ----------
+    cases : tuple of str
+        Every case, in the order given.
+    comparisons : dict
+        Case -> :class:`~prodbench.Comparison`, for finished cases.
+    failures : dict
+        Case -> :class:`FailedCase`.
+    runs : dict
+        Case -> :class:`CaseRun` (where and when it ran).
+    candidates : dict
+        Case -> candidate names, in order.
+    budget : Budget or None
+    scheduler : str
+        ``"sequential"``, ``"local:N"`` or the scheduler's address.
+    exclusive_hosts : bool
+        Whether one case at a time measured per host.
+    options : dict
+        The compare options every case ran with (JSON form).
+    notes : tuple of str
+        Things said at run time (e.g. workers sharing this machine's cores).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> sw = pb.sweep(["iris"], [LogisticRegression(max_iter=1000),
+    ...                          DecisionTreeClassifier(random_state=0)],
+    ...               max_time=0.2, batch_sizes=(1,))
+    >>> sw.cases, sw.runs["iris"].lock
+    (('iris',), 'sequential')
+    >>> list(sw.to_frame().columns[:3])
+    ['case', 'candidate', 'status']
+    """
+
+    cases: tuple[str, ...]
+    comparisons: dict[str, Comparison]
+    failures: dict[str, FailedCase] = field(default_factory=dict)
+    runs: dict[str, CaseRun] = field(default_factory=dict)
+    candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    budget: Budget | None = None
+    scheduler: str = "sequential"
+    exclusive_hosts: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    # -- derived ---------------------------------------------------------------
+    @property
+    def finished(self) -> list[str]:
+        """Cases with a comparison, in order."""
+        return [c for c in self.cases if c in self.comparisons]
+
+    @property
+    def pending(self) -> list[str]:
+        """Cases neither finished nor failed (an interrupted sweep)."""
+        return [c for c in self.cases if c not in self.comparisons and c not in self.failures]
+
+    @property
+    def ok(self) -> bool:
+        """True when every case finished and no candidate failed."""
+        return (
+            not self.failures
+            and not self.pending
+            and all(cmp.ok for cmp in self.comparisons.values())
+        )
+
+    @property
+    def summary(self) -> SweepSummary:
+        """Research and production pick per case, and counts across cases."""
+        research = {c: self.comparisons[c].research_pick for c in self.finished}
+        production = {c: self.comparisons[c].production_pick for c in self.finished}
+
+        def counts(picks: dict[str, str | None]) -> dict[str, int]:
+            return dict(Counter(p for p in picks.values() if p is not None).most_common())
+
+        no_pick = tuple(
+            c for c in self.finished if self.comparisons[c].measured and production[c] is None
+        )
+        failed = tuple(
+            c
+            for c in self.cases
+            if c in self.failures or (c in self.comparisons and not self.comparisons[c].ok)
+        )
+        return SweepSummary(
+            research_picks=research,
+            production_picks=production,
+            research_counts=counts(research),
+            production_counts=counts(production),
+            no_production_pick=no_pick,
+            failed=failed,
+        )
+
+    @property
+    def overlaps(self) -> list[tuple[str, str, str]]:
+        """``(host, case, case)`` for cases whose latency phases overlapped on one host.
+
+        Empty when the host lock did its job (or cases ran on different hosts).
+        """
+        out = []
+        timed = [
+            (c, r)
+            for c, r in self.runs.items()
+            if c in self.comparisons and not math.isnan(r.latency_start + r.latency_end)
+        ]
+        for i, (a, ra) in enumerate(timed):
+            for b, rb in timed[i + 1 :]:
+                if ra.host == rb.host and (
+                    ra.latency_start < rb.latency_end and rb.latency_start < ra.latency_end
+                ):
+                    out.append((ra.host, a, b))
+        return out
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader must know before comparing cases side by side."""
+        out = list(self.notes)
+        models: dict[str, list[str]] = {}
+        for case in self.finished:
+            run = self.runs.get(case)
+            if run is not None and run.cpu_model:
+                models.setdefault(run.cpu_model, []).append(case)
+        if len(models) > 1:
+            parts = "; ".join(f"{m}: {', '.join(cs)}" for m, cs in models.items())
+            out.append(
+                "cases ran on different CPU models, so their absolute latencies differ by "
+                f"hardware too ({parts}); compare candidates within a case"
+            )
+        pinned = [
+            c
+            for c in self.finished
+            if (run := self.runs.get(c)) is not None
+            and run.worker
+            and (run.logical_cores or 1) > 1
+            and any(run.thread_env.get(k) == "1" for k in THREAD_ENV_VARS[:3])
+        ]
+        if pinned and self.options.get("threads") != 1:
+            out.append(
+                f"cases {', '.join(pinned)} ran on Dask workers whose native thread pools "
+                "were pinned to 1 (the nanny sets OMP_NUM_THREADS, MKL_NUM_THREADS and "
+                "OPENBLAS_NUM_THREADS to 1), so their fits and bulk throughput used one thread: "
+                "set distributed.nanny.pre-spawn-environ on the workers for the protocol's "
+                "threads (see the README)"
+            )
+        if not self.exclusive_hosts:
+            out.append(
+                "exclusive_hosts=False: cases may have measured at the same time on one "
+                "host and shared its cores"
+            )
+        for host, a, b in self.overlaps:
+            out.append(f"cases {a} and {b} timed latency at the same time on {host}")
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (case, candidate): score, p50/p99 with intervals, budget, picks.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``case``, ``candidate``, ``status``, ``score_name``,
+            ``score``, ``p50_s``, ``p50_low_s``, ``p50_high_s``, ``p99_s``,
+            ``p99_low_s``, ``p99_high_s``, ``p99_undersampled``, ``n_samples``,
+            ``budget`` (pass/fail/inconclusive or None), ``research_pick``,
+            ``production_pick``, ``host``, ``worker``, ``cpu_model``.
+        """
+        from .report.sweep import sweep_frame
+
+        return sweep_frame(self)
+
+    # -- rendering ---------------------------------------------------------------
+    def __str__(self) -> str:
+        from .report.sweep import render_sweep_text
+
+        return render_sweep_text(self)
+
+    def to_text(self) -> str:
+        """The text table, picks and warnings."""
+        return str(self)
+
+    def to_markdown(self) -> str:
+        """The sweep as a Markdown table with picks and warnings."""
+        from .report.sweep import render_sweep_markdown
+
+        return render_sweep_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .report.sweep import render_sweep_html
+
+        return render_sweep_html(self)
+
+    def __repr__(self) -> str:
+        failed = f", failed={sorted(self.failures)!r}" if self.failures else ""
+        return (
+            f"Sweep(cases={list(self.cases)!r}, scheduler={self.scheduler!r}, "
+            f"finished={len(self.comparisons)}{failed})"
+        )
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Score and p99 (with intervals) of every candidate in every case (``plot`` extra)."""
+        from .plot import plot_sweep
+
+        return plot_sweep(self, **kwargs)
+
+    # -- persistence -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: every comparison with raw samples, runs, failures."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "Sweep",
+            "cases": list(self.cases),
+            "candidates": {c: list(n) for c, n in self.candidates.items()},
+            "budget": None if self.budget is None else self.budget.to_dict(),
+            "scheduler": self.scheduler,
+            "exclusive_hosts": self.exclusive_hosts,
+            "options": self.options,
+            "notes": list(self.notes),
+            "comparisons": {c: cmp.to_dict() for c, cmp in self.comparisons.items()},
+            "failures": {c: f.to_dict() for c, f in self.failures.items()},
+            "runs": {c: r.to_dict() for c, r in self.runs.items()},
+            "summary": self.summary.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Sweep:
+        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
+        data = check_schema(data, "Sweep")
+        try:
+            return cls(
+                cases=tuple(data["cases"]),
+                comparisons={
+                    c: Comparison.from_dict(d) for c, d in data.get("comparisons", {}).items()
+                },
+                failures={c: FailedCase(**f) for c, f in data.get("failures", {}).items()},
+                runs={c: CaseRun.from_dict(r) for c, r in data.get("runs", {}).items()},
+                candidates={c: tuple(n) for c, n in data.get("candidates", {}).items()},
+                budget=None if data.get("budget") is None else Budget(**data["budget"]),
+                scheduler=str(data.get("scheduler", "sequential")),
+                exclusive_hosts=bool(data.get("exclusive_hosts", True)),
+                options=dict(data.get("options", {})),
+                notes=tuple(data.get("notes", ())),
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            if isinstance(exc, SchemaError):
+                raise
+            raise SchemaError(
+                f"The saved sweep is incomplete or malformed ({type(exc).__name__}: {exc}). "
+                "Re-run the sweep and save it again."
+            ) from exc
+
+    def to_json(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`to_dict` to ``path`` atomically (temp file, then rename)."""
+        write_json_atomic(path, self.to_dict())
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike[str]) -> Sweep:
+        """Read a file written by :meth:`to_json` (or ``sweep --output``)."""
+        return cls.from_dict(load_json(path))
+
+
+# --------------------------------------------------------------------------- cases
+@dataclass
+class _Case:
+    name: str
+    X: Any
+    y: Any
+    X_test: Any
+    y_test: Any
+    names: tuple[str, ...]
+    blob: bytes  # cloudpickle of {name: estimator}
+
+
+def _load_spec(spec: str, random_state: int) -> Any:
+    from .data import load_dataset
+
+    ds = load_dataset(spec, random_state=random_state)
+    return ds.X, ds.y
+
+
+def _normalize_datasets(datasets: Any, random_state: int) -> dict[str, tuple[Any, ...]]:
+    """``{name: (X, y[, X_test, y_test])}`` from a mapping or a list of dataset specs."""
+    if isinstance(datasets, str):
+        datasets = [datasets]
+    out: dict[str, tuple[Any, ...]] = {}
+    if isinstance(datasets, Mapping):
+        items = list(datasets.items())
+    elif isinstance(datasets, Sequence):
+        items = []
+        for spec in datasets:
+            if not isinstance(spec, str):
+                raise DataError(
+                    "A list of datasets holds names such as 'digits' or 'synthetic:n_samples="
+                    f"5000'; got {type(spec).__name__}. Pass {{name: (X, y)}} for your own data."
+                )
+            items.append((spec, spec))
+    else:
+        raise DataError(
+            f"datasets must be {{name: (X, y)}} or a list of dataset names, not "
+            f"{type(datasets).__name__}."
+        )
+    for name, value in items:
+        if not isinstance(name, str) or not name:
+            raise DataError(f"Dataset names must be non-empty strings, not {name!r}.")
+        if name in out:
+            raise DataError(f"The dataset {name!r} is given twice. Give each case once.")
+        if isinstance(value, str):
+            X, y = _load_spec(value, random_state)
+            out[name] = (X, y, None, None)
+        elif hasattr(value, "X") and hasattr(value, "y"):  # data.Dataset
+            out[name] = (value.X, value.y, None, None)
+        elif isinstance(value, tuple | list) and len(value) in (2, 4):
+            out[name] = (*value, None, None) if len(value) == 2 else tuple(value)
+        else:
+            raise DataError(
+                f"Dataset {name!r} must be (X, y), (X, y, X_test, y_test), a Dataset or a "
+                f"dataset name, not {type(value).__name__}."
+            )
+    if not out:
+        raise DataError("sweep() needs at least one dataset, e.g. ['digits', 'wine'].")
+    return out
+
+
+def _pickle_candidates(case: str, named: Mapping[str, Any]) -> bytes:
+    """Cloudpickle the candidates of a case, naming the one that cannot be pickled."""
+    import cloudpickle
+
+    for label, model in named.items():
+        try:
+            cloudpickle.dumps(model)
+        except Exception as exc:
+            raise CandidateError(
+                f"Candidate {label!r} of case {case!r} cannot be pickled "
+                f"({type(exc).__name__}: {exc}). A sweep sends every candidate to the "
+                "worker that runs its case by pickling (cloudpickle), and nothing was sent. "
+                "Remove what cannot be pickled (open files, locks, sockets, generators, "
+                "live connections) from the model, or build it inside a callable "
+                "candidates=lambda dataset: {...}."
+            ) from exc
+    return bytes(cloudpickle.dumps(dict(named)))
+
+
+def _build_cases(
+    datasets: Mapping[str, tuple[Any, ...]],
+    candidates: Any,
+) -> list[_Case]:
+    from .models import name_candidates
+
+    cases = []
+    for name, (X, y, X_test, y_test) in datasets.items():
+        chosen = candidates(name) if callable(candidates) else candidates
+        named = name_candidates(chosen)
+        if len(named) < 2:
+            raise CandidateError(
+                f"Case {name!r} has {len(named)} candidate(s); a comparison needs at least two."
+            )
+        cases.append(
+            _Case(name, X, y, X_test, y_test, tuple(named), _pickle_candidates(name, named))
+        )
+    return cases
+
+
+def _check_compare_options(options: Mapping[str, Any]) -> None:
+    from .pipeline import compare
+
+    allowed = set(inspect.signature(compare).parameters) - {
+        "candidates",
+        "X",
+        "y",
+        "budget",
+        *_CALLBACKS,
+        *_PER_DATASET,
+    }
+    for key in options:
+        if key in _CALLBACKS:
+            raise SpecError(
+                f"{key}= is a callback, and callbacks do not travel to the workers of a "
+                "sweep. Pass progress= to sweep() for per-case progress."
+            )
+        if key in _PER_DATASET:
+            raise SpecError(
+                f"{key}= belongs to one dataset: pass datasets={{name: (X, y, X_test, "
+                "y_test)}} to give a case its own test rows."
+            )
+        if key not in allowed:
+            raise SpecError(
+                f"sweep() got an unknown option {key!r}. It takes the options of "
+                f"compare(): {', '.join(sorted(allowed))}."
+            )
+
+
+def _options_json(options: Mapping[str, Any]) -> dict[str, Any]:
+    from .environment import _json_safe
+
+    safe = _json_safe(dict(options))
+    return safe if isinstance(safe, dict) else {}
+
+
+# --------------------------------------------------------------------------- one case
+@dataclass
+class _Outcome:
+    """What running one case returns (from a worker or from here)."""
+
+    name: str
+    comparison: Comparison | None
+    error_type: str
+    reason: str
+    run: CaseRun
+
+
+class _Recorder:
+    """A compare() progress callback: latency window and forwarded events."""
+
+    def __init__(self, case: str, worker: str, emit: SweepProgress | None) -> None:
+        self.case = case
+        self.worker = worker
+        self.emit = emit
+        self.latency_start = math.nan
+        self.latency_end = math.nan
+        self._last: dict[str, tuple[str, float]] = {}
+
+    def __call__(self, event: ProgressEvent) -> None:
+        now = time.time()
+        if event.phase == "latency":
+            start = now - event.elapsed
+            if math.isnan(self.latency_start) or start < self.latency_start:
+                self.latency_start = start
+            self.latency_end = now
+        elif event.phase in ("done", "failed") and not math.isnan(self.latency_start):
+            self.latency_end = max(self.latency_end, now)
+        if self.emit is None:
+            return
+        # Forward phase changes, and latency progress at most once a second.
+        previous = self._last.get(event.candidate)
+        if previous is not None and previous[0] == event.phase and now - previous[1] < 1.0:
+            return
+        self._last[event.candidate] = (event.phase, now)
+        message = event.message or event.phase
+        self.emit(SweepEvent(self.case, event.phase, event.candidate, self.worker, message))
+
+
+def _where(worker: str, worker_threads: int | None) -> dict[str, Any]:
+    from .environment import collect_environment
+
+    env = collect_environment()
+    pools = []
+    for pool in env.get("threadpools") or []:  # type: ignore[attr-defined]
+        if isinstance(pool, dict) and "num_threads" in pool:
+            pools.append(
+                {
+                    "internal_api": pool.get("internal_api"),
+                    "prefix": pool.get("prefix"),
+                    "num_threads": pool.get("num_threads"),
+                }
+            )
+    return {
+        "worker": worker,
+        "host": socket.gethostname(),
+        "cpu_model": str(env.get("cpu_model") or ""),
+        "logical_cores": env.get("logical_cores"),
+        "usable_cores": env.get("usable_cores"),
+        "worker_threads": worker_threads,
+        "thread_env": {k: os.environ[k] for k in THREAD_ENV_VARS if k in os.environ},
+        "threadpools": tuple(pools),
+    }
+
+
+def _execute_case(
+    name: str,
+    blob: bytes,
+    data: tuple[Any, Any, Any, Any],
+    budget: Budget | None,
+    options: Mapping[str, Any],
+    *,
+    worker: str,
+    worker_threads: int | None,
+    lock: str,
+    acquire: Callable[[], Callable[[], None]] | None,
+    emit: SweepProgress | None,
+    submitted_at: float,
+    started_at: float,
+    attempts: int,
+    lost_workers: tuple[str, ...],
+) -> _Outcome:
+    """Run one whole comparison; never raises for a failure of the case itself."""
+    import cloudpickle
+
+    from .errors import ProdbenchError
+    from .pipeline import compare
+
+    def run(**extra: Any) -> CaseRun:
+        where = _where(worker, worker_threads)
+        return CaseRun(
+            **where,
+            lock=lock,
+            attempts=attempts,
+            lost_workers=lost_workers,
+            submitted_at=submitted_at,
+            started_at=started_at,
+            **extra,
+        )
+
+    try:
+        named = cloudpickle.loads(blob)
+    except Exception as exc:
+        return _Outcome(
+            name,
+            None,
+            type(exc).__name__,
+            f"The candidates could not be unpickled where the case ran ({type(exc).__name__}: "
+            f"{exc}). Install the packages the candidates need (and the same versions) on "
+            "every worker.",
+            run(finished_at=time.time()),
+        )
+    release = acquire() if acquire is not None else None
+    measure_start = time.time()
+    recorder = _Recorder(name, worker, emit)
+    if emit is not None:
+        emit(SweepEvent(name, "measuring", worker=worker, message="measuring"))
+    X, y, X_test, y_test = data
+    try:
+        cmp = compare(
+            named,
+            X,
+            y,
+            X_test=X_test,
+            y_test=y_test,
+            budget=budget,
+            progress=recorder,
+            **options,
+        )
+        comparison: Comparison | None = cmp
+        error_type, reason = "", ""
+    except ProdbenchError as exc:
+        comparison, error_type, reason = None, type(exc).__name__, str(exc)
+    except Exception as exc:  # a bug in a model that escaped compare's guards
+        comparison, error_type = None, type(exc).__name__
+        reason = f"The case raised {type(exc).__name__}: {exc}"
+    finally:
+        measure_end = time.time()
+        if release is not None:
+            release()
+    return _Outcome(
+        name,
+        comparison,
+        error_type,
+        reason,
+        run(
+            measure_start=measure_start,
+            latency_start=recorder.latency_start,
+            latency_end=recorder.latency_end,
+            measure_end=measure_end,
+            finished_at=time.time(),
+        ),
+    )
+
+
+def _host_lock(host: str, lease_timeout: float) -> Callable[[], None]:
+    """Acquire the host lock (a leased ``distributed.Lock``); return its release."""
+    import dask
+    from distributed import Lock
+
+    # The lease timeout is read when the lock registers with the scheduler (at
+    # the first acquire), and the refresh period (a fifth of it) at creation.
+    with dask.config.set({"distributed.scheduler.locks.lease-timeout": f"{lease_timeout}s"}):
+        lock = Lock(_LOCK_PREFIX + host)
+        lock.acquire()
+
+    def release() -> None:
+        with contextlib.suppress(Exception):  # the lease may have been freed already
+            lock.release()
+
+    return release
+
+
+def _cluster_case(
+    name: str,
+    blob: bytes,
+    data: tuple[Any, Any, Any, Any],
+    budget: Budget | None,
+    options: dict[str, Any],
+    spec: dict[str, Any],
+) -> _Outcome:
+    """The Dask task: one case on one worker (module level, so it pickles by name)."""
+    from distributed import Variable, get_worker
+
+    started_at = time.time()
+    worker = get_worker()
+    address = str(worker.address)
+    attempts_var = Variable(spec["attempts_var"])
+    tried = list(attempts_var.get(timeout=30))
+    attempt = len(tried) + 1
+    lost = tuple(tried)
+    attempts_var.set([*tried, address])
+    if attempt > MAX_ATTEMPTS:
+        return _Outcome(
+            name,
+            None,
+            "WorkerLost",
+            f"The worker running case {name!r} was lost {len(tried)} times "
+            f"({', '.join(tried)}); the case was not tried again. A model that crashes its "
+            "process (or runs the worker out of memory) does this: try the case alone with "
+            "prodbench compare.",
+            CaseRun(
+                worker=address,
+                host=socket.gethostname(),
+                attempts=attempt - 1,
+                lost_workers=lost,
+                submitted_at=spec["submitted_at"],
+                started_at=started_at,
+                finished_at=time.time(),
+            ),
+        )
+    topic = spec["topic"]
+
+    def emit(event: SweepEvent) -> None:
+        with contextlib.suppress(Exception):
+            worker.log_event(
+                topic,
+                {
+                    "case": event.case,
+                    "phase": event.phase,
+                    "candidate": event.candidate,
+                    "worker": event.worker,
+                    "message": event.message,
+                },
+            )
+
+    emit(SweepEvent(name, "started", worker=address, message=f"attempt {attempt}"))
+    host = socket.gethostname()
+    acquire = None
+    if spec["exclusive_hosts"]:
+
+        def acquire() -> Callable[[], None]:
+            return _host_lock(host, float(spec["lease_timeout"]))
+
+    return _execute_case(
+        name,
+        blob,
+        data,
+        budget,
+        options,
+        worker=address,
+        worker_threads=int(worker.state.nthreads),
+        lock="host" if spec["exclusive_hosts"] else "none",
+        acquire=acquire,
+        emit=emit,
+        submitted_at=spec["submitted_at"],
+        started_at=started_at,
+        attempts=attempt,
+        lost_workers=lost,
+    )
+
+
+# --------------------------------------------------------------------------- drivers
+class _Collector:
+    """Finished and failed cases so far; saves the sweep after each one."""
+
+    def __init__(
+        self,
+        cases: Sequence[str],
+        candidates: dict[str, tuple[str, ...]],
+        budget: Budget | None,
+        scheduler: str,
+        exclusive_hosts: bool,
+        options: dict[str, Any],
+        notes: list[str],
+        output: str | os.PathLike[str] | None,
+        progress: SweepProgress | None,
+    ) -> None:
+        self.cases = tuple(cases)
+        self.candidates = candidates
+        self.budget = budget
+        self.scheduler = scheduler
+        self.exclusive_hosts = exclusive_hosts
+        self.options = options
+        self.notes = notes
+        self.output = output
+        self.progress = progress
+        self.comparisons: dict[str, Comparison] = {}
+        self.failures: dict[str, FailedCase] = {}
+        self.runs: dict[str, CaseRun] = {}
+
+    def emit(self, event: SweepEvent) -> None:
+        if self.progress is not None:
+            self.progress(event)
+
+    def keep(self, previous: Sweep) -> None:
+        for case in previous.finished:
+            if case in self.cases:
+                self.comparisons[case] = previous.comparisons[case]
+                if case in previous.runs:
+                    self.runs[case] = previous.runs[case]
+                self.emit(SweepEvent(case, "skipped", message="finished in the resumed file"))
+
+    def add(self, outcome: _Outcome) -> None:
+        name = outcome.name
+        self.runs[name] = outcome.run
+        if outcome.comparison is not None:
+            self.comparisons[name] = outcome.comparison
+            self.failures.pop(name, None)
+            self.emit(SweepEvent(name, "done", worker=outcome.run.worker, message="done"))
+        else:
+            self.failures[name] = FailedCase(name, outcome.reason, outcome.error_type)
+            self.emit(SweepEvent(name, "failed", worker=outcome.run.worker, message=outcome.reason))
+        self.save()
+
+    def fail(self, name: str, error_type: str, reason: str, run: CaseRun | None = None) -> None:
+        self.failures[name] = FailedCase(name, reason, error_type)
+        if run is not None:
+            self.runs[name] = run
+        self.emit(SweepEvent(name, "failed", message=reason))
+        self.save()
+
+    def result(self) -> Sweep:
+        return Sweep(
+            cases=self.cases,
+            comparisons={c: self.comparisons[c] for c in self.cases if c in self.comparisons},
+            failures={c: self.failures[c] for c in self.cases if c in self.failures},
+            runs={c: self.runs[c] for c in self.cases if c in self.runs},
+            candidates=dict(self.candidates),
+            budget=self.budget,
+            scheduler=self.scheduler,
+            exclusive_hosts=self.exclusive_hosts,
+            options=self.options,
+            notes=tuple(self.notes),
+        )
+
+    def save(self) -> None:
+        if self.output is None:
+            return
+        try:
+            self.result().to_json(self.output)
+        except (OSError, ValueError) as exc:  # a full disk must not stop the sweep
+            note = f"could not save the sweep to {os.fspath(self.output)!r}: {exc}"
+            if note not in self.notes:
+                self.notes.append(note)
+                warnings.warn(note, UserWarning, stacklevel=2)
+
+
+def _run_sequential(
+    cases: list[_Case],
+    budget: Budget | None,
+    options: dict[str, Any],
+    collector: _Collector,
+) -> None:
+    for case in cases:
+        now = time.time()
+        collector.emit(SweepEvent(case.name, "started", message="here"))
+        outcome = _execute_case(
+            case.name,
+            case.blob,
+            (case.X, case.y, case.X_test, case.y_test),
+            budget,
+            options,
+            worker="",
+            worker_threads=None,
+            lock="sequential",
+            acquire=None,
+            emit=collector.progress,
+            submitted_at=now,
+            started_at=now,
+            attempts=1,
+            lost_workers=(),
+        )
+        collector.add(outcome)
+
+
+def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None]]:
+    """A distributed.Client for ``client``; its description; how to close what we opened."""
+    try:
+        import distributed
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "A sweep on a Dask cluster needs dask.distributed. Install it with "
+            "pip install 'prodbench[dask]', or pass client=None to run the cases here."
+        ) from exc
+    if isinstance(client, distributed.Client):
+        return client, str(getattr(client.scheduler, "address", "a Dask cluster")), lambda: None
+    if not isinstance(client, str):
+        raise SpecError(
+            "client= must be None (run here), a distributed.Client, a scheduler address "
+            f"such as 'tcp://host:8786', or 'local:N'; not {type(client).__name__}."
+        )
+    text = client.strip()
+    if text.startswith("local:") or text == "local":
+        count = text.partition(":")[2] or "2"
+        try:
+            n = int(count)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise SpecError(
+                f"Cannot read {text!r}: write local:N with N the number of worker "
+                "processes, e.g. local:2."
+            )
+        note = (
+            f"local:{n} runs {n} single-threaded worker processes on this machine: they "
+            "share its cores, so under the host lock its cases run one after another"
+        )
+        notes.append(note)
+        warnings.warn(note, UserWarning, stacklevel=3)
+        cluster = distributed.LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        opened = distributed.Client(cluster)
+
+        def close_local() -> None:
+            with contextlib.suppress(Exception):
+                opened.close()
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+        return opened, f"local:{n}", close_local
+    try:
+        opened = distributed.Client(text, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise SpecError(
+            f"Cannot reach the Dask scheduler at {text!r} ({type(exc).__name__}: {exc}). "
+            "Check the address (tcp://host:8786) and that the scheduler is running."
+        ) from exc
+
+    def close_remote() -> None:
+        with contextlib.suppress(Exception):
+            opened.close()
+
+    return opened, text, close_remote
+
+
+def _check_workers(client: Any) -> None:
+    """Every worker must import this prodbench (the tasks are functions of it)."""
+    from ._version import __version__
+
+    def probe() -> str:
+        try:
+            import prodbench
+
+            return str(prodbench.__version__)
+        except Exception as exc:  # pragma: no cover - reported below
+            return f"error: {type(exc).__name__}: {exc}"
+
+    versions = client.run(probe)
+    if not versions:
+        raise SpecError(
+            "The Dask cluster has no workers. Start some (dask worker tcp://host:8786) and "
+            "run the sweep again."
+        )
+    bad = {w: v for w, v in versions.items() if v != __version__}
+    if bad:
+        listed = ", ".join(f"{w}: {v}" for w, v in sorted(bad.items()))
+        raise MissingDependencyError(
+            f"Some Dask workers do not have prodbench {__version__} ({listed}). Install the "
+            "same prodbench (and model packages) on every worker."
+        )
+
+
+def _run_on_cluster(
+    client: Any,
+    cases: list[_Case],
+    budget: Budget | None,
+    options: dict[str, Any],
+    collector: _Collector,
+    *,
+    exclusive_hosts: bool,
+    lease_timeout: float,
+) -> None:
+    from distributed import Variable, as_completed
+    from distributed.scheduler import KilledWorker
+
+    run_id = uuid.uuid4().hex[:10]
+    topic = f"prodbench-sweep-{run_id}"
+
+    def on_event(event: Any) -> None:
+        msg = event[1] if isinstance(event, tuple) and len(event) == 2 else event
+        # A case's own "done"/"failed" is reported here once its result arrives.
+        case_level_end = (
+            isinstance(msg, dict)
+            and not msg.get("candidate")
+            and (msg.get("phase") in ("done", "failed"))
+        )
+        if isinstance(msg, dict) and not case_level_end:
+            with contextlib.suppress(Exception):
+                collector.emit(SweepEvent(**msg))
+
+    if collector.progress is not None:
+        client.subscribe_topic(topic, on_event)
+    variables: dict[str, Any] = {}
+    futures: dict[Any, _Case] = {}
+    try:
+        for index, case in enumerate(cases):
+            var = Variable(f"{topic}-attempts-{index}", client=client)
+            var.set([])
+            variables[case.name] = var
+            spec = {
+                "attempts_var": var.name,
+                "topic": topic,
+                "exclusive_hosts": exclusive_hosts,
+                "lease_timeout": lease_timeout,
+                "submitted_at": time.time(),
+            }
+            future = client.submit(
+                _cluster_case,
+                case.name,
+                case.blob,
+                (case.X, case.y, case.X_test, case.y_test),
+                budget,
+                options,
+                spec,
+                key=f"prodbench-case-{run_id}-{index}",
+                pure=False,
+                retries=1,
+            )
+            futures[future] = case
+            collector.emit(SweepEvent(case.name, "submitted", message="submitted"))
+        for future in as_completed(list(futures)):
+            case = futures[future]
+            try:
+                outcome = future.result()
+            except KilledWorker as exc:
+                collector.fail(
+                    case.name,
+                    "KilledWorker",
+                    f"The scheduler gave up on case {case.name!r} after losing the workers "
+                    f"running it ({exc}).",
+                )
+                continue
+            except Exception as exc:
+                collector.fail(
+                    case.name,
+                    type(exc).__name__,
+                    f"Case {case.name!r} failed on the cluster ({type(exc).__name__}: {exc}).",
+                )
+                continue
+            if outcome.run.lost_workers and outcome.comparison is not None:
+                collector.emit(
+                    SweepEvent(
+                        case.name,
+                        "retry",
+                        message=f"retried after losing {', '.join(outcome.run.lost_workers)}",
+                    )
+                )
+            collector.add(outcome)
+    except KeyboardInterrupt:
+        client.cancel([f for f, c in futures.items() if c.name not in collector.runs])
+        raise
+    finally:
+        if collector.progress is not None:
+            with contextlib.suppress(Exception):
+                client.unsubscribe_topic(topic)
+        for var in variables.values():
+            with contextlib.suppress(Exception):
+                var.delete()
+
+
+# --------------------------------------------------------------------------- the API
+def sweep(
+    datasets: Any,
+    candidates: Any,
+    *,
+    budget: Budget | str | Mapping[str, Any] | None = None,
+    client: Any = None,
+    exclusive_hosts: bool = True,
+    output: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+    progress: SweepProgress | None = None,
+    lock_lease_timeout: float = DEFAULT_LEASE_TIMEOUT,
+    **compare_options: Any,
+) -> Sweep:
+    """Run one whole comparison per dataset, here or on a Dask cluster.
+
+    Parameters
+    ----------
+    datasets : dict or list
+        ``{name: (X, y)}`` (or ``(X, y, X_test, y_test)``, or a dataset name
+        such as ``"digits"``), or a list of dataset names
+        (see :func:`prodbench.data.load_dataset`). One case per dataset.
+    candidates : dict, list or callable
+        What :func:`prodbench.compare` takes, the same for every case; or a
+        callable ``dataset_name -> candidates``. Evaluated and pickled here,
+        before anything runs.
+    budget : Budget, str or dict, optional
+        The latency and size budget of every case, e.g. ``"p99=5ms"``.
+    client : None, distributed.Client or str, default None
+        ``None`` runs the cases one after another in this process. A
+        ``distributed.Client`` or a scheduler address (``"tcp://host:8786"``)
+        runs each case as one task on a Dask worker. ``"local:N"`` starts a
+        ``LocalCluster`` of ``N`` single-threaded worker processes on this
+        machine (they share its cores; a warning says so) and closes it after.
+    exclusive_hosts : bool, default True
+        At most one case measures per host at a time (a leased
+        ``distributed.Lock`` named after the host). ``False`` lifts it; the
+        result says so in :attr:`Sweep.warnings`.
+    output : path, optional
+        Save the sweep here (atomically) after each finished or failed case.
+    resume : path, optional
+        A sweep saved earlier: its finished cases are kept and not run again
+        (failed and missing ones are). Its budget and options must match.
+    progress : callable, optional
+        Called with a :class:`SweepEvent` per case step (submitted, started,
+        each candidate's phase, done, failed). From a cluster, events arrive
+        on the client's event-loop thread.
+    lock_lease_timeout : float, default 30.0
+        Seconds after which the scheduler frees the host lock of a worker
+        that stopped refreshing it (it died). A dead worker's lock is freed
+        within this plus the scheduler's lease-validation interval (10 s
+        by default): well within a minute.
+    **compare_options
+        Every option of :func:`prodbench.compare` except its callbacks
+        (``max_time``, ``threads``, ``baseline``, ``fit``, ``batch_sizes``,
+        ``random_state``, ...), applied to every case.
+
+    Returns
+    -------
+    Sweep
+
+    Raises
+    ------
+    CandidateError
+        A candidate cannot be pickled (raised before anything is sent), or a
+        case has fewer than two candidates.
+    SpecError
+        An unknown option, a callback among the compare options, a bad
+        ``client``, or a ``resume`` file run with other settings.
+    SweepInterrupted
+        Ctrl-C: outstanding cases are cancelled; ``.sweep`` holds the finished
+        ones (also saved to ``output``). Cases already running on a remote
+        worker finish there and are discarded (Dask cannot stop a running task).
+
+    Notes
+    -----
+    A case's worker runs ``compare`` in the worker's own process. The Dask
+    nanny sets ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and
+    ``OPENBLAS_NUM_THREADS`` to 1 (``distributed.nanny.pre-spawn-environ``):
+    fits and bulk throughput then run single-threaded. Each case records the
+    settings in force (:attr:`CaseRun.thread_env`, :attr:`CaseRun.threadpools`).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> sw = pb.sweep(["iris", "wine"],
+    ...               lambda name: {"lone": LogisticRegression(max_iter=1000),
+    ...                             "tree": DecisionTreeClassifier(random_state=0)},
+    ...               max_time=0.2, batch_sizes=(1,))
+    >>> sw.summary.research_picks["wine"] in ("lone", "tree")
+    True
+    >>> sw = pb.sweep(["iris"], {...}, client="local:2")  # doctest: +SKIP
+    """
+    _check_compare_options(compare_options)
+    budget_obj = Budget.coerce(budget)
+    if not (lock_lease_timeout > 0 and math.isfinite(lock_lease_timeout)):
+        raise SpecError(
+            f"lock_lease_timeout must be a positive number of seconds, not {lock_lease_timeout!r}."
+        )
+    random_state = int(compare_options.get("random_state", 0))
+    data = _normalize_datasets(datasets, random_state)
+    cases = _build_cases(data, candidates)
+    options_json = _options_json(compare_options)
+    previous = Sweep.from_json(resume) if resume is not None else None
+    if previous is not None:
+        _check_resume(previous, budget_obj, options_json, {c.name: c.names for c in cases})
+    notes: list[str] = []
+    collector = _Collector(
+        [c.name for c in cases],
+        {c.name: c.names for c in cases},
+        budget_obj,
+        "sequential",
+        exclusive_hosts,
+        options_json,
+        notes,
+        output,
+        progress,
+    )
+    if previous is not None:
+        collector.keep(previous)
+    todo = [c for c in cases if c.name not in collector.comparisons]
+    close: Callable[[], None] = lambda: None  # noqa: E731
+    try:
+        if client is None:
+            collector.exclusive_hosts = True
+            _run_sequential(todo, budget_obj, dict(compare_options), collector)
+        else:
+            dask_client, collector.scheduler, close = _connect(client, notes)
+            _check_workers(dask_client)
+            _run_on_cluster(
+                dask_client,
+                todo,
+                budget_obj,
+                dict(compare_options),
+                collector,
+                exclusive_hosts=exclusive_hosts,
+                lease_timeout=float(lock_lease_timeout),
+            )
+    except KeyboardInterrupt:
+        collector.save()
+        raise SweepInterrupted(collector.result()) from None
+    finally:
+        close()
+    result = collector.result()
+    if result.warnings:
+        for text in result.warnings:
+            if text not in notes:
+                warnings.warn(text, UserWarning, stacklevel=2)
+    return result
+
+
+def _check_resume(
+    previous: Sweep,
+    budget: Budget | None,
+    options: dict[str, Any],
+    names: dict[str, tuple[str, ...]],
+) -> None:
+    def same_budget(a: Budget | None, b: Budget | None) -> bool:
+        return (a.limits if a else {}) == (b.limits if b else {})
+
+    problems = []
+    if not same_budget(previous.budget, budget):
+        problems.append(f"budget {previous.budget or 'none'} there, {budget or 'none'} now")
+    if previous.options != options:
+        problems.append(f"options {previous.options} there, {options} now")
+    for case in previous.finished:
+        if case in names and previous.candidates.get(case, names[case]) != names[case]:
+            problems.append(
+                f"case {case!r} compared {list(previous.candidates[case])} there, "
+                f"{list(names[case])} now"
+            )
+    if problems:
+        raise SpecError(
+            "The sweep to resume was run with other settings (" + "; ".join(problems) + "). "
+            "Resume with the same candidates, budget and options, or start a new output file."
+        )
+
+
+def iter_rows(sw: Sweep) -> Iterator[tuple[str, str]]:
+    """``(case, candidate)`` pairs in table order (used by the renderers).
+
+    Examples
+    --------
+    >>> list(iter_rows(Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})))
+    [('a', 'x'), ('a', 'y')]
+    """
+    for case in sw.cases:
+        names = sw.candidates.get(case)
+        if names is None and case in sw.comparisons:
+            names = sw.comparisons[case].names
+        for name in names or ():
+            yield case, name
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`sweep`.
+
+    Importing ``prodbench.sweep`` (the module) sets the package attribute
+    ``prodbench.sweep`` to the module, hiding the function of the same name
+    (the reason ``measure.py`` became ``pipeline.py``). Calling the module
+    calls the function, so ``pb.sweep(...)`` works whatever was imported first.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Sweep:
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
