@@ -1366,6 +1366,10 @@ def compare(
         max_time=options.max_time,
         derive=derive if len(runtime_list) > 1 else None,
     )
+    for label, result in list(results.items()):  # a variant's training: its base's fits
+        info = result.runtime
+        if info is not None and result.training is None and info.base in results:
+            results[label] = dataclasses.replace(result, training=results[info.base].training)
     comparison = Comparison.build(
         names=[label for labels in order.values() for label in labels],
         results=results,
