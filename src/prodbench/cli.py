@@ -969,6 +969,11 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="native thread pools, as for compare (default: serving); on Dask workers the "
         "nanny's OMP/MKL/OPENBLAS_NUM_THREADS=1 applies too (see the README)",
     )
+    run.add_argument(
+        "--runtime",
+        metavar="onnx,treelite|auto",
+        help="also measure each candidate compiled for faster runtimes, as for compare",
+    )
     run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
     run.add_argument(
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
@@ -1064,6 +1069,7 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_compare_options(args)  # --output, --plot, --price-per-core-hour, before measuring
+    runtimes = _runtimes_arg(args.runtime)
     budget_text = (
         args.budget if args.budget is not None else (DEFAULT_BUDGET if default_run else None)
     )
@@ -1158,6 +1164,7 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
                 test_size=args.test_size,
                 method=args.method,
                 threads=args.threads,
+                runtimes=runtimes,
                 max_time=max_time,
                 max_fit_time=max_fit_time,
                 random_state=args.seed,
