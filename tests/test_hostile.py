@@ -771,3 +771,46 @@ def test_marker_refuses_unknown_request_format_and_unitless_limits(tester) -> No
             "*test_no_threads*threads=0*",
         ]
     )
+
+
+def test_after_sigkill_mid_write_the_old_file_survives_and_the_next_save_cleans_up(tmp_path):
+    import signal
+
+    from prodbench.results import write_json_atomic
+
+    target = tmp_path / "run.json"
+    write_json_atomic(target, {"old": True})
+    code = (
+        "import os, signal, sys\n"
+        "from prodbench.results import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as tmp:\n"
+        "    open(tmp, 'w').write('{\"half\": ')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", code, str(target)], env=env, timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert json.loads(target.read_text()) == {"old": True}  # never half a file
+    left = [p for p in tmp_path.iterdir() if p.name != "run.json"]
+    assert len(left) == 1 and left[0].name.startswith(".run.json.")  # what SIGKILL leaves
+    os.utime(left[0], (0, 0))  # a minute later, its writer long gone
+    write_json_atomic(target, {"new": True})
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+def test_an_on_failure_callback_that_raises_keeps_the_results() -> None:
+    import prodbench as pb
+    from prodbench.errors import CallbackError
+
+    class Broken(Quick):
+        def predict(self, X):
+            raise RuntimeError("boom")
+
+    def on_failure(name, error):
+        raise OSError(errno.EIO, "I/O error")
+
+    X, y = small_xy()
+    with pytest.raises(CallbackError, match="on_failure") as info:
+        pb.compare({"ok": Quick(), "bad": Broken()}, X, y, on_failure=on_failure, **LIB_FAST)
+    cmp = info.value.comparison
+    assert list(cmp.results) == ["ok"] and list(cmp.failures) == ["bad"]

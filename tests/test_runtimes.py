@@ -30,6 +30,7 @@ import prodbench as pb
 from prodbench import runtimes
 from prodbench.errors import MissingDependencyError, ModelError, RuntimeConversionError
 from prodbench.models import check_fitted, check_model
+from prodbench.report.model import build_report
 
 warnings.filterwarnings("ignore", category=UserWarning)
 
@@ -422,9 +423,18 @@ def test_compare_measures_each_candidate_under_each_runtime_that_accepts_it() ->
         assert result.runtime is not None and result.runtime.base == "forest"
         assert result.runtime.parity.ok and result.runtime.parity.n == len(X) - len(X) * 3 // 4
         assert result.runtime.conversion_time > 0 and result.runtime.size_bytes > 1000
-        assert result.training is None  # compiled, never refitted
+        # Compiled from the base's fitted model, never refitted: its training is the base's.
+        assert result.training == cmp.results["forest"].training is not None
+        assert result.options["fit"] is False
         assert result.score.value == cmp.results["forest"].score.value
     assert any("forest@treelite:" in line and "agreement" in line for line in cmp.verdict)
+    headers = [" ".join(c.header) for c in build_report(cmp).columns]
+    assert "compile time" in headers and "parity" in headers
+    frame = cmp.to_frame()
+    assert frame.loc["forest@onnx", "runtime_base"] == "forest"
+    assert (
+        frame.loc["forest@treelite", "parity_ok"] and frame.loc["forest@onnx", "compile_time_s"] > 0
+    )
     # Saved and loaded with the runtime record.
     again = type(cmp).from_dict(cmp.to_dict())
     assert again.results["forest@onnx"].runtime == cmp.results["forest@onnx"].runtime
@@ -546,3 +556,10 @@ def test_cli_runtime_auto_in_a_real_subprocess(tmp_path: Any) -> None:
     names = list(json.loads(proc.stdout)["results"])
     assert names[:2] == ["logreg", "logreg@onnx"]
     assert len(names) == 4 and names[2] == "forest" and names[3].startswith("forest@")
+
+
+def test_assert_latency_takes_a_compiled_model(fitted: dict[str, Any]) -> None:
+    from prodbench.testing import assert_latency
+
+    model, X, _ = fitted["forest"]
+    assert_latency(runtimes.treelite(model), X, p99="1s", max_time=5)

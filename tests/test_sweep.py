@@ -152,6 +152,22 @@ def test_killed_worker_retries_the_case_and_keeps_the_others(cluster, tmp_path):
     assert saved.finished == sw.finished
 
 
+def test_a_case_whose_worker_was_lost_twice_is_recorded_failed(cluster):
+    from prodbench.sweep import _cluster_case
+
+    var = distributed.Variable("prodbench-test-attempts", client=cluster)
+    var.set(["tcp://lost-1:1", "tcp://lost-2:2"])  # as two lost attempts leave it
+    spec = {"attempts_var": var.name, "topic": "prodbench-test", "exclusive_hosts": True,
+            "lease_timeout": LEASE, "submitted_at": time.time()}  # fmt: skip
+    outcome = cluster.submit(
+        _cluster_case, "iris", b"", (None, None, None, None), None, {}, spec, pure=False
+    ).result(timeout=120)
+    var.delete()
+    assert outcome.comparison is None and outcome.error_type == "WorkerLost"
+    assert "lost 2 times" in outcome.reason and outcome.run.attempts == 2
+    assert outcome.run.lost_workers == ("tcp://lost-1:1", "tcp://lost-2:2")
+
+
 def test_lock_of_a_dead_worker_is_released_after_its_lease(cluster):
     cluster.wait_for_workers(1, timeout=180)
     host = cluster.run(lambda: __import__("socket").gethostname())

@@ -395,3 +395,15 @@ def test_rendered_tables_mark_undersampled_ratios_and_holm():
     assert data["research_reason"] and "undecided" in data
     versus = data["candidates"]["c0"]["versus_baseline"]
     assert versus["adjustment"] == "Holm" and versus["p_value_raw"] <= versus["p_value"]
+
+
+def test_product_manager_marks_a_p99_that_is_not_separable():
+    c = correct_with(100)
+    a = make_result("a", latency_ms=1.0, correct=c, y_true=Y)
+    b = make_result("b", latency_ms=1.0, correct=c, y_true=Y, seed=1)
+    roles = {s.role: s for s in make_comparison([a, b]).stakeholders}
+    assert "lowest point estimate, not significant (vs " in roles["Product manager"].reason
+    fast = make_result("fast", latency_ms=0.3, correct=c, y_true=Y, seed=2)
+    roles = {s.role: s for s in make_comparison([a, fast]).stakeholders}
+    assert roles["Product manager"].pick == "fast"
+    assert "not significant" not in roles["Product manager"].reason

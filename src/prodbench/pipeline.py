@@ -36,6 +36,7 @@ from .errors import (
 )
 from .models import check_fitted, check_model, declared_task, model_label, name_candidates
 from .models import qualified_name as _qualified_name
+from .progress import resolve_progress
 from .results import (
     BatchThroughput,
     Footprint,
@@ -1128,11 +1129,15 @@ def _run(
                 on_failure(cand.name, exc)
 
     attach: dict[str, RuntimeVariant] = {}
+    trained: dict[str, TrainingResult] = {}
 
     def finish(cand: Any) -> None:
         result = cand.finish()
         if cand.name in attach:  # a compiled variant: its runtime, conversion and parity
-            result = dataclasses.replace(result, runtime=attach[cand.name])
+            # Its training is its base's fits: the compiled model exists only after them.
+            result = dataclasses.replace(
+                result, runtime=attach[cand.name], training=trained.get(cand.name)
+            )
         results[cand.name] = result
         if on_result is not None:
             on_result(cand.name, results[cand.name])
@@ -1150,6 +1155,7 @@ def _run(
             if on_failure is not None:
                 on_failure(label, exc)
         attach.update(derived.variants)
+        trained.update(derived.training)
         candidates = candidates + derived.runners
     budget = max_time * len(candidates)
     for cand in candidates:
@@ -1205,6 +1211,7 @@ class _Derived:
     runners: list[Any]
     variants: dict[str, RuntimeVariant]
     failures: dict[str, ProdbenchError]
+    training: dict[str, TrainingResult] = dataclasses.field(default_factory=dict)
 
 
 def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
@@ -1225,6 +1232,12 @@ def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
             "the models they were compiled from. Add 'sklearn', e.g. runtimes=('sklearn', 'onnx')."
         )
     return items
+
+
+def _rt_name(runtime: Any) -> str:
+    from .runtimes import runtime_name
+
+    return runtime_name(runtime)
 
 
 def _quick_p50(model: Any, rows: list[Any], method: str, threads: int | None) -> float:
@@ -1321,9 +1334,12 @@ def _derive_variants(
                 candidate=label,
                 phase="compile",
             )
+        fit_times = tuple(getattr(base, "fit_times", ()) or ())
         for label, fast, info in made:
             out.runners.append(make_runner(label, fast))
             out.variants[label] = info
+            if fit_times:
+                out.training[label] = TrainingResult(fit_times, n_rows=len(split.X_train))
     return out
 
 
@@ -1348,7 +1364,7 @@ def measure(
     max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | str | None = "auto",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
 ) -> ModelResult:
@@ -1413,9 +1429,11 @@ def measure(
         Bulk batch sizes; the whole test set is added, sizes above it skipped.
     random_state : int, default 0
         Seeds the split and the order of request rows.
-    progress : callable, optional
-        Called with a :class:`ProgressEvent` as work proceeds. The library
-        itself never prints.
+    progress : "auto", bool or callable, default "auto"
+        ``"auto"`` shows a progress bar (candidate, phase, samples, time
+        left; tqdm) in a notebook or a terminal, and nothing elsewhere;
+        ``False`` shows nothing; ``True`` always shows it; a callable is
+        called with a :class:`ProgressEvent` as work proceeds instead.
     call_timeout : float, default 60.0
         Seconds one call (a fit, a predict) may take beyond its phase's own
         time; past it the candidate fails with "timeout". Under
@@ -1470,8 +1488,9 @@ def measure(
         isolate=isolate,
     )
     shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
+    show = resolve_progress(progress, [label], options.max_time)
     runs = _make_candidates(
-        {label: model}, shared, options, {label: fit}, progress, None, raise_errors=True
+        {label: model}, shared, options, {label: fit}, show, None, raise_errors=True
     )
     try:
         results = _run(runs, None, None, raise_errors=True, max_time=options.max_time)
@@ -1502,7 +1521,7 @@ def compare(
     max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | str | None = "auto",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
     on_result: Callable[[str, ModelResult], None] | None = None,
@@ -1650,16 +1669,15 @@ def compare(
         except Exception as error:
             callback_errors.append(("on_result", label, error))
 
-    runs = _make_candidates(
-        named, shared, options, fits, progress, record_failure, raise_errors=False
-    )
+    show = resolve_progress(progress, list(named), options.max_time)
+    runs = _make_candidates(named, shared, options, fits, show, record_failure, raise_errors=False)
     order = {label: [label] for label in named}
 
     def make_runner(label: str, model: Any, fit: bool = False) -> Any:
         """A compiled variant's runner: in its own worker too under isolation."""
         if not options.isolate:
-            return _Candidate(label, model, shared, options, fit, progress)
-        runner = _IsolatedCandidate(label, model, shared, options, fit, progress)
+            return _Candidate(label, model, shared, options, fit, show)
+        runner = _IsolatedCandidate(label, model, shared, options, fit, show)
         runs.append(runner)  # reaped with the others
         try:
             runner.launch()
@@ -1671,7 +1689,9 @@ def compare(
 
     def derive(bases: list[Any]) -> _Derived:
         derived = _derive_variants(bases, runtime_list, shared, options, make_runner)
-        for label in [*(r.name for r in derived.runners), *derived.failures]:
+        position = {_rt_name(r): i for i, r in enumerate(runtime_list)}
+        labels = [*(r.name for r in derived.runners), *derived.failures]
+        for label in sorted(labels, key=lambda n: position.get(n.rsplit("@", 1)[-1], -1)):
             base = derived.variants[label].base if label in derived.variants else None
             base = base or next(b for b in named if label.startswith(f"{b}@"))
             order[base].append(label)
@@ -1688,6 +1708,10 @@ def compare(
         )
     finally:
         _close_all(runs)  # workers are reaped even on Ctrl-C
+    for label, result in list(results.items()):  # a variant's training: its base's fits
+        info = result.runtime
+        if info is not None and result.training is None and info.base in results:
+            results[label] = dataclasses.replace(result, training=results[info.base].training)
     comparison = Comparison.build(
         names=[label for labels in order.values() for label in labels],
         results=results,

@@ -259,6 +259,7 @@ class OnnxModel(CompiledModel):
         so.intra_op_num_threads = self.threads
         so.inter_op_num_threads = self.threads
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.log_severity_level = 3  # errors only: the library never prints (ORT logs to stderr)
         session = ort.InferenceSession(self._payload, so, providers=["CPUExecutionProvider"])
         outputs = session.get_outputs()
         self._input = session.get_inputs()[0].name

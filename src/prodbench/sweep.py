@@ -1474,9 +1474,8 @@ def iter_rows(sw: Sweep) -> Iterator[tuple[str, str]]:
     [('a', 'x'), ('a', 'y')]
     """
     for case in sw.cases:
-        names = sw.candidates.get(case)
-        if names is None and case in sw.comparisons:
-            names = sw.comparisons[case].names
+        # A finished case lists what it compared (compiled runtimes add NAME@RUNTIME).
+        names = sw.comparisons[case].names if case in sw.comparisons else sw.candidates.get(case)
         for name in names or ():
             yield case, name
 

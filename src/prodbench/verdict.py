@@ -767,6 +767,17 @@ class Comparison:
         """Why the production pick, naming the tie-break that decided."""
         return self._production[1]
 
+    def _p99_not_separated(self, fastest: str, pool: list[str]) -> str:
+        """A note when a p99 ratio interval with ``fastest`` includes 1 (Bonferroni)."""
+        rivals = [n for n in pool if n != fastest]
+        if not rivals:
+            return ""
+        confidence = 1.0 - ALPHA / len(rivals)
+        close = [n for n in rivals if not self.p99_ratio(fastest, n, confidence=confidence)[2] < 1]
+        if not close:
+            return ""
+        return f"; lowest point estimate, not significant (vs {', '.join(close)})"
+
     def p99_ratio(
         self, name: str, other: str, *, confidence: float = 0.95
     ) -> tuple[float, float, float]:
@@ -897,7 +908,7 @@ class Comparison:
                 "Product manager",
                 "lowest p99 latency",
                 pm,
-                f"p99 {format_duration(res[pm].latency.p99)}",
+                f"p99 {format_duration(res[pm].latency.p99)}" + self._p99_not_separated(pm, pool),
             ),
             Stakeholder(
                 "Infrastructure",

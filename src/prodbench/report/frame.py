@@ -106,6 +106,16 @@ def _frame_record(cmp: Comparison, name: str) -> dict[str, Any]:
         rec.update(score_diff=0.0, p99_ratio=1.0)
     for key, check in cmp.budget_status(name).items():
         rec[f"budget_{key}"] = check.status
+    if r.runtime is not None:  # a compiled variant (compare(runtimes=...))
+        rec.update(
+            runtime=r.runtime.runtime,
+            runtime_base=r.runtime.base,
+            compile_time_s=r.runtime.conversion_time,
+            compiled_size_bytes=r.runtime.size_bytes,
+            parity_agreement=r.runtime.parity.agreement,
+            parity_max_abs_diff=r.runtime.parity.max_abs_diff,
+            parity_ok=r.runtime.parity.ok,
+        )
     return rec
 
 
@@ -117,7 +127,10 @@ def to_frame(cmp: Comparison) -> pd.DataFrame:
     measurements are missing). ``budget`` is the overall status or None, and
     each budget limit adds a column ``budget_<key>`` with ``"pass"``,
     ``"fail"`` or ``"inconclusive"``. The baseline's ``score_diff`` is 0 and
-    its ``p99_ratio`` 1. The index holds the candidate names.
+    its ``p99_ratio`` 1. With compiled runtime variants (``runtimes=``),
+    ``runtime``, ``runtime_base``, ``compile_time_s``, ``compiled_size_bytes``,
+    ``parity_agreement``, ``parity_max_abs_diff`` and ``parity_ok`` are added
+    (empty for the scikit-learn rows). The index holds the candidate names.
 
     Parameters
     ----------
@@ -144,7 +157,20 @@ def to_frame(cmp: Comparison) -> pd.DataFrame:
 
     budget_cols = [f"budget_{k}" for k in cmp.budget.limits] if cmp.budget else []
     records = [_frame_record(cmp, n) for n in cmp.names if n in cmp.results or n in cmp.failures]
-    columns = [*FRAME_COLUMNS, *budget_cols]
+    runtime_cols = (
+        [
+            "runtime",
+            "runtime_base",
+            "compile_time_s",
+            "compiled_size_bytes",
+            "parity_agreement",
+            "parity_max_abs_diff",
+            "parity_ok",
+        ]
+        if any(r.runtime is not None for r in cmp.results.values())
+        else []
+    )
+    columns = [*FRAME_COLUMNS, *budget_cols, *runtime_cols]
     frame = pd.DataFrame.from_records(records, columns=columns)
     for column, dtype in FRAME_COLUMNS.items():
         if dtype != "object":

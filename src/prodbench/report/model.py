@@ -115,22 +115,30 @@ _COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("fit", "research", ("fit", "time")),
     ("train", "research", ("train", "rows/s")),
     ("bulk", "research", ("bulk", "rows/s")),
+    ("compile", "research", ("compile", "time")),  # only with runtime variants
     ("p50", "production", ("p50",)),
     ("p99", "production", ("p99", "[95% CI]")),
     ("ratio", "production", ("p99", "vs base")),
     ("cold", "production", ("cold", "start")),
     ("size", "production", ("size",)),
+    ("parity", "production", ("parity",)),  # only with runtime variants
     ("budget", "production", ("budget",)),
 )
+_RUNTIME_COLUMNS = ("compile", "parity")
 
 
 def columns(cmp: Comparison) -> tuple[Column, ...]:
-    """The main table's columns (the budget column only when there is a budget)."""
+    """The main table's columns (the budget column only when there is a budget).
+
+    Compile time and parity appear only when the comparison has compiled
+    runtime variants (``compare(runtimes=...)``, ``--runtime``).
+    """
     score = score_name(cmp)
+    variants = any(r.runtime is not None for r in cmp.results.values())
     return tuple(
         Column(key, group, tuple(h.format(score=score) for h in head))
         for key, group, head in _COLUMNS
-        if key != "budget" or cmp.budget
+        if (key != "budget" or cmp.budget) and (key not in _RUNTIME_COLUMNS or variants)
     )
 
 
@@ -211,6 +219,14 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
             else fmt_ratio(d.p99_ratio) + (UNDERSAMPLED_MARK if d.p99_undersampled else ""),
             "cold": fmt_duration(lat.cold_start),
             "size": DASH if r.footprint is None else fmt_bytes(r.footprint.size_bytes),
+            "compile": DASH if r.runtime is None else fmt_duration(r.runtime.conversion_time),
+            "parity": DASH
+            if r.runtime is None
+            else (
+                f"{100 * r.runtime.parity.agreement:.1f}%"
+                if r.runtime.parity.ok
+                else f"FAILED {100 * r.runtime.parity.agreement:.1f}%"
+            ),
             "budget": DASH
             if status is None
             else STATUS_TEXT[status]
