@@ -1340,7 +1340,11 @@ def sweep(
     **compare_options
         Every option of :func:`prodbench.compare` except its callbacks
         (``max_time``, ``threads``, ``baseline``, ``fit``, ``batch_sizes``,
-        ``random_state``, ...), applied to every case.
+        ``random_state``, ``runtimes``, ``call_timeout``, ...), applied to every
+        case. On a cluster ``isolate`` defaults to True: each candidate runs in
+        its own subprocess of the Dask worker, so ``call_timeout`` holds there
+        too (a Dask task runs in a worker thread, where no watchdog can end a
+        hung call, and the nanny never ends a hung task).
 
     Returns
     -------
@@ -1386,6 +1390,17 @@ def sweep(
         raise SpecError(
             f"lock_lease_timeout must be a positive number of seconds, not {lock_lease_timeout!r}."
         )
+    notes: list[str] = []
+    if client is not None:
+        # Dask runs a case in a worker thread: no in-process watchdog can end a
+        # hung call there, and the nanny never ends a hung task. Each candidate
+        # runs in its own subprocess instead, which call_timeout can kill.
+        compare_options.setdefault("isolate", True)
+        if not compare_options["isolate"]:
+            notes.append(
+                "isolate=False on Dask workers: call_timeout cannot interrupt a hung call "
+                "there (a task runs in a worker thread), so a hung candidate hangs its case"
+            )
     random_state = int(compare_options.get("random_state", 0))
     data = _normalize_datasets(datasets, random_state)
     cases = _build_cases(data, candidates)
@@ -1393,7 +1408,6 @@ def sweep(
     previous = Sweep.from_json(resume) if resume is not None else None
     if previous is not None:
         _check_resume(previous, budget_obj, options_json, {c.name: c.names for c in cases})
-    notes: list[str] = []
     collector = _Collector(
         [c.name for c in cases],
         {c.name: c.names for c in cases},
