@@ -556,3 +556,10 @@ def test_cli_runtime_auto_in_a_real_subprocess(tmp_path: Any) -> None:
     names = list(json.loads(proc.stdout)["results"])
     assert names[:2] == ["logreg", "logreg@onnx"]
     assert len(names) == 4 and names[2] == "forest" and names[3].startswith("forest@")
+
+
+def test_assert_latency_takes_a_compiled_model(fitted: dict[str, Any]) -> None:
+    from prodbench.testing import assert_latency
+
+    model, X, _ = fitted["forest"]
+    assert_latency(runtimes.treelite(model), X, p99="1s", max_time=5)

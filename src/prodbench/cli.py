@@ -170,7 +170,13 @@ class _Progress:
     stream: TextIO
     enabled: bool
     failures: dict[str, ProdbenchError] = field(default_factory=dict)
+    budget_s: float = 0.0  # the run's latency sampling budget (max_time x candidates)
     _width: int = 0
+    _latency: dict[str, float] = field(default_factory=dict)
+
+    def time_left(self) -> float:
+        """Seconds of latency sampling left in the run's budget (an upper bound)."""
+        return max(0.0, self.budget_s - sum(self._latency.values()))
 
     def record_failure(self, name: str, error: ProdbenchError) -> None:
         """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
@@ -179,11 +185,18 @@ class _Progress:
     def __call__(self, event: ProgressEvent) -> None:
         if not self.enabled:
             return
+        if event.phase == "latency":
+            self._latency[event.candidate] = event.elapsed
         line = f"prodbench: {event.candidate}: {event.phase}"
         if event.samples:
             line += f", {event.samples:,} samples"
         if event.phase == "failed":
             line += " (see below)"
+        if self.budget_s:
+            if self._latency:
+                line += f", ≤{self.time_left():.0f} s left"
+            else:
+                line += f", then ≤{self.budget_s:.0f} s of latency sampling"
         line = line[:79]
         self.stream.write("\r" + line.ljust(self._width))
         self.stream.flush()
@@ -684,7 +697,11 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     if max_fit_time is None:
         max_fit_time = DEFAULT_MAX_FIT_TIME if default_run else 60.0
 
-    progress = _Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    progress = _Progress(
+        sys.stderr,
+        enabled=not args.quiet and sys.stderr.isatty(),
+        budget_s=max_time * len(named),
+    )
     state.progress = progress
     state.output = args.output
     on_result = _saver(args.output, list(named), baseline, budget, progress, state)

@@ -36,6 +36,7 @@ from .errors import (
 )
 from .models import check_fitted, check_model, declared_task, model_label, name_candidates
 from .models import qualified_name as _qualified_name
+from .progress import resolve_progress
 from .results import (
     BatchThroughput,
     Footprint,
@@ -1045,7 +1046,7 @@ def measure(
     max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | str | None = "auto",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
 ) -> ModelResult:
@@ -1110,9 +1111,11 @@ def measure(
         Bulk batch sizes; the whole test set is added, sizes above it skipped.
     random_state : int, default 0
         Seeds the split and the order of request rows.
-    progress : callable, optional
-        Called with a :class:`ProgressEvent` as work proceeds. The library
-        itself never prints.
+    progress : "auto", bool or callable, default "auto"
+        ``"auto"`` shows a progress bar (candidate, phase, samples, time
+        left; tqdm) in a notebook or a terminal, and nothing elsewhere;
+        ``False`` shows nothing; ``True`` always shows it; a callable is
+        called with a :class:`ProgressEvent` as work proceeds instead.
     call_timeout : float, default 60.0
         Seconds one call (a fit, a predict) may take beyond its phase's own
         time; past it the candidate fails with "timeout". Under
@@ -1167,7 +1170,9 @@ def measure(
         isolate=isolate,
     )
     shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
-    cand = _Candidate(label, model, shared, options, fit, progress)
+    cand = _Candidate(
+        label, model, shared, options, fit, resolve_progress(progress, [label], options.max_time)
+    )
     results = _run([cand], None, None, raise_errors=True, max_time=options.max_time)
     return results[label]
 
@@ -1194,7 +1199,7 @@ def compare(
     max_fit_time: float | str = 60.0,
     batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     random_state: int = 0,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | str | None = "auto",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
     on_result: Callable[[str, ModelResult], None] | None = None,
@@ -1342,8 +1347,10 @@ def compare(
         except Exception as error:
             callback_errors.append(("on_result", label, error))
 
+    show = resolve_progress(progress, list(named), options.max_time)
+
     def make_runner(label: str, model: Any, fit: bool = False) -> _Candidate:
-        return _Candidate(label, model, shared, options, fit, progress)
+        return _Candidate(label, model, shared, options, fit, show)
 
     runs = [make_runner(label, model, fits.get(label, True)) for label, model in named.items()]
     order = {label: [label] for label in named}
@@ -1366,6 +1373,10 @@ def compare(
         max_time=options.max_time,
         derive=derive if len(runtime_list) > 1 else None,
     )
+    for label, result in list(results.items()):  # a variant's training: its base's fits
+        info = result.runtime
+        if info is not None and result.training is None and info.base in results:
+            results[label] = dataclasses.replace(result, training=results[info.base].training)
     comparison = Comparison.build(
         names=[label for labels in order.values() for label in labels],
         results=results,

@@ -80,6 +80,7 @@ TARGET_REQUESTS = 100_000
 MAX_WORKERS = 1024
 """The most workers :func:`workers_needed` will consider."""
 
+_MAX_ROWS = 640  # rows stepped together by the several-worker loop (memory bound)
 _GRID = 8  # rates tried at once per replicate in each refinement pass
 _PASSES = 2
 _PERCENTILE_KEYS = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
@@ -381,23 +382,34 @@ class _Lanes:
         row 0 and its end is bubbled into place, ``2 (max workers - 1)``
         whole-array operations per request however many lanes there are.
         """
-        arrivals = self._arrivals_t[:, lanes] * (1.0 / rates)
-        service = self._service_t[:, lanes]
-        total, rows = arrivals.shape
+        if rates.size > _MAX_ROWS:  # bound the memory of the kept sojourn times
+            parts = np.array_split(np.arange(rates.size), -(-rates.size // _MAX_ROWS))
+            out = np.empty(rates.size)
+            for part in parts:
+                out[part] = self._ratios_many(rates[part], workers[part], limits, lanes[part])
+            return out
+        total = self._arrivals_t.shape[0]
+        rows = rates.size
         width = int(workers.max())
         warm = self.warmup
         free = np.zeros((width, rows))
         free[np.arange(width)[:, None] >= workers[None, :]] = np.inf
-        kept = np.empty((rows, total - warm))
+        kept = np.empty((rows, total - warm), dtype=np.float32)
         end = np.empty(rows)
-        maximum, minimum, subtract = np.maximum, np.minimum, np.subtract
+        t = np.empty(rows)
+        s = np.empty(rows)
+        inv = 1.0 / rates
+        take, maximum, minimum, subtract = np.take, np.maximum, np.minimum, np.subtract
+        arrivals, service = self._arrivals_t, self._service_t
         last = free[width - 1]
         for i in range(total):
-            t = arrivals[i]
+            take(arrivals[i], lanes, out=t)
+            t *= inv
+            take(service[i], lanes, out=s)
             maximum(free[0], t, out=end)
-            end += service[i]
+            end += s
             if i >= warm:
-                subtract(end, t, out=kept[:, i - warm])
+                subtract(end, t, out=kept[:, i - warm], casting="same_kind")
             for j in range(1, width):
                 minimum(end, free[j], out=free[j - 1])
                 maximum(end, free[j], out=end)
