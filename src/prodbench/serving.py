@@ -929,7 +929,8 @@ def batch_means_interval(
     at least 10 / (1 - q/100) values, so each batch estimates the
     percentile from at least ten values above it); the percentile of each
     batch is taken, and a Student-t interval is put around their mean. The
-    interval is widened to contain the percentile of all the values.
+    interval is widened to contain the percentile of all the values, and
+    its lower side kept at or above the smallest value.
     Batches far longer than the correlation time are nearly independent,
     so this stays honest where the order-statistic interval (which assumes
     independent samples) is too narrow. With fewer than two batches the
@@ -962,7 +963,8 @@ def batch_means_interval(
         * float(per_batch.std(ddof=1))
         / math.sqrt(batches)
     )
-    return (min(mean - half, estimate), max(mean + half, estimate))
+    low = max(mean - half, float(arr.min()))  # never below the fastest request
+    return (min(low, estimate), max(mean + half, estimate))
 
 
 # --------------------------------------------------------------------------- the load test
