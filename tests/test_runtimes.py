@@ -504,6 +504,8 @@ def test_runtimes_option_is_checked() -> None:
         pb.compare([_logreg(), Ridge()], X, y, runtimes=("sklearn", "tvm"))
     with pytest.raises(pb.DataError, match="leaves out 'sklearn'"):
         pb.compare([_logreg(), Ridge()], X, y, runtimes=("onnx",))
+    with pytest.raises(pb.CandidateError, match="'lr@onnx'"):
+        pb.compare({"lr": _logreg(), "lr@onnx": _logreg()}, X, y, runtimes=("sklearn", "onnx"))
 
 
 def test_a_version_2_file_loads_without_runtimes() -> None:
@@ -533,7 +535,9 @@ def test_cli_runtime_option_measures_variants_and_reports_refusals(
     saved = pb.Comparison.from_json(out)
     assert saved.names[:3] == ("logreg", "logreg@onnx", "logreg@treelite")
     assert saved.results["forest@treelite"].runtime.parity.ok  # type: ignore[union-attr]
-    assert json.loads(out.read_text())["results"]["forest@onnx"]["runtime"]["runtime"] == "onnx"
+    data = json.loads(out.read_text())
+    assert data["results"]["forest@onnx"]["runtime"]["runtime"] == "onnx"
+    assert data["summary"]["candidates"]["forest@onnx"]["runtime"]["parity_ok"] is True
     assert main([*argv, "--runtime", "tvm", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "--runtime 'tvm'" in err and "Traceback" not in err

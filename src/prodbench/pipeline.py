@@ -1618,6 +1618,16 @@ def compare(
     budget_obj = Budget.coerce(budget)
     _check_price(price_per_core_hour)
     runtime_list = _check_runtimes(runtimes)
+    if len(runtime_list) > 1:
+        from .runtimes import runtime_name
+
+        suffixes = [runtime_name(r) for r in runtime_list if r != "sklearn"]
+        clash = [f"{n}@{s}" for n in named for s in suffixes if f"{n}@{s}" in named]
+        if clash:
+            raise CandidateError(
+                f"Candidate {clash[0]!r} has the name its runtime variant would take. "
+                "Rename it, or leave out runtimes=."
+            )
     fits = fit if isinstance(fit, dict) else dict.fromkeys(named, fit)
     unknown = set(fits) - set(named)
     if unknown:
