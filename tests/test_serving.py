@@ -76,7 +76,8 @@ def test_many_lanes_loop_matches_the_heap_of_one_lane() -> None:
         arrivals = lanes.unit_arrivals[rows[i]] / rng_rates[i]
         sojourn = serving._sojourn_heap(arrivals, lanes.service[rows[i]], int(workers[i]))
         sojourn = sojourn[lanes.warmup :]
-        assert got[i] == pytest.approx(np.percentile(sojourn, 99), rel=1e-9)
+        # the loop keeps sojourn times as float32: agreement to float32 precision
+        assert got[i] == pytest.approx(np.percentile(sojourn, 99), rel=1e-6)
 
 
 def test_simulate_discards_a_warmup_prefix_and_is_seeded() -> None:

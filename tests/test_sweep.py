@@ -152,6 +152,22 @@ def test_killed_worker_retries_the_case_and_keeps_the_others(cluster, tmp_path):
     assert saved.finished == sw.finished
 
 
+def test_a_case_whose_worker_was_lost_twice_is_recorded_failed(cluster):
+    from prodbench.sweep import _cluster_case
+
+    var = distributed.Variable("prodbench-test-attempts", client=cluster)
+    var.set(["tcp://lost-1:1", "tcp://lost-2:2"])  # as two lost attempts leave it
+    spec = {"attempts_var": var.name, "topic": "prodbench-test", "exclusive_hosts": True,
+            "lease_timeout": LEASE, "submitted_at": time.time()}  # fmt: skip
+    outcome = cluster.submit(
+        _cluster_case, "iris", b"", (None, None, None, None), None, {}, spec, pure=False
+    ).result(timeout=120)
+    var.delete()
+    assert outcome.comparison is None and outcome.error_type == "WorkerLost"
+    assert "lost 2 times" in outcome.reason and outcome.run.attempts == 2
+    assert outcome.run.lost_workers == ("tcp://lost-1:1", "tcp://lost-2:2")
+
+
 def test_lock_of_a_dead_worker_is_released_after_its_lease(cluster):
     cluster.wait_for_workers(1, timeout=180)
     host = cluster.run(lambda: __import__("socket").gethostname())
@@ -290,6 +306,20 @@ def test_output_after_each_case_and_resume_skips_finished(tmp_path):
     assert Sweep.from_json(out).finished == DATASETS
     with pytest.raises(SpecError, match="other settings"):
         pb.sweep(DATASETS, candidates, resume=out, max_time=0.3, batch_sizes=(1,), min_fits=1)
+
+
+def test_interrupt_of_a_sequential_sweep_keeps_finished_cases(tmp_path):
+    out = tmp_path / "sweep.json"
+
+    def interrupt_second(event: pb.SweepEvent) -> None:
+        if event.case == "wine" and event.phase == "started":
+            raise KeyboardInterrupt
+
+    with pytest.raises(SweepInterrupted) as info:
+        pb.sweep(DATASETS, candidates, output=out, progress=interrupt_second, **FAST)
+    assert info.value.sweep.finished == ["iris"] and info.value.sweep.pending == ["wine"]
+    assert Sweep.from_json(out).finished == ["iris"]
+    assert "not run (interrupted)" in str(Sweep.from_json(out))
 
 
 def test_bad_options_fail_clearly():

@@ -170,7 +170,13 @@ class _Progress:
     stream: TextIO
     enabled: bool
     failures: dict[str, ProdbenchError] = field(default_factory=dict)
+    budget_s: float = 0.0  # the run's latency sampling budget (max_time x candidates)
     _width: int = 0
+    _latency: dict[str, float] = field(default_factory=dict)
+
+    def time_left(self) -> float:
+        """Seconds of latency sampling left in the run's budget (an upper bound)."""
+        return max(0.0, self.budget_s - sum(self._latency.values()))
 
     def record_failure(self, name: str, error: ProdbenchError) -> None:
         """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
@@ -179,11 +185,18 @@ class _Progress:
     def __call__(self, event: ProgressEvent) -> None:
         if not self.enabled:
             return
+        if event.phase == "latency":
+            self._latency[event.candidate] = event.elapsed
         line = f"prodbench: {event.candidate}: {event.phase}"
         if event.samples:
             line += f", {event.samples:,} samples"
         if event.phase == "failed":
             line += " (see below)"
+        if self.budget_s:
+            if self._latency:
+                line += f", ≤{self.time_left():.0f} s left"
+            else:
+                line += f", then ≤{self.budget_s:.0f} s of latency sampling"
         line = line[:79]
         self.stream.write("\r" + line.ljust(self._width))
         self.stream.flush()
@@ -296,6 +309,21 @@ def build_parser() -> argparse.ArgumentParser:
         "every phase to N; 'none' limits nothing (default: serving)",
     )
     run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
+    run.add_argument(
+        "--no-isolate",
+        dest="isolate",
+        action="store_false",
+        help="measure candidates in this process instead of one worker process each "
+        "(saves ~2 s of start-up; a crash or a hang in a model then ends the whole run)",
+    )
+    run.add_argument(
+        "--call-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a single fit or predict call longer than this fails its candidate with "
+        "'timeout' and the run goes on (default: 60)",
+    )
     run.add_argument(
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
     )
@@ -627,6 +655,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         )
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
+    _check_positive(args.call_timeout, "--call-timeout")
+    _check_compare_options(args)
     runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
@@ -684,7 +714,11 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     if max_fit_time is None:
         max_fit_time = DEFAULT_MAX_FIT_TIME if default_run else 60.0
 
-    progress = _Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+    progress = _Progress(
+        sys.stderr,
+        enabled=not args.quiet and sys.stderr.isatty(),
+        budget_s=max_time * len(named),
+    )
     state.progress = progress
     state.output = args.output
     on_result = _saver(args.output, list(named), baseline, budget, progress, state)
@@ -715,6 +749,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
                 on_result=on_result,
                 on_failure=progress.record_failure,
                 price_per_core_hour=args.price_per_core_hour,
+                isolate=args.isolate,
+                call_timeout=args.call_timeout,
                 runtimes=runtimes,
             )
         except CallbackError as exc:  # every candidate was measured: keep the results
@@ -969,6 +1005,11 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="native thread pools, as for compare (default: serving); on Dask workers the "
         "nanny's OMP/MKL/OPENBLAS_NUM_THREADS=1 applies too (see the README)",
     )
+    run.add_argument(
+        "--runtime",
+        metavar="onnx,treelite|auto",
+        help="also measure each candidate compiled for faster runtimes, as for compare",
+    )
     run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
     run.add_argument(
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
@@ -1064,6 +1105,7 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_compare_options(args)  # --output, --plot, --price-per-core-hour, before measuring
+    runtimes = _runtimes_arg(args.runtime)
     budget_text = (
         args.budget if args.budget is not None else (DEFAULT_BUDGET if default_run else None)
     )
@@ -1158,6 +1200,7 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
                 test_size=args.test_size,
                 method=args.method,
                 threads=args.threads,
+                runtimes=runtimes,
                 max_time=max_time,
                 max_fit_time=max_fit_time,
                 random_state=args.seed,

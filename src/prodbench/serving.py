@@ -80,6 +80,7 @@ TARGET_REQUESTS = 100_000
 MAX_WORKERS = 1024
 """The most workers :func:`workers_needed` will consider."""
 
+_MAX_ROWS = 640  # rows stepped together by the several-worker loop (memory bound)
 _GRID = 8  # rates tried at once per replicate in each refinement pass
 _PASSES = 2
 _PERCENTILE_KEYS = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
@@ -381,23 +382,34 @@ class _Lanes:
         row 0 and its end is bubbled into place, ``2 (max workers - 1)``
         whole-array operations per request however many lanes there are.
         """
-        arrivals = self._arrivals_t[:, lanes] * (1.0 / rates)
-        service = self._service_t[:, lanes]
-        total, rows = arrivals.shape
+        if rates.size > _MAX_ROWS:  # bound the memory of the kept sojourn times
+            parts = np.array_split(np.arange(rates.size), -(-rates.size // _MAX_ROWS))
+            out = np.empty(rates.size)
+            for part in parts:
+                out[part] = self._ratios_many(rates[part], workers[part], limits, lanes[part])
+            return out
+        total = self._arrivals_t.shape[0]
+        rows = rates.size
         width = int(workers.max())
         warm = self.warmup
         free = np.zeros((width, rows))
         free[np.arange(width)[:, None] >= workers[None, :]] = np.inf
-        kept = np.empty((rows, total - warm))
+        kept = np.empty((rows, total - warm), dtype=np.float32)
         end = np.empty(rows)
-        maximum, minimum, subtract = np.maximum, np.minimum, np.subtract
+        t = np.empty(rows)
+        s = np.empty(rows)
+        inv = 1.0 / rates
+        take, maximum, minimum, subtract = np.take, np.maximum, np.minimum, np.subtract
+        arrivals, service = self._arrivals_t, self._service_t
         last = free[width - 1]
         for i in range(total):
-            t = arrivals[i]
+            take(arrivals[i], lanes, out=t)
+            t *= inv
+            take(service[i], lanes, out=s)
             maximum(free[0], t, out=end)
-            end += service[i]
+            end += s
             if i >= warm:
-                subtract(end, t, out=kept[:, i - warm])
+                subtract(end, t, out=kept[:, i - warm], casting="same_kind")
             for j in range(1, width):
                 minimum(end, free[j], out=free[j - 1])
                 maximum(end, free[j], out=end)
@@ -804,7 +816,13 @@ def result_capacity(
     qps: float | None = None,
     **kwargs: Any,
 ) -> CandidateCapacity:
-    """:func:`candidate_capacity` of a measured :class:`prodbench.ModelResult`."""
+    """:func:`candidate_capacity` of a measured :class:`prodbench.ModelResult`.
+
+    Examples
+    --------
+    >>> cap = result_capacity(result, "p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
+    >>> cap[2].qps, cap.target.workers, cap.target.cost_per_million  # doctest: +SKIP
+    """
     return candidate_capacity(result.latency, budget, workers, qps, name=result.name, **kwargs)
 
 
@@ -823,6 +841,13 @@ def comparison_capacity(
     ``budget`` defaults to the comparison's budget; ``qps`` to the target
     rate the comparison carries (``cmp.options["qps"]``), if any. All
     candidates are simulated together (one stepping loop for all of them).
+
+    Examples
+    --------
+    >>> cap = comparison_capacity(cmp, "p99=5ms", qps=500)  # doctest: +SKIP
+    >>> print(cap)                                           # doctest: +SKIP
+    Capacity within p99 < 5 ms:
+    ...
     """
     chosen = cmp.budget if budget is None else budget
     if chosen is None:
@@ -917,7 +942,8 @@ def batch_means_interval(
     at least 10 / (1 - q/100) values, so each batch estimates the
     percentile from at least ten values above it); the percentile of each
     batch is taken, and a Student-t interval is put around their mean. The
-    interval is widened to contain the percentile of all the values.
+    interval is widened to contain the percentile of all the values, and
+    its lower side kept at or above the smallest value.
     Batches far longer than the correlation time are nearly independent,
     so this stays honest where the order-statistic interval (which assumes
     independent samples) is too narrow. With fewer than two batches the
@@ -950,7 +976,8 @@ def batch_means_interval(
         * float(per_batch.std(ddof=1))
         / math.sqrt(batches)
     )
-    return (min(mean - half, estimate), max(mean + half, estimate))
+    low = max(mean - half, float(arr.min()))  # never below the fastest request
+    return (min(low, estimate), max(mean + half, estimate))
 
 
 # --------------------------------------------------------------------------- the load test

@@ -562,6 +562,11 @@ class LoadTestResult:
                 "Run the load test again."
             ) from exc
 
+    def __str__(self) -> str:
+        from .report.capacity import render_load_test
+
+        return render_load_test(self)
+
     def __repr__(self) -> str:
         return (
             f"LoadTestResult(offered_qps={self.offered_qps:g}, "

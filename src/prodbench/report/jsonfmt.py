@@ -71,6 +71,17 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
             for key, c in cmp.budget_status(name).items()
         },
     }
+    if r.runtime is not None:  # a compiled variant (compare(runtimes=...))
+        par = r.runtime.parity
+        out["runtime"] = {
+            "runtime": r.runtime.runtime,
+            "base": r.runtime.base,
+            "compile_time_s": _num(r.runtime.conversion_time),
+            "compiled_size_bytes": r.runtime.size_bytes,
+            "parity_ok": par.ok,
+            "parity_agreement": _num(par.agreement),
+            "parity_max_abs_diff": None if par.max_abs_diff is None else _num(par.max_abs_diff),
+        }
     d = delta(cmp, name)
     if d is not None:
         out["versus_baseline"] = {

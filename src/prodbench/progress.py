@@ -1,0 +1,201 @@
+"""The progress display of :func:`prodbench.measure` and :func:`prodbench.compare`.
+
+The one place the library shows something by itself (CONTRIBUTING.md,
+"the library never prints"): with ``progress="auto"``, the default, a run in
+a notebook or a terminal shows a tqdm bar (candidate, phase, samples, time
+left) on stderr or as a notebook widget; anywhere else (a script piped to a
+file, CI, a test session) it shows nothing. ``progress=False`` turns it off,
+``progress=True`` shows it even when not interactive, and a callable gets
+every :class:`~prodbench.pipeline.ProgressEvent` instead.
+
+tqdm is imported when the first bar is drawn.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .errors import DataError
+
+if TYPE_CHECKING:
+    from .pipeline import ProgressEvent
+
+__all__ = ["ProgressBar", "interactive", "resolve_progress"]
+
+_UNIT_SECONDS = 10  # the bar counts tenths of a second of latency sampling
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (IPython is never imported here for this)."""
+    if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
+        return False
+    try:
+        shell = sys.modules["IPython"].get_ipython()
+    except Exception:  # an IPython without get_ipython: not a kernel we know
+        return False
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def interactive(stream: TextIO | None = None) -> bool:
+    """Whether a person is watching: a notebook kernel, or a terminal on ``stream``.
+
+    Parameters
+    ----------
+    stream : file-like, optional
+        Where a text bar would go; default ``sys.stderr``.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import io
+    >>> interactive(io.StringIO())
+    False
+    """
+    if _in_notebook():
+        return True
+    stream = sys.stderr if stream is None else stream
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+class ProgressBar:
+    """A progress callback that draws a tqdm bar: candidate, phase, samples, time left.
+
+    The bar measures the run's latency sampling budget (``max_time`` per
+    candidate, the bulk of a run); the time left is what is left of that
+    budget, an upper bound (sampling stops early once the intervals are
+    tight). Fits, scoring and bulk throughput come before it and show their
+    phase and elapsed time. The bar closes when every candidate is done or
+    failed.
+
+    Parameters
+    ----------
+    candidates : sequence of str or int
+        The candidates' names (or how many there are).
+    max_time : float
+        Latency sampling seconds per candidate, as given to measure/compare.
+    file : file-like, optional
+        Where a text bar goes; default ``sys.stderr`` (a notebook shows a
+        widget when ipywidgets is installed).
+
+    Examples
+    --------
+    >>> import io
+    >>> from prodbench.pipeline import ProgressEvent
+    >>> out = io.StringIO()
+    >>> bar = ProgressBar(["lone"], max_time=1.0, file=out)
+    >>> bar(ProgressEvent("lone", "latency", samples=100, elapsed=0.5))
+    >>> bar(ProgressEvent("lone", "done", samples=200))
+    >>> "lone" in out.getvalue() and "left" in out.getvalue()
+    True
+    """
+
+    def __init__(
+        self, candidates: Sequence[str] | int, max_time: float, *, file: TextIO | None = None
+    ) -> None:
+        self.n_candidates = candidates if isinstance(candidates, int) else len(candidates)
+        self.max_time = max(float(max_time), 0.0)
+        self.file = file
+        self.seen: set[str] = set() if isinstance(candidates, int) else set(candidates)
+        self.latency_elapsed: dict[str, float] = {}
+        self.finished: set[str] = set()
+        self._bar: Any = None
+
+    @property
+    def budget(self) -> float:
+        """The run's latency sampling budget: ``max_time`` per candidate."""
+        return self.max_time * max(self.n_candidates, 1)
+
+    def _open(self) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tqdm.auto warns when ipywidgets is missing
+            from tqdm.auto import tqdm
+
+            return tqdm(
+                total=max(1, round(self.budget * _UNIT_SECONDS)),
+                desc="prodbench",
+                bar_format="{desc} {percentage:3.0f}%|{bar:20}| {postfix}",
+                file=self.file if self.file is not None else sys.stderr,
+                leave=False,
+                dynamic_ncols=True,
+            )
+
+    def time_left(self) -> float:
+        """Seconds of latency sampling left in the run's budget (an upper bound)."""
+        return max(0.0, self.budget - sum(self.latency_elapsed.values()))
+
+    def describe(self, event: ProgressEvent) -> str:
+        """The text beside the bar for ``event``."""
+        done = f"[{len(self.finished)}/{self.n_candidates}]"
+        if event.phase == "latency":
+            what = f"latency, {event.samples:,} samples"
+            left = f"≤{self.time_left():.0f} s left"
+        elif event.phase in ("done", "failed"):
+            what = event.phase
+            left = f"≤{self.time_left():.0f} s left" if self.latency_elapsed else ""
+        else:
+            what = event.message or event.phase
+            left = f"then ≤{self.time_left():.0f} s of latency sampling"
+        return ", ".join(p for p in (f"{done} {event.candidate}: {what}", left) if p)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.candidate not in self.seen:  # a derived candidate (a runtime variant)
+            self.seen.add(event.candidate)
+            self.n_candidates = max(self.n_candidates, len(self.seen))
+        if self._bar is None:
+            self._bar = self._open()
+        self._bar.total = max(1, round(self.budget * _UNIT_SECONDS))
+        if event.phase == "latency":
+            self.latency_elapsed[event.candidate] = event.elapsed
+        elif event.phase in ("done", "failed"):
+            self.finished.add(event.candidate)
+        spent = self.budget - self.time_left()
+        self._bar.n = min(self._bar.total, round(spent * _UNIT_SECONDS))
+        self._bar.set_postfix_str(self.describe(event), refresh=False)
+        self._bar.refresh()
+        if len(self.finished) >= self.n_candidates:
+            self.close()
+
+    def close(self) -> None:
+        """Remove the bar (it is closed by itself once every candidate has finished)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def resolve_progress(
+    progress: Any, candidates: Sequence[str] | int, max_time: float
+) -> Callable[[ProgressEvent], None] | None:
+    """Turn measure/compare's ``progress=`` into a callback, or None for no display.
+
+    ``"auto"``: a :class:`ProgressBar` when :func:`interactive`, else None;
+    ``True``: a bar always; ``False`` or ``None``: nothing; a callable: itself.
+
+    Examples
+    --------
+    >>> resolve_progress(False, ["a"], 1.0) is None
+    True
+    >>> resolve_progress(print, ["a"], 1.0) is print
+    True
+    """
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return ProgressBar(candidates, max_time)
+    if isinstance(progress, str) and progress == "auto":
+        return ProgressBar(candidates, max_time) if interactive() else None
+    if callable(progress):
+        return progress
+    raise DataError(
+        f"progress={progress!r} is not a progress setting. Use progress='auto' (a bar in a "
+        "notebook or terminal, the default), True (always), False (off), or a function "
+        "that takes a prodbench.pipeline.ProgressEvent."
+    )
