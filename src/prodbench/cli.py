@@ -1233,7 +1233,8 @@ def _show_sweep(args: argparse.Namespace, state: _State) -> int:
     _print(RENDERERS[args.format](sw))
     if args.plot:
         _save("figure", args.plot, lambda: _save_sweep_plot(sw, args.plot), state)
-    return _report_save_errors(state) or EXIT_OK
+    # The same rule as the sweep that wrote the file (and as show of a comparison).
+    return _report_save_errors(state) or _sweep_exit_code(sw)
 
 
 # --------------------------------------------------------------------------- datasets
