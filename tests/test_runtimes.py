@@ -504,6 +504,8 @@ def test_runtimes_option_is_checked() -> None:
         pb.compare([_logreg(), Ridge()], X, y, runtimes=("sklearn", "tvm"))
     with pytest.raises(pb.DataError, match="leaves out 'sklearn'"):
         pb.compare([_logreg(), Ridge()], X, y, runtimes=("onnx",))
+    with pytest.raises(pb.CandidateError, match="'lr@onnx'"):
+        pb.compare({"lr": _logreg(), "lr@onnx": _logreg()}, X, y, runtimes=("sklearn", "onnx"))
 
 
 def test_a_version_2_file_loads_without_runtimes() -> None:
@@ -533,7 +535,9 @@ def test_cli_runtime_option_measures_variants_and_reports_refusals(
     saved = pb.Comparison.from_json(out)
     assert saved.names[:3] == ("logreg", "logreg@onnx", "logreg@treelite")
     assert saved.results["forest@treelite"].runtime.parity.ok  # type: ignore[union-attr]
-    assert json.loads(out.read_text())["results"]["forest@onnx"]["runtime"]["runtime"] == "onnx"
+    data = json.loads(out.read_text())
+    assert data["results"]["forest@onnx"]["runtime"]["runtime"] == "onnx"
+    assert data["summary"]["candidates"]["forest@onnx"]["runtime"]["parity_ok"] is True
     assert main([*argv, "--runtime", "tvm", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "--runtime 'tvm'" in err and "Traceback" not in err
@@ -556,3 +560,10 @@ def test_cli_runtime_auto_in_a_real_subprocess(tmp_path: Any) -> None:
     names = list(json.loads(proc.stdout)["results"])
     assert names[:2] == ["logreg", "logreg@onnx"]
     assert len(names) == 4 and names[2] == "forest" and names[3].startswith("forest@")
+
+
+def test_assert_latency_takes_a_compiled_model(fitted: dict[str, Any]) -> None:
+    from prodbench.testing import assert_latency
+
+    model, X, _ = fitted["forest"]
+    assert_latency(runtimes.treelite(model), X, p99="1s", max_time=5)

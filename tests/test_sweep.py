@@ -308,6 +308,20 @@ def test_output_after_each_case_and_resume_skips_finished(tmp_path):
         pb.sweep(DATASETS, candidates, resume=out, max_time=0.3, batch_sizes=(1,), min_fits=1)
 
 
+def test_interrupt_of_a_sequential_sweep_keeps_finished_cases(tmp_path):
+    out = tmp_path / "sweep.json"
+
+    def interrupt_second(event: pb.SweepEvent) -> None:
+        if event.case == "wine" and event.phase == "started":
+            raise KeyboardInterrupt
+
+    with pytest.raises(SweepInterrupted) as info:
+        pb.sweep(DATASETS, candidates, output=out, progress=interrupt_second, **FAST)
+    assert info.value.sweep.finished == ["iris"] and info.value.sweep.pending == ["wine"]
+    assert Sweep.from_json(out).finished == ["iris"]
+    assert "not run (interrupted)" in str(Sweep.from_json(out))
+
+
 def test_bad_options_fail_clearly():
     with pytest.raises(SpecError, match="callback"):
         pb.sweep(["iris"], candidates, on_result=print)

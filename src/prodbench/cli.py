@@ -398,6 +398,22 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: 1,10,100,1000)",
     )
     run.add_argument(
+        "--no-isolate",
+        dest="isolate",
+        action="store_false",
+        help="measure candidates in this process instead of one worker process each "
+        "(saves ~2 s of start-up; a crash or a hang in a model then ends the whole run) "
+        "(default: one worker process per candidate)",
+    )
+    run.add_argument(
+        "--call-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a single fit or predict call longer than this fails its candidate with "
+        "'timeout' and the run goes on (default: 60)",
+    )
+    run.add_argument(
         "--price-per-core-hour",
         type=float,
         metavar="USD",
@@ -757,6 +773,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         )
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
+    _check_positive(args.call_timeout, "--call-timeout")
+    _check_compare_options(args)
     runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
@@ -861,6 +879,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
                 on_result=on_result,
                 on_failure=progress.record_failure,
                 price_per_core_hour=args.price_per_core_hour,
+                isolate=args.isolate,
+                call_timeout=args.call_timeout,
                 runtimes=runtimes,
             )
         except CallbackError as exc:  # every candidate was measured: keep the results
@@ -1094,11 +1114,12 @@ A case whose worker is lost is retried once, then recorded as failed. With
 --output the sweep is saved after every case; --resume FILE skips the cases
 already finished in FILE.
 
-exit codes (over all cases):
-  0    done; with a budget, every case has a production pick
-  1    a case has no production pick (no candidate passes the budget)
+exit codes (over all cases; one rule for every command; when several apply:
+2, then 3, then 1, then 0):
   2    usage or input error
-  3    a case, or a candidate in a case, failed; takes precedence over 1
+  3    a case, or a candidate in a case, failed
+  1    a case has no production pick (no candidate PASSES the budget)
+  0    done; with a budget, every case has a production pick
   130  interrupted (Ctrl-C); with --output, finished cases are kept
 """
 
@@ -1429,7 +1450,8 @@ def _show_sweep(args: argparse.Namespace, state: _State) -> int:
     _print(RENDERERS[args.format](sw))
     if args.plot:
         _save("figure", args.plot, lambda: _save_sweep_plot(sw, args.plot), state)
-    return _report_save_errors(state) or EXIT_OK
+    # The same rule as the sweep that wrote the file (and as show of a comparison).
+    return _report_save_errors(state) or _sweep_exit_code(sw)
 
 
 # --------------------------------------------------------------------------- datasets

@@ -816,7 +816,13 @@ def result_capacity(
     qps: float | None = None,
     **kwargs: Any,
 ) -> CandidateCapacity:
-    """:func:`candidate_capacity` of a measured :class:`prodbench.ModelResult`."""
+    """:func:`candidate_capacity` of a measured :class:`prodbench.ModelResult`.
+
+    Examples
+    --------
+    >>> cap = result_capacity(result, "p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
+    >>> cap[2].qps, cap.target.workers, cap.target.cost_per_million  # doctest: +SKIP
+    """
     return candidate_capacity(result.latency, budget, workers, qps, name=result.name, **kwargs)
 
 
@@ -835,6 +841,13 @@ def comparison_capacity(
     ``budget`` defaults to the comparison's budget; ``qps`` to the target
     rate the comparison carries (``cmp.options["qps"]``), if any. All
     candidates are simulated together (one stepping loop for all of them).
+
+    Examples
+    --------
+    >>> cap = comparison_capacity(cmp, "p99=5ms", qps=500)  # doctest: +SKIP
+    >>> print(cap)                                           # doctest: +SKIP
+    Capacity within p99 < 5 ms:
+    ...
     """
     chosen = cmp.budget if budget is None else budget
     if chosen is None:
@@ -929,7 +942,8 @@ def batch_means_interval(
     at least 10 / (1 - q/100) values, so each batch estimates the
     percentile from at least ten values above it); the percentile of each
     batch is taken, and a Student-t interval is put around their mean. The
-    interval is widened to contain the percentile of all the values.
+    interval is widened to contain the percentile of all the values, and
+    its lower side kept at or above the smallest value.
     Batches far longer than the correlation time are nearly independent,
     so this stays honest where the order-statistic interval (which assumes
     independent samples) is too narrow. With fewer than two batches the
@@ -962,7 +976,8 @@ def batch_means_interval(
         * float(per_batch.std(ddof=1))
         / math.sqrt(batches)
     )
-    return (min(mean - half, estimate), max(mean + half, estimate))
+    low = max(mean - half, float(arr.min()))  # never below the fastest request
+    return (min(low, estimate), max(mean + half, estimate))
 
 
 # --------------------------------------------------------------------------- the load test

@@ -181,10 +181,11 @@ class CaseRun:
         How often the case was started (2 after a lost worker).
     lost_workers : tuple of str
         Workers that were lost while running this case.
-    submitted_at, started_at, measure_start, latency_start, latency_end, measure_end, \
-finished_at : float
-        Submission (here), start on the worker, host lock acquired (the
-        case's measurement starts), first and last single-request latency
+    submitted_at, started_at, lock_requested_at, measure_start, latency_start, latency_end, \
+measure_end, finished_at : float
+        Submission (here), start on the worker, host lock requested (after
+        the candidates were unpickled; NaN without a lock), host lock
+        acquired (the case's measurement starts), first and last single-request latency
         sample (from the progress events of the comparison), comparison
         over (host lock released just after), end of the task.
     """
@@ -202,6 +203,7 @@ finished_at : float
     lost_workers: tuple[str, ...] = ()
     submitted_at: float = math.nan
     started_at: float = math.nan
+    lock_requested_at: float = math.nan
     measure_start: float = math.nan
     latency_start: float = math.nan
     latency_end: float = math.nan
@@ -215,7 +217,12 @@ finished_at : float
 
     @property
     def lock_wait(self) -> float:
-        """Seconds the case waited for its host lock."""
+        """Seconds the case waited for its host lock (NaN without a lock)."""
+        return self.measure_start - self.lock_requested_at
+
+    @property
+    def setup_time(self) -> float:
+        """Seconds from the start on the worker to measuring (unpickling, lock, imports)."""
         return self.measure_start - self.started_at
 
     @property
@@ -842,6 +849,7 @@ def _execute_case(
             "every worker.",
             run(finished_at=time.time()),
         )
+    lock_requested_at = time.time() if acquire is not None else math.nan
     release = acquire() if acquire is not None else None
     measure_start = time.time()
     recorder = _Recorder(name, worker, emit)
@@ -876,6 +884,7 @@ def _execute_case(
         error_type,
         reason,
         run(
+            lock_requested_at=lock_requested_at,
             measure_start=measure_start,
             latency_start=recorder.latency_start,
             latency_end=recorder.latency_end,
@@ -1340,7 +1349,11 @@ def sweep(
     **compare_options
         Every option of :func:`prodbench.compare` except its callbacks
         (``max_time``, ``threads``, ``baseline``, ``fit``, ``batch_sizes``,
-        ``random_state``, ...), applied to every case.
+        ``random_state``, ``runtimes``, ``call_timeout``, ...), applied to every
+        case. On a cluster ``isolate`` defaults to True: each candidate runs in
+        its own subprocess of the Dask worker, so ``call_timeout`` holds there
+        too (a Dask task runs in a worker thread, where no watchdog can end a
+        hung call, and the nanny never ends a hung task).
 
     Returns
     -------
@@ -1386,6 +1399,17 @@ def sweep(
         raise SpecError(
             f"lock_lease_timeout must be a positive number of seconds, not {lock_lease_timeout!r}."
         )
+    notes: list[str] = []
+    if client is not None:
+        # Dask runs a case in a worker thread: no in-process watchdog can end a
+        # hung call there, and the nanny never ends a hung task. Each candidate
+        # runs in its own subprocess instead, which call_timeout can kill.
+        compare_options.setdefault("isolate", True)
+        if not compare_options["isolate"]:
+            notes.append(
+                "isolate=False on Dask workers: call_timeout cannot interrupt a hung call "
+                "there (a task runs in a worker thread), so a hung candidate hangs its case"
+            )
     random_state = int(compare_options.get("random_state", 0))
     data = _normalize_datasets(datasets, random_state)
     cases = _build_cases(data, candidates)
@@ -1393,7 +1417,6 @@ def sweep(
     previous = Sweep.from_json(resume) if resume is not None else None
     if previous is not None:
         _check_resume(previous, budget_obj, options_json, {c.name: c.names for c in cases})
-    notes: list[str] = []
     collector = _Collector(
         [c.name for c in cases],
         {c.name: c.names for c in cases},

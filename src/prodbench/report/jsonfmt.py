@@ -56,6 +56,10 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
         "score": {"name": r.score.name, "value": _num(r.score.value), "n": r.score.n},
         "latency": latency,
         "request_format": lat.request_format,
+        # Native thread limit per phase (null: the machine's threads), and any
+        # thread-trap warning from the probe.
+        "thread_policy": r.options.get("thread_policy"),
+        "warnings": [n for n in r.notes if n.startswith("thread trap")],
         "cold_start_s": _num(lat.cold_start),
         "fit_time_s": None if r.training is None else _num(r.training.fit_time),
         "size_bytes": None if r.footprint is None else r.footprint.size_bytes,
@@ -71,6 +75,17 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
             for key, c in cmp.budget_status(name).items()
         },
     }
+    if r.runtime is not None:  # a compiled variant (compare(runtimes=...))
+        par = r.runtime.parity
+        out["runtime"] = {
+            "runtime": r.runtime.runtime,
+            "base": r.runtime.base,
+            "compile_time_s": _num(r.runtime.conversion_time),
+            "compiled_size_bytes": r.runtime.size_bytes,
+            "parity_ok": par.ok,
+            "parity_agreement": _num(par.agreement),
+            "parity_max_abs_diff": None if par.max_abs_diff is None else _num(par.max_abs_diff),
+        }
     d = delta(cmp, name)
     if d is not None:
         out["versus_baseline"] = {
