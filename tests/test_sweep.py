@@ -348,7 +348,7 @@ def test_sweep_is_callable_after_importing_the_module_and_takes_own_data():
 # --------------------------------------------------------------------------- command line
 TREE = "tree=sklearn.tree:DecisionTreeClassifier(max_depth=3, random_state=0)"
 NB = "nb=sklearn.naive_bayes:GaussianNB"
-CLI_FAST = ["--max-time", "0.2", "--max-fit-time", "0.01", "--quiet"]
+CLI_FAST = ["--max-time", "0.2", "--max-fit-time", "0.01", "--quiet", "--no-isolate"]
 
 
 def test_cli_sweep_saves_shows_and_exits_by_the_budget(tmp_path, capsys):
