@@ -418,9 +418,11 @@ def test_stale_temporary_files_of_killed_writers_are_removed(tmp_path) -> None:
     assert fresh.exists() and live.exists() and other.exists()
 
 
-def test_model_prints_never_reach_json_stdout(capsys, tmp_path) -> None:
+def test_model_prints_never_reach_json_stdout(capfd, tmp_path) -> None:
+    # capfd: under isolation (the CLI's default) the model prints in its worker
+    # process, whose stdout is redirected to the shared stderr descriptor.
     code, out, err = run(
-        capsys,
+        capfd,
         "compare",
         f"quiet={THIS}:Quick",
         f"loud={THIS}:Chatty",

@@ -310,6 +310,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
     run.add_argument(
+        "--no-isolate",
+        dest="isolate",
+        action="store_false",
+        help="measure candidates in this process instead of one worker process each "
+        "(saves ~2 s of start-up; a crash or a hang in a model then ends the whole run)",
+    )
+    run.add_argument(
+        "--call-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a single fit or predict call longer than this fails its candidate with "
+        "'timeout' and the run goes on (default: 60)",
+    )
+    run.add_argument(
         "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
     )
     run.add_argument(
@@ -640,6 +655,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         )
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
+    _check_positive(args.call_timeout, "--call-timeout")
+    _check_compare_options(args)
     runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
@@ -732,6 +749,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
                 on_result=on_result,
                 on_failure=progress.record_failure,
                 price_per_core_hour=args.price_per_core_hour,
+                isolate=args.isolate,
+                call_timeout=args.call_timeout,
                 runtimes=runtimes,
             )
         except CallbackError as exc:  # every candidate was measured: keep the results

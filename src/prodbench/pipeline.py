@@ -487,6 +487,12 @@ class _Candidate:
         ``latency_budget`` is the most seconds the latency phase may get (the
         run's budget; default ``max_time``).
         """
+        self.cold_start(latency_budget)
+        self.probe_threads()
+        self.score_step()
+
+    def cold_start(self, latency_budget: float | None = None) -> None:
+        """Set up the latency sampler and time the first call on its own."""
         o = self.options
         if not self.fit:
             check_fitted(self.model, name=self.name)
@@ -505,21 +511,31 @@ class _Candidate:
         )
         try:
             with self._guarded(0.0):
-                cold = self.sampler.cold_start()
+                self.sampler.cold_start()
         except BaseException as exc:
             self._raise_predict_error(exc, "latency")
-        if cold <= _PROBE_SECONDS * 1e9:
-            try:
-                with self._guarded(_PROBE_SECONDS), gc_policy(o.gc):
-                    self.probe = probe_thread_trap(
-                        call,
-                        self.shared.rows,
-                        limit=o.latency_threads or 1,
-                        max_time=_PROBE_SECONDS,
-                    )
-            except BaseException as exc:
-                raise self._failed("latency", exc) from exc
-            self._note_thread_trap()
+
+    def probe_threads(self) -> None:
+        """The thread-trap probe: skipped when one call outlasts its short burst."""
+        assert self.sampler is not None
+        cold = self.sampler.result().cold_start_ns or 0
+        if cold > _PROBE_SECONDS * 1e9:
+            return
+        o = self.options
+        try:
+            with self._guarded(_PROBE_SECONDS), gc_policy(o.gc):
+                self.probe = probe_thread_trap(
+                    getattr(self.model, o.method),
+                    self.shared.rows,
+                    limit=o.latency_threads or 1,
+                    max_time=_PROBE_SECONDS,
+                )
+        except BaseException as exc:
+            raise self._failed("latency", exc) from exc
+        self._note_thread_trap()
+
+    def score_step(self) -> None:
+        """Score the model on the test rows (one bulk predict)."""
         self._emit("score")
         self.score = self._score()
 
@@ -662,6 +678,9 @@ class _Candidate:
             message=f"{self.sampler.n:,} samples",
         )
 
+    def close(self) -> None:
+        """Nothing to release in-process (a worker's candidate closes its worker)."""
+
     def stop_latency(self, reason: str = "max_time") -> None:
         """Stop sampling: the run's budget is spent, or others need what is left of it."""
         if self.sampler is not None:
@@ -772,6 +791,305 @@ def _missing_predictions(y_pred: np.ndarray) -> int:
 @contextmanager
 def _nullcontext() -> Iterator[None]:
     yield
+
+
+# --------------------------------------------------------------------------- isolation
+# Under isolate=True each candidate lives in its own worker process
+# (prodbench.worker): the _Candidate object is shipped there once and kept in
+# the worker's state; the parent drives the same steps one by one, so the
+# interleaving (A B A B) and the timing code are exactly those of an
+# in-process run. Timing happens inside the worker: per-call figures carry no
+# inter-process cost.
+
+
+def _remote_snapshot(cand: _Candidate) -> dict[str, Any]:
+    return {
+        "wants_fit": cand.wants_fit,
+        "latency_done": cand.latency_done,
+        "latency_n": cand.latency_n,
+        "latency_elapsed": cand.latency_elapsed,
+        "warmup_time": 0.0 if cand.sampler is None else cand.sampler.warmup_time,
+    }
+
+
+def _remote_setup(state: dict[str, Any], cand: _Candidate) -> dict[str, Any]:
+    """In the worker: keep the candidate for the calls that follow."""
+    state["candidate"] = cand
+    return _remote_snapshot(cand)
+
+
+def _remote_step(
+    state: dict[str, Any], method: str, *args: Any
+) -> tuple[Any, dict[str, Any], list[ProgressEvent]]:
+    """In the worker: run one step of the kept candidate; return what the parent mirrors."""
+    cand: _Candidate = state["candidate"]
+    events: list[ProgressEvent] = []
+    cand.progress = events.append
+    try:
+        value = getattr(cand, method)(*args)
+    except ProdbenchError as exc:
+        # The chained original does not travel; its type and message do.
+        cause = exc.__cause__
+        if cause is not None:
+            exc.cause_type = type(cause).__name__  # type: ignore[attr-defined]
+            exc.cause_message = str(cause)  # type: ignore[attr-defined]
+        raise
+    finally:
+        cand.progress = None
+    return value, _remote_snapshot(cand), events
+
+
+def _standin(type_name: str, message: str) -> BaseException:
+    """An exception named like a remote one, to chain where the original cannot travel."""
+    cls = type(type_name or "RemoteError", (Exception,), {"__module__": "prodbench.worker"})
+    return cls(message)
+
+
+class _IsolatedCandidate:
+    """The parent's side of a candidate measured in a worker process.
+
+    Offers what :func:`_run` uses of a :class:`_Candidate`; each step is one
+    call into the worker, bounded by the step's own time plus
+    ``call_timeout``. A hang (the worker is killed), a crash, ``os._exit``, or
+    a model that cannot be shipped becomes this candidate's failure.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        model: Any,
+        shared: _Shared,
+        options: _Options,
+        fit: bool,
+        progress: ProgressCallback | None,
+    ) -> None:
+        from .worker import Worker
+
+        self.name = name
+        self.shared = shared
+        self.options = options
+        self.fit = fit
+        self.progress = progress
+        self.failure: ProdbenchError | None = None
+        self._model_type = type(model).__name__
+        self._local: _Candidate | None = _Candidate(name, model, shared, options, fit, None)
+        self._state: dict[str, Any] = {
+            "wants_fit": fit,
+            "latency_done": False,
+            "latency_n": 0,
+            "latency_elapsed": 0.0,
+            "warmup_time": 0.0,
+        }
+        self.worker = Worker(name=f"prodbench candidate {name}")
+        self.startup_s = float("nan")
+
+    # -- mirrored state ------------------------------------------------------------
+    def _emit(self, phase: str, samples: int = 0, elapsed: float = 0.0, message: str = "") -> None:
+        if self.progress is not None:
+            self.progress(ProgressEvent(self.name, phase, samples, elapsed, message))
+
+    @property
+    def wants_fit(self) -> bool:
+        return self.failure is None and bool(self._state["wants_fit"])
+
+    @property
+    def latency_done(self) -> bool:
+        return bool(self._state["latency_done"])
+
+    @property
+    def latency_n(self) -> int:
+        return int(self._state["latency_n"])
+
+    @property
+    def latency_elapsed(self) -> float:
+        return float(self._state["latency_elapsed"])
+
+    # -- start-up ------------------------------------------------------------------
+    def launch(self) -> None:
+        """Start the worker and ship the candidate (not waiting for it to arrive)."""
+        try:
+            self.worker.start()
+            self.startup_s = self.worker.startup_s
+            self.worker.submit(_remote_setup, self._local)
+        except BaseException as exc:
+            _reraise_interrupt(exc)
+            self._local = None
+            raise self._failure("setup", exc) from exc
+        self._local = None  # the worker has it now
+
+    def arrived(self) -> None:
+        """Wait for the shipped candidate to be unpickled in the worker."""
+        try:
+            self._state = self.worker.result(self.options.call_timeout + 60.0)
+        except BaseException as exc:
+            _reraise_interrupt(exc)
+            failure = self._failure("setup", exc)
+            raise failure from (failure.__cause__ or _as_cause(exc))
+
+    # -- steps -----------------------------------------------------------------------
+    def _step(self, phase: str, seconds: float, method: str, *args: Any) -> Any:
+        try:
+            value, self._state, events = self.worker.call(
+                _remote_step, method, *args, timeout=seconds + self.options.call_timeout
+            )
+        except BaseException as exc:
+            _reraise_interrupt(exc)
+            failure = self._failure(phase, exc)
+            raise failure from (failure.__cause__ or _as_cause(exc))
+        if self.progress is not None:
+            for event in events:
+                self.progress(event)
+        return value
+
+    def fit_once(self) -> None:
+        self._step("fit", 0.0, "fit_once")
+
+    def fitted_model(self) -> Any:
+        """The fitted model, fetched from the worker (to compile runtime variants)."""
+        return self._step("compile", 0.0, "fitted_model")
+
+    def prepare_predict(self, latency_budget: float | None = None) -> None:
+        self._step("latency", 0.0, "cold_start", latency_budget)
+        self._step("latency", _PROBE_SECONDS, "probe_threads")
+        self._step("score", 0.0, "score_step")
+
+    def time_batch(self, index: int) -> None:
+        self._step("throughput", self.options.max_time, "time_batch", index)
+
+    def latency_block(self, seconds: float) -> None:
+        self._step("latency", seconds + self._state["warmup_time"], "latency_block", seconds)
+
+    def stop_latency(self, reason: str = "max_time") -> None:
+        self._step("latency", 0.0, "stop_latency", reason)
+
+    def finish(self) -> ModelResult:
+        # The footprint (a joblib dump and load) is two calls.
+        result: ModelResult = self._step("footprint", self.options.call_timeout, "finish")
+        options = {**result.options, "worker_startup_s": self.startup_s}
+        # The worker is closed at the end of the run, so that its exit does
+        # not take CPU from candidates still being timed.
+        return _replace_options(result, options)
+
+    def close(self) -> None:
+        """Kill the idle worker: it has nothing to save, and its shutdown takes a second."""
+        self.worker.kill()
+
+    # -- failures ------------------------------------------------------------------
+    def _failure(self, phase: str, exc: BaseException) -> ProdbenchError:
+        from .worker import CallTimeout, RemoteError, WorkerCrashed
+
+        self.worker.kill() if isinstance(exc, (CallTimeout, WorkerCrashed)) else None
+        who = f"Candidate {self.name!r} ({self._model_type})"
+        if isinstance(exc, RemoteError):
+            if isinstance(exc.exception, ProdbenchError):
+                err = exc.exception
+                cause_type = getattr(err, "cause_type", None)
+                if cause_type:
+                    err.__cause__ = _standin(cause_type, getattr(err, "cause_message", ""))
+                return err
+            if phase == "setup":
+                return ModelFailedError(
+                    f"{who} could not be loaded in its worker process: unpickling raised "
+                    f"{exc.short_type}: {exc.remote_message} (in __setstate__ or a custom "
+                    "unpickler, say). A model that cannot be unpickled cannot be deployed; "
+                    "fix its pickling, or measure it with isolate=False (--no-isolate).",
+                    candidate=self.name,
+                    phase=phase,
+                )
+            return ModelFailedError(
+                f"{who} raised {exc.short_type} in the {phase} phase: {exc.remote_message}. "
+                f"Fix the model or its data. Remote traceback:\n{exc.remote_traceback}",
+                candidate=self.name,
+                phase=phase,
+            )
+        if isinstance(exc, CallTimeout):
+            return ModelFailedError(
+                f"{who} timeout: a call in the {phase} phase took longer than "
+                f"call_timeout={self.options.call_timeout:g} s beyond the phase's own time; "
+                "its worker was killed. Raise call_timeout (--call-timeout) if such calls are "
+                "expected.",
+                candidate=self.name,
+                phase=phase,
+            )
+        if isinstance(exc, WorkerCrashed):
+            return ModelFailedError(
+                f"{who} crashed its worker process in the {phase} phase ({exc.reason}): a "
+                "segfault in native code, os._exit() or a kill. The other candidates were not "
+                "affected; its stderr (above) may say more.",
+                candidate=self.name,
+                phase=phase,
+            )
+        if phase == "setup":
+            return ModelFailedError(
+                f"{who} could not be sent to its worker process: {exc}. Make it picklable "
+                "(cloudpickle), or measure it with isolate=False (--no-isolate).",
+                candidate=self.name,
+                phase=phase,
+            )
+        return ModelFailedError(
+            f"{who} failed in its worker process in the {phase} phase: {exc}.",
+            candidate=self.name,
+            phase=phase,
+        )
+
+
+def _as_cause(exc: BaseException) -> BaseException:
+    """What to chain under a candidate's failure: the remote exception's type if any."""
+    from .worker import RemoteError
+
+    if isinstance(exc, RemoteError):
+        return _standin(exc.short_type, exc.remote_message)
+    return exc
+
+
+def _replace_options(result: ModelResult, options: dict[str, Any]) -> ModelResult:
+    import dataclasses
+
+    return dataclasses.replace(result, options=options)
+
+
+def _make_candidates(
+    named: dict[str, Any],
+    shared: _Shared,
+    options: _Options,
+    fits: dict[str, bool],
+    progress: ProgressCallback | None,
+    on_failure: Callable[[str, ProdbenchError], None] | None,
+    *,
+    raise_errors: bool,
+) -> list[Any]:
+    """The candidates' runners: in-process, or each in its own worker (started together)."""
+    if not options.isolate:
+        return [
+            _Candidate(label, model, shared, options, fits.get(label, True), progress)
+            for label, model in named.items()
+        ]
+    runs = [
+        _IsolatedCandidate(label, model, shared, options, fits.get(label, True), progress)
+        for label, model in named.items()
+    ]
+    for step in ("launch", "arrived"):
+        for cand in runs:
+            if cand.failure is not None:
+                continue
+            try:
+                getattr(cand, step)()
+            except ProdbenchError as exc:
+                if raise_errors:
+                    _close_all(runs)
+                    raise
+                cand.failure = exc
+                cand.close()
+                cand._emit("failed", message=str(exc))
+                if on_failure is not None:
+                    on_failure(cand.name, exc)
+    return runs
+
+
+def _close_all(runs: list[Any]) -> None:
+    """Stop and reap every candidate's worker."""
+    for cand in runs:
+        cand.close()
 
 
 def _run(
@@ -1171,10 +1489,14 @@ def measure(
         isolate=isolate,
     )
     shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
-    cand = _Candidate(
-        label, model, shared, options, fit, resolve_progress(progress, [label], options.max_time)
+    show = resolve_progress(progress, [label], options.max_time)
+    runs = _make_candidates(
+        {label: model}, shared, options, {label: fit}, show, None, raise_errors=True
     )
-    results = _run([cand], None, None, raise_errors=True, max_time=options.max_time)
+    try:
+        results = _run(runs, None, None, raise_errors=True, max_time=options.max_time)
+    finally:
+        _close_all(runs)
     return results[label]
 
 
@@ -1360,12 +1682,22 @@ def compare(
             callback_errors.append(("on_result", label, error))
 
     show = resolve_progress(progress, list(named), options.max_time)
-
-    def make_runner(label: str, model: Any, fit: bool = False) -> _Candidate:
-        return _Candidate(label, model, shared, options, fit, show)
-
-    runs = [make_runner(label, model, fits.get(label, True)) for label, model in named.items()]
+    runs = _make_candidates(named, shared, options, fits, show, record_failure, raise_errors=False)
     order = {label: [label] for label in named}
+
+    def make_runner(label: str, model: Any, fit: bool = False) -> Any:
+        """A compiled variant's runner: in its own worker too under isolation."""
+        if not options.isolate:
+            return _Candidate(label, model, shared, options, fit, show)
+        runner = _IsolatedCandidate(label, model, shared, options, fit, show)
+        runs.append(runner)  # reaped with the others
+        try:
+            runner.launch()
+            runner.arrived()
+        except ProdbenchError as exc:
+            runner.failure = exc
+            record_failure(label, exc)
+        return runner
 
     def derive(bases: list[Any]) -> _Derived:
         derived = _derive_variants(bases, runtime_list, shared, options, make_runner)
@@ -1377,14 +1709,17 @@ def compare(
             order[base].append(label)
         return derived
 
-    results = _run(
-        runs,
-        report_result if on_result is not None else None,
-        record_failure,
-        raise_errors=False,
-        max_time=options.max_time,
-        derive=derive if len(runtime_list) > 1 else None,
-    )
+    try:
+        results = _run(
+            list(runs),
+            report_result if on_result is not None else None,
+            record_failure,
+            raise_errors=False,
+            max_time=options.max_time,
+            derive=derive if len(runtime_list) > 1 else None,
+        )
+    finally:
+        _close_all(runs)  # workers are reaped even on Ctrl-C
     for label, result in list(results.items()):  # a variant's training: its base's fits
         info = result.runtime
         if info is not None and result.training is None and info.base in results:

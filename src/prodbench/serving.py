@@ -816,7 +816,13 @@ def result_capacity(
     qps: float | None = None,
     **kwargs: Any,
 ) -> CandidateCapacity:
-    """:func:`candidate_capacity` of a measured :class:`prodbench.ModelResult`."""
+    """:func:`candidate_capacity` of a measured :class:`prodbench.ModelResult`.
+
+    Examples
+    --------
+    >>> cap = result_capacity(result, "p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
+    >>> cap[2].qps, cap.target.workers, cap.target.cost_per_million  # doctest: +SKIP
+    """
     return candidate_capacity(result.latency, budget, workers, qps, name=result.name, **kwargs)
 
 
@@ -835,6 +841,13 @@ def comparison_capacity(
     ``budget`` defaults to the comparison's budget; ``qps`` to the target
     rate the comparison carries (``cmp.options["qps"]``), if any. All
     candidates are simulated together (one stepping loop for all of them).
+
+    Examples
+    --------
+    >>> cap = comparison_capacity(cmp, "p99=5ms", qps=500)  # doctest: +SKIP
+    >>> print(cap)                                           # doctest: +SKIP
+    Capacity within p99 < 5 ms:
+    ...
     """
     chosen = cmp.budget if budget is None else budget
     if chosen is None:

@@ -394,6 +394,17 @@ class Worker:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def begin_close(self) -> None:
+        """Tell the worker to exit (end of its input) without waiting for it.
+
+        Lets several workers shut down at once: ``begin_close()`` each, then
+        :meth:`close` each.
+        """
+        if self._busy:
+            self.kill()
+        else:
+            self._close_fd("_to_child")
+
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker: end of input (it exits), then kill after ``timeout`` s.
 
