@@ -596,3 +596,23 @@ def test_assert_latency_takes_a_compiled_model(fitted: dict[str, Any]) -> None:
 
     model, X, _ = fitted["forest"]
     assert_latency(runtimes.treelite(model), X, p99="1s", max_time=5)
+
+
+@pytest.mark.slow  # four worker processes
+def test_variants_under_isolation_are_compiled_from_the_workers_fitted_models() -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _iris()
+    cmp = pb.compare(
+        {"forest": RandomForestClassifier(10, random_state=0), "tree": DecisionTreeClassifier()},
+        X,
+        y,
+        runtimes=("sklearn", "treelite"),
+        isolate=True,
+        **_FAST,
+    )
+    assert cmp.names == ("forest", "forest@treelite", "tree", "tree@treelite")
+    assert set(cmp.failures) == {"tree@treelite"}  # treelite imports ensembles only
+    variant = cmp.results["forest@treelite"]
+    assert variant.runtime is not None and variant.runtime.parity.ok
+    assert variant.training == cmp.results["forest"].training is not None
