@@ -1068,21 +1068,25 @@ def _make_candidates(
         _IsolatedCandidate(label, model, shared, options, fits.get(label, True), progress)
         for label, model in named.items()
     ]
-    for step in ("launch", "arrived"):
-        for cand in runs:
-            if cand.failure is not None:
-                continue
-            try:
-                getattr(cand, step)()
-            except ProdbenchError as exc:
-                if raise_errors:
-                    _close_all(runs)
-                    raise
-                cand.failure = exc
-                cand.close()
-                cand._emit("failed", message=str(exc))
-                if on_failure is not None:
-                    on_failure(cand.name, exc)
+    try:
+        # All workers start, then all candidates arrive: their imports overlap.
+        for step in ("launch", "arrived"):
+            for cand in runs:
+                if cand.failure is not None:
+                    continue
+                try:
+                    getattr(cand, step)()
+                except ProdbenchError as exc:
+                    if raise_errors:
+                        raise
+                    cand.failure = exc
+                    cand.close()
+                    cand._emit("failed", message=str(exc))
+                    if on_failure is not None:
+                        on_failure(cand.name, exc)
+    except BaseException:  # Ctrl-C or a raised error: no worker is left behind
+        _close_all(runs)
+        raise
     return runs
 
 
