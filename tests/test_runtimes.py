@@ -533,6 +533,8 @@ def test_runtimes_option_is_checked() -> None:
         pb.compare([_logreg(), Ridge()], X, y, runtimes=("sklearn", "tvm"))
     with pytest.raises(pb.DataError, match="leaves out 'sklearn'"):
         pb.compare([_logreg(), Ridge()], X, y, runtimes=("onnx",))
+    with pytest.raises(pb.DataError, match="mixes 'auto'"):
+        pb.compare([_logreg(), Ridge()], X, y, runtimes=("sklearn", "onnx", "auto"))
     with pytest.raises(pb.CandidateError, match="'lr@onnx'"):
         pb.compare({"lr": _logreg(), "lr@onnx": _logreg()}, X, y, runtimes=("sklearn", "onnx"))
 

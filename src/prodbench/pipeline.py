@@ -1234,7 +1234,12 @@ def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
             f"runtimes={runtimes!r} leaves out 'sklearn': compiled variants are compared with "
             "the models they were compiled from. Add 'sklearn', e.g. runtimes=('sklearn', 'onnx')."
         )
-    return items
+    if "auto" in items and len(items) > 2:
+        raise DataError(
+            f"runtimes={runtimes!r} mixes 'auto' with named runtimes. Use runtimes='auto' "
+            "(the fastest runtime with parity per candidate) or name the runtimes."
+        )
+    return tuple(dict.fromkeys(items))  # each runtime once
 
 
 def _rt_name(runtime: Any) -> str:
