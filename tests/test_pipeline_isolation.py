@@ -226,3 +226,61 @@ def test_cli_exit_3_keeps_the_others_and_json_stdout_clean(tmp_path):
     for payload in (printed, saved):
         assert list(payload["results"]) == ["good"]
         assert "SIGSEGV" in payload["failures"]["crash"]["message"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_kills_the_workers(tmp_path):
+    pid_file = tmp_path / "worker.pid"
+    script = tmp_path / "run.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import os
+            import numpy as np
+            import prodbench as pb
+            from sklearn.datasets import load_iris
+
+            class Stuck:
+                def fit(self, X, y):
+                    self.label_ = np.unique(y)[0]
+                    return self
+                def predict(self, X):
+                    if len(X) == 1:
+                        with open({str(pid_file)!r}, "w") as f:
+                            f.write(str(os.getpid()))
+                        while True:
+                            pass
+                    return np.full(len(X), self.label_)
+
+            X, y = load_iris(return_X_y=True)
+            try:
+                pb.measure(Stuck(), X, y, isolate=True, min_fits=1, max_time=0.2, progress=False)
+            except KeyboardInterrupt:
+                # The parent lives on (a notebook, say): its worker must be gone already.
+                pid = int(open({str(pid_file)!r}).read())
+                try:
+                    state = open(f"/proc/{{pid}}/stat").read().split()[2]
+                except FileNotFoundError:
+                    state = "gone"
+                print("interrupted; worker", "reaped" if state in ("gone", "Z") else "ALIVE")
+            """
+        )
+    )
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert out.decode().strip() == "interrupted; worker reaped", err.decode()

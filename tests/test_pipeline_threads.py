@@ -86,6 +86,11 @@ def test_entry_points_share_the_serving_policy(iris, tmp_path):
     logs = [tmp_path / "compare-a.log", tmp_path / "compare-b.log"]
     cmp = pb.compare({"a": ThreadSpy(str(logs[0])), "b": ThreadSpy(str(logs[1]))}, X, y, **FAST)
     assert {r.options["thread_policy"] == SERVING for r in cmp.results.values()} == {True}
+    from prodbench.report.jsonfmt import summary
+
+    stated = summary(cmp)["candidates"]
+    assert [stated[n]["thread_policy"] for n in ("a", "b")] == [SERVING, SERVING]
+    assert "threads: latency and cold start 1, fits and throughput" in str(cmp).replace("\n  ", " ")
     for log in logs:
         expect_serving(str(log))
 

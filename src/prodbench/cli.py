@@ -938,11 +938,12 @@ A case whose worker is lost is retried once, then recorded as failed. With
 --output the sweep is saved after every case; --resume FILE skips the cases
 already finished in FILE.
 
-exit codes (over all cases):
-  0    done; with a budget, every case has a production pick
-  1    a case has no production pick (no candidate passes the budget)
+exit codes (over all cases; one rule for every command; when several apply:
+2, then 3, then 1, then 0):
   2    usage or input error
-  3    a case, or a candidate in a case, failed; takes precedence over 1
+  3    a case, or a candidate in a case, failed
+  1    a case has no production pick (no candidate PASSES the budget)
+  0    done; with a budget, every case has a production pick
   130  interrupted (Ctrl-C); with --output, finished cases are kept
 """
 
@@ -1252,7 +1253,8 @@ def _show_sweep(args: argparse.Namespace, state: _State) -> int:
     _print(RENDERERS[args.format](sw))
     if args.plot:
         _save("figure", args.plot, lambda: _save_sweep_plot(sw, args.plot), state)
-    return _report_save_errors(state) or EXIT_OK
+    # The same rule as the sweep that wrote the file (and as show of a comparison).
+    return _report_save_errors(state) or _sweep_exit_code(sw)
 
 
 # --------------------------------------------------------------------------- datasets

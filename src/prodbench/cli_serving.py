@@ -44,6 +44,7 @@ reaches it, p50/p99 at that load and the cost per million predictions
 (workers x price per core-hour, one core per worker).
 
 exit codes: 0 done; 2 usage or input error (no percentile budget, bad file)
+(one rule for every command; when several apply: 2, then 3, then 1, then 0)
 """
 
 
@@ -64,6 +65,7 @@ Defaults: --qps {DEFAULT_LOAD_QPS:g}, --duration {DEFAULT_LOAD_DURATION:g} s, --
 
 exit codes: 0 done; 1 the run could not keep up (achieved < 95% of offered);
 2 usage or input error; 3 the model failed in a worker
+(one rule for every command; when several apply: 2, then 3, then 1, then 0)
 """
 
 

@@ -56,6 +56,10 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
         "score": {"name": r.score.name, "value": _num(r.score.value), "n": r.score.n},
         "latency": latency,
         "request_format": lat.request_format,
+        # Native thread limit per phase (null: the machine's threads), and any
+        # thread-trap warning from the probe.
+        "thread_policy": r.options.get("thread_policy"),
+        "warnings": [n for n in r.notes if n.startswith("thread trap")],
         "cold_start_s": _num(lat.cold_start),
         "fit_time_s": None if r.training is None else _num(r.training.fit_time),
         "size_bytes": None if r.footprint is None else r.footprint.size_bytes,
