@@ -1212,6 +1212,23 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "(default: scikit-learn only)",
     )
     run.add_argument(
+        "--no-isolate",
+        dest="isolate",
+        action="store_false",
+        help="measure each case's candidates in the process running the case instead of one "
+        "worker process each (a crash or a hang in a model then ends that case, or hangs it "
+        "on a Dask worker, where --call-timeout cannot interrupt a call) (default: one "
+        "worker process per candidate)",
+    )
+    run.add_argument(
+        "--call-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a single fit or predict call longer than this fails its candidate with 'timeout' "
+        "(default: 60)",
+    )
+    run.add_argument(
         "--method",
         choices=("predict", "predict_proba"),
         default="predict",
@@ -1321,6 +1338,7 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
         )
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
+    _check_positive(args.call_timeout, "--call-timeout")
     _check_compare_options(args)  # --output, --plot, --price-per-core-hour, before measuring
     runtimes = _runtimes_arg(args.runtime)
     budget_text = (
@@ -1418,6 +1436,8 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
                 method=args.method,
                 threads=args.threads,
                 runtimes=runtimes,
+                isolate=args.isolate,
+                call_timeout=args.call_timeout,
                 max_time=max_time,
                 max_fit_time=max_fit_time,
                 random_state=args.seed,

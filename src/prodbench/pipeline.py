@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-import os
 import signal
 import threading
 import time
@@ -1282,7 +1281,12 @@ def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
             f"runtimes={runtimes!r} leaves out 'sklearn': compiled variants are compared with "
             "the models they were compiled from. Add 'sklearn', e.g. runtimes=('sklearn', 'onnx')."
         )
-    return items
+    if "auto" in items and len(items) > 2:
+        raise DataError(
+            f"runtimes={runtimes!r} mixes 'auto' with named runtimes. Use runtimes='auto' "
+            "(the fastest runtime with parity per candidate) or name the runtimes."
+        )
+    return tuple(dict.fromkeys(items))  # each runtime once
 
 
 def _rt_name(runtime: Any) -> str:
@@ -1322,7 +1326,9 @@ def _derive_variants(
 
     out = _Derived([], {}, {})
     compiled = [r for r in runtimes if r != "sklearn"]
-    threads = options.latency_threads or (os.cpu_count() or 1)
+    # A fixed threads=N holds in every phase; otherwise the compiled runtime follows
+    # the thread policy phase by phase, as threadpoolctl does for the others.
+    threads = options.threads if isinstance(options.threads, int) else None
     split = shared.split
     for base in bases:
         wanted = ["onnx", "treelite"] if compiled == ["auto"] else compiled
@@ -1622,8 +1628,9 @@ def compare(
         original is measured on the test rows and a variant without parity is
         never the production pick. ``"auto"``: per candidate, only the
         fastest compiled runtime with parity (ranked by a few one-row calls).
-        The compiled runtime runs with ``threads`` threads if an int, else 1
-        for the serving policy, in every phase (threadpoolctl does not reach it).
+        threadpoolctl does not reach a compiled runtime's threads: it follows
+        the same policy itself (``"serving"``: one thread for one-row latency,
+        the machine's for bulk throughput; an int N: N everywhere).
     **other options
         As in :func:`measure`, applied to every candidate.
 
