@@ -417,6 +417,11 @@ class LatencySampler:
         return self._elapsed_ns / 1e9
 
     @property
+    def warm(self) -> bool:
+        """True once the warm-up calls (made by the first block) are done."""
+        return self._warm
+
+    @property
     def done(self) -> bool:
         """True once a stopping rule has been met."""
         return self._stop_reason is not None
