@@ -45,7 +45,9 @@ def test_compare_lone_vs_forest(cancer):
         {"lone": logreg(), "forest": RandomForestClassifier(n_estimators=20, random_state=0)},
         X,
         y,
-        budget=pb.Budget(p99="1s"),
+        # p50: its interval is finite after a handful of samples, so a loaded machine
+        # that fits few calls into 0.2 s still decides this generous budget.
+        budget=pb.Budget(p50="1s"),
         progress=events.append,
         on_result=lambda name, result: finished.append(name),
         **FAST,
@@ -57,7 +59,7 @@ def test_compare_lone_vs_forest(cancer):
     assert a.score.rows_digest == b.score.rows_digest
     d = cmp.versus("forest")
     assert d.score_diff == pytest.approx(b.score.value - a.score.value)
-    assert d.p99_ratio > 1  # a forest is slower per row than a linear model
+    assert d.p50_ratio > 1  # a forest is slower per row than a linear model
     assert cmp.budget_overall("lone") == "pass"
     assert cmp.research_pick in cmp.names and cmp.production_pick in cmp.names
     assert len(cmp.verdict) == 2

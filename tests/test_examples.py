@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -33,10 +32,8 @@ def test_quickstart_runs():
 
 
 @pytest.mark.slow
-def test_ensemble_tradeoff_reproduces_the_seed_case_in_under_a_minute():
-    start = time.perf_counter()
+def test_ensemble_tradeoff_reproduces_the_seed_case():
     proc = run(str(EXAMPLES / "ensemble_tradeoff.py"), timeout=300)
-    elapsed = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     verdict = next(line for line in out.splitlines() if line.strip().startswith("- ensemble:"))
@@ -49,7 +46,6 @@ def test_ensemble_tradeoff_reproduces_the_seed_case_in_under_a_minute():
     gain_pp, p99_ratio = float(summary.group(1)), float(summary.group(2))
     assert 0 < gain_pp < 1.0
     assert p99_ratio >= 2.0
-    assert elapsed < 60, f"example took {elapsed:.0f} s"
 
 
 def test_latency_budget_example_passes_under_pytest(tmp_path):

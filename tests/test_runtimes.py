@@ -290,11 +290,40 @@ def test_threads_are_set_and_recorded(fitted: dict[str, Any]) -> None:
     model, X, _ = fitted["forest"]
     fast = runtimes.onnx(model, X[:2], threads=2)
     fast.predict(X[:1])
-    assert fast._session.get_session_options().intra_op_num_threads == 2
+    assert fast._sessions[2].get_session_options().intra_op_num_threads == 2
     assert fast.runtime_info["threads"] == {"intra_op": 2, "inter_op": 2}
     assert runtimes.treelite(model).runtime_info["threads"] == {"nthread": 1}
     with pytest.raises(ValueError, match="threads"):
         runtimes.treelite(model, threads=0)
+
+
+def test_threads_none_follows_the_thread_policy_phase_by_phase(
+    fitted: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prodbench.timing import thread_limit
+
+    model, X, _ = fitted["forest"]
+    fast = runtimes.onnx(model, X[:2], threads=None)
+    with thread_limit(1):
+        fast.predict(X[:1])
+    with thread_limit(None):  # the machine's threads: ONNX Runtime's default
+        fast.predict(X[:10])
+    assert 1 in fast._sessions and 0 in fast._sessions
+    assert fast._sessions[1].get_session_options().intra_op_num_threads == 1
+    assert "policy" in fast.runtime_info["threads"]["intra_op"]
+    slow = runtimes.treelite(model, threads=None)
+    seen = []
+    real = slow._gtil.predict
+
+    def spy(m: Any, data: Any, *, nthread: int) -> Any:
+        seen.append(nthread)
+        return real(m, data, nthread=nthread)
+
+    monkeypatch.setattr(slow._gtil, "predict", spy)
+    with thread_limit(1):
+        slow.predict(X[:1])
+    slow.predict(X[:1])  # outside prodbench's phases: every core (0)
+    assert seen == [1, 0]
 
 
 # --------------------------------------------------------------------------- missing extras
@@ -504,6 +533,8 @@ def test_runtimes_option_is_checked() -> None:
         pb.compare([_logreg(), Ridge()], X, y, runtimes=("sklearn", "tvm"))
     with pytest.raises(pb.DataError, match="leaves out 'sklearn'"):
         pb.compare([_logreg(), Ridge()], X, y, runtimes=("onnx",))
+    with pytest.raises(pb.DataError, match="mixes 'auto'"):
+        pb.compare([_logreg(), Ridge()], X, y, runtimes=("sklearn", "onnx", "auto"))
     with pytest.raises(pb.CandidateError, match="'lr@onnx'"):
         pb.compare({"lr": _logreg(), "lr@onnx": _logreg()}, X, y, runtimes=("sklearn", "onnx"))
 
@@ -567,3 +598,23 @@ def test_assert_latency_takes_a_compiled_model(fitted: dict[str, Any]) -> None:
 
     model, X, _ = fitted["forest"]
     assert_latency(runtimes.treelite(model), X, p99="1s", max_time=5)
+
+
+@pytest.mark.slow  # four worker processes
+def test_variants_under_isolation_are_compiled_from_the_workers_fitted_models() -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _iris()
+    cmp = pb.compare(
+        {"forest": RandomForestClassifier(10, random_state=0), "tree": DecisionTreeClassifier()},
+        X,
+        y,
+        runtimes=("sklearn", "treelite"),
+        isolate=True,
+        **_FAST,
+    )
+    assert cmp.names == ("forest", "forest@treelite", "tree", "tree@treelite")
+    assert set(cmp.failures) == {"tree@treelite"}  # treelite imports ensembles only
+    variant = cmp.results["forest@treelite"]
+    assert variant.runtime is not None and variant.runtime.parity.ok
+    assert variant.training == cmp.results["forest"].training is not None

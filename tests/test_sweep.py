@@ -27,6 +27,9 @@ from prodbench.sweep import CaseRun, FailedCase, Sweep, SweepInterrupted, _host_
 
 LEASE = 3.0
 FAST = {"max_time": 0.2, "batch_sizes": (1,), "min_fits": 1}
+# Cluster tests of scheduling and faults skip the per-candidate subprocesses
+# (isolation, the cluster default, is tested on its own and by the first sweep).
+IN_TASK = {**FAST, "isolate": False}
 DATASETS = ["iris", "wine"]
 
 
@@ -113,7 +116,7 @@ def test_host_lock_keeps_cases_on_one_host_from_timing_at_once(cluster_sweep):
 
 
 def test_lifting_the_host_lock_is_recorded(cluster):
-    sw = pb.sweep(["iris"], candidates, client=cluster, exclusive_hosts=False, **FAST)
+    sw = pb.sweep(["iris"], candidates, client=cluster, exclusive_hosts=False, **IN_TASK)
     assert sw.runs["iris"].lock == "none" and not sw.exclusive_hosts
     assert any("exclusive_hosts=False" in w for w in sw.warnings)
     assert "host lock lifted" in str(sw)
@@ -137,7 +140,7 @@ def test_killed_worker_retries_the_case_and_keeps_the_others(cluster, tmp_path):
         lock_lease_timeout=LEASE,
         progress=kill_first_measuring,
         output=out,
-        **FAST,
+        **IN_TASK,
     )
     assert killed
     victim = next(c for c in DATASETS if killed[0] in sw.runs[c].lost_workers)
@@ -241,7 +244,7 @@ def test_interrupt_cancels_outstanding_cases_and_keeps_finished(cluster, tmp_pat
             lock_lease_timeout=LEASE,
             progress=interrupt_after_first,
             output=out,
-            **FAST,
+            **IN_TASK,
         )
     partial = info.value.sweep
     assert len(partial.finished) >= 1 and partial.pending
@@ -348,7 +351,7 @@ def test_sweep_is_callable_after_importing_the_module_and_takes_own_data():
 # --------------------------------------------------------------------------- command line
 TREE = "tree=sklearn.tree:DecisionTreeClassifier(max_depth=3, random_state=0)"
 NB = "nb=sklearn.naive_bayes:GaussianNB"
-CLI_FAST = ["--max-time", "0.2", "--max-fit-time", "0.01", "--quiet"]
+CLI_FAST = ["--max-time", "0.2", "--max-fit-time", "0.01", "--quiet", "--no-isolate"]
 
 
 def test_cli_sweep_saves_shows_and_exits_by_the_budget(tmp_path, capsys):
@@ -403,3 +406,35 @@ def test_cli_sweep_on_a_local_cluster_from_python_m(tmp_path):
     assert "share its cores" in proc.stderr
     sw = Sweep.from_json(out)
     assert sw.scheduler == "local:1" and sw.runs["iris"].worker.startswith("tcp://")
+
+
+def hanging_candidates(name: str = "") -> dict[str, object]:
+    """GaussianNB, and a model whose one-row predict never returns (local: pickled by value)."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class Hangs(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict(self, X):
+            if len(X) == 1:
+                threading.Event().wait(90)  # hung: call_timeout (2 s) must end it first
+            return np.full(len(X), self.classes_[0])
+
+    return {"nb": GaussianNB(), "hangs": Hangs()}
+
+
+def test_call_timeout_holds_in_a_cluster_sweep(cluster):
+    # On a Dask worker a case runs in a task thread: no in-process watchdog can end
+    # a hung call there. The sweep isolates candidates by default, so the hung one
+    # is killed after call_timeout and fails alone; its case and the sweep go on.
+    cluster.wait_for_workers(1, timeout=180)
+    t0 = time.monotonic()
+    sw = pb.sweep(["iris"], hanging_candidates, client=cluster, call_timeout=2.0,
+                  lock_lease_timeout=LEASE, **FAST)  # fmt: skip
+    assert time.monotonic() - t0 < 120
+    cmp = sw.comparisons["iris"]
+    assert sw.options["isolate"] is True
+    assert "nb" in cmp.results and "hangs" in cmp.failures
+    assert "timeout" in cmp.failures["hangs"].message

@@ -13,13 +13,12 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -253,6 +252,53 @@ class _Shared:
     scoring: str
     request_format: str
     digest: str
+    views: dict[str, _Shared] = field(default_factory=dict, repr=False, compare=False)
+
+    def for_model(self, model: Any, fit: bool, options: _Options) -> _Shared:
+        """The rows a candidate is timed with under ``request_format="auto"``.
+
+        "auto" means requests in the type the model was fitted on: a model
+        prodbench fits gets the type of ``X``; a pre-fitted one gets one-row
+        DataFrames when it was fitted with column names (``feature_names_in_``)
+        and ndarrays when not. The converted rows are the same rows, built
+        once per type.
+        """
+        if options.request_format != "auto" or fit:
+            return self
+        names = getattr(model, "feature_names_in_", None)
+        want = "pandas" if names is not None else "numpy"
+        if want == self.request_format:
+            return self
+        if want not in self.views:
+            try:
+                self.views[want] = self._converted(want, names, options)
+            except (TypeError, ValueError):  # e.g. text columns that are not numbers
+                self.views[want] = self
+        return self.views[want]
+
+    def _converted(self, want: str, names: Any, options: _Options) -> _Shared:
+        import pandas as pd
+
+        def convert(X: Any) -> Any:
+            if want == "numpy":
+                return X.to_numpy(dtype=float)
+            columns = list(names) if len(names) == X.shape[1] else None
+            return pd.DataFrame(X, columns=columns)
+
+        split = _data.Split(
+            convert(self.split.X_train), convert(self.split.X_test),
+            self.split.y_train, self.split.y_test,
+        )  # fmt: skip
+        rows = _data.request_rows(
+            split.X_test,
+            fmt=want,  # type: ignore[arg-type]
+            n_rows=1000,
+            random_state=options.random_state,
+        )
+        return dataclasses.replace(
+            self, split=split, rows=rows, batches=_bulk_batches(split.X_test, options),
+            request_format=want, views={},
+        )  # fmt: skip
 
 
 def _prepare(
@@ -384,7 +430,7 @@ class _Candidate:
     ) -> None:
         self.name = name
         self.model = model
-        self.shared = shared
+        self.shared = shared.for_model(model, fit, options)
         self.options = options
         self.fit = fit
         self.progress = progress
@@ -1242,7 +1288,12 @@ def _check_runtimes(runtimes: Any) -> tuple[Any, ...]:
             f"runtimes={runtimes!r} leaves out 'sklearn': compiled variants are compared with "
             "the models they were compiled from. Add 'sklearn', e.g. runtimes=('sklearn', 'onnx')."
         )
-    return items
+    if "auto" in items and len(items) > 2:
+        raise DataError(
+            f"runtimes={runtimes!r} mixes 'auto' with named runtimes. Use runtimes='auto' "
+            "(the fastest runtime with parity per candidate) or name the runtimes."
+        )
+    return tuple(dict.fromkeys(items))  # each runtime once
 
 
 def _rt_name(runtime: Any) -> str:
@@ -1282,7 +1333,9 @@ def _derive_variants(
 
     out = _Derived([], {}, {})
     compiled = [r for r in runtimes if r != "sklearn"]
-    threads = options.latency_threads or (os.cpu_count() or 1)
+    # A fixed threads=N holds in every phase; otherwise the compiled runtime follows
+    # the thread policy phase by phase, as threadpoolctl does for the others.
+    threads = options.threads if isinstance(options.threads, int) else None
     split = shared.split
     for base in bases:
         wanted = ["onnx", "treelite"] if compiled == ["auto"] else compiled
@@ -1582,8 +1635,9 @@ def compare(
         original is measured on the test rows and a variant without parity is
         never the production pick. ``"auto"``: per candidate, only the
         fastest compiled runtime with parity (ranked by a few one-row calls).
-        The compiled runtime runs with ``threads`` threads if an int, else 1
-        for the serving policy, in every phase (threadpoolctl does not reach it).
+        threadpoolctl does not reach a compiled runtime's threads: it follows
+        the same policy itself (``"serving"``: one thread for one-row latency,
+        the machine's for bulk throughput; an int N: N everywhere).
     **other options
         As in :func:`measure`, applied to every candidate.
 

@@ -18,8 +18,11 @@ original predicts.
   unpickling, and their size on disk is the size of those bytes.
 * threadpoolctl does not reach ONNX Runtime's pools or treelite's ``nthread``:
   each adapter runs with the ``threads`` it was built with (one, as a serving
-  worker runs one-row requests, by default) and records them in
-  :attr:`CompiledModel.runtime_info`.
+  worker runs one-row requests, by default), or with ``threads=None`` follows
+  prodbench's per-phase thread policy (the limit of the enclosing
+  :func:`prodbench.timing.thread_limit`: one thread for one-row latency, the
+  machine's for bulk throughput under ``threads="serving"``), and records
+  them in :attr:`CompiledModel.runtime_info`.
 * A voting ensemble is compiled member by member, each member with the runtime
   that accepts it (skl2onnx 1.20 cannot convert HistGradientBoosting with
   scikit-learn 1.9; treelite refuses VotingClassifier and Pipeline), and
@@ -43,6 +46,7 @@ import numpy as np
 
 from .errors import MissingDependencyError, RuntimeConversionError
 from .results import PARITY_TOLERANCE, Parity, RuntimeVariant
+from .timing import current_thread_limit
 
 __all__ = [
     "PARITY_TOLERANCE",
@@ -151,9 +155,11 @@ class CompiledModel:
     ----------
     runtime : str
         ``"onnx"`` or ``"treelite"``.
-    threads : int
+    threads : int or None
         Threads the runtime uses per call (ONNX Runtime intra- and inter-op
-        threads, treelite's ``nthread``).
+        threads, treelite's ``nthread``); None: the limit of the enclosing
+        :func:`prodbench.timing.thread_limit` (prodbench's per-phase thread
+        policy), the runtime's default (all cores) outside one.
     source : str
         ``module.Class`` of the original model.
     conversion_time_s : float
@@ -163,7 +169,7 @@ class CompiledModel:
     """
 
     runtime: str = ""
-    threads: int = 1
+    threads: int | None = 1
     source: str = ""
     conversion_time_s: float = 0.0
 
@@ -188,10 +194,26 @@ class CompiledModel:
         )
 
 
-def _check_threads(threads: Any) -> int:
+def _check_threads(threads: Any) -> int | None:
+    if threads is None:
+        return None
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, not {threads!r}.")
+        raise ValueError(
+            f"threads must be a positive integer or None (follow prodbench's thread policy), "
+            f"not {threads!r}."
+        )
     return int(threads)
+
+
+def _threads_now(threads: int | None) -> int:
+    """Threads for this call: fixed, else the thread policy's limit (0: the runtime's default)."""
+    if threads is not None:
+        return threads
+    return current_thread_limit() or 0
+
+
+def _threads_record(threads: int | None) -> int | str:
+    return "per phase (prodbench's thread policy)" if threads is None else threads
 
 
 def _estimator_kind(model: Any) -> tuple[str, np.ndarray | None]:
@@ -233,7 +255,7 @@ class OnnxModel(CompiledModel):
         self,
         payload: bytes,
         *,
-        threads: int,
+        threads: int | None,
         estimator_type: str,
         classes: np.ndarray | None,
         has_proba: bool,
@@ -248,16 +270,21 @@ class OnnxModel(CompiledModel):
         self._has_proba = has_proba
         self.source = source
         self.conversion_time_s = conversion_time_s
-        self._session: Any = None
+        self._sessions: dict[int, Any] = {}  # one per thread count (0: ORT's default)
         self._input = ""
         self._label = ""
         self._proba = ""
 
-    def _open(self) -> Any:
+    def _session(self) -> Any:
+        threads = _threads_now(self.threads)
+        session = self._sessions.get(threads)
+        return session if session is not None else self._open(threads)
+
+    def _open(self, threads: int) -> Any:
         ort = _require("onnxruntime", "An ONNX Runtime model")
         so = ort.SessionOptions()
-        so.intra_op_num_threads = self.threads
-        so.inter_op_num_threads = self.threads
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = threads
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.log_severity_level = 3  # errors only: the library never prints (ORT logs to stderr)
         session = ort.InferenceSession(self._payload, so, providers=["CPUExecutionProvider"])
@@ -265,13 +292,12 @@ class OnnxModel(CompiledModel):
         self._input = session.get_inputs()[0].name
         self._label = outputs[0].name
         self._proba = outputs[1].name if len(outputs) > 1 else ""
-        self._session = session
+        self._sessions[threads] = session
         return session
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict with ONNX Runtime (``X`` cast to float32 inside the call)."""
-        session = self._session if self._session is not None else self._open()
-        out = session.run([self._label], {self._input: _as_float32(X)})[0]
+        out = self._session().run([self._label], {self._input: _as_float32(X)})[0]
         if self._estimator_type == "classifier":
             out = np.asarray(out).reshape(-1)
             kind = self.classes_.dtype.kind
@@ -285,8 +311,7 @@ class OnnxModel(CompiledModel):
         return self._has_proba
 
     def _predict_proba(self, X: Any) -> np.ndarray:
-        session = self._session if self._session is not None else self._open()
-        return np.asarray(session.run([self._proba], {self._input: _as_float32(X)})[0])
+        return np.asarray(self._session().run([self._proba], {self._input: _as_float32(X)})[0])
 
     @property
     def predict_proba(self) -> Any:
@@ -305,7 +330,10 @@ class OnnxModel(CompiledModel):
         """Runtime, threads, converter and engine versions, conversion time, size."""
         return {
             "runtime": "onnx",
-            "threads": {"intra_op": self.threads, "inter_op": self.threads},
+            "threads": {
+                "intra_op": _threads_record(self.threads),
+                "inter_op": _threads_record(self.threads),
+            },
             "converter": f"skl2onnx {_version('skl2onnx')}",
             "engine": f"onnxruntime {_version('onnxruntime')}",
             "source": self.source,
@@ -315,7 +343,7 @@ class OnnxModel(CompiledModel):
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_session"] = None
+        state["_sessions"] = {}
         return state
 
 
@@ -362,7 +390,7 @@ def _sample(model: Any, X_sample: Any) -> np.ndarray:
     return np.zeros((1, n), dtype=np.float32)
 
 
-def _onnx_single(model: Any, X_sample: Any, threads: int) -> OnnxModel:
+def _onnx_single(model: Any, X_sample: Any, threads: int | None) -> OnnxModel:
     from .models import qualified_name
 
     kind, classes = _estimator_kind(model)
@@ -379,7 +407,7 @@ def _onnx_single(model: Any, X_sample: Any, threads: int) -> OnnxModel:
             source=qualified_name(model),
             conversion_time_s=0.0,
         )
-        fast._open()
+        fast._session()
     except MissingDependencyError:
         raise
     except Exception as exc:
@@ -414,7 +442,7 @@ class TreeliteModel(CompiledModel):
         self,
         payload: bytes,
         *,
-        threads: int,
+        threads: int | None,
         estimator_type: str,
         classes: np.ndarray | None,
         has_proba: bool,
@@ -445,7 +473,7 @@ class TreeliteModel(CompiledModel):
     def _raw(self, X: Any) -> np.ndarray:
         model = self._model if self._model is not None else self._open()
         data = _as_array(X, self.dtype)
-        out = self._gtil.predict(model, data, nthread=self.threads)
+        out = self._gtil.predict(model, data, nthread=_threads_now(self.threads))
         return np.asarray(out).reshape(data.shape[0], -1)
 
     def _proba_of(self, X: Any) -> np.ndarray:
@@ -479,7 +507,7 @@ class TreeliteModel(CompiledModel):
         """Runtime, threads, frontend and version, conversion time, size."""
         return {
             "runtime": "treelite",
-            "threads": {"nthread": self.threads},
+            "threads": {"nthread": _threads_record(self.threads)},
             "converter": f"treelite {_version('treelite')} ({self.frontend})",
             "input_dtype": self.dtype,
             "engine": f"treelite GTIL {_version('treelite')}",
@@ -506,7 +534,7 @@ def _treelite_import(model: Any) -> tuple[Any, str]:
     return sklearn_frontend.import_model(model), "treelite.sklearn.import_model"
 
 
-def _treelite_single(model: Any, threads: int) -> TreeliteModel:
+def _treelite_single(model: Any, threads: int | None) -> TreeliteModel:
     from .models import qualified_name
 
     kind, classes = _estimator_kind(model)
@@ -577,7 +605,8 @@ class VotingModel(CompiledModel):
             self.classes_ = classes
         self.source = source
         self.conversion_time_s = conversion_time_s
-        self.threads = max(m.threads for _, m in self.members)
+        counts = [m.threads for _, m in self.members]
+        self.threads = None if None in counts else max(c for c in counts if c is not None)
 
     def _mean_proba(self, X: Any) -> np.ndarray:
         data = _as_array(X)  # each member casts to its own dtype
@@ -619,7 +648,7 @@ class VotingModel(CompiledModel):
         """The ensemble's runtime, threads, size, and each member's own record."""
         return {
             "runtime": self.runtime,
-            "threads": {"per_member": self.threads},
+            "threads": {"per_member": _threads_record(self.threads)},
             "converter": "member by member",
             "engine": ", ".join(sorted({m.runtime for _, m in self.members})),
             "source": self.source,
@@ -647,7 +676,7 @@ def _voting_weights(model: Any) -> list[float] | None:
     ]
 
 
-def _compile_voting(model: Any, runtime: str, X_sample: Any, threads: int) -> VotingModel:
+def _compile_voting(model: Any, runtime: str, X_sample: Any, threads: int | None) -> VotingModel:
     from .models import qualified_name
 
     kind, classes = _estimator_kind(model)
@@ -693,7 +722,7 @@ def _compile_voting(model: Any, runtime: str, X_sample: Any, threads: int) -> Vo
 
 # --------------------------------------------------------------------------- public adapters
 def compile_model(
-    fitted_model: Any, runtime: str, *, X_sample: Any = None, threads: int = 1
+    fitted_model: Any, runtime: str, *, X_sample: Any = None, threads: int | None = 1
 ) -> CompiledModel:
     """Compile ``fitted_model`` for ``runtime`` (``"onnx"`` or ``"treelite"``).
 
@@ -735,7 +764,7 @@ def compile_model(
     return _treelite_single(fitted_model, threads)
 
 
-def onnx(fitted_model: Any, X_sample: Any = None, threads: int = 1) -> CompiledModel:
+def onnx(fitted_model: Any, X_sample: Any = None, threads: int | None = 1) -> CompiledModel:
     """Convert a fitted model with skl2onnx and run it with ONNX Runtime.
 
     Parameters
@@ -747,9 +776,10 @@ def onnx(fitted_model: Any, X_sample: Any = None, threads: int = 1) -> CompiledM
     X_sample : array-like, optional
         A few input rows, for the input's shape; default: zeros of
         ``n_features_in_`` columns.
-    threads : int, default 1
+    threads : int or None, default 1
         ONNX Runtime's intra-op and inter-op threads (one: a serving
-        worker's one-row latency).
+        worker's one-row latency). None follows prodbench's per-phase thread
+        policy (see :class:`CompiledModel`).
 
     Returns
     -------
@@ -777,7 +807,7 @@ def onnx(fitted_model: Any, X_sample: Any = None, threads: int = 1) -> CompiledM
     return compile_model(fitted_model, "onnx", X_sample=X_sample, threads=threads)
 
 
-def treelite(fitted_model: Any, threads: int = 1) -> CompiledModel:
+def treelite(fitted_model: Any, threads: int | None = 1) -> CompiledModel:
     """Import a fitted tree ensemble with treelite and predict with its GTIL.
 
     Accepts scikit-learn's RandomForest, ExtraTrees, GradientBoosting and
@@ -790,8 +820,9 @@ def treelite(fitted_model: Any, threads: int = 1) -> CompiledModel:
     ----------
     fitted_model : estimator
         The fitted model.
-    threads : int, default 1
-        treelite's ``nthread`` per call.
+    threads : int or None, default 1
+        treelite's ``nthread`` per call; None follows prodbench's per-phase
+        thread policy (see :class:`CompiledModel`).
 
     Returns
     -------
@@ -884,7 +915,7 @@ def compile_variant(
     base: str,
     X_sample: Any,
     X_test: Any,
-    threads: int = 1,
+    threads: int | None = 1,
 ) -> tuple[Any, RuntimeVariant]:
     """Compile a comparison's candidate for ``runtime`` and check its parity on ``X_test``.
 
@@ -904,8 +935,8 @@ def compile_variant(
         The base candidate's name, recorded in the result.
     X_sample, X_test : array-like
         A few training rows (the input's shape); the test rows (parity).
-    threads : int, default 1
-        The runtime's threads.
+    threads : int or None, default 1
+        The runtime's threads (None: per phase, prodbench's thread policy).
 
     Returns
     -------

@@ -19,6 +19,7 @@ import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,6 +33,7 @@ __all__ = [
     "RawLatency",
     "ThreadProbe",
     "check_threads",
+    "current_thread_limit",
     "gc_policy",
     "probe_thread_trap",
     "thread_limit",
@@ -132,13 +134,37 @@ def thread_limit(threads: int | None) -> Iterator[None]:
     >>> with thread_limit(1):
     ...     pass
     """
-    if threads is None:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
+    token = _THREAD_LIMIT.set(threads)  # for runtimes threadpoolctl does not reach
+    try:
+        if threads is None:
+            yield
+            return
+        from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads):
-        yield
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        _THREAD_LIMIT.reset(token)
+
+
+_THREAD_LIMIT: ContextVar[int | None] = ContextVar("prodbench_thread_limit", default=None)
+
+
+def current_thread_limit() -> int | None:
+    """The limit of the innermost :func:`thread_limit` block (None: none, or no limit).
+
+    Compiled runtimes (:mod:`prodbench.runtimes`), whose pools threadpoolctl
+    does not reach, read it to follow the same per-phase thread policy.
+
+    Examples
+    --------
+    >>> with thread_limit(1):
+    ...     current_thread_limit()
+    1
+    >>> current_thread_limit() is None
+    True
+    """
+    return _THREAD_LIMIT.get()
 
 
 @contextmanager
