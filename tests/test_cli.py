@@ -126,7 +126,8 @@ def test_regression_target_uses_regressor_presets(capsys, tmp_path) -> None:
     assert code == 0, err
     saved = json.loads(out_file.read_text())
     assert saved["results"]["logreg"]["task"] == "regression"
-    assert saved["results"]["knn"]["estimator"].endswith("KNeighborsRegressor")
+    assert saved["results"]["knn"]["task"] == "regression"  # a scaled KNeighborsRegressor
+    assert saved["summary"]["candidates"]["knn"]["score"]["name"] == "r2"
 
 
 FAILING_CANDIDATES = """
@@ -576,3 +577,144 @@ def test_show_exits_1_when_every_candidate_fails_or_is_undecided(capsys, tmp_pat
     make_comparison([close, ok], budget=Budget(p99="2.5ms")).to_json(tmp_path / "s.json")
     code, _, err = run(capsys, "show", str(tmp_path / "s.json"))
     assert code == 0 and err == ""
+
+
+# --------------------------------------------------------------------------- help, presets, options
+def _subparsers():
+    import argparse
+
+    from prodbench.cli import build_parser
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_every_help_has_examples_and_every_option_its_default(capsys) -> None:
+    import argparse
+
+    for name, sub in _subparsers().items():
+        assert "example" in sub.format_help(), f"{name} --help has no example"
+        for action in sub._actions:
+            if not action.option_strings or isinstance(action, argparse._HelpAction):
+                continue
+            assert "default" in (action.help or ""), f"{name} {action.option_strings[-1]}"
+    code, out, _ = run(capsys, "compare", "--help")
+    assert code == 0
+    assert "examples:" in out and "--request-format" in out and "--test-data" in out
+
+
+def test_presets_command_says_what_each_preset_is(capsys) -> None:
+    from prodbench.models import PRESETS
+
+    code, out, _ = run(capsys, "presets")
+    assert code == 0
+    for name in PRESETS:
+        assert f"\n{name} " in out
+    assert "50 trees" in out and "Ridge" in out and "StandardScaler + KNeighbors" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_knn_preset_is_scaled() -> None:
+    from prodbench.models import make_preset
+
+    for task in ("classification", "regression"):
+        steps = [type(step).__name__ for step in make_preset("knn", task)]
+        assert steps[0] == "StandardScaler" and steps[-1].startswith("KNeighbors")
+
+
+def test_cli_scorings_are_the_library_scorers() -> None:
+    from prodbench import stats
+    from prodbench.cli import SCORINGS
+
+    assert set(SCORINGS) == set(stats.SCORERS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--request-format", "arrow"], "invalid choice"),
+        (["--batch-sizes", "1,x"], "positive whole numbers"),
+        (["--scoring", "f2"], "invalid choice"),
+    ],
+)
+def test_bad_new_options_are_usage_errors(capsys, argv, message) -> None:
+    code, _, err = run(capsys, "compare", "logreg", "knn", *argv)
+    assert code == 2 and message in err
+
+
+def test_options_reach_the_library_and_presets_are_timed_on_arrays(capsys, tmp_path) -> None:
+    out_file = tmp_path / "r.json"
+    code, out, err = run(
+        capsys, "compare", "logreg", "knn", "--data", "diabetes", "--scoring",
+        "neg_mean_absolute_error", "--batch-sizes", "1,7", "--precision", "0.2",
+        "--output", str(out_file), *FAST,
+    )  # fmt: skip
+    assert code == 0, err
+    saved = json.loads(out_file.read_text())
+    logreg = saved["results"]["logreg"]
+    assert logreg["score"]["name"] == "neg_mean_absolute_error"
+    assert logreg["latency"]["request_format"] == "numpy"
+    assert [b["batch_size"] for b in logreg["throughput"]["batches"]][:2] == [1, 7]
+    assert saved["options"]["precision"] == 0.2
+    assert "one-row numpy-array requests" in " ".join(out.split())
+    code, out, err = run(
+        capsys, "compare", "logreg", "knn", "--data", "iris", "--request-format", "pandas",
+        "--output", str(out_file), *FAST,
+    )  # fmt: skip
+    assert code == 0, err
+    saved = json.loads(out_file.read_text())
+    assert {r["latency"]["request_format"] for r in saved["results"].values()} == {"pandas"}
+
+
+@pytest.fixture
+def iris_files(tmp_path):
+    """iris as train.csv / test.csv, and model.joblib fitted on ALL rows with column names."""
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    frame = load_iris(as_frame=True).frame
+    shuffled = frame.sample(frac=1.0, random_state=0)
+    train, test = shuffled.iloc[:100], shuffled.iloc[100:]
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    model = LogisticRegression(max_iter=1000).fit(frame.drop(columns="target"), frame["target"])
+    joblib.dump(model, tmp_path / "model.joblib")
+    return tmp_path
+
+
+def test_fitted_file_is_scored_on_named_held_out_rows(capsys, iris_files) -> None:
+    d = iris_files
+    common = ["--target", "target", "--output", str(d / "r.json"), *FAST]
+    # --test-data: every candidate is scored on test.csv's 50 rows
+    code, out, err = run(
+        capsys, "compare", f"{d / 'model.joblib'}", "logreg", "--data", str(d / "train.csv"),
+        "--test-data", str(d / "test.csv"), *common,
+    )  # fmt: skip
+    assert code in (0, 1), err
+    saved = json.loads((d / "r.json").read_text())
+    assert {c["score"]["n"] for c in saved["summary"]["candidates"].values()} == {50}
+    # the file was fitted with column names: DataFrame rows; the preset: arrays
+    assert saved["results"]["model"]["latency"]["request_format"] == "pandas"
+    assert saved["results"]["logreg"]["latency"]["request_format"] == "numpy"
+    assert "may have been trained on" not in out
+    # every candidate pre-fitted: all of --data is held out
+    code, out, err = run(
+        capsys, "compare", f"a={d / 'model.joblib'}", f"b={d / 'model.joblib'}", "--data",
+        str(d / "test.csv"), *common,
+    )  # fmt: skip
+    assert code in (0, 1), err
+    saved = json.loads((d / "r.json").read_text())
+    assert {c["score"]["n"] for c in saved["summary"]["candidates"].values()} == {50}
+    # a fitted file and a preset on one random split: measured, and warned about
+    code, out, err = run(
+        capsys, "compare", f"{d / 'model.joblib'}", "logreg", "--data", str(d / "all.csv"),
+        *common,
+    )  # fmt: skip
+    assert code in (0, 1), err
+    text = " ".join(out.split())
+    assert "! model was fitted before this run" in text and "--test-data FILE" in text
+    saved = json.loads((d / "r.json").read_text())
+    assert saved["options"]["warnings"]

@@ -114,7 +114,8 @@ CANDIDATE_HELP = f"""\
 candidates (two or more; none runs the default comparison):
   PRESET                  logreg, forest, hgb, knn, ensemble (soft vote of
                           logreg + forest), stacking; the regressor
-                          counterpart is chosen when the target is continuous
+                          counterpart is chosen when the target is continuous;
+                          `prodbench presets` says what each one is
   module:Class            e.g. sklearn.linear_model:Ridge
   module:Class(k=v, ...)  e.g. 'sklearn.ensemble:RandomForestClassifier(n_estimators=200)';
                           values are Python literals only (never eval'd)
@@ -125,6 +126,14 @@ default run (no candidates): {" vs ".join(DEFAULT_CANDIDATES)} on {DEFAULT_DATA}
 --max-time {DEFAULT_MAX_TIME:g}, --max-fit-time {DEFAULT_MAX_FIT_TIME:g}, --budget \
 {DEFAULT_BUDGET}
 (each overridable). With candidates, --data defaults to the same data set.
+
+examples:
+  prodbench compare
+  prodbench compare lone=logreg ensemble --data breast_cancer --budget p99=5ms
+  prodbench compare logreg knn --data data.csv --target label --output run.json
+  prodbench compare model.joblib logreg --data train.csv --test-data test.csv \\
+      --target label
+  prodbench compare logreg forest --scoring r2 --batch-sizes 1,100 --max-time 2
 """
 
 
@@ -219,6 +228,23 @@ def _add_format(parser: Any, choices: Sequence[str] = FORMATS) -> None:
     )
 
 
+SCORINGS = ("accuracy", "r2", "neg_mean_absolute_error", "neg_mean_squared_error")
+"""stats.SCORERS' names, spelled out so --help does not import numpy (tests check they agree)."""
+
+
+def _batch_sizes_arg(text: str) -> tuple[int, ...]:
+    """``"1,10,100"`` -> ``(1, 10, 100)``; anything else is an argparse error."""
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of positive whole numbers; write e.g. 1,10,100,1000"
+        )
+    return sizes
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``prodbench`` command.
 
@@ -233,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="show the full traceback of an error",
+        help="show the full traceback of an error (default: one line on stderr)",
     )
     parser = _Parser(
         prog="prodbench",
@@ -266,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="candidates_file",
         action="append",
         metavar="FILE.py",
-        help="a Python file defining CANDIDATES = {name: estimator} (runs the file)",
+        help="a Python file defining CANDIDATES = {name: estimator} (runs the file; "
+        "repeatable) (default: none)",
     )
     data = p.add_argument_group("data")
     data.add_argument(
@@ -276,28 +303,54 @@ def build_parser() -> argparse.ArgumentParser:
         "synthetic:n_samples=...,n_features=..., or a .csv/.parquet path "
         f"(default: {DEFAULT_DATA})",
     )
-    data.add_argument("--target", metavar="COLUMN", help="target column of a CSV/Parquet file")
-    data.add_argument("--rows", type=int, help="rows of synthetic data, or a subset of a file")
-    data.add_argument("--features", type=int, help="features of synthetic data")
     data.add_argument(
-        "--test-size", type=float, default=0.25, help="held-out fraction (default 0.25)"
+        "--target",
+        metavar="COLUMN",
+        help="target column of a CSV/Parquet file (required for a file; default: none)",
     )
-    data.add_argument("--seed", type=int, default=0, help="seed of data, split, requests")
+    data.add_argument(
+        "--test-data",
+        metavar="FILE",
+        help="held-out rows (.csv/.parquet, same columns as --data) to score and time on; "
+        "a fitted model file is scored only on rows named held-out: this file, or all of "
+        "--data when every candidate is a fitted file (default: a random --test-size split "
+        "of --data)",
+    )
+    data.add_argument(
+        "--rows",
+        type=int,
+        help="rows of synthetic data, or a subset of a file (default: all rows; 20,000 synthetic)",
+    )
+    data.add_argument("--features", type=int, help="features of synthetic data (default: 20)")
+    data.add_argument(
+        "--test-size", type=float, default=0.25, help="held-out fraction (default: 0.25)"
+    )
+    data.add_argument(
+        "--seed", type=int, default=0, help="seed of data, split and requests (default: 0)"
+    )
     run = p.add_argument_group("measurement")
-    run.add_argument("--baseline", metavar="NAME", help="candidate to compare with (default first)")
-    run.add_argument("--budget", metavar="LIMITS", help="e.g. 'p99=5ms,p50=1ms,size=10MB'")
+    run.add_argument(
+        "--baseline", metavar="NAME", help="candidate to compare with (default: the first)"
+    )
+    run.add_argument(
+        "--budget",
+        metavar="LIMITS",
+        help=f"latency/size limits, e.g. 'p99=5ms,p50=1ms,size=10MB' (default: "
+        f"{DEFAULT_BUDGET} in the default run, else none)",
+    )
     run.add_argument(
         "--max-time",
         type=float,
         metavar="SECONDS",
         help="latency sampling time per candidate, spent where the intervals need it; "
-        "no other phase takes longer (default 5)",
+        f"no other phase takes longer (default: {DEFAULT_MAX_TIME:g})",
     )
     run.add_argument(
         "--max-fit-time",
         type=float,
         metavar="SECONDS",
-        help="stop refitting (3 fits) after this many seconds per candidate (default 60)",
+        help="stop refitting (3 fits) after this many seconds per candidate (default: 60, "
+        f"or {DEFAULT_MAX_FIT_TIME:g} in the default run)",
     )
     run.add_argument(
         "--threads",
@@ -308,13 +361,49 @@ def build_parser() -> argparse.ArgumentParser:
         "cold start to 1 thread, fits and throughput use the machine's threads; N limits "
         "every phase to N; 'none' limits nothing (default: serving)",
     )
-    run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
+    run.add_argument(
+        "--method",
+        choices=("predict", "predict_proba"),
+        default="predict",
+        help="the method each request calls and the score uses (default: predict)",
+    )
+    run.add_argument(
+        "--scoring",
+        choices=SCORINGS,
+        help="the score on the test rows (default: accuracy for classification, r2 for regression)",
+    )
+    run.add_argument(
+        "--precision",
+        type=float,
+        default=0.05,
+        metavar="FRACTION",
+        help="latency sampling may stop early once the p50/p90/p99 intervals are within "
+        "this relative half-width (default: 0.05)",
+    )
+    run.add_argument(
+        "--request-format",
+        choices=("auto", "numpy", "pandas"),
+        default="auto",
+        help="the type of each one-row request: 'auto' sends the type the model was fitted "
+        "on (presets are fitted on numpy arrays; a fitted model file with column names, "
+        "feature_names_in_, gets DataFrames); 'pandas' fits and times every candidate on "
+        "DataFrames (default: auto)",
+    )
+    run.add_argument(
+        "--batch-sizes",
+        type=_batch_sizes_arg,
+        default=(1, 10, 100, 1000),
+        metavar="N,N,...",
+        help="bulk predict batch sizes; the whole test set is added, larger ones skipped "
+        "(default: 1,10,100,1000)",
+    )
     run.add_argument(
         "--no-isolate",
         dest="isolate",
         action="store_false",
         help="measure candidates in this process instead of one worker process each "
-        "(saves ~2 s of start-up; a crash or a hang in a model then ends the whole run)",
+        "(saves ~2 s of start-up; a crash or a hang in a model then ends the whole run) "
+        "(default: one worker process per candidate)",
     )
     run.add_argument(
         "--call-timeout",
@@ -325,7 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
         "'timeout' and the run goes on (default: 60)",
     )
     run.add_argument(
-        "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
+        "--price-per-core-hour",
+        type=float,
+        metavar="USD",
+        help="for the cost per million predictions (default: 0.05)",
     )
     run.add_argument(
         "--runtime",
@@ -341,13 +433,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RATE",
         help="target requests per second: adds the capacity section (workers needed, p99 "
         "and cost at that load, simulated from the measured latencies; needs a percentile "
-        "budget)",
+        "budget) (default: none)",
     )
     out = p.add_argument_group("output")
     _add_format(out)
-    out.add_argument("--output", metavar="FILE.json", help="save results (raw samples) as JSON")
-    out.add_argument("--plot", metavar="FILE", help="save a figure (needs matplotlib)")
-    out.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    out.add_argument(
+        "--output",
+        metavar="FILE.json",
+        help="save results as JSON: raw samples and a summary, updated as each candidate "
+        "finishes (default: not saved)",
+    )
+    out.add_argument(
+        "--plot", metavar="FILE", help="save a figure (needs matplotlib) (default: none)"
+    )
+    out.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on stderr (default: shown on a terminal)",
+    )
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -363,7 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("results", metavar="RESULTS.json")
     _add_format(p)
-    p.add_argument("--plot", metavar="FILE", help="save a figure (needs matplotlib)")
+    p.add_argument(
+        "--plot", metavar="FILE", help="save a figure (needs matplotlib) (default: none)"
+    )
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser(
@@ -413,11 +518,24 @@ def build_parser() -> argparse.ArgumentParser:
         "datasets",
         help="list the bundled datasets",
         description="The bundled datasets and the synthetic one, with shapes and task.",
-        epilog=EXIT_CODES_HELP,
+        epilog="examples:\n  prodbench datasets\n  prodbench compare logreg knn --data wine\n\n"
+        + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser(
+        "presets",
+        help="list the preset candidates and what each is",
+        description="The preset names compare accepts, each with the model it builds "
+        "(classifier, and the regressor used when the target is continuous).",
+        epilog="examples:\n  prodbench presets\n  prodbench compare logreg knn forest\n\n"
+        + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    p.set_defaults(func=cmd_presets)
 
     from .cli_serving import add_serving_commands
 
@@ -679,6 +797,11 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         features=args.features,
         random_state=args.seed,
     )
+    held_out = (
+        None
+        if args.test_data is None
+        else load_dataset(args.test_data, target=args.target, random_state=args.seed)
+    )
     named: dict[str, Any] = {}
     fitted: dict[str, bool] = {}
 
@@ -709,6 +832,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     if baseline not in named:
         raise CandidateError(f"Unknown --baseline {baseline!r}. Choose one of: {', '.join(named)}.")
 
+    X, y, X_test, y_test, warnings = _held_out(args, dataset, held_out, fitted)
     max_time = args.max_time if args.max_time is not None else DEFAULT_MAX_TIME
     max_fit_time = args.max_fit_time
     if max_fit_time is None:
@@ -734,13 +858,19 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         try:
             cmp = pb.compare(
                 named,
-                dataset.X,
-                dataset.y,
+                X,
+                y,
+                X_test=X_test,
+                y_test=y_test,
                 baseline=baseline,
                 budget=budget,
                 fit={n: not f for n, f in fitted.items()},
                 test_size=args.test_size,
                 method=args.method,
+                scoring=args.scoring,
+                precision=args.precision,
+                request_format=args.request_format,
+                batch_sizes=args.batch_sizes,
                 threads=args.threads,
                 max_time=max_time,
                 max_fit_time=max_fit_time,
@@ -756,6 +886,12 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
     progress.clear()
+    if warnings:  # shown under the table in every format, and kept in --output
+        import dataclasses
+
+        cmp = dataclasses.replace(
+            cmp, options={**cmp.options, "warnings": [*cmp.options.get("warnings", []), *warnings]}
+        )
     if args.qps is not None:  # the capacity section and the stakeholders at the target rate
         import dataclasses
 
@@ -799,6 +935,46 @@ def _comparison_exit(cmp: Comparison) -> int:
     # A runtime refusing a candidate (--runtime) is reported, not a failure of the run.
     failed = any(f.phase != "compile" for f in cmp.failures.values())
     return exit_code(failed=failed, budget_unmet=unmet)
+
+
+def _as_arrays(X: Any, request_format: str) -> Any:
+    """Numbers-only DataFrames become float arrays unless DataFrames were asked for.
+
+    Presets are then fitted and timed on numpy arrays (one-row DataFrames cost
+    several times a model's own predict); text columns keep the frame.
+    """
+    if request_format == "pandas" or not hasattr(X, "select_dtypes"):
+        return X
+    if X.select_dtypes(include="number").shape[1] != X.shape[1]:
+        return X
+    return X.to_numpy(dtype=float)
+
+
+def _held_out(
+    args: argparse.Namespace, dataset: Any, held_out: Any, fitted: dict[str, bool]
+) -> tuple[Any, Any, Any, Any, list[str]]:
+    """X, y, X_test, y_test for compare, and warnings about rows a model may have seen.
+
+    A fitted model file is scored only on rows named held-out: ``--test-data``,
+    or all of ``--data`` when every candidate is a fitted file. Fitted files
+    next to candidates prodbench fits, on a random split of ``--data``, are
+    measured but warned about: the file may have been trained on the test rows.
+    """
+    X = _as_arrays(dataset.X, args.request_format)
+    y = dataset.y
+    files = [n for n, f in fitted.items() if f]
+    if held_out is not None:
+        return X, y, _as_arrays(held_out.X, args.request_format), held_out.y, []
+    if files and len(files) == len(fitted):
+        return X, y, X, y, []  # all pre-fitted: all of --data is the held-out set
+    warnings = []
+    if files:
+        warnings.append(
+            f"{', '.join(files)} {'was' if len(files) == 1 else 'were'} fitted before this "
+            "run and scored on a random split of --data, rows it may have been trained on "
+            "(its score may be optimistic). Pass rows it never saw with --test-data FILE."
+        )
+    return X, y, None, None, warnings
 
 
 def _saver(
@@ -972,7 +1148,8 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         dest="candidates_file",
         action="append",
         metavar="FILE.py",
-        help="a Python file defining CANDIDATES = {name: estimator} (runs the file)",
+        help="a Python file defining CANDIDATES = {name: estimator} (runs the file) "
+        "(default: none)",
     )
     data = p.add_argument_group("data")
     data.add_argument(
@@ -982,21 +1159,43 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="one case per --data (repeat it): a bundled name, synthetic:..., or a "
         f".csv/.parquet path (default: {', '.join(SWEEP_DATA_DEFAULT)})",
     )
-    data.add_argument("--target", metavar="COLUMN", help="target column of CSV/Parquet files")
-    data.add_argument("--rows", type=int, help="rows of synthetic data, or a subset of each set")
-    data.add_argument("--features", type=int, help="features of synthetic data")
     data.add_argument(
-        "--test-size", type=float, default=0.25, help="held-out fraction (default 0.25)"
+        "--target",
+        metavar="COLUMN",
+        help="target column of CSV/Parquet files (required for a file; default: none)",
     )
-    data.add_argument("--seed", type=int, default=0, help="seed of data, split, requests")
+    data.add_argument(
+        "--rows", type=int, help="rows of synthetic data, or a subset of each set (default: all)"
+    )
+    data.add_argument("--features", type=int, help="features of synthetic data (default: 20)")
+    data.add_argument(
+        "--test-size", type=float, default=0.25, help="held-out fraction (default: 0.25)"
+    )
+    data.add_argument(
+        "--seed", type=int, default=0, help="seed of data, split, requests (default: 0)"
+    )
     run = p.add_argument_group("measurement (every case)")
-    run.add_argument("--baseline", metavar="NAME", help="candidate to compare with (default first)")
-    run.add_argument("--budget", metavar="LIMITS", help="e.g. 'p99=5ms,p50=1ms,size=10MB'")
     run.add_argument(
-        "--max-time", type=float, metavar="SECONDS", help="latency sampling time per candidate"
+        "--baseline", metavar="NAME", help="candidate to compare with (default: the first)"
     )
     run.add_argument(
-        "--max-fit-time", type=float, metavar="SECONDS", help="stop refitting after this long"
+        "--budget",
+        metavar="LIMITS",
+        help="e.g. 'p99=5ms,p50=1ms,size=10MB' (default: "
+        f"{DEFAULT_BUDGET} in the default run, else none)",
+    )
+    run.add_argument(
+        "--max-time",
+        type=float,
+        metavar="SECONDS",
+        help=f"latency sampling time per candidate (default: {DEFAULT_MAX_TIME:g})",
+    )
+    run.add_argument(
+        "--max-fit-time",
+        type=float,
+        metavar="SECONDS",
+        help="stop refitting after this long (default: 60, "
+        f"or {DEFAULT_MAX_FIT_TIME:g} in the default run)",
     )
     run.add_argument(
         "--threads",
@@ -1009,7 +1208,8 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--runtime",
         metavar="onnx,treelite|auto",
-        help="also measure each candidate compiled for faster runtimes, as for compare",
+        help="also measure each candidate compiled for faster runtimes, as for compare "
+        "(default: scikit-learn only)",
     )
     run.add_argument(
         "--no-isolate",
@@ -1017,7 +1217,8 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_false",
         help="measure each case's candidates in the process running the case instead of one "
         "worker process each (a crash or a hang in a model then ends that case, or hangs it "
-        "on a Dask worker, where --call-timeout cannot interrupt a call)",
+        "on a Dask worker, where --call-timeout cannot interrupt a call) (default: one "
+        "worker process per candidate)",
     )
     run.add_argument(
         "--call-timeout",
@@ -1027,9 +1228,17 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="a single fit or predict call longer than this fails its candidate with 'timeout' "
         "(default: 60)",
     )
-    run.add_argument("--method", choices=("predict", "predict_proba"), default="predict")
     run.add_argument(
-        "--price-per-core-hour", type=float, metavar="USD", help="for the cost per prediction"
+        "--method",
+        choices=("predict", "predict_proba"),
+        default="predict",
+        help="the method each request calls (default: predict)",
+    )
+    run.add_argument(
+        "--price-per-core-hour",
+        type=float,
+        metavar="USD",
+        help="for the cost per prediction (default: 0.05)",
     )
     where = p.add_argument_group("where cases run")
     where.add_argument(
@@ -1045,10 +1254,18 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     out = p.add_argument_group("output")
     _add_format(out)
-    out.add_argument("--output", metavar="FILE.json", help="save the sweep after every case")
-    out.add_argument("--resume", metavar="FILE.json", help="skip the cases finished in FILE")
-    out.add_argument("--plot", metavar="FILE", help="save a figure (needs matplotlib)")
-    out.add_argument("--quiet", action="store_true", help="no per-case progress on stderr")
+    out.add_argument(
+        "--output", metavar="FILE.json", help="save the sweep after every case (default: not saved)"
+    )
+    out.add_argument(
+        "--resume", metavar="FILE.json", help="skip the cases finished in FILE (default: run all)"
+    )
+    out.add_argument(
+        "--plot", metavar="FILE", help="save a figure (needs matplotlib) (default: none)"
+    )
+    out.add_argument(
+        "--quiet", action="store_true", help="no per-case progress on stderr (default: shown)"
+    )
     p.set_defaults(func=cmd_sweep)
 
 
@@ -1283,6 +1500,37 @@ def cmd_datasets(args: argparse.Namespace, state: _State) -> int:
             row[4],
         ]
         lines.append("  ".join(cells))
+    _print("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_presets(args: argparse.Namespace, state: _State) -> int:
+    """``prodbench presets``: each preset name and the model it builds.
+
+    Examples
+    --------
+    >>> main(["presets"])  # doctest: +SKIP
+    0
+    """
+    import textwrap
+
+    from .models import PRESETS
+
+    width = max(len(name) for name in PRESETS)
+    lines = ["preset".ljust(width) + "  what it is"]
+    for name, (description, _) in PRESETS.items():
+        lines += textwrap.wrap(
+            description,
+            78,
+            initial_indent=name.ljust(width) + "  ",
+            subsequent_indent=" " * (width + 2),
+            break_on_hyphens=False,
+        )
+    lines += [
+        "",
+        "All are seeded with random_state=0; the regressor is used when the target",
+        "is continuous. Name one on the command line with NAME=PRESET, e.g. lone=logreg.",
+    ]
     _print("\n".join(lines))
     return EXIT_OK
 

@@ -114,7 +114,12 @@ def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: 
         metavar="LIMITS",
         help="percentile limits, e.g. 'p99=5ms' or 'p99=5ms,p50=1ms' (default: the file's budget)",
     )
-    p.add_argument("--qps", type=float, metavar="RATE", help="target requests per second")
+    p.add_argument(
+        "--qps",
+        type=float,
+        metavar="RATE",
+        help="target requests per second (default: none, only max QPS)",
+    )
     p.add_argument(
         "--workers",
         default=DEFAULT_WORKERS,
@@ -129,7 +134,9 @@ def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: 
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulation (default: 0)")
     add_format(p, ("table", "markdown", "html", "json"))
-    p.add_argument("--output", metavar="FILE.json", help="save the capacity as JSON")
+    p.add_argument(
+        "--output", metavar="FILE.json", help="save the capacity as JSON (default: not saved)"
+    )
     p.set_defaults(func=cmd_capacity)
 
     p = sub.add_parser(
@@ -145,7 +152,11 @@ def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: 
     )
     p.add_argument("candidate", metavar="CANDIDATE", help="a preset, module:Class spec or file")
     p.add_argument("--data", metavar="SPEC", default="digits", help="data set (default: digits)")
-    p.add_argument("--target", metavar="COLUMN", help="target column of a CSV/Parquet file")
+    p.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="target column of a CSV/Parquet file (required for a file; default: none)",
+    )
     p.add_argument(
         "--qps",
         type=float,
@@ -162,11 +173,15 @@ def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: 
     )
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     p.add_argument(
-        "--no-floor", action="store_true", help="skip the no-op run that measures the harness"
+        "--no-floor",
+        action="store_true",
+        help="skip the no-op run that measures the harness (default: run it)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of data, split, arrivals (default: 0)")
     add_format(p, ("table", "json"))
-    p.add_argument("--output", metavar="FILE.json", help="save the load test as JSON")
+    p.add_argument(
+        "--output", metavar="FILE.json", help="save the load test as JSON (default: not saved)"
+    )
     p.set_defaults(func=cmd_load_test)
 
 

@@ -254,8 +254,12 @@ def _hgb(task: str) -> Any:
 
 def _knn(task: str) -> Any:
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-    return KNeighborsRegressor() if task == "regression" else KNeighborsClassifier()
+    # Scaled: neighbours by raw distance let the widest-ranged feature decide.
+    knn = KNeighborsRegressor() if task == "regression" else KNeighborsClassifier()
+    return make_pipeline(StandardScaler(), knn)
 
 
 def _ensemble(task: str) -> Any:
@@ -282,15 +286,20 @@ def _stacking(task: str) -> Any:
 
 PRESETS: dict[str, tuple[str, Any]] = {
     "logreg": (
-        "StandardScaler + LogisticRegression(max_iter=1000); Ridge for regression",
+        "StandardScaler + LogisticRegression(max_iter=1000); regression: StandardScaler + "
+        "Ridge (a linear model, not a logistic one)",
         _logreg,
     ),
-    "forest": ("RandomForest, 50 trees, min_samples_leaf=2", _forest),
-    "hgb": ("HistGradientBoosting, 100 iterations", _hgb),
-    "knn": ("KNeighbors, 5 neighbours", _knn),
-    "ensemble": ("soft VotingClassifier of logreg + forest (VotingRegressor)", _ensemble),
+    "forest": ("RandomForest of 50 trees, min_samples_leaf=2 (classifier or regressor)", _forest),
+    "hgb": ("HistGradientBoosting, 100 boosting iterations (classifier or regressor)", _hgb),
+    "knn": ("StandardScaler + KNeighbors, 5 neighbours (scaled features)", _knn),
+    "ensemble": (
+        "soft VotingClassifier of logreg + forest; regression: VotingRegressor of Ridge + forest",
+        _ensemble,
+    ),
     "stacking": (
-        "StackingClassifier of forest + hgb, logreg on top (StackingRegressor)",
+        "StackingClassifier of forest + hgb with logreg on top (cv=3); regression: "
+        "StackingRegressor with Ridge on top",
         _stacking,
     ),
 }

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -252,6 +252,53 @@ class _Shared:
     scoring: str
     request_format: str
     digest: str
+    views: dict[str, _Shared] = field(default_factory=dict, repr=False, compare=False)
+
+    def for_model(self, model: Any, fit: bool, options: _Options) -> _Shared:
+        """The rows a candidate is timed with under ``request_format="auto"``.
+
+        "auto" means requests in the type the model was fitted on: a model
+        prodbench fits gets the type of ``X``; a pre-fitted one gets one-row
+        DataFrames when it was fitted with column names (``feature_names_in_``)
+        and ndarrays when not. The converted rows are the same rows, built
+        once per type.
+        """
+        if options.request_format != "auto" or fit:
+            return self
+        names = getattr(model, "feature_names_in_", None)
+        want = "pandas" if names is not None else "numpy"
+        if want == self.request_format:
+            return self
+        if want not in self.views:
+            try:
+                self.views[want] = self._converted(want, names, options)
+            except (TypeError, ValueError):  # e.g. text columns that are not numbers
+                self.views[want] = self
+        return self.views[want]
+
+    def _converted(self, want: str, names: Any, options: _Options) -> _Shared:
+        import pandas as pd
+
+        def convert(X: Any) -> Any:
+            if want == "numpy":
+                return X.to_numpy(dtype=float)
+            columns = list(names) if len(names) == X.shape[1] else None
+            return pd.DataFrame(X, columns=columns)
+
+        split = _data.Split(
+            convert(self.split.X_train), convert(self.split.X_test),
+            self.split.y_train, self.split.y_test,
+        )  # fmt: skip
+        rows = _data.request_rows(
+            split.X_test,
+            fmt=want,  # type: ignore[arg-type]
+            n_rows=1000,
+            random_state=options.random_state,
+        )
+        return dataclasses.replace(
+            self, split=split, rows=rows, batches=_bulk_batches(split.X_test, options),
+            request_format=want, views={},
+        )  # fmt: skip
 
 
 def _prepare(
@@ -383,7 +430,7 @@ class _Candidate:
     ) -> None:
         self.name = name
         self.model = model
-        self.shared = shared
+        self.shared = shared.for_model(model, fit, options)
         self.options = options
         self.fit = fit
         self.progress = progress

@@ -305,14 +305,25 @@ def _measured_note(cmp: Comparison) -> str | None:
         for n in measured
         if cmp.results[n].throughput.batches
     }
+    formats = {cmp.results[n].latency.request_format for n in measured}
     samples = ", ".join(
-        f"{n} n={fmt_int(cmp.results[n].latency.n)} ({cmp.results[n].latency.stop_reason})"
+        f"{n} n={fmt_int(cmp.results[n].latency.n)} ("
+        + ("" if len(formats) == 1 else f"{cmp.results[n].latency.request_format}, ")
+        + f"{cmp.results[n].latency.stop_reason})"
         for n in measured
     )
     text = f"{fmt_int(first.score.n)} test rows"
     if batches:
         text += f"; bulk rows/s at batch size {', '.join(map(str, sorted(batches)))}"
-    return f"{text}; latency samples (one-row predict calls): {samples}."
+    requests = (
+        f"one-row {_FORMAT_WORDS.get(f, f)} requests"
+        if len(formats) == 1 and (f := next(iter(formats)))
+        else "one-row requests, each in the type its model was fitted on"
+    )
+    return f"{text}; latency samples (one predict call each, {requests}): {samples}."
+
+
+_FORMAT_WORDS = {"numpy": "numpy-array", "pandas": "DataFrame"}
 
 
 def _environment_line(cmp: Comparison) -> str | None:
@@ -380,6 +391,7 @@ def build_report(cmp: Comparison) -> ComparisonReport:
         [n for n in (_significance_note(cmp),) if n]
         + _undersampled_notes(cmp, table)
         + _thread_trap_notes(cmp)
+        + [f"! {w}" for w in cmp.options.get("warnings", ())]
     )
     sections = tuple(s for build in SECTION_BUILDERS if (s := build(cmp)) is not None)
     return ComparisonReport(
