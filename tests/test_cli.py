@@ -717,4 +717,4 @@ def test_fitted_file_is_scored_on_named_held_out_rows(capsys, iris_files) -> Non
     text = " ".join(out.split())
     assert "! model was fitted before this run" in text and "--test-data FILE" in text
     saved = json.loads((d / "r.json").read_text())
-    assert saved["options"]["warnings"]
+    assert saved["options"]["warnings"] and saved["summary"]["warnings"]
