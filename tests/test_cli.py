@@ -599,6 +599,8 @@ def test_every_help_has_examples_and_every_option_its_default(capsys) -> None:
             if not action.option_strings or isinstance(action, argparse._HelpAction):
                 continue
             assert "default" in (action.help or ""), f"{name} {action.option_strings[-1]}"
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "examples:" in out and "prodbench presets" in out
     code, out, _ = run(capsys, "compare", "--help")
     assert code == 0
     assert "examples:" in out and "--request-format" in out and "--test-data" in out
