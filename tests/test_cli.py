@@ -689,7 +689,7 @@ def iris_files(tmp_path):
 
 def test_fitted_file_is_scored_on_named_held_out_rows(capsys, iris_files) -> None:
     d = iris_files
-    common = ["--target", "target", "--output", str(d / "r.json"), *FAST]
+    common = ["--target", "target", "--output", str(d / "r.json"), "--no-isolate", *FAST]
     # --test-data: every candidate is scored on test.csv's 50 rows
     code, out, err = run(
         capsys, "compare", f"{d / 'model.joblib'}", "logreg", "--data", str(d / "train.csv"),
