@@ -1,4 +1,4 @@
-"""Tests of prodbench.sweep: sequential sweeps and sweeps on a real LocalCluster.
+"""Tests of prodbench.sweeps (pb.sweep): sequential sweeps and sweeps on a real LocalCluster.
 
 The cluster (2 worker processes, 1 thread each) is started once for the
 module. Its scheduler validates lock leases every 0.5 s and the sweeps here
@@ -23,7 +23,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import prodbench as pb
 from prodbench.errors import CandidateError, SchemaError, SpecError
-from prodbench.sweep import CaseRun, FailedCase, Sweep, SweepInterrupted, _host_lock
+from prodbench.sweeps import CaseRun, FailedCase, Sweep, SweepInterrupted, _host_lock
 
 LEASE = 3.0
 FAST = {"max_time": 0.2, "batch_sizes": (1,), "min_fits": 1}
@@ -158,7 +158,7 @@ def test_killed_worker_retries_the_case_and_keeps_the_others(cluster, tmp_path):
 
 
 def test_a_case_whose_worker_was_lost_twice_is_recorded_failed(cluster):
-    from prodbench.sweep import _cluster_case
+    from prodbench.sweeps import _cluster_case
 
     var = distributed.Variable("prodbench-test-attempts", client=cluster)
     var.set(["tcp://lost-1:1", "tcp://lost-2:2"])  # as two lost attempts leave it
@@ -203,7 +203,7 @@ def test_lock_of_a_dead_worker_is_released_after_its_lease(cluster):
 
 def test_default_lease_frees_a_dead_workers_lock_within_a_minute():
     validation = dask.config.get("distributed.scheduler.locks.lease-validation-interval")
-    bound = pb.sweep.DEFAULT_LEASE_TIMEOUT + dask.utils.parse_timedelta(validation)
+    bound = pb.sweeps.DEFAULT_LEASE_TIMEOUT + dask.utils.parse_timedelta(validation)
     assert bound <= 60
 
 
@@ -340,11 +340,12 @@ def test_bad_options_fail_clearly():
         pb.sweep(["iris"], {"nb": GaussianNB()}, **FAST)
 
 
-def test_sweep_is_callable_after_importing_the_module_and_takes_own_data():
-    import prodbench.sweep as module
+def test_pb_sweep_stays_the_function_after_importing_the_module_and_takes_own_data():
+    import prodbench.sweeps as module
     from prodbench.data import load_dataset
 
-    assert module.Sweep is Sweep and callable(pb.sweep)
+    # The module is sweeps.py, so importing it never hides the function pb.sweep.
+    assert module.Sweep is Sweep and pb.sweep is module.sweep
     ds = load_dataset("iris")
     sw = pb.sweep({"mine": (ds.X, ds.y)}, candidates, **FAST)
     assert sw.finished == ["mine"]

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     )
     from .serving import load_test
     from .serving_results import Capacity, LoadTestResult
-    from .sweep import Sweep, SweepEvent, SweepInterrupted, sweep
+    from .sweeps import Sweep, SweepEvent, SweepInterrupted, sweep
     from .verdict import Budget, BudgetCheck, Comparison, Delta, FailedCandidate, Stakeholder
 
 __all__ = [
@@ -118,10 +118,10 @@ _LAZY = {
     "load_test": "serving",
     "Capacity": "serving_results",
     "LoadTestResult": "serving_results",
-    "sweep": "sweep",
-    "Sweep": "sweep",
-    "SweepEvent": "sweep",
-    "SweepInterrupted": "sweep",
+    "sweep": "sweeps",
+    "Sweep": "sweeps",
+    "SweepEvent": "sweeps",
+    "SweepInterrupted": "sweeps",
 }
 
 

@@ -1336,7 +1336,7 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
     import warnings
 
     from .models import load_candidates_file, parse_candidate
-    from .sweep import SweepInterrupted, sweep
+    from .sweeps import SweepInterrupted, sweep
     from .verdict import Budget
 
     default_run = not args.candidates and not args.candidates_file
@@ -1472,7 +1472,7 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
 
 def _show_sweep(args: argparse.Namespace, state: _State) -> int:
     from .report.sweep import RENDERERS
-    from .sweep import Sweep
+    from .sweeps import Sweep
 
     sw = Sweep.from_json(args.results)
     _print(RENDERERS[args.format](sw))

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .sweep import Sweep
+    from .sweeps import Sweep
 
 __all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 
@@ -705,7 +705,7 @@ def plot_sweep(sw: Sweep, *, figsize: tuple[float, float] | None = None) -> Figu
     >>> [a.get_title() for a in fig.axes]
     ['p99 latency by case', 'Score by case']
     """
-    from .sweep import iter_rows
+    from .sweeps import iter_rows
 
     cases = list(sw.cases)
     names: list[str] = []

@@ -1,4 +1,4 @@
-"""Rendering a :class:`~prodbench.sweep.Sweep`: one table model, every format over it.
+"""Rendering a :class:`~prodbench.sweeps.Sweep`: one table model, every format over it.
 
 :func:`build_sweep_report` builds, once, the strings every format shows: the
 main table (one row per case and candidate), and sections below it (picks
@@ -27,7 +27,7 @@ from .text import render_section as text_section
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..sweep import Sweep
+    from ..sweeps import Sweep
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -77,12 +77,12 @@ def sweep_rows(sw: Sweep) -> list[SweepRow]:
 
     Examples
     --------
-    >>> from prodbench.sweep import Sweep
+    >>> from prodbench.sweeps import Sweep
     >>> rows = sweep_rows(Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")}))
     >>> [(r.case, r.candidate, r.status) for r in rows]
     [('a', 'x', 'pending'), ('a', 'y', 'pending')]
     """
-    from ..sweep import iter_rows
+    from ..sweeps import iter_rows
 
     budgeted = sw.budget is not None
     rows = []
@@ -222,7 +222,7 @@ def build_sweep_report(sw: Sweep) -> SweepReport:
 
     Examples
     --------
-    >>> from prodbench.sweep import Sweep
+    >>> from prodbench.sweeps import Sweep
     >>> build_sweep_report(Sweep(cases=("a",), comparisons={})).title
     'prodbench sweep: 1 case (0 finished)'
     """
@@ -267,7 +267,7 @@ def render_sweep_text(sw: Sweep, *, width: int = 80) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweep import Sweep
+    >>> from prodbench.sweeps import Sweep
     >>> print(render_sweep_text(Sweep(cases=("a",), comparisons={})).splitlines()[0])
     prodbench sweep: 1 case (0 finished)
     """
@@ -298,7 +298,7 @@ def render_sweep_markdown(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweep import Sweep
+    >>> from prodbench.sweeps import Sweep
     >>> sw = Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})
     >>> render_sweep_markdown(sw).splitlines()[2].startswith("| case | candidate | score |")
     True
@@ -322,7 +322,7 @@ def render_sweep_html(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweep import Sweep
+    >>> from prodbench.sweeps import Sweep
     >>> page = render_sweep_html(Sweep(cases=("a",), comparisons={}))
     >>> page.startswith('<div class="prodbench">') and "<script" not in page
     True
@@ -373,7 +373,7 @@ def sweep_frame(sw: Sweep) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from prodbench.sweep import Sweep
+    >>> from prodbench.sweeps import Sweep
     >>> sweep_frame(Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})).shape
     (2, 19)
     """
@@ -393,7 +393,7 @@ def render_sweep_csv(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweep import Sweep
+    >>> from prodbench.sweeps import Sweep
     >>> render_sweep_csv(Sweep(cases=("a",), comparisons={})).splitlines()[0][:20]
     'case,candidate,statu'
     """
@@ -405,7 +405,7 @@ def render_sweep_json(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweep import Sweep
+    >>> from prodbench.sweeps import Sweep
     >>> json.loads(render_sweep_json(Sweep(cases=("a",), comparisons={})))["kind"]
     'Sweep'
     """

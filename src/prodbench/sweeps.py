@@ -49,9 +49,7 @@ import inspect
 import math
 import os
 import socket
-import sys
 import time
-import types
 import uuid
 import warnings
 from collections import Counter
@@ -1501,19 +1499,3 @@ def iter_rows(sw: Sweep) -> Iterator[tuple[str, str]]:
         names = sw.comparisons[case].names if case in sw.comparisons else sw.candidates.get(case)
         for name in names or ():
             yield case, name
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`sweep`.
-
-    Importing ``prodbench.sweep`` (the module) sets the package attribute
-    ``prodbench.sweep`` to the module, hiding the function of the same name
-    (the reason ``measure.py`` became ``pipeline.py``). Calling the module
-    calls the function, so ``pb.sweep(...)`` works whatever was imported first.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Sweep:
-        return sweep(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
