@@ -114,6 +114,8 @@ def load_vs_simulation(requests: int) -> None:
         f"(batch-means 95% CI {low * 1e3:.3f}-{high * 1e3:.3f} ms)"
     )
     sim_p50, sim_p99 = np.percentile(sim, 50), np.percentile(sim, 99)
+    in_run = serving.simulate(lt.service_ns / 1e9, qps, 1, 1_000_000, random_state=0)
+    run_p99 = np.percentile(in_run, 99)
     nominal_p50, nominal_p99 = np.percentile(nominal, 50), np.percentile(nominal, 99)
     print(
         f"   simulation from {service.size:,} measured service times: p50 "
@@ -123,6 +125,10 @@ def load_vs_simulation(requests: int) -> None:
     print(f"   p99 relative difference, load test vs simulation from the known distribution: "
           f"{lat.p99 / nominal_p99 - 1:+.1%}; vs simulation from the measured service times: "
           f"{lat.p99 / sim_p99 - 1:+.1%}  (goal within 20%)")  # fmt: skip
+    print(f"   service times the worker timed during the run: mean "
+          f"{lt.service_ns.mean() / 1e6:.3f} ms (utilisation {qps * lt.service_ns.mean() / 1e9:.2f}"
+          f"); simulated from them: p99 {run_p99 * 1e3:.3f} ms; load test vs that: "
+          f"{lat.p99 / run_p99 - 1:+.1%}")  # fmt: skip
     if lt.floor is not None:
         print(
             f"   harness floor at {qps:g} QPS: p50 {lt.floor.p50 * 1e6:.0f} us, "
