@@ -599,6 +599,8 @@ def test_every_help_has_examples_and_every_option_its_default(capsys) -> None:
             if not action.option_strings or isinstance(action, argparse._HelpAction):
                 continue
             assert "default" in (action.help or ""), f"{name} {action.option_strings[-1]}"
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "examples:" in out and "prodbench presets" in out
     code, out, _ = run(capsys, "compare", "--help")
     assert code == 0
     assert "examples:" in out and "--request-format" in out and "--test-data" in out
@@ -687,7 +689,7 @@ def iris_files(tmp_path):
 
 def test_fitted_file_is_scored_on_named_held_out_rows(capsys, iris_files) -> None:
     d = iris_files
-    common = ["--target", "target", "--output", str(d / "r.json"), *FAST]
+    common = ["--target", "target", "--output", str(d / "r.json"), "--no-isolate", *FAST]
     # --test-data: every candidate is scored on test.csv's 50 rows
     code, out, err = run(
         capsys, "compare", f"{d / 'model.joblib'}", "logreg", "--data", str(d / "train.csv"),
@@ -717,4 +719,4 @@ def test_fitted_file_is_scored_on_named_held_out_rows(capsys, iris_files) -> Non
     text = " ".join(out.split())
     assert "! model was fitted before this run" in text and "--test-data FILE" in text
     saved = json.loads((d / "r.json").read_text())
-    assert saved["options"]["warnings"]
+    assert saved["options"]["warnings"] and saved["summary"]["warnings"]

@@ -210,3 +210,29 @@ def test_bulk_throughput_alternates_by_batch_size(cancer):
     assert sizes == sorted(sizes)  # every candidate finishes size 10 before any does 100
     for size in (10, 100):
         assert {name for name, n in bulk if n == size} == {"a", "b"}
+
+
+def test_auto_request_format_is_the_type_each_model_was_fitted_on(cancer):
+    """request_format="auto": a pre-fitted model with feature_names_in_ gets DataFrame rows,
+    one fitted on arrays gets arrays, whatever the type of X; prodbench-fitted ones get X's."""
+    import pandas as pd
+
+    X, y = cancer
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    on_frame = logreg().fit(frame, y)
+    on_array = logreg().fit(X, y)
+    cmp = pb.compare(
+        {"named": on_frame, "plain": on_array, "fresh": logreg()},
+        X,
+        y,
+        fit={"named": False, "plain": False},
+        **FAST,
+    )
+    formats = {n: r.latency.request_format for n, r in cmp.results.items()}
+    assert formats == {"named": "pandas", "plain": "numpy", "fresh": "numpy"}
+    assert cmp.results["named"].score.value == pytest.approx(cmp.results["plain"].score.value)
+    both = pb.compare({"named": on_frame, "plain": on_array}, frame, y, fit=False, **FAST)
+    assert {n: r.latency.request_format for n, r in both.results.items()} == {
+        "named": "pandas",
+        "plain": "numpy",
+    }

@@ -275,11 +275,11 @@ def test_json_round_trip(budgeted: Comparison) -> None:
 
 # --------------------------------------------------------------------------- one result
 def test_render_result() -> None:
-    text = report.render_result(make_result("few", n=100, latency_ms=2.0))
+    text = report.render_result(make_result("few", n=100, latency_ms=2.0), line_width=200)
     for word in ("few", "accuracy", "median of 3 fits", "batch 1,000", "p50", "p90", "p999"):
         assert word in text, word
     p99 = next(line for line in text.splitlines() if "latency p99" in line)
-    assert "under-sampled: n=100 < 662 needed" in p99 and "inf]" in p99
+    assert "under-sampled: n=100 < 662 needed" in p99 and "inf)" in p99
     assert "10 warm-up calls" in text and "GC collections" in text
     assert "stopped by max_time" in text and "size" in text and "Python 3.11" in text
 

@@ -59,6 +59,7 @@ def test_summary_sits_beside_the_raw_samples_and_agrees_with_them() -> None:
     assert s["verdict"] == cmp.verdict and s["verdict"]
     assert s["budget"] == "p99 < 1 ms"
     assert [x["role"] for x in s["stakeholders"]] == [x.role for x in cmp.stakeholders]
+    assert s["warnings"] == [] and "thread_policy" in s
 
 
 def test_saved_file_has_the_summary_and_loads_back(tmp_path: Path) -> None:

@@ -97,3 +97,13 @@ def test_cli_words_in_cli_text_library_words_in_library_text() -> None:
         "with --target <column>, --test-size 0.25"
     )
     assert cli_words("p99=5ms, n=3") == "p99=5ms, n=3"
+
+
+def test_one_result_fits_the_terminal_and_its_open_intervals_look_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    text = str(make_result("a_candidate_with_a_long_name", n=100, latency_ms=2.0))
+    _check_fits(text, 80)
+    assert "[" in text and "inf)" in text and "under-sampled" in text
+    assert report.render_result(make_result("few", n=100), line_width=200).count("\n") == 11

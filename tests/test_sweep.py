@@ -115,8 +115,10 @@ def test_host_lock_keeps_cases_on_one_host_from_timing_at_once(cluster_sweep):
     assert not any("same time" in w for w in sw.warnings)
 
 
-def test_lifting_the_host_lock_is_recorded(cluster):
-    sw = pb.sweep(["iris"], candidates, client=cluster, exclusive_hosts=False, **IN_TASK)
+def test_lifting_the_host_lock_is_recorded_and_an_address_connects(cluster):
+    address = cluster.scheduler.address  # a "tcp://host:port" string: the sweep connects
+    sw = pb.sweep(["iris"], candidates, client=address, exclusive_hosts=False, **IN_TASK)
+    assert sw.scheduler == address and sw.runs["iris"].worker
     assert sw.runs["iris"].lock == "none" and not sw.exclusive_hosts
     assert any("exclusive_hosts=False" in w for w in sw.warnings)
     assert "host lock lifted" in str(sw)

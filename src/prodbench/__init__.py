@@ -125,7 +125,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("runtimes", "serving")
+_SUBMODULES = ("runtimes", "serving", "worker")
 
 
 def __getattr__(name: str) -> Any:

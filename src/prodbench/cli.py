@@ -264,11 +264,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="prodbench",
         description=(
-            "Measure scikit-learn models on both priorities: research (fit time, "
-            "throughput, score) and production (single-request latency percentiles "
+            "Measure scikit-learn models on both priorities: research (fit time,\n"
+            "throughput, score) and production (single-request latency percentiles\n"
             "with intervals), and compare a lone model with an ensemble."
         ),
-        epilog=EXIT_CODES_HELP + "\n" + SECURITY_HELP,
+        epilog="examples:\n"
+        "  prodbench compare                      # logreg vs ensemble on digits\n"
+        "  prodbench compare logreg knn --data iris --output run.json\n"
+        "  prodbench show run.json --format markdown\n"
+        "  prodbench presets                      # what each preset is\n"
+        "  prodbench compare --help               # every option, with examples\n\n"
+        + EXIT_CODES_HELP
+        + "\n"
+        + SECURITY_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )

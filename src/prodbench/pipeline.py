@@ -569,8 +569,8 @@ class _Candidate:
         if cold > _PROBE_SECONDS * 1e9:
             return
         o = self.options
-        try:
-            with self._guarded(_PROBE_SECONDS), gc_policy(o.gc):
+        try:  # the probe ends after a pair of calls (limited, unlimited)
+            with self._guarded(_PROBE_SECONDS + o.call_timeout), gc_policy(o.gc):
                 self.probe = probe_thread_trap(
                     getattr(self.model, o.method),
                     self.shared.rows,
@@ -713,8 +713,11 @@ class _Candidate:
 
     def latency_block(self, seconds: float) -> None:
         assert self.sampler is not None
+        # A block ends after the call in flight; the first one also warms up
+        # (at least one call more): each call may take call_timeout.
+        extra = 0.0 if self.sampler.warm else self.sampler.warmup_time + self.options.call_timeout
         try:
-            with self._guarded(seconds + self.sampler.warmup_time):
+            with self._guarded(seconds + extra):
                 self.sampler.run_block(seconds)
         except BaseException as exc:
             raise self._failed("latency", exc) from exc
@@ -856,6 +859,7 @@ def _remote_snapshot(cand: _Candidate) -> dict[str, Any]:
         "latency_n": cand.latency_n,
         "latency_elapsed": cand.latency_elapsed,
         "warmup_time": 0.0 if cand.sampler is None else cand.sampler.warmup_time,
+        "warm": cand.sampler is not None and cand.sampler.warm,
     }
 
 
@@ -926,6 +930,7 @@ class _IsolatedCandidate:
             "latency_n": 0,
             "latency_elapsed": 0.0,
             "warmup_time": 0.0,
+            "warm": False,
         }
         self.worker = Worker(name=f"prodbench candidate {name}")
         self.startup_s = float("nan")
@@ -997,14 +1002,16 @@ class _IsolatedCandidate:
 
     def prepare_predict(self, latency_budget: float | None = None) -> None:
         self._step("latency", 0.0, "cold_start", latency_budget)
-        self._step("latency", _PROBE_SECONDS, "probe_threads")
+        self._step("latency", _PROBE_SECONDS + self.options.call_timeout, "probe_threads")
         self._step("score", 0.0, "score_step")
 
     def time_batch(self, index: int) -> None:
         self._step("throughput", self.options.max_time, "time_batch", index)
 
     def latency_block(self, seconds: float) -> None:
-        self._step("latency", seconds + self._state["warmup_time"], "latency_block", seconds)
+        warm = self._state["warm"]
+        extra = 0.0 if warm else self._state["warmup_time"] + self.options.call_timeout
+        self._step("latency", seconds + extra, "latency_block", seconds)
 
     def stop_latency(self, reason: str = "max_time") -> None:
         self._step("latency", 0.0, "stop_latency", reason)

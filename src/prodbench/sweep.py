@@ -38,7 +38,7 @@ Examples
 ...               budget="p99=50ms", max_time=0.2, batch_sizes=(1,))
 >>> sorted(sw.comparisons)
 ['iris', 'wine']
->>> sw.summary.production_picks["iris"] in ("lone", "tree")
+>>> sw.summary.research_picks["iris"] in ("lone", "tree")
 True
 """
 

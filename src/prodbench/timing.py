@@ -315,11 +315,13 @@ def probe_thread_trap(
     while True:
         row = rows[i % len(rows)]
         limiter = controller.limit(limits=limit)
+        token = _THREAD_LIMIT.set(limit)  # compiled runtimes read it (current_thread_limit)
         try:
             t0 = _clock()
             call(row)
             limited.append(_clock() - t0)
         finally:
+            _THREAD_LIMIT.reset(token)
             limiter.restore_original_limits()
         t0 = _clock()
         call(row)
@@ -441,6 +443,11 @@ class LatencySampler:
     def elapsed(self) -> float:
         """Seconds spent in blocks so far."""
         return self._elapsed_ns / 1e9
+
+    @property
+    def warm(self) -> bool:
+        """True once the warm-up calls (made by the first block) are done."""
+        return self._warm
 
     @property
     def done(self) -> bool:

@@ -78,8 +78,10 @@ def fmt_interval(low: float, high: float, reference: float) -> str:
 
 
 def fmt_interval_units(low: float, high: float) -> str:
-    """``[210 µs, 224 µs]`` with each side in its own unit."""
-    return f"[{format_duration(low)}, {format_duration(high)}]"
+    """``[210 µs, 224 µs]`` with each side in its own unit; an open side reads ``inf)``."""
+    left = "(-inf" if math.isinf(low) else f"[{format_duration(low)}"
+    right = "inf)" if math.isinf(high) else f"{format_duration(high)}]"
+    return f"{left}, {right}"
 
 
 fmt_score = format_score

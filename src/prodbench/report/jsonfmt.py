@@ -146,6 +146,18 @@ def summary(cmp: Comparison) -> dict[str, Any]:
             for s in cmp.stakeholders
         ],
         "verdict": list(cmp.verdict),
+        # the native thread limit per phase (null: the machine's threads)
+        "thread_policy": cmp.options.get("thread_policy"),
+        # what the reader must know: thread traps, rows a fitted model may have seen
+        "warnings": [
+            *(
+                f"{n}: {note}"
+                for n in cmp.measured
+                for note in cmp.results[n].notes
+                if note.startswith("thread trap")
+            ),
+            *cmp.options.get("warnings", ()),
+        ],
     }
     if cmp.target_capacity is not None:  # compare --qps: derived, like the verdict
         out["capacity"] = cmp.target_capacity.to_dict()

@@ -300,8 +300,8 @@ def render_sweep_markdown(sw: Sweep) -> str:
     --------
     >>> from prodbench.sweep import Sweep
     >>> sw = Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})
-    >>> render_sweep_markdown(sw).splitlines()[2]
-    '| case | candidate | score | p50 | p99 [95% CI] | picks |'
+    >>> render_sweep_markdown(sw).splitlines()[2].startswith("| case | candidate | score |")
+    True
     """
     rep = build_sweep_report(sw)
     lines = [f"**{md(rep.title)}**", ""]

@@ -229,7 +229,7 @@ def render_text(cmp: Comparison, *, width: int | None = None, cli: bool = False)
     return "\n".join(lines)
 
 
-def render_result(result: ModelResult) -> str:
+def render_result(result: ModelResult, *, line_width: int | None = None) -> str:
     """Render one model's measurements as a short text block.
 
     Score, training (median fit time of n fits, rows/s), bulk throughput per
@@ -241,6 +241,9 @@ def render_result(result: ModelResult) -> str:
     Parameters
     ----------
     result : ModelResult
+    line_width : int, optional
+        The widest line; default the terminal's width (``COLUMNS``, else 80).
+        Values wrap under themselves, never splitting a number from its unit.
 
     Returns
     -------
@@ -258,7 +261,15 @@ def render_result(result: ModelResult) -> str:
     """
     items = result_items(result)
     width = max(len(label) for label, _, _ in items)
-    lines = [f"{result.name} ({result.estimator}, {result.task})"]
+    columns = terminal_width() if line_width is None else line_width
+    lines = wrap(
+        f"{result.name} ({result.estimator}, {result.task})", indent="", hang="  ", width=columns
+    )
     for label, value, _ in items:
-        lines.append(f"  {label.ljust(width)}  {value}")
+        lines += wrap(
+            value,
+            indent=f"  {label.ljust(width)}  ",
+            hang=" " * (width + 4),
+            width=columns,
+        )
     return "\n".join(lines)
