@@ -407,6 +407,8 @@ def test_load_test_at_low_rate_keeps_up_within_duration_plus_startup() -> None:
     assert lt.kept_up and lt.achieved_qps == pytest.approx(lt.scheduled_qps, rel=0.05)
     assert lt.achieved_qps == pytest.approx(50, rel=0.35)  # a Poisson count over 2 s
     assert lt.latency.min >= 200e-6  # scheduled arrival to completion includes the service
+    assert lt.service_ns is not None and lt.service_ns.size == lt.completed
+    assert lt.service_ns.min() >= 200_000  # the worker times the busy-wait around the call
     assert lt.floor is not None and lt.floor.n == lt.requests
     assert lt.startup_s > 0 and not any("keep up" in note for note in lt.notes)
     assert LoadTestResult.from_dict(json.loads(json.dumps(lt.to_dict()))) == lt

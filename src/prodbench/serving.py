@@ -1028,13 +1028,14 @@ def _arrivals(qps: float, duration: float, rng: np.random.Generator, cap: int) -
 
 def _open_loop(
     servers: Sequence[_Server], schedule_s: np.ndarray, time_limit_s: float
-) -> tuple[np.ndarray, np.ndarray, float]:
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
     """Dispatch requests at their scheduled times to idle servers, FIFO; time each one.
 
-    Returns ``(latency_ns, completed, elapsed_s)``: per request (in arrival
-    order) the time from its *scheduled* arrival to the moment the parent
-    saw its result, whether it completed, and the wall time from the first
-    scheduled arrival to the last completion. A request that arrives while
+    Returns ``(latency_ns, completed, elapsed_s, service_ns)``: per request
+    (in arrival order) the time from its *scheduled* arrival to the moment
+    the parent saw its result, whether it completed, the wall time from the
+    first scheduled arrival to the last completion, and the service time the
+    worker timed around the model call. A request that arrives while
     every server is busy waits in the queue, and that wait is in its
     latency: a slow server cannot hide queueing (no coordinated omission).
     Requests not finished within ``time_limit_s`` of the start are dropped.
@@ -1044,6 +1045,7 @@ def _open_loop(
     clock = time.perf_counter_ns
     n = schedule_s.size
     done_ns = np.zeros(n, dtype=np.int64)
+    service_ns = np.zeros(n, dtype=np.int64)
     completed = np.zeros(n, dtype=bool)
     selector = selectors.DefaultSelector()
     by_fd = {server.fileno(): server for server in servers}
@@ -1077,8 +1079,9 @@ def _open_loop(
                 for key, _ in selector.select(timeout):
                     fd = int(key.fd)
                     server = by_fd[fd]
-                    server.result()
+                    spent = server.result()
                     stamp = clock()
+                    service_ns[index] = spent if isinstance(spent, int) else -1
                     index = busy.pop(fd)
                     done_ns[index] = stamp
                     completed[index] = True
@@ -1090,7 +1093,8 @@ def _open_loop(
         selector.close()
     latency = done_ns - sched
     span_ns = round(float(schedule_s[-1]) * 1e9) if n else 0
-    return latency[completed], completed, max(last - start, span_ns, 1) / 1e9
+    elapsed = max(last - start, span_ns, 1) / 1e9
+    return latency[completed], completed, elapsed, service_ns[completed]
 
 
 def _serve_setup(state: dict[str, Any], model: Any, rows: list[Any], method: str) -> None:
@@ -1105,9 +1109,13 @@ def _serve_setup(state: dict[str, Any], model: Any, rows: list[Any], method: str
         state["call"](row)
 
 
-def _serve_request(state: dict[str, Any], index: int) -> None:
+def _serve_request(state: dict[str, Any], index: int) -> int:
     """In a worker: one request, one pre-sliced row; nothing is sent back but completion."""
-    state["call"](state["rows"][index % state["n"]])
+    row = state["rows"][index % state["n"]]
+    clock = time.perf_counter_ns
+    began = clock()
+    state["call"](row)
+    return clock() - began
 
 
 class _ModelServer:
@@ -1189,7 +1197,9 @@ def _run_phases(
     start_timeout_s: float,
     floor: bool,
 ) -> tuple[
-    tuple[np.ndarray, np.ndarray, float], tuple[np.ndarray, np.ndarray, float] | None, float
+    tuple[np.ndarray, np.ndarray, float, np.ndarray],
+    tuple[np.ndarray, np.ndarray, float, np.ndarray] | None,
+    float,
 ]:
     """The run with the model, then (same workers, same schedule) with a no-op model."""
     started = time.perf_counter()
@@ -1290,7 +1300,7 @@ def load_test(
             f"No request arrives in {span:g} s at {rate:g} QPS. Raise --qps or --duration."
         )
     rows = request_rows(X, n_rows=LOAD_ROWS, random_state=int(random_state))
-    (lat_ns, completed, elapsed), noop, startup = _run_phases(
+    (lat_ns, completed, elapsed, service_ns), noop, startup = _run_phases(
         model, rows, c, schedule, limit, method, start_timeout, floor
     )
     elapsed = max(elapsed, span)  # the arrivals span the duration, whatever the last one
@@ -1321,6 +1331,7 @@ def load_test(
         startup_s=startup,
         floor=floor_result,
         dropped=dropped,
+        service_ns=service_ns,
     )
     notes = []
     if not result.kept_up:

@@ -469,6 +469,10 @@ class LoadTestResult:
         Requests that did not complete (a worker failed or the time bound hit).
     notes : tuple of str
         What the reader must know (could not keep up, requests dropped, ...).
+    service_ns : array of int, optional
+        Per completed request (arrival order), the model call as the worker
+        timed it: the service time under load, to simulate with
+        (:func:`prodbench.serving.simulate`) and compare.
 
     Examples
     --------
@@ -489,6 +493,13 @@ class LoadTestResult:
     floor: LoadLatency | None = None
     dropped: int = 0
     notes: tuple[str, ...] = ()
+    service_ns: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.service_ns is not None:
+            service = np.array(self.service_ns, dtype=np.int64, copy=True)
+            service.setflags(write=False)
+            object.__setattr__(self, "service_ns", service)
 
     @property
     def completed(self) -> int:
@@ -536,6 +547,7 @@ class LoadTestResult:
             "floor": None if self.floor is None else self.floor.to_dict(),
             "dropped": self.dropped,
             "notes": list(self.notes),
+            "service_ns": None if self.service_ns is None else self.service_ns.tolist(),
         }
 
     @classmethod
@@ -555,6 +567,7 @@ class LoadTestResult:
                 floor=None if floor is None else LoadLatency.from_dict(floor),
                 dropped=int(data.get("dropped", 0)),
                 notes=tuple(data.get("notes", ())),
+                service_ns=data.get("service_ns"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise SchemaError(
