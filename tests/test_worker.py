@@ -179,6 +179,27 @@ def test_submit_poll_fileno_result():
             w.close()
 
 
+def test_pipelined_submits_run_in_order_and_drain_without_select(worker):
+    # The load test queues a request behind the one running; replies come back
+    # in order, and several may arrive in one read (poll(0) finds the rest).
+    for i in range(5):
+        worker.submit(
+            lambda state, x: (state.setdefault("seen", []).append(x), x)[1], i, pipeline=True
+        )
+    assert worker.in_flight == 5 and worker.busy
+    assert worker.result(timeout=30) == 0
+    got = [0]
+    while worker.in_flight:
+        assert worker.poll(30)
+        got.append(worker.result())
+    assert got == [0, 1, 2, 3, 4] and not worker.busy
+    assert worker.call(fetch, "seen") == [0, 1, 2, 3, 4]
+    worker.submit(fetch, "seen", pipeline=True)
+    with pytest.raises(WorkerError, match="still running"):
+        worker.submit(fetch, "seen")  # without pipeline=True: one call at a time
+    assert worker.result(timeout=30) == [0, 1, 2, 3, 4]
+
+
 def test_class_defined_in_a_script_travels(tmp_path):
     """A class from __main__ (a script, a notebook) travels by value."""
     script = tmp_path / "script.py"

@@ -989,6 +989,7 @@ LOAD_ROWS = 1000
 
 _LEAD_NS = 20_000_000  # the first arrival is this long after the run clock starts
 _SPIN_NS = 300_000  # wait for an arrival closer than this by spinning, not by select()
+_DEPTH = 1  # requests a busy server may hold queued behind the one it serves
 
 
 class _NoOpModel:
@@ -1005,6 +1006,8 @@ class _Server(Protocol):
     """What the dispatcher needs of a worker holding the model (see ``_start_servers``)."""
 
     def submit(self, index: int) -> None: ...
+
+    def poll(self, timeout: float) -> bool: ...
 
     def fileno(self) -> int: ...
 
@@ -1029,16 +1032,27 @@ def _arrivals(qps: float, duration: float, rng: np.random.Generator, cap: int) -
 def _open_loop(
     servers: Sequence[_Server], schedule_s: np.ndarray, time_limit_s: float
 ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
-    """Dispatch requests at their scheduled times to idle servers, FIFO; time each one.
+    """Dispatch requests at their scheduled times to the servers, FIFO; time each one.
 
     Returns ``(latency_ns, completed, elapsed_s, service_ns)``: per request
     (in arrival order) the time from its *scheduled* arrival to the moment
-    the parent saw its result, whether it completed, the wall time from the
+    the worker finished it, whether it completed, the wall time from the
     first scheduled arrival to the last completion, and the service time the
-    worker timed around the model call. A request that arrives while
-    every server is busy waits in the queue, and that wait is in its
-    latency: a slow server cannot hide queueing (no coordinated omission).
-    Requests not finished within ``time_limit_s`` of the start are dropped.
+    worker timed around the model call. A request that arrives while every
+    server is busy waits in the queue, and that wait is in its latency: a
+    slow server cannot hide queueing (no coordinated omission).
+
+    Arrived requests go first to idle servers; when every server is busy, the
+    next one in line is queued on a server behind the request it is serving
+    (at most one per server, :data:`_DEPTH`), so a worker never idles waiting
+    for the dispatcher's round trip between two queued requests (that round
+    trip would otherwise be added to every service time). With one worker this
+    is exactly a FIFO queue; with several, the only departure from one shared
+    FIFO is that a server's next request is committed while it serves the
+    current one. Completion is stamped in the worker with the same monotonic
+    clock (``perf_counter_ns``, system-wide), so the reply's trip back is not
+    counted. Requests not finished within ``time_limit_s`` of the start are
+    dropped.
     """
     import selectors
 
@@ -1051,8 +1065,7 @@ def _open_loop(
     by_fd = {server.fileno(): server for server in servers}
     for fd in by_fd:  # an idle worker sends nothing, so it is never ready
         selector.register(fd, selectors.EVENT_READ)
-    idle = list(servers)
-    busy: dict[int, int] = {}  # fd -> request index
+    queued: dict[int, collections.deque[int]] = {fd: collections.deque() for fd in by_fd}
     waiting: collections.deque[int] = collections.deque()
     start = clock() + _LEAD_NS
     sched = start + np.round(schedule_s * 1e9).astype(np.int64)
@@ -1060,33 +1073,37 @@ def _open_loop(
     deadline = start + int(time_limit_s * 1e9)
     nxt = 0
     last = start
+
+    def collect(fd: int) -> None:
+        nonlocal last
+        server = by_fd[fd]
+        while queued[fd] and server.poll(0.0):
+            spent, stamp = server.result()
+            index = queued[fd].popleft()
+            service_ns[index] = spent
+            done_ns[index] = stamp
+            completed[index] = True
+            last = max(last, stamp)
+
     try:
-        while nxt < n or waiting or busy:
+        while nxt < n or waiting or any(queued.values()):
             now = clock()
             if now > deadline:
                 break
             while nxt < n and sched_list[nxt] <= now:
                 waiting.append(nxt)
                 nxt += 1
-            while waiting and idle:
-                server = idle.pop()
-                index = waiting.popleft()
-                server.submit(index)
-                busy[server.fileno()] = index
+            for depth in range(_DEPTH + 1):
+                for fd, line in queued.items():
+                    if waiting and len(line) == depth:
+                        index = waiting.popleft()
+                        by_fd[fd].submit(index)
+                        line.append(index)
             gap = sched_list[nxt] - clock() if nxt < n else deadline - clock()
-            if busy:
+            if any(queued.values()):
                 timeout = 0.0 if gap < _SPIN_NS else (gap - _SPIN_NS) / 1e9
                 for key, _ in selector.select(timeout):
-                    fd = int(key.fd)
-                    server = by_fd[fd]
-                    spent = server.result()
-                    stamp = clock()
-                    service_ns[index] = spent if isinstance(spent, int) else -1
-                    index = busy.pop(fd)
-                    done_ns[index] = stamp
-                    completed[index] = True
-                    last = max(last, stamp)
-                    idle.append(server)
+                    collect(int(key.fd))
             elif nxt < n and gap >= _SPIN_NS:
                 time.sleep((gap - _SPIN_NS) / 1e9)
     finally:
@@ -1109,13 +1126,14 @@ def _serve_setup(state: dict[str, Any], model: Any, rows: list[Any], method: str
         state["call"](row)
 
 
-def _serve_request(state: dict[str, Any], index: int) -> int:
-    """In a worker: one request, one pre-sliced row; nothing is sent back but completion."""
+def _serve_request(state: dict[str, Any], index: int) -> tuple[int, int]:
+    """In a worker: one request, one pre-sliced row; back: (service ns, completion stamp)."""
     row = state["rows"][index % state["n"]]
     clock = time.perf_counter_ns
     began = clock()
     state["call"](row)
-    return clock() - began
+    ended = clock()
+    return ended - began, ended
 
 
 class _ModelServer:
@@ -1125,7 +1143,10 @@ class _ModelServer:
         self.worker = worker
 
     def submit(self, index: int) -> None:
-        self.worker.submit(_serve_request, index)
+        self.worker.submit(_serve_request, index, pipeline=True)
+
+    def poll(self, timeout: float) -> bool:
+        return bool(self.worker.poll(timeout))
 
     def fileno(self) -> int:
         return int(self.worker.fileno())
@@ -1210,6 +1231,8 @@ def _run_phases(
         noop = None
         if floor:
             for server in servers:
+                while server.worker.in_flight:  # requests cut off by the time limit
+                    server.worker.result(start_timeout_s)
                 server.worker.call(_serve_setup, _NoOpModel(), rows, "predict")
             noop = _open_loop(servers, schedule_s, time_limit_s)
     finally:

@@ -312,7 +312,7 @@ class Worker:
         self._proc: subprocess.Popen[bytes] | None = None
         self._to_child: int | None = None
         self._reader: _Reader | None = None
-        self._busy = False
+        self._inflight = 0  # calls submitted and not yet collected
         self._deadline: float | None = None
         self._timeout = 0.0
         self._closed = False
@@ -330,7 +330,16 @@ class Worker:
     @property
     def busy(self) -> bool:
         """True between :meth:`submit` and :meth:`result`."""
-        return self._busy
+        return self._inflight > 0
+
+    @property
+    def in_flight(self) -> int:
+        """Calls submitted and not yet collected with :meth:`result`."""
+        return self._inflight
+
+    @property
+    def _busy(self) -> bool:
+        return self._inflight > 0
 
     def start(self) -> Worker:
         """Launch the worker and wait until it is ready; returns ``self``.
@@ -439,7 +448,7 @@ class Worker:
             with contextlib.suppress(OSError):
                 os.close(self._reader.fd)
             self._reader = None
-        self._busy = False
+        self._inflight = 0
         self._closed = True
         _LIVE.discard(self)
 
@@ -480,17 +489,24 @@ class Worker:
         self.submit(fn, *args, **kwargs)
         return self.result(timeout)
 
-    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def submit(
+        self, fn: Callable[..., Any], *args: Any, pipeline: bool = False, **kwargs: Any
+    ) -> None:
         """Start ``fn(state, *args, **kwargs)`` in the worker without waiting.
 
         Follow with :meth:`poll` (or ``select`` on :meth:`fileno`) and
-        :meth:`result`. One call at a time per worker.
+        :meth:`result`. One call at a time per worker, unless ``pipeline=True``:
+        then further calls may be queued behind the one running (the worker
+        runs them in order and :meth:`result` returns their results in order),
+        so it never idles waiting for the parent. The open-loop load test uses
+        this. After a reply is collected, check :meth:`poll` with timeout 0
+        before ``select``: several replies may have arrived in one read.
         """
         if self._proc is None:
             self.start()
         if self._closed or self._to_child is None:
             raise WorkerError(f"Worker {self.name!r} is closed; start a new Worker.")
-        if self._busy:
+        if self._busy and not pipeline:
             raise WorkerError(
                 f"Worker {self.name!r} is still running a call; collect it with result() first."
             )
@@ -502,7 +518,7 @@ class Worker:
                 f"pickling failed ({type(exc).__name__}: {exc}). Make the function and its "
                 "arguments picklable by cloudpickle (no open files, locks or lambdas holding them)."
             ) from exc
-        self._busy = True
+        self._inflight += 1
         self._send(payload)
 
     def poll(self, timeout: float = 0.0) -> bool:
@@ -531,7 +547,7 @@ class Worker:
         try:
             reply = self._receive(timeout, what="call")
         finally:
-            self._busy = False
+            self._inflight = max(0, self._inflight - 1)
         kind = reply[0]
         if kind == "ok":
             return reply[1]
@@ -554,7 +570,7 @@ class Worker:
         try:
             _write_all(self._to_child, _frame(payload))
         except (BrokenPipeError, OSError):
-            self._busy = False
+            self._inflight = 0
             raise self._crashed("while receiving a call") from None
 
     def _receive(self, timeout: float | None, *, what: str) -> Any:
