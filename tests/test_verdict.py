@@ -218,6 +218,30 @@ def test_several_challengers_are_holm_adjusted():
     assert "Holm" not in make_comparison(results[:2]).verdict[0]
 
 
+def test_challengers_with_identical_predictions_count_once_in_the_holm_family():
+    # A model and its compiled variants with full parity predict the same rows
+    # the same way: one hypothesis, so they must not tighten each other's p.
+    base = correct_with(200)
+    gain = base.copy()
+    gain[np.flatnonzero(~base)[:20]] = True
+    other = base.copy()
+    other[np.flatnonzero(~base)[:60]] = True
+    results = [make_result("base", correct=base, y_true=Y)]
+    results += [
+        make_result(n, correct=gain, y_true=Y, seed=i + 1)
+        for i, n in enumerate(["m", "m@onnx", "m@treelite"])
+    ]
+    results.append(make_result("other", correct=other, y_true=Y, seed=9))
+    cmp = make_comparison(results)
+    copies = [cmp.versus(n) for n in ("m", "m@onnx", "m@treelite")]
+    assert all(d.n_challengers == 2 for d in copies)  # {m and its variants}, other
+    pair = make_comparison([results[0], results[1], results[-1]]).versus("m")
+    assert [d.p_value for d in copies] == pytest.approx([pair.p_value] * 3)
+    # only copies of one challenger: nothing to adjust
+    alone = make_comparison(results[:4]).versus("m@onnx")
+    assert alone.adjustment is None and alone.p_value == alone.p_value_raw
+
+
 def test_holm_on_ten_equal_challengers_keeps_the_family_error_rate():
     """Ten challengers as accurate as the baseline: raw tests flag one ~40% of the time."""
     from prodbench import stats
@@ -381,12 +405,11 @@ def test_rendered_tables_mark_undersampled_ratios_and_holm():
     few = make_result("few", latency_ms=2.0, n=100, correct=c, y_true=Y, seed=1)
     text = str(make_comparison([base, few]))
     assert any("few" in line and "x\u2020" in line for line in text.splitlines()), text
-    better = c.copy()
-    better[np.flatnonzero(~c)[:90]] = True
-    results = [
-        base,
-        *(make_result(f"c{i}", correct=better, y_true=Y, seed=i + 2) for i in range(2)),
-    ]
+    results = [base]
+    for i, gained in enumerate((90, 80)):  # distinct predictions: two hypotheses
+        better = c.copy()
+        better[np.flatnonzero(~c)[:gained]] = True
+        results.append(make_result(f"c{i}", correct=better, y_true=Y, seed=i + 2))
     cmp = make_comparison(results)
     assert "Holm-adjusted across 2 challengers" in str(cmp)
     from prodbench.report.jsonfmt import to_json_dict

@@ -9,6 +9,7 @@ pick.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -455,6 +456,14 @@ def paired_test(a: ModelResult, b: ModelResult) -> tuple[float, str]:
     return stats.sign_flip_pvalue(d), "permutation"
 
 
+def _predictions_key(y_pred: Any) -> bytes:
+    """A digest of a candidate's test-set predictions: equal only for identical ones."""
+    values = np.asarray(y_pred)
+    if values.dtype.kind == "O":
+        values = values.astype(str)
+    return hashlib.sha1(values.dtype.str.encode() + values.tobytes()).digest()
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     if a is None or b is None or b == 0:
         return None
@@ -573,10 +582,26 @@ class Comparison:
         raw = {n: Delta.between(base, self.results[n]) for n in self.measured if n != self.baseline}
         # Many challengers, one error rate: Holm across the challengers.
         names = list(raw)
-        adjusted = stats.holm([raw[n].p_value_raw for n in names])
-        return {
-            n: raw[n].adjusted(float(p), len(names)) for n, p in zip(names, adjusted, strict=True)
-        }
+        adjusted, family = self._holm(names, [raw[n].p_value_raw for n in names])
+        return {n: raw[n].adjusted(p, family) for n, p in zip(names, adjusted, strict=True)}
+
+    def _holm(self, names: list[str], p_values: list[float]) -> tuple[list[float], int]:
+        """Holm-adjusted p-values, one hypothesis per distinct set of predictions.
+
+        Candidates whose test-set predictions are identical (a model and its
+        compiled runtime variant with full parity, say) test the same
+        hypothesis with the same p-value, so they count once in the family:
+        counting each copy would only make the adjustment stricter for no
+        reason. Returns the adjusted values (in ``names`` order) and the
+        family size.
+        """
+        keys = [_predictions_key(self.results[n].score.y_pred) for n in names]
+        distinct = list(dict.fromkeys(keys))
+        first: dict[bytes, float] = {}
+        for key, p in zip(keys, p_values, strict=True):
+            first.setdefault(key, p)
+        adjusted = dict(zip(distinct, stats.holm([first[k] for k in distinct]), strict=True))
+        return [float(adjusted[k]) for k in keys], len(distinct)
 
     def versus(self, name: str) -> Delta:
         """The :class:`Delta` of candidate ``name`` against the baseline."""
@@ -639,14 +664,14 @@ class Comparison:
         Returns the best, ``{name: Holm-adjusted p vs the best}`` for every
         candidate the paired test cannot separate from it (the best included,
         with p = 1), and the size of the family: Holm runs over the
-        ``len(pool) - 1`` comparisons with the best.
+        comparisons with the best, one per distinct set of predictions.
         """
         best = self._best_score(pool)
         others = [n for n in pool if n != best]
-        adjusted = stats.holm([self._p_value(best, n) for n in others])
+        adjusted, family = self._holm(others, [self._p_value(best, n) for n in others])
         tied = {best: 1.0}
-        tied.update({n: float(p) for n, p in zip(others, adjusted, strict=True) if p >= ALPHA})
-        return best, tied, len(others)
+        tied.update({n: p for n, p in zip(others, adjusted, strict=True) if p >= ALPHA})
+        return best, tied, family
 
     def _best_score(self, pool: list[str]) -> str:
         return max(pool, key=lambda n: (self.results[n].score.value, -self.names.index(n)))
