@@ -782,7 +782,6 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_positive(args.call_timeout, "--call-timeout")
-    _check_compare_options(args)
     runtimes = _runtimes_arg(args.runtime)
     budget_text = args.budget if args.budget is not None else None
     if budget_text is None and default_run:
@@ -1032,13 +1031,15 @@ def cmd_show(args: argparse.Namespace, state: _State) -> int:
     >>> main(["show", "results.json", "--format", "markdown"])  # doctest: +SKIP
     0
     """
+    from .results import load_json
     from .verdict import Comparison
 
     if args.plot:
         _check_plot_path(args.plot)
-    if _saved_kind(args.results) == "Sweep":
-        return _show_sweep(args, state)
-    cmp = Comparison.from_json(args.results)
+    data = load_json(args.results)  # read once; its "kind" says what it holds
+    if isinstance(data, dict) and data.get("kind") == "Sweep":
+        return _show_sweep(data, args, state)
+    cmp = Comparison.from_dict(data)
     _print(_render(cmp, args.format))
     if args.plot:
         _save("figure", args.plot, lambda: _save_plot(cmp, args.plot), state)
@@ -1277,13 +1278,6 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_sweep)
 
 
-def _saved_kind(path: str) -> Any:
-    from .results import load_json
-
-    data = load_json(path)
-    return data.get("kind") if isinstance(data, dict) else None
-
-
 def _sweep_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
     """``{spec: (X, y)}`` and ``{spec: task}`` for the --data options."""
     from .data import load_dataset
@@ -1470,11 +1464,11 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
     return _report_save_errors(state) or _sweep_exit_code(sw)
 
 
-def _show_sweep(args: argparse.Namespace, state: _State) -> int:
+def _show_sweep(data: Any, args: argparse.Namespace, state: _State) -> int:
     from .report.sweep import RENDERERS
     from .sweeps import Sweep
 
-    sw = Sweep.from_json(args.results)
+    sw = Sweep.from_dict(data)
     _print(RENDERERS[args.format](sw))
     if args.plot:
         _save("figure", args.plot, lambda: _save_sweep_plot(sw, args.plot), state)

@@ -810,8 +810,9 @@ def check_schema(data: Any, kind: str) -> dict[str, Any]:
 
     Examples
     --------
-    >>> check_schema({"schema_version": 1, "kind": "ModelResult"}, "ModelResult")["schema_version"]
-    2
+    >>> data = check_schema({"schema_version": 1, "kind": "ModelResult"}, "ModelResult")
+    >>> data["schema_version"] == SCHEMA_VERSION
+    True
     """
     if not isinstance(data, Mapping):
         raise SchemaError(

@@ -81,7 +81,7 @@ from .errors import BudgetError, LatencyInconclusive
 from .models import check_fitted, check_model, model_label
 from .results import LatencyResult
 from .timing import LatencySampler, thread_policy
-from .units import format_duration, parse_duration
+from .units import format_duration, parse_duration, round_up
 from .verdict import PERCENTILE_KEYS, BudgetCheck
 
 __all__ = [
@@ -401,7 +401,7 @@ class LatencyCheck:
                 return None
             # margin: the schedule of looks and the warm-up are not free
             needed.append(1.2 * n * self.seconds_per_sample + _WARMUP_S)
-        return _round_up(max(needed)) if needed else None
+        return round_up(max(needed)) if needed else None
 
     def describe(self, key: str) -> str:
         """One line for one limit, without the model name.
@@ -536,14 +536,6 @@ def _pct(confidence: float) -> str:
 
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
-
-
-def _round_up(seconds: float) -> float:
-    """Round up to two significant digits: 23.4 -> 24, 0.123 -> 0.13."""
-    if seconds <= 0 or not math.isfinite(seconds):
-        return seconds
-    step = 10.0 ** (math.floor(math.log10(seconds)) - 1)
-    return round(math.ceil(seconds / step - 1e-9) * step, 10)
 
 
 # --------------------------------------------------------------------------- options

@@ -20,6 +20,7 @@ __all__ = [
     "format_score_diff",
     "parse_duration",
     "parse_size",
+    "round_up",
 ]
 
 _DURATION_UNITS = {
@@ -291,3 +292,17 @@ def format_p_value(p: float) -> str:
     if p < 0.001:
         return "p<0.001"
     return f"p={p:.2g}" if p < 0.1 else f"p={p:.2f}"
+
+
+def round_up(seconds: float) -> float:
+    """Round up to two significant digits, for "about N s more" advice.
+
+    Examples
+    --------
+    >>> round_up(23.4), round_up(0.123)
+    (24.0, 0.13)
+    """
+    if seconds <= 0 or not math.isfinite(seconds):
+        return seconds
+    step = 10.0 ** (math.floor(math.log10(seconds)) - 1)
+    return round(math.ceil(seconds / step - 1e-9) * step, 10)

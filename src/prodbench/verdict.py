@@ -38,6 +38,7 @@ from .units import (
     format_score_diff,
     parse_duration,
     parse_size,
+    round_up,
 )
 
 if TYPE_CHECKING:
@@ -814,9 +815,16 @@ class Comparison:
         >>> cmp.p99_ratio("lone", "ensemble")  # doctest: +SKIP
         (0.12, 0.11, 0.13)
         """
-        a = self.results[other].latency.sorted_ns
-        b = self.results[name].latency.sorted_ns
-        return stats.bootstrap_quantile_ratio(a, b, 99, confidence=confidence)
+        key = (name, other, confidence)
+        if key not in self._p99_ratios:  # the picks and the stakeholder lines ask alike
+            a = self.results[other].latency.sorted_ns
+            b = self.results[name].latency.sorted_ns
+            self._p99_ratios[key] = stats.bootstrap_quantile_ratio(a, b, 99, confidence=confidence)
+        return self._p99_ratios[key]
+
+    @cached_property
+    def _p99_ratios(self) -> dict[tuple[str, str, float], tuple[float, float, float]]:
+        return {}
 
     @cached_property
     def pareto(self) -> list[str]:
@@ -888,10 +896,9 @@ class Comparison:
         sizes = sorted(pool, key=lambda n: infra_key(n)[0])
         fits = sorted(pool, key=lambda n: infra_key(n)[1])
         infra = min(pool, key=lambda n: (sizes.index(n) + fits.index(n), infra_key(n)[0]))
-        mgr: str | None = min(pool, key=self.cost_per_million)
-        mgr_reason = (
-            f"${self.cost_per_million(pool[0] if mgr is None else mgr):.4f} per million predictions"
-        )
+        cheapest = min(pool, key=self.cost_per_million)
+        mgr: str | None = cheapest
+        mgr_reason = f"${self.cost_per_million(cheapest):.4f} per million predictions"
         infra_workers = ""
         cap = self.target_capacity
         if cap is not None:  # at the target rate: workers x price, not the idle mean latency
@@ -963,11 +970,9 @@ class Comparison:
         """A compiled variant: gain and latency against the baseline, budget, parity."""
         d, info = self.versus(n), self.results[n].runtime
         assert info is not None
-        gain = (
-            f"{d.score_diff * 100:+.2f} pp"
-            if d.score_name == "accuracy"
-            else f"{d.score_diff:+.4g} {d.score_name}"
-        )
+        gain = format_score_diff(d.score_name, d.score_diff)
+        if d.score_name != "accuracy":  # "+1.23 pp" already says what it is
+            gain += f" {d.score_name}"
         text = f"{n}: {gain} for {d.p99_ratio:.2g}x the baseline's p99"
         if not info.parity.ok:
             return f"{text}; {info.parity.describe()}: never the production pick."
@@ -1038,7 +1043,7 @@ class Comparison:
             else:
                 seconds = c.samples_to_decide * latency.mean
                 text += (
-                    f"; about {c.samples_to_decide:,} samples (~{_round_up(seconds):g} s of "
+                    f"; about {c.samples_to_decide:,} samples (~{round_up(seconds):g} s of "
                     "sampling, --max-time) would likely decide it"
                 )
             parts.append(text)
@@ -1187,14 +1192,6 @@ _BUDGET_WORD = {"pass": "passes", "inconclusive": "undecided", "fail": "fails"}
 
 UNDERSAMPLED_MARK = "\u2020"
 """The dagger marking a percentile (or a ratio of one) with fewer samples than it needs."""
-
-
-def _round_up(seconds: float) -> float:
-    """Round up to two significant digits: 23.4 -> 24."""
-    if seconds <= 0 or not math.isfinite(seconds):
-        return seconds
-    step = 10.0 ** (math.floor(math.log10(seconds)) - 1)
-    return round(math.ceil(seconds / step - 1e-9) * step, 10)
 
 
 def _workers(n: int | None) -> str:
