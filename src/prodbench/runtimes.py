@@ -307,9 +307,6 @@ class OnnxModel(CompiledModel):
         out = np.asarray(out)
         return out.reshape(-1) if out.ndim == 2 and out.shape[1] == 1 else out
 
-    def _proba_available(self) -> bool:
-        return self._has_proba
-
     def _predict_proba(self, X: Any) -> np.ndarray:
         return np.asarray(self._session().run([self._proba], {self._input: _as_float32(X)})[0])
 

@@ -185,32 +185,6 @@ def _sojourn_heap(arrivals: np.ndarray, service: np.ndarray, workers: int) -> np
     return out
 
 
-def _sojourn_lanes(arrivals: np.ndarray, service: np.ndarray, workers: int) -> np.ndarray:
-    """FIFO ``workers`` servers, many independent lanes ``(L, N)`` stepped together.
-
-    Each step gives the next request of every lane to that lane's earliest
-    free server; numpy works across lanes, Python steps through requests.
-    """
-    if workers == 1:
-        return _sojourn_one(arrivals, service)
-    lanes, n = arrivals.shape
-    if lanes == 1:
-        return _sojourn_heap(arrivals[0], service[0], workers)[None, :]
-    t_major = np.ascontiguousarray(arrivals.T)
-    s_major = np.ascontiguousarray(service.T)
-    out = np.empty_like(t_major)
-    free = np.zeros((lanes, workers))
-    rows = np.arange(lanes)
-    for i in range(n):
-        idx = free.argmin(axis=1)
-        end = np.maximum(free[rows, idx], t_major[i])
-        end += s_major[i]
-        free[rows, idx] = end
-        out[i] = end
-    out -= t_major
-    return np.ascontiguousarray(out.T)
-
-
 def simulate(
     service_s: npt.ArrayLike | LatencyResult,
     qps: float,
@@ -416,9 +390,13 @@ class _Lanes:
             last[...] = end
         return _budget_ratio(kept, limits)
 
-    def idle_ratio(self, limits: Mapping[str, float]) -> np.ndarray:
-        """The ratio at a vanishing rate: the service-time percentiles alone, per lane."""
-        return np.concatenate([_budget_ratio(r.copy(), limits) for r in self._resampled])
+    def idle_ratio(self, limits: Mapping[str, float], candidate: int | None = None) -> np.ndarray:
+        """The ratio at a vanishing rate: the service-time percentiles alone, per lane.
+
+        Of every lane, or only of ``candidate``'s lanes (the order of :meth:`of`).
+        """
+        chosen = self._resampled if candidate is None else [self._resampled[candidate]]
+        return np.concatenate([_budget_ratio(r.copy(), limits) for r in chosen])
 
 
 def _row_percentiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
@@ -655,7 +633,7 @@ def _workers_for(
     max_workers: int,
 ) -> LoadPoint:
     mine = lanes.of(candidate)
-    if float(lanes.idle_ratio(limits)[mine].max()) > 1.0:
+    if float(lanes.idle_ratio(limits, candidate).max()) > 1.0:
         worst = ", ".join(f"{k} < {v * 1e3:g} ms" for k, v in limits.items())
         return LoadPoint(
             rate,
@@ -686,13 +664,8 @@ def _workers_for(
             f"more than {max_workers} workers would be needed",
         )
     lat = simulate(service, rate, c, TARGET_REQUESTS, random_state)
-    return LoadPoint(
-        rate,
-        c,
-        float(np.percentile(lat, 50)),
-        float(np.percentile(lat, 99)),
-        price_per_core_hour,
-    )
+    p50, p99 = np.percentile(lat, [50, 99])
+    return LoadPoint(rate, c, float(p50), float(p99), price_per_core_hour)
 
 
 def workers_needed(

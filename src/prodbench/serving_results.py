@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from . import stats
 from .errors import SchemaError
 from .results import SCHEMA_VERSION, LatencyResult, check_schema, load_json, write_json_atomic
 
@@ -426,7 +427,7 @@ class LoadLatency(LatencyResult):
         """The ``q``-th percentile in seconds (linear interpolation; inside :meth:`interval`)."""
         if not self.n:
             return math.nan
-        return float(np.percentile(self.samples_ns.astype(np.float64), q)) / 1e9
+        return stats.percentile(self.sorted_ns, q) / 1e9  # the sorted copy is kept
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict holding the raw samples."""

@@ -11,7 +11,7 @@ import re
 import shutil
 import textwrap
 
-from ..units import format_bytes, format_duration, format_score, format_score_diff
+from ..units import _significant, format_bytes, format_duration, format_score, format_score_diff
 
 DASH = "—"
 UNDERSAMPLED_MARK = "†"
@@ -49,10 +49,7 @@ def fmt_rate(per_second: float | None) -> str:
 
 def sig(value: float, digits: int = 3) -> str:
     """``value`` with ``digits`` significant digits, without an exponent."""
-    if value == 0:
-        return "0"
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
-    return f"{value:.{decimals}f}"
+    return _significant(value, digits)
 
 
 _UNIT_FACTORS = {"s": 1.0, "ms": 1e3, "µs": 1e6, "ns": 1e9}
