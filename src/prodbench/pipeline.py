@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -254,6 +254,10 @@ class _Shared:
     digest: str
     views: dict[str, _Shared] = field(default_factory=dict, repr=False, compare=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A worker gets its own format only, never the cache of the others' copies.
+        return {**self.__dict__, "views": {}}
+
     def for_model(self, model: Any, fit: bool, options: _Options) -> _Shared:
         """The rows a candidate is timed with under ``request_format="auto"``.
 
@@ -482,7 +486,7 @@ class _Candidate:
     def _guarded(self, seconds: float) -> Any:
         """The watchdog for one step expected to take ``seconds`` (in-process only)."""
         if self.options.isolate:  # the parent kills the worker instead
-            return _nullcontext()
+            return nullcontext()
         return _watchdog(seconds + self.options.call_timeout)
 
     # -- the state the driver reads (mirrored by the isolation proxy) -----------
@@ -836,11 +840,6 @@ def _missing_predictions(y_pred: np.ndarray) -> int:
     if y_pred.dtype.kind == "O":
         return sum(1 for v in y_pred if v is None or (isinstance(v, float) and v != v))
     return 0
-
-
-@contextmanager
-def _nullcontext() -> Iterator[None]:
-    yield
 
 
 # --------------------------------------------------------------------------- isolation

@@ -313,8 +313,6 @@ class Worker:
         self._to_child: int | None = None
         self._reader: _Reader | None = None
         self._inflight = 0  # calls submitted and not yet collected
-        self._deadline: float | None = None
-        self._timeout = 0.0
         self._closed = False
 
     # -- life cycle --------------------------------------------------------------
@@ -336,10 +334,6 @@ class Worker:
     def in_flight(self) -> int:
         """Calls submitted and not yet collected with :meth:`result`."""
         return self._inflight
-
-    @property
-    def _busy(self) -> bool:
-        return self._inflight > 0
 
     def start(self) -> Worker:
         """Launch the worker and wait until it is ready; returns ``self``.
@@ -409,7 +403,7 @@ class Worker:
         Lets several workers shut down at once: ``begin_close()`` each, then
         :meth:`close` each.
         """
-        if self._busy:
+        if self.busy:
             self.kill()
         else:
             self._close_fd("_to_child")
@@ -422,7 +416,7 @@ class Worker:
         if self._proc is None or self._closed:
             self._release()
             return
-        if self._busy:  # it is working: no point waiting for it
+        if self.busy:  # it is working: no point waiting for it
             self.kill()
             return
         self._close_fd("_to_child")
@@ -506,7 +500,7 @@ class Worker:
             self.start()
         if self._closed or self._to_child is None:
             raise WorkerError(f"Worker {self.name!r} is closed; start a new Worker.")
-        if self._busy and not pipeline:
+        if self.busy and not pipeline:
             raise WorkerError(
                 f"Worker {self.name!r} is still running a call; collect it with result() first."
             )
@@ -526,8 +520,8 @@ class Worker:
 
         Waits up to ``timeout`` seconds for it.
         """
-        if not self._busy or self._reader is None:
-            return not self._busy
+        if not self.busy or self._reader is None:
+            return not self.busy
         return self._reader.wait(timeout)
 
     def fileno(self) -> int:
@@ -542,7 +536,7 @@ class Worker:
         Raises the same errors as :meth:`call`; on a timeout the worker is
         killed.
         """
-        if not self._busy:
+        if not self.busy:
             raise WorkerError(f"Worker {self.name!r} has no call in flight; submit() one first.")
         try:
             reply = self._receive(timeout, what="call")
