@@ -854,6 +854,7 @@ def _missing_predictions(y_pred: np.ndarray) -> int:
 def _remote_snapshot(cand: _Candidate) -> dict[str, Any]:
     return {
         "wants_fit": cand.wants_fit,
+        "fit_times": list(cand.fit_times),
         "latency_done": cand.latency_done,
         "latency_n": cand.latency_n,
         "latency_elapsed": cand.latency_elapsed,
@@ -925,6 +926,7 @@ class _IsolatedCandidate:
         self._local: _Candidate | None = _Candidate(name, model, shared, options, fit, None)
         self._state: dict[str, Any] = {
             "wants_fit": fit,
+            "fit_times": [],
             "latency_done": False,
             "latency_n": 0,
             "latency_elapsed": 0.0,
@@ -942,6 +944,11 @@ class _IsolatedCandidate:
     @property
     def wants_fit(self) -> bool:
         return self.failure is None and bool(self._state["wants_fit"])
+
+    @property
+    def fit_times(self) -> list[int]:
+        """The fits timed in the worker (a compiled variant's training is its base's fits)."""
+        return list(self._state["fit_times"])
 
     @property
     def latency_done(self) -> bool:
@@ -1397,7 +1404,7 @@ def _derive_variants(
                 candidate=label,
                 phase="compile",
             )
-        fit_times = tuple(getattr(base, "fit_times", ()) or ())
+        fit_times = tuple(base.fit_times)
         for label, fast, info in made:
             out.runners.append(make_runner(label, fast))
             out.variants[label] = info
@@ -1782,10 +1789,6 @@ def compare(
         )
     finally:
         _close_all(runs)  # workers are reaped even on Ctrl-C
-    for label, result in list(results.items()):  # a variant's training: its base's fits
-        info = result.runtime
-        if info is not None and result.training is None and info.base in results:
-            results[label] = dataclasses.replace(result, training=results[info.base].training)
     comparison = Comparison.build(
         names=[label for labels in order.values() for label in labels],
         results=results,
