@@ -1134,16 +1134,7 @@ def _make_candidates(
             for cand in runs:
                 if cand.failure is not None:
                     continue
-                try:
-                    getattr(cand, step)()
-                except ProdbenchError as exc:
-                    if raise_errors:
-                        raise
-                    cand.failure = exc
-                    cand.close()
-                    cand._emit("failed", message=str(exc))
-                    if on_failure is not None:
-                        on_failure(cand.name, exc)
+                _guard(cand, getattr(cand, step), on_failure, raise_errors=raise_errors)
     except BaseException:  # Ctrl-C or a raised error: no worker is left behind
         _close_all(runs)
         raise
@@ -1154,6 +1145,34 @@ def _close_all(runs: list[Any]) -> None:
     """Stop and reap every candidate's worker."""
     for cand in runs:
         cand.close()
+
+
+def _guard(
+    cand: Any,
+    step: Callable[[], None],
+    on_failure: Callable[[str, ProdbenchError], None] | None,
+    *,
+    raise_errors: bool,
+) -> None:
+    """Run one step of a candidate; its failure is recorded, never the others' loss.
+
+    A candidate that already failed is skipped. On a :class:`ProdbenchError`
+    the candidate keeps it as its failure, releases its worker, reports
+    "failed" and calls ``on_failure`` (or the error is raised, for
+    :func:`measure`).
+    """
+    if cand.failure is not None:
+        return
+    try:
+        step()
+    except ProdbenchError as exc:
+        if raise_errors:
+            raise
+        cand.failure = exc
+        cand.close()
+        cand._emit("failed", message=str(exc))
+        if on_failure is not None:
+            on_failure(cand.name, exc)
 
 
 def _run(
@@ -1179,17 +1198,7 @@ def _run(
     results: dict[str, ModelResult] = {}
 
     def guard(cand: Any, step: Callable[[], None]) -> None:
-        if cand.failure is not None:
-            return
-        try:
-            step()
-        except ProdbenchError as exc:
-            if raise_errors:
-                raise
-            cand.failure = exc
-            cand._emit("failed", message=str(exc))
-            if on_failure is not None:
-                on_failure(cand.name, exc)
+        _guard(cand, step, on_failure, raise_errors=raise_errors)
 
     attach: dict[str, RuntimeVariant] = {}
     trained: dict[str, TrainingResult] = {}
@@ -1760,12 +1769,8 @@ def compare(
             return _Candidate(label, model, shared, options, fit, show)
         runner = _IsolatedCandidate(label, model, shared, options, fit, show)
         runs.append(runner)  # reaped with the others
-        try:
-            runner.launch()
-            runner.arrived()
-        except ProdbenchError as exc:
-            runner.failure = exc
-            record_failure(label, exc)
+        _guard(runner, runner.launch, record_failure, raise_errors=False)
+        _guard(runner, runner.arrived, record_failure, raise_errors=False)
         return runner
 
     def derive(bases: list[Any]) -> _Derived:
