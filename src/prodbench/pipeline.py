@@ -35,7 +35,7 @@ from .errors import (
 )
 from .models import check_fitted, check_model, declared_task, model_label, name_candidates
 from .models import qualified_name as _qualified_name
-from .progress import resolve_progress
+from .progress import ProgressCallback, ProgressEvent, resolve_progress
 from .results import (
     BatchThroughput,
     Footprint,
@@ -70,35 +70,6 @@ _BATCH_SECONDS = 0.2  # bulk timing per batch size (the phase as a whole is capp
 _PROBE_SECONDS = 0.2  # the thread-trap probe's burst
 _TRAP_RATIO = 1.5
 _clock = time.perf_counter_ns
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """What :func:`measure` and :func:`compare` report to a ``progress`` callback.
-
-    Attributes
-    ----------
-    candidate : str
-        The candidate's name.
-    phase : str
-        ``"fit"``, ``"score"``, ``"throughput"``, ``"latency"``, ``"footprint"``,
-        ``"done"`` or ``"failed"``.
-    samples : int
-        Latency samples taken so far (latency phase).
-    elapsed : float
-        Seconds spent in this phase so far.
-    message : str
-        A short human-readable line.
-    """
-
-    candidate: str
-    phase: str
-    samples: int = 0
-    elapsed: float = 0.0
-    message: str = ""
-
-
-ProgressCallback = Callable[[ProgressEvent], None]
 
 
 @dataclass(frozen=True)
