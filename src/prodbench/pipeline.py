@@ -52,6 +52,7 @@ from .timing import (
     check_threads,
     gc_policy,
     probe_thread_trap,
+    quick_median,
     thread_limit,
     thread_policy,
     time_batches,
@@ -1007,61 +1008,26 @@ class _IsolatedCandidate:
 
     # -- failures ------------------------------------------------------------------
     def _failure(self, phase: str, exc: BaseException) -> ProdbenchError:
-        from .worker import CallTimeout, RemoteError, WorkerCrashed
+        from .worker import CallTimeout, RemoteError, WorkerCrashed, failure_message
 
         self.worker.kill() if isinstance(exc, (CallTimeout, WorkerCrashed)) else None
-        who = f"Candidate {self.name!r} ({self._model_type})"
-        if isinstance(exc, RemoteError):
-            if isinstance(exc.exception, ProdbenchError):
-                err = exc.exception
-                cause_type = getattr(err, "cause_type", None)
-                if cause_type:
-                    err.__cause__ = _standin(cause_type, getattr(err, "cause_message", ""))
-                return err
-            if phase == "setup":
-                return ModelFailedError(
-                    f"{who} could not be loaded in its worker process: unpickling raised "
-                    f"{exc.short_type}: {exc.remote_message} (in __setstate__ or a custom "
-                    "unpickler, say). A model that cannot be unpickled cannot be deployed; "
-                    "fix its pickling, or measure it with isolate=False (--no-isolate).",
-                    candidate=self.name,
-                    phase=phase,
-                )
-            return ModelFailedError(
-                f"{who} raised {exc.short_type} in the {phase} phase: {exc.remote_message}. "
-                f"Fix the model or its data. Remote traceback:\n{exc.remote_traceback}",
-                candidate=self.name,
-                phase=phase,
-            )
-        if isinstance(exc, CallTimeout):
-            return ModelFailedError(
-                f"{who} timeout: a call in the {phase} phase took longer than "
-                f"call_timeout={self.options.call_timeout:g} s beyond the phase's own time; "
-                "its worker was killed. Raise call_timeout (--call-timeout) if such calls are "
-                "expected.",
-                candidate=self.name,
-                phase=phase,
-            )
-        if isinstance(exc, WorkerCrashed):
-            return ModelFailedError(
-                f"{who} crashed its worker process in the {phase} phase ({exc.reason}): a "
-                "segfault in native code, os._exit() or a kill. The other candidates were not "
-                "affected; its stderr (above) may say more.",
-                candidate=self.name,
-                phase=phase,
-            )
-        if phase == "setup":
-            return ModelFailedError(
-                f"{who} could not be sent to its worker process: {exc}. Make it picklable "
-                "(cloudpickle), or measure it with isolate=False (--no-isolate).",
-                candidate=self.name,
-                phase=phase,
-            )
-        return ModelFailedError(
-            f"{who} failed in its worker process in the {phase} phase: {exc}.",
-            candidate=self.name,
+        if isinstance(exc, RemoteError) and isinstance(exc.exception, ProdbenchError):
+            err = exc.exception
+            cause_type = getattr(err, "cause_type", None)
+            if cause_type:
+                err.__cause__ = _standin(cause_type, getattr(err, "cause_message", ""))
+            return err
+        message = failure_message(
+            exc,
+            who=f"Candidate {self.name!r} ({self._model_type})",
             phase=phase,
+            timeout=self.options.call_timeout,
+            option="call_timeout",
+            flag="--call-timeout",
+            fallback="measure it with isolate=False (--no-isolate)",
+            others="candidates",
         )
+        return ModelFailedError(message, candidate=self.name, phase=phase)
 
 
 def _as_cause(exc: BaseException) -> BaseException:
@@ -1288,19 +1254,6 @@ def _rt_name(runtime: Any) -> str:
     return runtime_name(runtime)
 
 
-def _quick_p50(model: Any, rows: list[Any], method: str, threads: int | None) -> float:
-    """Median seconds of a few one-row calls: how runtimes='auto' ranks runtimes."""
-    call = getattr(model, method)
-    times = []
-    with thread_limit(threads):
-        for i in range(_AUTO_CALLS):
-            row = rows[i % len(rows)]
-            t0 = _clock()
-            call(row)
-            times.append(_clock() - t0)
-    return float(np.median(times)) / 1e9
-
-
 def _derive_variants(
     bases: list[Any],
     runtimes: tuple[Any, ...],
@@ -1370,7 +1323,12 @@ def _derive_variants(
             made.append((label, fast, info))
         if auto and made:
             speed = {
-                label: _quick_p50(fast, shared.rows, options.method, options.latency_threads)
+                label: quick_median(
+                    getattr(fast, options.method),
+                    shared.rows,
+                    calls=_AUTO_CALLS,
+                    threads=options.latency_threads,
+                )
                 for label, fast, _ in made
             }
             made = [min(made, key=lambda m: speed[m[0]])]
