@@ -39,27 +39,22 @@ class Runner(Protocol):
     @property
     def wants_fit(self) -> bool:
         """Another fit is due (fewer than ``min_fits``, ``max_fit_time`` not spent)."""
-        ...
 
     @property
     def fit_times(self) -> list[int]:
         """The fits so far, in ns."""
-        ...
 
     @property
     def latency_done(self) -> bool:
         """Latency sampling has stopped."""
-        ...
 
     @property
     def latency_n(self) -> int:
         """Latency samples so far."""
-        ...
 
     @property
     def latency_elapsed(self) -> float:
         """Seconds of latency sampling so far."""
-        ...
 
     def fit_once(self) -> None:
         """One timed fit."""
@@ -95,22 +90,18 @@ class Derived(Protocol):
     @property
     def runners(self) -> list[Runner]:
         """More candidates, joining the remaining phases."""
-        ...
 
     @property
     def variants(self) -> dict[str, RuntimeVariant]:
         """Per new candidate, its compiled runtime's record."""
-        ...
 
     @property
     def failures(self) -> dict[str, ProdbenchError]:
         """Candidates that could not be made."""
-        ...
 
     @property
     def training(self) -> dict[str, TrainingResult]:
         """Per new candidate, its training (its base's fits)."""
-        ...
 
 
 def _make_candidates(

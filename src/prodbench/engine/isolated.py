@@ -66,10 +66,10 @@ class _IsolatedCandidate(_Reports):
     """The parent's side of a candidate measured in a worker process.
 
     Offers what the driver uses of a :class:`_Candidate` (the ``Runner``
-    protocol of :mod:`prodbench.engine.driver`); each step is one
-    call into the worker, bounded by the step's own time plus
-    ``call_timeout``. A hang (the worker is killed), a crash, ``os._exit``, or
-    a model that cannot be shipped becomes this candidate's failure.
+    protocol of :mod:`prodbench.engine.driver`); each step is one call into
+    the worker, bounded by the step's own time plus ``call_timeout``. A hang
+    (the worker is killed), a crash, ``os._exit``, or a model that cannot be
+    shipped becomes this candidate's failure.
     """
 
     def __init__(
