@@ -16,12 +16,39 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from dataclasses import dataclass
+from typing import Any, TextIO
 
 from .errors import DataError
 
-if TYPE_CHECKING:
-    from .pipeline import ProgressEvent
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What :func:`prodbench.measure` and :func:`prodbench.compare` report to ``progress``.
+
+    Attributes
+    ----------
+    candidate : str
+        The candidate's name.
+    phase : str
+        ``"fit"``, ``"score"``, ``"throughput"``, ``"latency"``, ``"footprint"``,
+        ``"done"`` or ``"failed"``.
+    samples : int
+        Latency samples taken so far (latency phase).
+    elapsed : float
+        Seconds spent in this phase so far.
+    message : str
+        A short human-readable line.
+    """
+
+    candidate: str
+    phase: str
+    samples: int = 0
+    elapsed: float = 0.0
+    message: str = ""
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
 
 __all__ = ["ProgressBar", "interactive", "resolve_progress"]
 

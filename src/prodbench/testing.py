@@ -82,7 +82,7 @@ from .models import check_fitted, check_model, model_label
 from .results import LatencyResult
 from .timing import LatencySampler, thread_policy
 from .units import format_duration, parse_duration, round_up
-from .verdict import PERCENTILE_KEYS, BudgetCheck
+from .verdict import PERCENTILE_KEYS, BudgetCheck, _pct
 
 __all__ = [
     "BUDGET_SCALE_ENV",
@@ -530,10 +530,6 @@ class LatencyCheck:
 _SUMMARY_KEYS = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0))
 
 
-def _pct(confidence: float) -> str:
-    return f"{confidence * 100:.4g}%"
-
-
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
@@ -658,6 +654,65 @@ def _skip(message: str) -> None:
 
 
 # --------------------------------------------------------------------------- checking
+_CHECK_NAMES = (
+    "p50",
+    "p90",
+    "p99",
+    "p999",
+    "confidence",
+    "max_time",
+    "method",
+    "threads",
+    "request_format",
+    "budget_scale",
+    "name",
+)
+"""The keywords of :func:`check_latency_budget`, which :func:`assert_latency` takes too."""
+
+
+@dataclass(frozen=True)
+class _CheckOptions:
+    """The checked options of one latency check (limits in seconds, scaled)."""
+
+    limits: dict[str, float]
+    confidence: float
+    max_time: float
+    method: str
+    threads: int | str | None
+    request_format: Literal["auto", "numpy", "pandas"]
+    scale: float
+    name: str | None
+
+    @classmethod
+    def from_kwargs(cls, given: Mapping[str, Any]) -> _CheckOptions:
+        """From the keywords of :func:`check_latency_budget` (others in ``given`` ignored)."""
+        o = {key: given[key] for key in _CHECK_NAMES}
+        scale = resolve_budget_scale(o["budget_scale"])
+        limits = _parse_limits({k: o[k] for k in ("p50", "p90", "p99", "p999")}, scale)
+        confidence = o["confidence"]
+        if not (
+            isinstance(confidence, (int, float))
+            and not isinstance(confidence, bool)
+            and 0.0 < confidence < 1.0
+        ):
+            raise BudgetError(f"confidence must be between 0 and 1, e.g. 0.95; got {confidence!r}.")
+        seconds = resolve_max_time(o["max_time"])
+        if o["request_format"] not in ("auto", "numpy", "pandas"):
+            raise BudgetError(
+                f"request_format must be 'auto', 'numpy' or 'pandas', not {o['request_format']!r}."
+            )
+        return cls(
+            limits=limits,
+            confidence=confidence,
+            max_time=seconds,
+            method=o["method"],
+            threads=o["threads"],
+            request_format=o["request_format"],
+            scale=scale,
+            name=o["name"],
+        )
+
+
 def check_latency_budget(
     model: Any,
     X: Any,
@@ -700,35 +755,28 @@ def check_latency_budget(
     >>> check.checks["p99"].status
     'pass'
     """
-    scale = resolve_budget_scale(budget_scale)
-    limits = _parse_limits({"p50": p50, "p90": p90, "p99": p99, "p999": p999}, scale)
-    if not (
-        isinstance(confidence, (int, float))
-        and not isinstance(confidence, bool)
-        and 0.0 < confidence < 1.0
-    ):
-        raise BudgetError(f"confidence must be between 0 and 1, e.g. 0.95; got {confidence!r}.")
-    seconds = resolve_max_time(max_time)
-    if request_format not in ("auto", "numpy", "pandas"):
-        raise BudgetError(
-            f"request_format must be 'auto', 'numpy' or 'pandas', not {request_format!r}."
-        )
-    label = name if name is not None else model_label(model)
-    check_model(model, name=label, method=method, fit=False)
+    return _check(model, X, _CheckOptions.from_kwargs(locals()))
+
+
+def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
+    """The work of :func:`check_latency_budget`, on checked options."""
+    limits, confidence, seconds = o.limits, o.confidence, o.max_time
+    label = o.name if o.name is not None else model_label(model)
+    check_model(model, name=label, method=o.method, fit=False)
     check_fitted(model, name=label)
     X = _data.as_features(X)
-    fmt = _data.input_format(X) if request_format == "auto" else request_format
-    rows = _data.request_rows(X, fmt=request_format, n_rows=1000)
+    fmt = _data.input_format(X) if o.request_format == "auto" else o.request_format
+    rows = _data.request_rows(X, fmt=o.request_format, n_rows=1000)
 
     sampler = LatencySampler(
-        getattr(model, method),
+        getattr(model, o.method),
         rows,
         max_time=seconds,
         precision=1e-9,  # never stop on precision: the decision stops sampling
         quantiles=[PERCENTILE_KEYS[k] for k in limits],
         confidence=confidence,
         warmup_time=min(_WARMUP_S, 0.05 * seconds),
-        threads=thread_policy(threads)["latency"],
+        threads=thread_policy(o.threads)["latency"],
     )
     sampler.cold_start()
     rule = SequentialRule(error_rate=1.0 - float(confidence))
@@ -742,13 +790,13 @@ def check_latency_budget(
         # Looks sit at planned sample counts; let blocks grow with the time
         # spent, so the checks' cost stays a small fraction of the sampling.
         block = max(_FIRST_BLOCK_S, 0.25 * sampler.elapsed)
-    latency = LatencyResult.from_raw(sampler.result(), method=method, request_format=fmt)
+    latency = LatencyResult.from_raw(sampler.result(), method=o.method, request_format=fmt)
     if not latency.n:
         raise BudgetError(
             f"{label} gave no latency sample within max_time={seconds:g} s (its warm-up calls "
             "used it all). Raise max_time."
         )
-    return _conclude(label, latency, decision, sampler.elapsed, scale, confidence, seconds)
+    return _conclude(label, latency, decision, sampler.elapsed, o.scale, confidence, seconds)
 
 
 def _conclude(
@@ -904,24 +952,11 @@ def assert_latency(
     ...
     """
     __tracebackhide__ = True
+    given = dict(locals())  # the keywords as passed
     policy = resolve_on_inconclusive(on_inconclusive)
     if latency_skip_requested():
         _skip(SKIP_MESSAGE)
-    check = check_latency_budget(
-        model,
-        X,
-        p50=p50,
-        p90=p90,
-        p99=p99,
-        p999=p999,
-        confidence=confidence,
-        max_time=max_time,
-        method=method,
-        threads=threads,
-        request_format=request_format,
-        budget_scale=budget_scale,
-        name=name,
-    )
+    check = _check(model, X, _CheckOptions.from_kwargs(given))
     settle(check, policy)
     return check.result
 

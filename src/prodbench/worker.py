@@ -63,7 +63,14 @@ from typing import Any
 
 from .errors import ProdbenchError
 
-__all__ = ["CallTimeout", "RemoteError", "Worker", "WorkerCrashed", "WorkerError"]
+__all__ = [
+    "CallTimeout",
+    "RemoteError",
+    "Worker",
+    "WorkerCrashed",
+    "WorkerError",
+    "failure_message",
+]
 
 _HEADER = struct.Struct("!Q")
 _CHUNK = 1 << 20
@@ -155,6 +162,88 @@ def _describe_exit(returncode: int | None) -> str:
         except ValueError:
             return f"signal {-returncode}"
     return f"exit code {returncode}"
+
+
+def failure_message(
+    exc: BaseException,
+    *,
+    who: str,
+    phase: str,
+    timeout: float | None = None,
+    option: str = "timeout",
+    flag: str | None = None,
+    fallback: str | None = None,
+    others: str | None = None,
+) -> str:
+    """What to tell a user when a call into a worker failed.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What the call raised: a :class:`RemoteError`, :class:`CallTimeout`,
+        :class:`WorkerCrashed`, or anything else (say, the arguments could not
+        be pickled).
+    who : str
+        The subject of the sentence, e.g. ``"Candidate 'a' (Ridge)"``.
+    phase : str
+        The phase the call belonged to; ``"setup"`` is shipping the payload
+        (a model) to the worker.
+    timeout : float, optional
+        The timeout to name after a :class:`CallTimeout` (default: the one
+        that expired).
+    option, flag : str, optional
+        The option (and its command-line flag) that sets ``timeout``.
+    fallback : str, optional
+        Another way out when the payload cannot be shipped, e.g. ``"measure it
+        with isolate=False"``.
+    others : str, optional
+        What a crash spared (``"candidates"``: "The other candidates were not
+        affected").
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> crash = WorkerCrashed("gone", returncode=-11)
+    >>> print(failure_message(crash, who="The model", phase="fit").split(":")[0])
+    The model crashed its worker process in the fit phase (signal SIGSEGV)
+    """
+    alternative = f", or {fallback}" if fallback else ""
+    if isinstance(exc, RemoteError):
+        if phase == "setup":
+            return (
+                f"{who} could not be loaded in its worker process: unpickling raised "
+                f"{exc.short_type}: {exc.remote_message} (in __setstate__ or a custom "
+                "unpickler, say). A model that cannot be unpickled cannot be deployed; "
+                f"fix its pickling{alternative}."
+            )
+        return (
+            f"{who} raised {exc.short_type} in the {phase} phase: {exc.remote_message}. "
+            f"Fix the model or its data. Remote traceback:\n{exc.remote_traceback}"
+        )
+    if isinstance(exc, CallTimeout):
+        seconds = exc.timeout if timeout is None else timeout
+        named = option if flag is None else f"{option} ({flag})"
+        return (
+            f"{who} timeout: a call in the {phase} phase took longer than "
+            f"{option}={seconds:g} s beyond the phase's own time; its worker was killed. "
+            f"Raise {named} if such calls are expected."
+        )
+    if isinstance(exc, WorkerCrashed):
+        spared = f"The other {others} were not affected; its" if others else "Its"
+        return (
+            f"{who} crashed its worker process in the {phase} phase ({exc.reason}): a "
+            f"segfault in native code, os._exit() or a kill. {spared} stderr (above) may "
+            "say more."
+        )
+    if phase == "setup":
+        return (
+            f"{who} could not be sent to its worker process: {exc}. Make it picklable "
+            f"(cloudpickle){alternative}."
+        )
+    return f"{who} failed in its worker process in the {phase} phase: {exc}."
 
 
 # --------------------------------------------------------------------------- frames
@@ -396,17 +485,6 @@ class Worker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def begin_close(self) -> None:
-        """Tell the worker to exit (end of its input) without waiting for it.
-
-        Lets several workers shut down at once: ``begin_close()`` each, then
-        :meth:`close` each.
-        """
-        if self.busy:
-            self.kill()
-        else:
-            self._close_fd("_to_child")
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker: end of input (it exits), then kill after ``timeout`` s.

@@ -1,0 +1,165 @@
+"""How a candidate's failures are bounded and worded.
+
+The in-process watchdog (``call_timeout``), the interrupt policy (Ctrl-C is
+the user's, never the candidate's), and every message a failed candidate
+carries: in-process (:func:`candidate_failure`, :func:`predict_failure`) and
+from its worker process (:func:`isolated_failure`, worded by
+:func:`prodbench.worker.failure_message`). The other candidates go on.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import ModelError, ModelFailedError, ProdbenchError
+from ..worker import RemoteError, failure_message
+from .options import _Options
+
+
+class _CallTimeout(BaseException):
+    """Raised in the main thread by the in-process watchdog (see :func:`_watchdog`)."""
+
+
+@contextmanager
+def _watchdog(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with :class:`_CallTimeout`, where possible.
+
+    In-process, a hung call can only be interrupted between Python bytecodes:
+    a ``SIGALRM`` timer raises in the main thread. Native code that never
+    returns to the interpreter, code running outside the main thread, or a
+    process whose ``SIGALRM`` already has a handler (pytest-timeout, say) get
+    no watchdog; only ``isolate=True`` bounds those.
+    """
+    usable = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and math.isfinite(seconds)
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)
+    )
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise _CallTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Ctrl-C is the user's, never the candidate's: let it through."""
+    if isinstance(exc, KeyboardInterrupt):
+        raise exc
+
+
+def _who(name: str, model_type: str) -> str:
+    return f"Candidate {name!r} ({model_type})"
+
+
+def candidate_failure(
+    name: str, model: Any, options: _Options, phase: str, exc: BaseException
+) -> ProdbenchError:
+    """What an in-process candidate's step raised, as its failure (Ctrl-C goes through)."""
+    _reraise_interrupt(exc)
+    what = {"fit": "fit()", "score": "predict() on the test rows"}.get(phase, f"{options.method}()")
+    who = _who(name, type(model).__name__)
+    if isinstance(exc, _CallTimeout):
+        return ModelFailedError(
+            f"{who} timeout: a call to {what} in the {phase} phase took longer than "
+            f"call_timeout={options.call_timeout:g} s and was interrupted. Raise "
+            "call_timeout if such calls are expected; use isolate=True to bound calls "
+            "that native code keeps from being interrupted.",
+            candidate=name,
+            phase=phase,
+        )
+    if isinstance(exc, SystemExit):
+        return ModelFailedError(
+            f"{who} tried to exit the process (SystemExit({exc.code!r})) in {what} "
+            f"during the {phase} phase. A model must not call sys.exit(); fix the model.",
+            candidate=name,
+            phase=phase,
+        )
+    return ModelFailedError(
+        f"{who} raised {type(exc).__name__} in {what} during the {phase} phase: {exc}. "
+        "Fix the model or its data; the original error is chained below.",
+        candidate=name,
+        phase=phase,
+    )
+
+
+def predict_failure(
+    name: str, model: Any, options: _Options, fit: bool, phase: str, exc: BaseException
+) -> ProdbenchError:
+    """A predict that raised: "not fitted" for a pre-fitted model that is not, else a failure."""
+    from sklearn.exceptions import NotFittedError
+
+    _reraise_interrupt(exc)
+    if isinstance(exc, NotFittedError) or (not fit and isinstance(exc, AttributeError)):
+        return ModelError(
+            f"{_who(name, type(model).__name__)} is not fitted, but "
+            "fit=False was given. Fit it first, or drop fit=False so prodbench fits it."
+        )
+    return candidate_failure(name, model, options, phase, exc)
+
+
+def reload_failure(name: str, model: Any, exc: BaseException) -> ProdbenchError:
+    """A model whose saved form (joblib) cannot be loaded back: it cannot be deployed."""
+    return ModelFailedError(
+        f"{_who(name, type(model).__name__)} cannot be loaded back "
+        f"from its saved form: joblib.load raised {type(exc).__name__}: {exc} (in "
+        "__setstate__ or a custom unpickler, say). A model that cannot be reloaded "
+        "cannot be deployed; fix its pickling.",
+        candidate=name,
+        phase="footprint",
+    )
+
+
+def isolated_failure(
+    name: str, model_type: str, options: _Options, phase: str, exc: BaseException
+) -> ProdbenchError:
+    """What a call into a candidate's worker raised, as the candidate's failure.
+
+    A prodbench error raised in the worker is the failure itself (its chained
+    original's type and message travel, and come back as a stand-in).
+    """
+    if isinstance(exc, RemoteError) and isinstance(exc.exception, ProdbenchError):
+        err = exc.exception
+        cause_type = getattr(err, "cause_type", None)
+        if cause_type:
+            err.__cause__ = _standin(cause_type, getattr(err, "cause_message", ""))
+        return err
+    message = failure_message(
+        exc,
+        who=_who(name, model_type),
+        phase=phase,
+        timeout=options.call_timeout,
+        option="call_timeout",
+        flag="--call-timeout",
+        fallback="measure it with isolate=False (--no-isolate)",
+        others="candidates",
+    )
+    return ModelFailedError(message, candidate=name, phase=phase)
+
+
+def _standin(type_name: str, message: str) -> BaseException:
+    """An exception named like a remote one, to chain where the original cannot travel."""
+    cls = type(type_name or "RemoteError", (Exception,), {"__module__": "prodbench.worker"})
+    return cls(message)
+
+
+def _as_cause(exc: BaseException) -> BaseException:
+    """What to chain under a candidate's failure: the remote exception's type if any."""
+    if isinstance(exc, RemoteError):
+        return _standin(exc.short_type, exc.remote_message)
+    return exc

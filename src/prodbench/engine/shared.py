@@ -1,0 +1,158 @@
+"""The data every candidate of a run shares: one split, one set of request rows and batches."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import data as _data
+from .. import stats
+from ..errors import CandidateError, DataError
+from ..models import declared_task
+from .options import _Options
+
+
+@dataclass
+class _Shared:
+    """What every candidate shares: the split, the request rows and bulk batches, the task."""
+
+    split: _data.Split
+    rows: list[Any]
+    batches: list[tuple[int, Any]]
+    task: str
+    scoring: str
+    request_format: str
+    digest: str
+    views: dict[str, _Shared] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A worker gets its own format only, never the cache of the others' copies.
+        return {**self.__dict__, "views": {}}
+
+    def for_model(self, model: Any, fit: bool, options: _Options) -> _Shared:
+        """The rows a candidate is timed with under ``request_format="auto"``.
+
+        "auto" means requests in the type the model was fitted on: a model
+        prodbench fits gets the type of ``X``; a pre-fitted one gets one-row
+        DataFrames when it was fitted with column names (``feature_names_in_``)
+        and ndarrays when not. The converted rows are the same rows, built
+        once per type.
+        """
+        if options.request_format != "auto" or fit:
+            return self
+        names = getattr(model, "feature_names_in_", None)
+        want = "pandas" if names is not None else "numpy"
+        if want == self.request_format:
+            return self
+        if want not in self.views:
+            try:
+                self.views[want] = self._converted(want, names, options)
+            except (TypeError, ValueError):  # e.g. text columns that are not numbers
+                self.views[want] = self
+        return self.views[want]
+
+    def _converted(self, want: str, names: Any, options: _Options) -> _Shared:
+        import pandas as pd
+
+        def convert(X: Any) -> Any:
+            if want == "numpy":
+                return X.to_numpy(dtype=float)
+            columns = list(names) if len(names) == X.shape[1] else None
+            return pd.DataFrame(X, columns=columns)
+
+        split = _data.Split(
+            convert(self.split.X_train), convert(self.split.X_test),
+            self.split.y_train, self.split.y_test,
+        )  # fmt: skip
+        rows = _data.request_rows(
+            split.X_test,
+            fmt=want,  # type: ignore[arg-type]
+            n_rows=1000,
+            random_state=options.random_state,
+        )
+        return dataclasses.replace(
+            self, split=split, rows=rows, batches=_bulk_batches(split.X_test, options),
+            request_format=want, views={},
+        )  # fmt: skip
+
+
+def _prepare(
+    X: Any,
+    y: Any,
+    X_test: Any,
+    y_test: Any,
+    *,
+    test_size: float,
+    options: _Options,
+) -> _Shared:
+    if y is None:
+        raise DataError(
+            "y is missing. prodbench scores every model on held-out rows, so pass the "
+            "target: measure(model, X, y)."
+        )
+    if (X_test is None) != (y_test is None):
+        raise DataError(
+            "Pass X_test and y_test together (or neither, to let prodbench split X and y)."
+        )
+    X = _data.as_features(X, "X")
+    if X_test is not None:
+        X_test = _data.as_features(X_test, "X_test")
+    if X_test is None:
+        task = _data.infer_task(np.asarray(y))
+        split = _data.split(X, y, test_size=test_size, random_state=options.random_state, task=task)
+    else:
+        _data.check_xy(X, y)
+        _data.check_xy(X_test, y_test)
+        task = _data.infer_task(np.asarray(y))
+        split = _data.Split(X, X_test, np.asarray(y), np.asarray(y_test))
+        if task == "classification":
+            _data.check_classes(y)
+    scoring = options.scoring or ("accuracy" if task == "classification" else "r2")
+    if stats.SCORERS[scoring].task != task:
+        raise DataError(
+            f"scoring={scoring!r} is for {stats.SCORERS[scoring].task}, but y looks like a "
+            f"{task} target. Use a {task} scorer."
+        )
+    fmt = options.request_format
+    if fmt == "auto":
+        fmt = _data.input_format(split.X_train)
+    rows = _data.request_rows(split.X_test, fmt=fmt, n_rows=1000, random_state=options.random_state)  # type: ignore[arg-type]
+    return _Shared(
+        split=split,
+        rows=rows,
+        batches=_bulk_batches(split.X_test, options),
+        task=task,
+        scoring=scoring,
+        request_format=fmt,
+        digest=_data.rows_digest(split.y_test),
+    )
+
+
+def _bulk_batches(X_test: Any, options: _Options) -> list[tuple[int, Any]]:
+    """The bulk-prediction batches: each batch size, sliced once, for every candidate."""
+    n_test = len(X_test)
+    sizes = [b for b in options.batch_sizes if b <= n_test]
+    if n_test not in sizes:
+        sizes.append(n_test)
+    order = np.random.default_rng(options.random_state).permutation(n_test)
+    return [
+        (size, X_test.iloc[order[:size]] if hasattr(X_test, "iloc") else X_test[order[:size]])
+        for size in sizes
+    ]
+
+
+def _check_tasks(named: Mapping[str, Any], task: str) -> None:
+    """Every candidate that declares its task (classifier, regressor) declares the data's."""
+    declared = {label: declared_task(m) for label, m in named.items()}
+    mismatched = {k: v for k, v in declared.items() if v is not None and v != task}
+    if mismatched:
+        kinds = {"classification": "classifier", "regression": "regressor"}
+        desc = ", ".join(f"{k!r} is a {kinds[v]}" for k, v in mismatched.items())
+        raise CandidateError(
+            f"The target y is a {task} target, but {desc}. Compare models of one "
+            "kind on one target: classifiers for classes, regressors for numbers."
+        )
