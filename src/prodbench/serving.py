@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import stats
+from .budget import PERCENTILE_KEYS, percentile_limits
 from .errors import BudgetError, DataError, SpecError
 from .serving_results import (
     CandidateCapacity,
@@ -49,8 +50,9 @@ from .serving_results import (
 )
 
 if TYPE_CHECKING:
+    from .budget import Budget
     from .results import LatencyResult, ModelResult
-    from .verdict import Budget, Comparison
+    from .verdict import Comparison
 
 __all__ = [
     "CAPACITY_REPLICATES",
@@ -83,7 +85,6 @@ MAX_WORKERS = 1024
 _MAX_ROWS = 640  # rows stepped together by the several-worker loop (memory bound)
 _GRID = 8  # rates tried at once per replicate in each refinement pass
 _PASSES = 2
-_PERCENTILE_KEYS = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
 
 RandomState = int | np.random.Generator | None
 
@@ -131,27 +132,6 @@ def _check_requests(requests: Any, name: str = "requests") -> int:
     if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
         raise SpecError(f"{name} must be a positive whole number, e.g. 100000; got {requests!r}.")
     return int(requests)
-
-
-def percentile_limits(budget: Budget | str | Mapping[str, Any] | None) -> dict[str, float]:
-    """The percentile limits of a budget, ``{"p99": 0.005}``; at least one is required.
-
-    Examples
-    --------
-    >>> percentile_limits("p99=5ms,size=10MB")
-    {'p99': 0.005}
-    """
-    from .verdict import Budget
-
-    parsed = Budget.coerce(budget)
-    limits = {} if parsed is None else parsed.limits
-    out = {k: float(v) for k, v in limits.items() if k in _PERCENTILE_KEYS}
-    if not out:
-        raise BudgetError(
-            "Capacity needs a latency budget with a percentile limit, e.g. 'p99=5ms' "
-            f"(p50, p90, p99 or p999); got {str(parsed) if parsed else 'none'}."
-        )
-    return out
 
 
 # --------------------------------------------------------------------------- simulation
@@ -413,7 +393,7 @@ def _row_percentiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
 
 def _budget_ratio(sojourn: np.ndarray, limits: Mapping[str, float]) -> np.ndarray:
     """Max over the limits of (percentile of each row) / limit; reorders ``sojourn``."""
-    values = _row_percentiles(sojourn, [_PERCENTILE_KEYS[k] for k in limits])
+    values = _row_percentiles(sojourn, [PERCENTILE_KEYS[k] for k in limits])
     caps = np.array(list(limits.values()))[:, None]
     ratio: np.ndarray = np.max(values / caps, axis=0)
     return ratio
@@ -498,7 +478,7 @@ def _search(
 
 
 def _undersampled(n: int, limits: Mapping[str, float]) -> bool:
-    return any(n < stats.required_samples(_PERCENTILE_KEYS[k]) for k in limits)
+    return any(n < stats.required_samples(PERCENTILE_KEYS[k]) for k in limits)
 
 
 def _interval(values: np.ndarray, estimate: float) -> tuple[float, float]:
@@ -845,9 +825,9 @@ def comparison_capacity(
     notes = tuple(
         f"{name}: capacity from {c.n_samples:,} samples; "
         + ", ".join(
-            f"{k} needs {stats.required_samples(_PERCENTILE_KEYS[k]):,}"
+            f"{k} needs {stats.required_samples(PERCENTILE_KEYS[k]):,}"
             for k in limits
-            if c.n_samples < stats.required_samples(_PERCENTILE_KEYS[k])
+            if c.n_samples < stats.required_samples(PERCENTILE_KEYS[k])
         )
         + " (under-sampled)"
         for name, c in candidates.items()
