@@ -30,7 +30,7 @@ from .budget import (
 )
 from .budget import format_confidence as _pct
 from .budget import format_limit as _fmt_limit
-from .errors import CandidateError, SchemaError
+from .errors import BudgetError, CandidateError, SchemaError
 from .results import (
     SCHEMA_VERSION,
     ModelResult,
@@ -602,17 +602,27 @@ class Comparison:
         """Max QPS within a latency budget per worker count, and workers for a target rate.
 
         Simulated from the measured one-row latencies (nothing is measured
-        again); see :func:`prodbench.serving.comparison_capacity`. ``budget``
-        defaults to the comparison's, ``qps`` to ``options["qps"]``.
+        again); see :func:`prodbench.serving.capacities`, which takes the
+        other keywords (``random_state``, ``replicates``, ``requests``).
+        ``budget`` defaults to the comparison's, ``qps`` to ``options["qps"]``.
 
         Examples
         --------
         >>> cap = cmp.capacity("p99=5ms", qps=500)  # doctest: +SKIP
         >>> cap["logreg"][1].qps, cap["logreg"].target.workers  # doctest: +SKIP
         """
-        from .serving import comparison_capacity
+        from .serving import capacities
 
-        return comparison_capacity(self, budget, qps, workers, **kwargs)
+        chosen = self.budget if budget is None else budget
+        if chosen is None:
+            raise BudgetError(
+                "Capacity needs a latency budget with a percentile limit. Pass budget='p99=5ms' "
+                "(or compare with --budget p99=5ms)."
+            )
+        latencies = {name: self.results[name].latency for name in self.measured}
+        target = qps if qps is not None else self.options.get("qps")
+        price = self.price_per_core_hour
+        return capacities(latencies, chosen, workers, target, price_per_core_hour=price, **kwargs)
 
     @cached_property
     def target_capacity(self) -> Capacity | None:
