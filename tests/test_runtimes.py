@@ -618,3 +618,22 @@ def test_variants_under_isolation_are_compiled_from_the_workers_fitted_models() 
     variant = cmp.results["forest@treelite"]
     assert variant.runtime is not None and variant.runtime.parity.ok
     assert variant.training == cmp.results["forest"].training is not None
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
+def test_bad_threads_is_a_prodbench_error_and_a_value_error(threads: object) -> None:
+    from prodbench.errors import DataError
+
+    with pytest.raises(DataError, match="threads must be a positive integer or None") as info:
+        runtimes.compile_model(LogisticRegression(), "onnx", threads=threads)  # type: ignore[arg-type]
+    assert isinstance(info.value, ValueError) and info.value.exit_code == 2
+
+
+def test_compiled_models_share_their_base_fields(fitted: dict[str, Any]) -> None:
+    model, X, _ = fitted["forest"]
+    for fast in (runtimes.onnx(model, X[:2], threads=2), runtimes.treelite(model, threads=2)):
+        assert isinstance(fast, runtimes.CompiledModel)
+        assert fast.threads == 2 and fast.source.endswith("RandomForestClassifier")
+        assert fast._payload and fast.size_bytes == len(fast._payload)
+        assert list(fast.classes_) == list(model.classes_)
+        assert fast.conversion_time_s >= 0

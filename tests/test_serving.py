@@ -482,3 +482,50 @@ def test_cli_load_test(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["load-test", "logreg", "--data", "iris", *bad]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- the package
+def test_capacities_takes_plain_latencies_as_comparison_capacity_does() -> None:
+    lone = make_result("lone", latency_ms=0.3, n=1000)
+    ens = make_result("ens", latency_ms=2.0, n=1000, seed=1)
+    cmp = make_comparison([lone, ens], budget=Budget(p99="5ms"))
+    cmp = dataclasses.replace(cmp, price_per_core_hour=0.1)
+    latencies = {"lone": lone.latency, "ens": ens.latency}
+    plain = serving.capacities(latencies, "p99=5ms", (1, 2), 500, price_per_core_hour=0.1, **FAST)
+    assert plain == cmp.capacity(workers=(1, 2), qps=500, **FAST)
+    assert plain == serving.comparison_capacity(cmp, None, 500, (1, 2), **FAST)
+    assert plain.price_per_core_hour == 0.1 and plain.qps == 500
+    assert serving.capacities({}, "p99=5ms", **FAST).candidates == {}
+
+
+def test_capacity_defaults_are_read_from_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    service = np.random.default_rng(0).exponential(0.001, 2000)
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 3)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 2000)
+    cap = serving.max_qps(service, "p99=10ms")
+    assert (cap.replicates, cap.requests) == (3, 2000)
+    assert serving.candidate_capacity(service, "p99=10ms")[1].replicates == 3
+
+
+def test_serving_imports_no_decision_pipeline_or_renderer() -> None:
+    import ast
+    from pathlib import Path
+
+    import prodbench
+
+    root = Path(prodbench.__file__).parent
+    for path in sorted((root / "serving").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                names = [node.module or "", *(a.name for a in node.names)]
+                banned = [n for n in names if n.split(".")[0] in ("verdict", "pipeline", "report")]
+                assert not banned and "plot" not in names, (path.name, names)
+    text = (root / "serving_results.py").read_text(encoding="utf-8")
+    assert "from .serving import" not in text  # result types do not need the serving engine
+
+
+def test_the_load_test_worker_functions_keep_their_old_names() -> None:
+    from prodbench.serving import loadtest
+
+    for name in ("_serve_request", "_serve_setup", "_NoOpModel", "load_test_candidate"):
+        assert getattr(serving, name) is getattr(loadtest, name)

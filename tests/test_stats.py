@@ -526,3 +526,17 @@ def test_ratio_interval_is_open_where_a_percentile_is_unbounded() -> None:
     assert high == math.inf and 0 < low < ratio
     ratio, low, high = bootstrap_quantile_ratio(b, a, 99)  # under-sampled denominator
     assert low == 0.0 and high < math.inf
+
+
+def test_batch_means_interval() -> None:
+    from prodbench import serving
+
+    assert serving.batch_means_interval is stats.batch_means_interval  # the old path stays
+    x = np.random.default_rng(0).exponential(1.0, 20_000)
+    low, high = stats.batch_means_interval(x, 50)
+    assert low < np.log(2) < high
+    assert low <= np.percentile(x, 50) <= high  # widened to contain the estimate
+    assert low >= x.min()
+    assert stats.batch_means_interval(x[:100], 99) == (-math.inf, math.inf)  # under two batches
+    with pytest.raises(SpecError, match="strictly between 0 and 100"):
+        stats.batch_means_interval(x, 100)

@@ -42,9 +42,10 @@ from typing import Any, Literal
 import numpy as np
 
 from . import stats
+from .budget import PERCENTILE_KEYS, UNDERSAMPLED_MARK
 from .errors import CandidateError, SpecError
 from .results import ModelResult
-from .verdict import PERCENTILE_KEYS, UNDERSAMPLED_MARK, Comparison
+from .verdict import Comparison
 
 __all__ = [
     "CandidateDiff",

@@ -32,10 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .budget import PERCENTILE_KEYS, Budget
 from .errors import MissingDependencyError, SpecError
 from .results import LatencyResult, ModelResult
 from .units import format_duration
-from .verdict import PERCENTILE_KEYS, Budget, Comparison
+from .verdict import Comparison
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .budget import PERCENTILE_KEYS
+
 if TYPE_CHECKING:
     from .results import LatencyResult
     from .testing import LatencyCheck
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["LatencyFixture"]
 
 MARKER = "latency_budget"
-PERCENTILES = ("p50", "p90", "p99", "p999")
+PERCENTILES = tuple(PERCENTILE_KEYS)
 SETTINGS = ("confidence", "max_time", "method", "threads", "request_format", "on_inconclusive")
 MARKER_KEYS = PERCENTILES + SETTINGS
 SKIP_MESSAGE = "latency budget checks skipped (--latency-skip / PRODBENCH_LATENCY_SKIP=1)"

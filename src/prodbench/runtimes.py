@@ -44,7 +44,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .errors import MissingDependencyError, RuntimeConversionError
+from .errors import DataError, MissingDependencyError, RuntimeConversionError
 from .results import PARITY_TOLERANCE, Parity, RuntimeVariant
 from .timing import current_thread_limit
 
@@ -173,6 +173,27 @@ class CompiledModel:
     source: str = ""
     conversion_time_s: float = 0.0
 
+    def __init__(
+        self,
+        payload: bytes,
+        *,
+        threads: int | None,
+        estimator_type: str,
+        classes: np.ndarray | None,
+        has_proba: bool,
+        source: str,
+        conversion_time_s: float,
+    ) -> None:
+        """Keep the serialized model and what every runtime records about it."""
+        self._payload = payload
+        self.threads = threads
+        self._estimator_type = estimator_type
+        if classes is not None:
+            self.classes_ = classes
+        self._has_proba = has_proba
+        self.source = source
+        self.conversion_time_s = conversion_time_s
+
     def predict(self, X: Any) -> np.ndarray:
         """Predict with the compiled runtime."""
         raise NotImplementedError
@@ -198,7 +219,7 @@ def _check_threads(threads: Any) -> int | None:
     if threads is None:
         return None
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(
+        raise DataError(  # a ValueError too, as timing.check_threads raises for this option
             f"threads must be a positive integer or None (follow prodbench's thread policy), "
             f"not {threads!r}."
         )
@@ -262,14 +283,15 @@ class OnnxModel(CompiledModel):
         source: str,
         conversion_time_s: float,
     ) -> None:
-        self._payload = payload
-        self.threads = threads
-        self._estimator_type = estimator_type
-        if classes is not None:
-            self.classes_ = classes
-        self._has_proba = has_proba
-        self.source = source
-        self.conversion_time_s = conversion_time_s
+        super().__init__(
+            payload,
+            threads=threads,
+            estimator_type=estimator_type,
+            classes=classes,
+            has_proba=has_proba,
+            source=source,
+            conversion_time_s=conversion_time_s,
+        )
         self._sessions: dict[int, Any] = {}  # one per thread count (0: ORT's default)
         self._input = ""
         self._label = ""
@@ -448,15 +470,16 @@ class TreeliteModel(CompiledModel):
         conversion_time_s: float,
         dtype: Any = np.float32,
     ) -> None:
-        self._payload = payload
-        self.threads = threads
-        self._estimator_type = estimator_type
-        if classes is not None:
-            self.classes_ = classes
-        self._has_proba = has_proba
-        self.source = source
+        super().__init__(
+            payload,
+            threads=threads,
+            estimator_type=estimator_type,
+            classes=classes,
+            has_proba=has_proba,
+            source=source,
+            conversion_time_s=conversion_time_s,
+        )
         self.frontend = frontend
-        self.conversion_time_s = conversion_time_s
         self.dtype = np.dtype(dtype).name
         self._model: Any = None
         self._gtil: Any = None
@@ -593,6 +616,7 @@ class VotingModel(CompiledModel):
         source: str,
         conversion_time_s: float,
     ) -> None:
+        # no serialized model of its own (each member keeps its own): not CompiledModel.__init__
         self.members = list(members)
         self.runtime = runtime
         self.voting = voting

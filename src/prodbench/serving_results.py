@@ -396,14 +396,14 @@ class LoadLatency(LatencyResult):
     samples are not independent and the order-statistic interval of a
     plain :class:`LatencyResult` would be too narrow. :meth:`interval` here
     uses batch means over consecutive requests instead (see
-    :func:`prodbench.serving.batch_means_interval`); the samples are in
+    :func:`prodbench.stats.batch_means_interval`); the samples are in
     scheduled-arrival order.
 
     Parameters
     ----------
     batch_size : int
         Consecutive requests per batch (0: chosen from the percentile, see
-        :func:`prodbench.serving.batch_means_interval`).
+        :func:`prodbench.stats.batch_means_interval`).
 
     Examples
     --------
@@ -418,9 +418,9 @@ class LoadLatency(LatencyResult):
 
     def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
         """Batch-means interval of the ``q``-th percentile, in seconds (infinite if too few)."""
-        from .serving import batch_means_interval
-
-        low, high = batch_means_interval(self.samples_ns, q, self.batch_size or None, confidence)
+        low, high = stats.batch_means_interval(
+            self.samples_ns, q, self.batch_size or None, confidence
+        )
         return low / 1e9, high / 1e9
 
     def percentile(self, q: float) -> float:

@@ -77,12 +77,13 @@ import numpy as np
 
 from . import data as _data
 from . import stats
+from .budget import PERCENTILE_KEYS, BudgetCheck, parse_limit
+from .budget import format_confidence as _pct
 from .errors import BudgetError, LatencyInconclusive
 from .models import check_fitted, check_model, model_label
 from .results import LatencyResult
 from .timing import LatencySampler, thread_policy
 from .units import format_duration, parse_duration, round_up
-from .verdict import PERCENTILE_KEYS, BudgetCheck, _pct
 
 __all__ = [
     "BUDGET_SCALE_ENV",
@@ -527,7 +528,8 @@ class LatencyCheck:
         return out
 
 
-_SUMMARY_KEYS = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0))
+# the summary line shows p50, p90 and p99 (then the max), not p99.9
+_SUMMARY_KEYS = tuple((k, q) for k, q in PERCENTILE_KEYS.items() if k != "p999")
 
 
 def _finite(value: float) -> float | None:
@@ -573,9 +575,7 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
 
 
 def _parse_limits(limits: Mapping[str, Any], scale: float) -> dict[str, float]:
-    parsed = {
-        k: parse_duration(v, require_unit=True) * scale for k, v in limits.items() if v is not None
-    }
+    parsed = {k: parse_limit(k, v) * scale for k, v in limits.items() if v is not None}
     if not parsed:
         raise BudgetError(
             "No latency limit was given. Pass at least one of "

@@ -12,19 +12,27 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import stats
+from .budget import (
+    PERCENTILE_KEYS,
+    UNDERSAMPLED_MARK,
+    Budget,
+    BudgetCheck,
+    check_budget,
+    check_latency,
+)
+from .budget import format_confidence as _pct
+from .budget import format_limit as _fmt_limit
 from .errors import BudgetError, CandidateError, SchemaError
 from .results import (
     SCHEMA_VERSION,
-    LatencyResult,
     ModelResult,
     check_schema,
     load_json,
@@ -36,8 +44,6 @@ from .units import (
     format_p_value,
     format_score,
     format_score_diff,
-    parse_duration,
-    parse_size,
     round_up,
 )
 
@@ -57,267 +63,10 @@ __all__ = [
     "check_latency",
 ]
 
-PERCENTILE_KEYS: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
-"""Budget key -> percentile."""
-
 DEFAULT_PRICE_PER_CORE_HOUR = 0.05
 """US dollars per core-hour used for the manager's cost when none is given."""
 
 ALPHA = 0.05
-
-
-# --------------------------------------------------------------------------- budgets
-@dataclass(frozen=True)
-class Budget:
-    """Latency and size limits a candidate must stay within.
-
-    Parameters
-    ----------
-    p50, p90, p99, p999, cold_start : float or str, optional
-        Upper limits, in seconds or as strings such as ``"250us"``, ``"5ms"``.
-    size : int or str, optional
-        Upper limit on the joblib-serialized size, in bytes or as ``"10MB"``.
-
-    Examples
-    --------
-    >>> b = Budget(p99="5ms", p50="1ms")
-    >>> b.p99
-    0.005
-    >>> Budget.parse("p99=5ms,size=10MB").size
-    10000000
-    >>> str(b)
-    'p50 < 1 ms, p99 < 5 ms'
-    """
-
-    p50: float | None = None
-    p90: float | None = None
-    p99: float | None = None
-    p999: float | None = None
-    cold_start: float | None = None
-    size: int | None = None
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is None:
-                continue
-            parse = parse_size if f.name == "size" else parse_duration
-            try:
-                # A string limit needs its unit ("p99=5" is refused, "p99=5ms" read).
-                parsed = parse(value, require_unit=True)
-            except BudgetError as exc:
-                raise BudgetError(f"Budget limit {f.name}: {exc}") from None
-            object.__setattr__(self, f.name, parsed)
-
-    @classmethod
-    def keys(cls) -> tuple[str, ...]:
-        """The limit names a budget accepts."""
-        return tuple(f.name for f in fields(cls))
-
-    @classmethod
-    def from_mapping(cls, limits: Mapping[str, Any]) -> Budget:
-        """Build from ``{"p99": "5ms", ...}``, rejecting unknown keys clearly."""
-        unknown = sorted(set(limits) - set(cls.keys()))
-        if unknown:
-            raise BudgetError(
-                f"Unknown budget limit(s) {', '.join(map(repr, unknown))}. "
-                f"Use any of {', '.join(cls.keys())}, e.g. p99='5ms'."
-            )
-        return cls(**dict(limits))
-
-    @classmethod
-    def parse(cls, text: str) -> Budget:
-        """Parse ``"p99=5ms,p50=1ms"`` (also ``"p99<5ms"``; commas or spaces between).
-
-        Every limit needs a unit (``p99=5`` is refused); spaces inside a value
-        are fine (``"p99=5 ms"``).
-
-        Examples
-        --------
-        >>> Budget.parse("p99<5ms p50=1ms").p50
-        0.001
-        >>> Budget.parse("p99 = 5 ms").p99
-        0.005
-        """
-        if not isinstance(text, str) or not text.strip():
-            raise BudgetError("An empty budget was given. Write limits such as 'p99=5ms,p50=1ms'.")
-        limits: dict[str, str] = {}
-        # Parts are separated by commas/semicolons, or by spaces that start a new
-        # KEY= / KEY< part; other spaces belong to the value ("p99=5 ms").
-        for raw in re.split(r"[,;]+|\s+(?=[A-Za-z_][A-Za-z_0-9.]*\s*(?:=|<))", text.strip()):
-            part = raw.strip()
-            if not part:
-                continue
-            match = re.fullmatch(r"([A-Za-z_0-9.]+)\s*(?:=|<=|<)\s*(.+)", part)
-            if match is None:
-                raise BudgetError(
-                    f"Cannot read budget part {part!r} in {text!r}. Write limits as "
-                    "KEY=VALUE separated by commas, e.g. 'p99=5ms,p50=1ms,size=10MB'."
-                )
-            key = match.group(1).lower().replace("p99.9", "p999")
-            if key in limits:
-                raise BudgetError(f"The budget {text!r} sets {key} twice. Set each limit once.")
-            limits[key] = match.group(2)
-        return cls.from_mapping(limits)
-
-    @classmethod
-    def coerce(cls, value: Budget | str | Mapping[str, Any] | None) -> Budget | None:
-        """Accept a Budget, a string for :meth:`parse`, a mapping, or None."""
-        if value is None or isinstance(value, Budget):
-            return value
-        if isinstance(value, str):
-            return cls.parse(value)
-        if isinstance(value, Mapping):
-            return cls.from_mapping(value)
-        raise BudgetError(
-            f"A budget must be a prodbench.Budget, a string like 'p99=5ms' or a dict, "
-            f"not {type(value).__name__}."
-        )
-
-    @property
-    def limits(self) -> dict[str, float]:
-        """The limits that are set, in a fixed order (seconds; bytes for size)."""
-        return {k: getattr(self, k) for k in self.keys() if getattr(self, k) is not None}
-
-    def scaled(self, factor: float) -> Budget:
-        """Every time limit multiplied by ``factor`` (for slower CI machines); size unchanged."""
-        if not (factor > 0 and math.isfinite(factor)):
-            raise BudgetError(f"A budget scale must be a positive number, not {factor!r}.")
-        return Budget(
-            **{k: (v if k == "size" else v * factor) for k, v in self.limits.items()}  # type: ignore[arg-type]
-        )
-
-    def __bool__(self) -> bool:
-        return bool(self.limits)
-
-    def __str__(self) -> str:
-        return ", ".join(f"{k} < {_fmt_limit(k, v)}" for k, v in self.limits.items())
-
-    def to_dict(self) -> dict[str, float]:
-        """A JSON-ready dict of the limits that are set."""
-        return self.limits
-
-
-@dataclass(frozen=True)
-class BudgetCheck:
-    """One limit checked against one measurement.
-
-    For a percentile, ``status`` is ``"pass"`` when the interval's upper
-    bound is within the limit, ``"fail"`` when its lower bound is beyond it,
-    else ``"inconclusive"``; ``confidence`` is the interval's, as used. A
-    single value (cold start, size) has no interval (``low == high ==
-    value``): it is a plain comparison with the limit, and says so.
-    ``samples_to_decide`` is, for an inconclusive percentile, about how many
-    samples would likely decide it (None: too close to the limit, or decided).
-    """
-
-    key: str
-    limit: float
-    value: float
-    low: float
-    high: float
-    status: str
-    n: int = 0
-    confidence: float = 0.95
-    samples_to_decide: int | None = None
-
-    @property
-    def unit(self) -> str:
-        """``"bytes"`` for size, else ``"s"``."""
-        return "bytes" if self.key == "size" else "s"
-
-    @property
-    def single_value(self) -> bool:
-        """True for a budget on one measured value (cold start, size): no interval."""
-        return self.key in ("cold_start", "size")
-
-    def describe(self) -> str:
-        """E.g. ``'p99 = 6.21 ms (95% CI 5.94 ms-6.58 ms, n=4,812) exceeds budget 5 ms'``."""
-        fmt = format_bytes if self.key == "size" else format_duration
-        limit = _fmt_limit(self.key, self.limit)
-        verb = {"pass": "within", "fail": "exceeds", "inconclusive": "undecided against"}[
-            self.status
-        ]
-        if self.single_value:
-            measured = f"{fmt(self.value)} (one measurement, compared as is)"
-        else:
-            measured = (
-                f"{fmt(self.value)} ({_pct(self.confidence)} CI {fmt(self.low)}-"
-                f"{fmt(self.high)}, n={self.n:,})"
-            )
-        return f"{self.key} = {measured} {verb} budget {limit}"
-
-
-def _pct(confidence: float) -> str:
-    return f"{confidence * 100:.4g}%"
-
-
-def _status(low: float, high: float, limit: float) -> str:
-    if high <= limit:
-        return "pass"
-    if low > limit:
-        return "fail"
-    return "inconclusive"
-
-
-def check_latency(
-    latency: LatencyResult,
-    limits: Mapping[str, float],
-    *,
-    confidence: float = 0.95,
-) -> dict[str, BudgetCheck]:
-    """Check percentile limits (``p50``/``p90``/``p99``/``p999``) on a latency result.
-
-    Examples
-    --------
-    >>> lat = LatencyResult(samples_ns=[1_000_000] * 1000)
-    >>> check_latency(lat, {"p99": 0.002})["p99"].status
-    'pass'
-    """
-    out = {}
-    for key, limit in limits.items():
-        if key not in PERCENTILE_KEYS:
-            raise BudgetError(
-                f"{key!r} is not a percentile limit; use {', '.join(PERCENTILE_KEYS)}."
-            )
-        q = PERCENTILE_KEYS[key]
-        low, high = latency.interval(q, confidence)
-        status = _status(low, high, limit)
-        needed = None
-        if status == "inconclusive" and latency.n:
-            below = int(np.count_nonzero(latency.samples_ns <= limit * 1e9))
-            needed = stats.samples_to_decide(below, latency.n, q, (1.0 - confidence) / 2.0)
-        out[key] = BudgetCheck(
-            key,
-            float(limit),
-            latency.percentile(q),
-            low,
-            high,
-            status,
-            latency.n,
-            confidence,
-            needed,
-        )
-    return out
-
-
-def check_budget(result: ModelResult, budget: Budget) -> dict[str, BudgetCheck]:
-    """Check every limit of ``budget`` against a :class:`ModelResult`."""
-    limits = budget.limits
-    checks = check_latency(
-        result.latency, {k: v for k, v in limits.items() if k in PERCENTILE_KEYS}
-    )
-    if "cold_start" in limits and result.latency.cold_start is not None:
-        v = result.latency.cold_start
-        checks["cold_start"] = BudgetCheck(
-            "cold_start", limits["cold_start"], v, v, v, _status(v, v, limits["cold_start"]), 1
-        )
-    if "size" in limits and result.footprint is not None:
-        s = float(result.footprint.size_bytes)
-        checks["size"] = BudgetCheck(
-            "size", limits["size"], s, s, s, _status(s, s, limits["size"]), 1
-        )
-    return checks
 
 
 # --------------------------------------------------------------------------- deltas
@@ -853,17 +602,27 @@ class Comparison:
         """Max QPS within a latency budget per worker count, and workers for a target rate.
 
         Simulated from the measured one-row latencies (nothing is measured
-        again); see :func:`prodbench.serving.comparison_capacity`. ``budget``
-        defaults to the comparison's, ``qps`` to ``options["qps"]``.
+        again); see :func:`prodbench.serving.capacities`, which takes the
+        other keywords (``random_state``, ``replicates``, ``requests``).
+        ``budget`` defaults to the comparison's, ``qps`` to ``options["qps"]``.
 
         Examples
         --------
         >>> cap = cmp.capacity("p99=5ms", qps=500)  # doctest: +SKIP
         >>> cap["logreg"][1].qps, cap["logreg"].target.workers  # doctest: +SKIP
         """
-        from .serving import comparison_capacity
+        from .serving import capacities
 
-        return comparison_capacity(self, budget, qps, workers, **kwargs)
+        chosen = self.budget if budget is None else budget
+        if chosen is None:
+            raise BudgetError(
+                "Capacity needs a latency budget with a percentile limit. Pass budget='p99=5ms' "
+                "(or compare with --budget p99=5ms)."
+            )
+        latencies = {name: self.results[name].latency for name in self.measured}
+        target = qps if qps is not None else self.options.get("qps")
+        price = self.price_per_core_hour
+        return capacities(latencies, chosen, workers, target, price_per_core_hour=price, **kwargs)
 
     @cached_property
     def target_capacity(self) -> Capacity | None:
@@ -1190,16 +949,6 @@ class Comparison:
 
 _BUDGET_WORD = {"pass": "passes", "inconclusive": "undecided", "fail": "fails"}
 
-UNDERSAMPLED_MARK = "\u2020"
-"""The dagger marking a percentile (or a ratio of one) with fewer samples than it needs."""
-
 
 def _workers(n: int | None) -> str:
     return f"{n} worker" if n == 1 else f"{n} workers"
-
-
-def _fmt_limit(key: str, value: float) -> str:
-    """A limit as the user would write it: ``5 ms``, not ``5.00 ms``."""
-    if key == "size":
-        return format_bytes(value, trim=True)
-    return format_duration(value, trim=True)

@@ -11,15 +11,16 @@ import re
 import shutil
 import textwrap
 
+from ..budget import PERCENTILE_KEYS
+from ..budget import UNDERSAMPLED_MARK as UNDERSAMPLED_MARK  # re-exported for the renderers
 from ..units import _significant, format_bytes, format_duration, format_score, format_score_diff
 
 DASH = "—"
-UNDERSAMPLED_MARK = "†"
 SIGNIFICANT_MARK = "*"
 PROSE_WIDTH = 116
 STATUS_TEXT = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
 STATUS_SYMBOL = {"pass": "✓", "fail": "✗", "inconclusive": "?"}
-PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p999", 99.9))
+PERCENTILES = tuple(PERCENTILE_KEYS.items())
 GROUP_TITLES = {"research": "research priority", "production": "production priority"}
 
 

@@ -1,0 +1,352 @@
+"""Latency and size budgets: the limits, and their three-valued checks.
+
+A :class:`Budget` holds upper limits on one-row latency percentiles (p50,
+p90, p99, p999), cold start and serialized size. :func:`check_latency` and
+:func:`check_budget` compare them with a measurement: a percentile passes
+when its whole confidence interval is within the limit, fails when the
+whole interval is beyond it, and is inconclusive otherwise.
+
+The percentile keys (:data:`PERCENTILE_KEYS`) and the mark of an
+under-sampled percentile (:data:`UNDERSAMPLED_MARK`) are defined here once
+for every module that reads or shows a budget.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from .errors import BudgetError
+from .units import format_bytes, format_duration, parse_duration, parse_size
+
+if TYPE_CHECKING:
+    from .results import LatencyResult, ModelResult
+
+__all__ = [
+    "PERCENTILE_KEYS",
+    "UNDERSAMPLED_MARK",
+    "Budget",
+    "BudgetCheck",
+    "check_budget",
+    "check_latency",
+    "format_confidence",
+    "format_limit",
+    "parse_limit",
+    "percentile_limits",
+]
+
+PERCENTILE_KEYS: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
+"""Budget key -> percentile."""
+
+UNDERSAMPLED_MARK = "\u2020"
+"""The dagger marking a percentile (or a ratio of one) with fewer samples than it needs."""
+
+
+def parse_limit(key: str, value: Any) -> float:
+    """One limit in seconds (bytes for ``size``); a string needs its unit.
+
+    Raises
+    ------
+    BudgetError
+        When the value does not parse, has no unit, or is not positive and finite.
+
+    Examples
+    --------
+    >>> parse_limit("p99", "5ms"), parse_limit("size", "10MB")
+    (0.005, 10000000)
+    """
+    parse = parse_size if key == "size" else parse_duration
+    # A string limit needs its unit ("p99=5" is refused, "p99=5ms" read).
+    return parse(value, require_unit=True)
+
+
+def format_limit(key: str, value: float) -> str:
+    """A limit as the user would write it: ``5 ms``, not ``5.00 ms``.
+
+    Examples
+    --------
+    >>> format_limit("p99", 0.005), format_limit("size", 10_000_000)
+    ('5 ms', '10 MB')
+    """
+    if key == "size":
+        return format_bytes(value, trim=True)
+    return format_duration(value, trim=True)
+
+
+def format_confidence(confidence: float) -> str:
+    """A confidence level as a percentage: ``0.95`` -> ``'95%'``."""
+    return f"{confidence * 100:.4g}%"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Latency and size limits a candidate must stay within.
+
+    Parameters
+    ----------
+    p50, p90, p99, p999, cold_start : float or str, optional
+        Upper limits, in seconds or as strings such as ``"250us"``, ``"5ms"``.
+    size : int or str, optional
+        Upper limit on the joblib-serialized size, in bytes or as ``"10MB"``.
+
+    Examples
+    --------
+    >>> b = Budget(p99="5ms", p50="1ms")
+    >>> b.p99
+    0.005
+    >>> Budget.parse("p99=5ms,size=10MB").size
+    10000000
+    >>> str(b)
+    'p50 < 1 ms, p99 < 5 ms'
+    """
+
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+    p999: float | None = None
+    cold_start: float | None = None
+    size: int | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            try:
+                parsed = parse_limit(f.name, value)
+            except BudgetError as exc:
+                raise BudgetError(f"Budget limit {f.name}: {exc}") from None
+            object.__setattr__(self, f.name, parsed)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The limit names a budget accepts."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_mapping(cls, limits: Mapping[str, Any]) -> Budget:
+        """Build from ``{"p99": "5ms", ...}``, rejecting unknown keys clearly."""
+        unknown = sorted(set(limits) - set(cls.keys()))
+        if unknown:
+            raise BudgetError(
+                f"Unknown budget limit(s) {', '.join(map(repr, unknown))}. "
+                f"Use any of {', '.join(cls.keys())}, e.g. p99='5ms'."
+            )
+        return cls(**dict(limits))
+
+    @classmethod
+    def parse(cls, text: str) -> Budget:
+        """Parse ``"p99=5ms,p50=1ms"`` (also ``"p99<5ms"``; commas or spaces between).
+
+        Every limit needs a unit (``p99=5`` is refused); spaces inside a value
+        are fine (``"p99=5 ms"``).
+
+        Examples
+        --------
+        >>> Budget.parse("p99<5ms p50=1ms").p50
+        0.001
+        >>> Budget.parse("p99 = 5 ms").p99
+        0.005
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise BudgetError("An empty budget was given. Write limits such as 'p99=5ms,p50=1ms'.")
+        limits: dict[str, str] = {}
+        # Parts are separated by commas/semicolons, or by spaces that start a new
+        # KEY= / KEY< part; other spaces belong to the value ("p99=5 ms").
+        for raw in re.split(r"[,;]+|\s+(?=[A-Za-z_][A-Za-z_0-9.]*\s*(?:=|<))", text.strip()):
+            part = raw.strip()
+            if not part:
+                continue
+            match = re.fullmatch(r"([A-Za-z_0-9.]+)\s*(?:=|<=|<)\s*(.+)", part)
+            if match is None:
+                raise BudgetError(
+                    f"Cannot read budget part {part!r} in {text!r}. Write limits as "
+                    "KEY=VALUE separated by commas, e.g. 'p99=5ms,p50=1ms,size=10MB'."
+                )
+            key = match.group(1).lower().replace("p99.9", "p999")
+            if key in limits:
+                raise BudgetError(f"The budget {text!r} sets {key} twice. Set each limit once.")
+            limits[key] = match.group(2)
+        return cls.from_mapping(limits)
+
+    @classmethod
+    def coerce(cls, value: Budget | str | Mapping[str, Any] | None) -> Budget | None:
+        """Accept a Budget, a string for :meth:`parse`, a mapping, or None."""
+        if value is None or isinstance(value, Budget):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value)
+        if isinstance(value, Mapping):
+            return cls.from_mapping(value)
+        raise BudgetError(
+            f"A budget must be a prodbench.Budget, a string like 'p99=5ms' or a dict, "
+            f"not {type(value).__name__}."
+        )
+
+    @property
+    def limits(self) -> dict[str, float]:
+        """The limits that are set, in a fixed order (seconds; bytes for size)."""
+        return {k: getattr(self, k) for k in self.keys() if getattr(self, k) is not None}
+
+    def scaled(self, factor: float) -> Budget:
+        """Every time limit multiplied by ``factor`` (for slower CI machines); size unchanged."""
+        if not (factor > 0 and math.isfinite(factor)):
+            raise BudgetError(f"A budget scale must be a positive number, not {factor!r}.")
+        return Budget(
+            **{k: (v if k == "size" else v * factor) for k, v in self.limits.items()}  # type: ignore[arg-type]
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.limits)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} < {format_limit(k, v)}" for k, v in self.limits.items())
+
+    def to_dict(self) -> dict[str, float]:
+        """A JSON-ready dict of the limits that are set."""
+        return self.limits
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    """One limit checked against one measurement.
+
+    For a percentile, ``status`` is ``"pass"`` when the interval's upper
+    bound is within the limit, ``"fail"`` when its lower bound is beyond it,
+    else ``"inconclusive"``; ``confidence`` is the interval's, as used. A
+    single value (cold start, size) has no interval (``low == high ==
+    value``): it is a plain comparison with the limit, and says so.
+    ``samples_to_decide`` is, for an inconclusive percentile, about how many
+    samples would likely decide it (None: too close to the limit, or decided).
+    """
+
+    key: str
+    limit: float
+    value: float
+    low: float
+    high: float
+    status: str
+    n: int = 0
+    confidence: float = 0.95
+    samples_to_decide: int | None = None
+
+    @property
+    def unit(self) -> str:
+        """``"bytes"`` for size, else ``"s"``."""
+        return "bytes" if self.key == "size" else "s"
+
+    @property
+    def single_value(self) -> bool:
+        """True for a budget on one measured value (cold start, size): no interval."""
+        return self.key in ("cold_start", "size")
+
+    def describe(self) -> str:
+        """E.g. ``'p99 = 6.21 ms (95% CI 5.94 ms-6.58 ms, n=4,812) exceeds budget 5 ms'``."""
+        fmt = format_bytes if self.key == "size" else format_duration
+        limit = format_limit(self.key, self.limit)
+        verb = {"pass": "within", "fail": "exceeds", "inconclusive": "undecided against"}[
+            self.status
+        ]
+        if self.single_value:
+            measured = f"{fmt(self.value)} (one measurement, compared as is)"
+        else:
+            measured = (
+                f"{fmt(self.value)} ({format_confidence(self.confidence)} CI {fmt(self.low)}-"
+                f"{fmt(self.high)}, n={self.n:,})"
+            )
+        return f"{self.key} = {measured} {verb} budget {limit}"
+
+
+def _status(low: float, high: float, limit: float) -> str:
+    if high <= limit:
+        return "pass"
+    if low > limit:
+        return "fail"
+    return "inconclusive"
+
+
+def check_latency(
+    latency: LatencyResult,
+    limits: Mapping[str, float],
+    *,
+    confidence: float = 0.95,
+) -> dict[str, BudgetCheck]:
+    """Check percentile limits (``p50``/``p90``/``p99``/``p999``) on a latency result.
+
+    Examples
+    --------
+    >>> from prodbench.results import LatencyResult
+    >>> lat = LatencyResult(samples_ns=[1_000_000] * 1000)
+    >>> check_latency(lat, {"p99": 0.002})["p99"].status
+    'pass'
+    """
+    import numpy as np
+
+    from . import stats
+
+    out = {}
+    for key, limit in limits.items():
+        if key not in PERCENTILE_KEYS:
+            raise BudgetError(
+                f"{key!r} is not a percentile limit; use {', '.join(PERCENTILE_KEYS)}."
+            )
+        q = PERCENTILE_KEYS[key]
+        low, high = latency.interval(q, confidence)
+        status = _status(low, high, limit)
+        needed = None
+        if status == "inconclusive" and latency.n:
+            below = int(np.count_nonzero(latency.samples_ns <= limit * 1e9))
+            needed = stats.samples_to_decide(below, latency.n, q, (1.0 - confidence) / 2.0)
+        out[key] = BudgetCheck(
+            key,
+            float(limit),
+            latency.percentile(q),
+            low,
+            high,
+            status,
+            latency.n,
+            confidence,
+            needed,
+        )
+    return out
+
+
+def check_budget(result: ModelResult, budget: Budget) -> dict[str, BudgetCheck]:
+    """Check every limit of ``budget`` against a :class:`ModelResult`."""
+    limits = budget.limits
+    checks = check_latency(
+        result.latency, {k: v for k, v in limits.items() if k in PERCENTILE_KEYS}
+    )
+    if "cold_start" in limits and result.latency.cold_start is not None:
+        v = result.latency.cold_start
+        checks["cold_start"] = BudgetCheck(
+            "cold_start", limits["cold_start"], v, v, v, _status(v, v, limits["cold_start"]), 1
+        )
+    if "size" in limits and result.footprint is not None:
+        s = float(result.footprint.size_bytes)
+        checks["size"] = BudgetCheck(
+            "size", limits["size"], s, s, s, _status(s, s, limits["size"]), 1
+        )
+    return checks
+
+
+def percentile_limits(budget: Budget | str | Mapping[str, Any] | None) -> dict[str, float]:
+    """The percentile limits of a budget, ``{"p99": 0.005}``; at least one is required.
+
+    Examples
+    --------
+    >>> percentile_limits("p99=5ms,size=10MB")
+    {'p99': 0.005}
+    """
+    parsed = Budget.coerce(budget)
+    limits = {} if parsed is None else parsed.limits
+    out = {k: float(v) for k, v in limits.items() if k in PERCENTILE_KEYS}
+    if not out:
+        raise BudgetError(
+            "Capacity needs a latency budget with a percentile limit, e.g. 'p99=5ms' "
+            f"(p50, p90, p99 or p999); got {str(parsed) if parsed else 'none'}."
+        )
+    return out
