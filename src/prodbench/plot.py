@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .sweeps import Sweep
+    from .sweep_results import Sweep
 
 __all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 
@@ -705,11 +705,9 @@ def plot_sweep(sw: Sweep, *, figsize: tuple[float, float] | None = None) -> Figu
     >>> [a.get_title() for a in fig.axes]
     ['p99 latency by case', 'Score by case']
     """
-    from .sweeps import iter_rows
-
     cases = list(sw.cases)
     names: list[str] = []
-    for _, name in iter_rows(sw):
+    for _, name in sw.rows():
         if name not in names:
             names.append(name)
     colors = _colors(names)

@@ -1,4 +1,4 @@
-"""Rendering a :class:`~prodbench.sweeps.Sweep`: one table model, every format over it.
+"""Rendering a :class:`~prodbench.sweep_results.Sweep`: one table model, every format over it.
 
 :func:`build_sweep_report` builds, once, the strings every format shows: the
 main table (one row per case and candidate), and sections below it (picks
@@ -27,7 +27,7 @@ from .text import render_section as text_section
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..sweeps import Sweep
+    from ..sweep_results import Sweep
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -77,16 +77,14 @@ def sweep_rows(sw: Sweep) -> list[SweepRow]:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> rows = sweep_rows(Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")}))
     >>> [(r.case, r.candidate, r.status) for r in rows]
     [('a', 'x', 'pending'), ('a', 'y', 'pending')]
     """
-    from ..sweeps import iter_rows
-
     budgeted = sw.budget is not None
     rows = []
-    for case, name in iter_rows(sw):
+    for case, name in sw.rows():
         run = sw.runs.get(case)
         values: dict[str, Any] = {
             "host": run.host if run else None,
@@ -222,7 +220,7 @@ def build_sweep_report(sw: Sweep) -> SweepReport:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> build_sweep_report(Sweep(cases=("a",), comparisons={})).title
     'prodbench sweep: 1 case (0 finished)'
     """
@@ -267,7 +265,7 @@ def render_sweep_text(sw: Sweep, *, width: int = 80) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> print(render_sweep_text(Sweep(cases=("a",), comparisons={})).splitlines()[0])
     prodbench sweep: 1 case (0 finished)
     """
@@ -298,7 +296,7 @@ def render_sweep_markdown(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> sw = Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})
     >>> render_sweep_markdown(sw).splitlines()[2].startswith("| case | candidate | score |")
     True
@@ -322,7 +320,7 @@ def render_sweep_html(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> page = render_sweep_html(Sweep(cases=("a",), comparisons={}))
     >>> page.startswith('<div class="prodbench">') and "<script" not in page
     True
@@ -373,7 +371,7 @@ def sweep_frame(sw: Sweep) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> sweep_frame(Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})).shape
     (2, 19)
     """
@@ -393,7 +391,7 @@ def render_sweep_csv(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> render_sweep_csv(Sweep(cases=("a",), comparisons={})).splitlines()[0][:20]
     'case,candidate,statu'
     """
@@ -405,7 +403,7 @@ def render_sweep_json(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> json.loads(render_sweep_json(Sweep(cases=("a",), comparisons={})))["kind"]
     'Sweep'
     """
