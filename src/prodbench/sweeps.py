@@ -44,20 +44,18 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 import os
 import socket
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .environment import THREAD_ENV_VARS, json_safe
-from .errors import CandidateError, DataError, MissingDependencyError, SpecError
+from .errors import CandidateError, DataError, SpecError
 from .sweep_results import CaseOutcome as _Outcome
 from .sweep_results import CaseRun, FailedCase, Sweep, SweepInterrupted, SweepSummary
 from .verdict import Budget, Comparison
@@ -78,10 +76,6 @@ __all__ = [
 DEFAULT_LEASE_TIMEOUT = 30.0
 """Seconds without a lease refresh before the scheduler frees a dead worker's host lock."""
 
-MAX_ATTEMPTS = 2
-"""A case is run at most this often: once, and once more if its worker was lost."""
-
-_LOCK_PREFIX = "prodbench-host-"
 _CALLBACKS = ("progress", "on_result", "on_failure")
 _PER_DATASET = ("X_test", "y_test")
 
@@ -404,103 +398,6 @@ def _execute_case(
     )
 
 
-def _host_lock(host: str, lease_timeout: float) -> Callable[[], None]:
-    """Acquire the host lock (a leased ``distributed.Lock``); return its release."""
-    import dask
-    from distributed import Lock
-
-    # The lease timeout is read when the lock registers with the scheduler (at
-    # the first acquire), and the refresh period (a fifth of it) at creation.
-    with dask.config.set({"distributed.scheduler.locks.lease-timeout": f"{lease_timeout}s"}):
-        lock = Lock(_LOCK_PREFIX + host)
-        lock.acquire()
-
-    def release() -> None:
-        with contextlib.suppress(Exception):  # the lease may have been freed already
-            lock.release()
-
-    return release
-
-
-def _cluster_case(
-    name: str,
-    blob: bytes,
-    data: tuple[Any, Any, Any, Any],
-    budget: Budget | None,
-    options: dict[str, Any],
-    spec: dict[str, Any],
-) -> _Outcome:
-    """The Dask task: one case on one worker (module level, so it pickles by name)."""
-    from distributed import Variable, get_worker
-
-    started_at = time.time()
-    worker = get_worker()
-    address = str(worker.address)
-    attempts_var = Variable(spec["attempts_var"])
-    tried = list(attempts_var.get(timeout=30))
-    attempt = len(tried) + 1
-    lost = tuple(tried)
-    attempts_var.set([*tried, address])
-    if attempt > MAX_ATTEMPTS:
-        return _Outcome(
-            name,
-            None,
-            "WorkerLost",
-            f"The worker running case {name!r} was lost {len(tried)} times "
-            f"({', '.join(tried)}); the case was not tried again. A model that crashes its "
-            "process (or runs the worker out of memory) does this: try the case alone with "
-            "prodbench compare.",
-            CaseRun(
-                worker=address,
-                host=socket.gethostname(),
-                attempts=attempt - 1,
-                lost_workers=lost,
-                submitted_at=spec["submitted_at"],
-                started_at=started_at,
-                finished_at=time.time(),
-            ),
-        )
-    topic = spec["topic"]
-
-    def emit(event: SweepEvent) -> None:
-        with contextlib.suppress(Exception):
-            worker.log_event(
-                topic,
-                {
-                    "case": event.case,
-                    "phase": event.phase,
-                    "candidate": event.candidate,
-                    "worker": event.worker,
-                    "message": event.message,
-                },
-            )
-
-    emit(SweepEvent(name, "started", worker=address, message=f"attempt {attempt}"))
-    host = socket.gethostname()
-    acquire = None
-    if spec["exclusive_hosts"]:
-
-        def acquire() -> Callable[[], None]:
-            return _host_lock(host, float(spec["lease_timeout"]))
-
-    return _execute_case(
-        name,
-        blob,
-        data,
-        budget,
-        options,
-        worker=address,
-        worker_threads=int(worker.state.nthreads),
-        lock="host" if spec["exclusive_hosts"] else "none",
-        acquire=acquire,
-        emit=emit,
-        submitted_at=spec["submitted_at"],
-        started_at=started_at,
-        attempts=attempt,
-        lost_workers=lost,
-    )
-
-
 # --------------------------------------------------------------------------- drivers
 class _Collector:
     """Finished and failed cases so far; saves the sweep after each one."""
@@ -533,6 +430,12 @@ class _Collector:
     def emit(self, event: SweepEvent) -> None:
         if self.progress is not None:
             self.progress(event)
+
+    def event(
+        self, case: str, phase: str, candidate: str = "", worker: str = "", message: str = ""
+    ) -> None:
+        """Emit a :class:`SweepEvent` from its fields (the Dask driver's events)."""
+        self.emit(SweepEvent(case, phase, candidate, worker, message))
 
     def keep(self, previous: Sweep) -> None:
         for case in previous.finished:
@@ -613,195 +516,6 @@ def _run_sequential(
             lost_workers=(),
         )
         collector.add(outcome)
-
-
-def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None]]:
-    """A distributed.Client for ``client``; its description; how to close what we opened."""
-    try:
-        import distributed
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "A sweep on a Dask cluster needs dask.distributed. Install it with "
-            "pip install 'prodbench[dask]', or pass client=None to run the cases here."
-        ) from exc
-    if isinstance(client, distributed.Client):
-        return client, str(getattr(client.scheduler, "address", "a Dask cluster")), lambda: None
-    if not isinstance(client, str):
-        raise SpecError(
-            "client= must be None (run here), a distributed.Client, a scheduler address "
-            f"such as 'tcp://host:8786', or 'local:N'; not {type(client).__name__}."
-        )
-    text = client.strip()
-    if text.startswith("local:") or text == "local":
-        count = text.partition(":")[2] or "2"
-        try:
-            n = int(count)
-        except ValueError:
-            n = 0
-        if n < 1:
-            raise SpecError(
-                f"Cannot read {text!r}: write local:N with N the number of worker "
-                "processes, e.g. local:2."
-            )
-        note = (
-            f"local:{n} runs {n} single-threaded worker processes on this machine: they "
-            "share its cores, so under the host lock its cases run one after another"
-        )
-        notes.append(note)
-        warnings.warn(note, UserWarning, stacklevel=3)
-        cluster = distributed.LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-        opened = distributed.Client(cluster)
-
-        def close_local() -> None:
-            with contextlib.suppress(Exception):
-                opened.close()
-            with contextlib.suppress(Exception):
-                cluster.close()
-
-        return opened, f"local:{n}", close_local
-    try:
-        opened = distributed.Client(text, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise SpecError(
-            f"Cannot reach the Dask scheduler at {text!r} ({type(exc).__name__}: {exc}). "
-            "Check the address (tcp://host:8786) and that the scheduler is running."
-        ) from exc
-
-    def close_remote() -> None:
-        with contextlib.suppress(Exception):
-            opened.close()
-
-    return opened, text, close_remote
-
-
-def _check_workers(client: Any) -> None:
-    """Every worker must import this prodbench (the tasks are functions of it)."""
-    from ._version import __version__
-
-    def probe() -> str:
-        try:
-            import prodbench
-
-            return str(prodbench.__version__)
-        except Exception as exc:  # pragma: no cover - reported below
-            return f"error: {type(exc).__name__}: {exc}"
-
-    versions = client.run(probe)
-    if not versions:
-        raise SpecError(
-            "The Dask cluster has no workers. Start some (dask worker tcp://host:8786) and "
-            "run the sweep again."
-        )
-    bad = {w: v for w, v in versions.items() if v != __version__}
-    if bad:
-        listed = ", ".join(f"{w}: {v}" for w, v in sorted(bad.items()))
-        raise MissingDependencyError(
-            f"Some Dask workers do not have prodbench {__version__} ({listed}). Install the "
-            "same prodbench (and model packages) on every worker."
-        )
-
-
-def _run_on_cluster(
-    client: Any,
-    cases: list[_Case],
-    budget: Budget | None,
-    options: dict[str, Any],
-    collector: _Collector,
-    *,
-    exclusive_hosts: bool,
-    lease_timeout: float,
-) -> None:
-    from distributed import Variable, as_completed
-    from distributed.scheduler import KilledWorker
-
-    run_id = uuid.uuid4().hex[:10]
-    topic = f"prodbench-sweep-{run_id}"
-
-    def on_event(event: Any) -> None:
-        msg = event[1] if isinstance(event, tuple) and len(event) == 2 else event
-        # A case's own "done"/"failed" is reported here once its result arrives.
-        case_level_end = (
-            isinstance(msg, dict)
-            and not msg.get("candidate")
-            and (msg.get("phase") in ("done", "failed"))
-        )
-        if isinstance(msg, dict) and not case_level_end:
-            with contextlib.suppress(Exception):
-                collector.emit(SweepEvent(**msg))
-
-    if collector.progress is not None:
-        client.subscribe_topic(topic, on_event)
-    variables: dict[str, Any] = {}
-    futures: dict[Any, _Case] = {}
-    try:
-        for index, case in enumerate(cases):
-            var = Variable(f"{topic}-attempts-{index}", client=client)
-            var.set([])
-            variables[case.name] = var
-            spec = {
-                "attempts_var": var.name,
-                "topic": topic,
-                "exclusive_hosts": exclusive_hosts,
-                "lease_timeout": lease_timeout,
-                "submitted_at": time.time(),
-            }
-            future = client.submit(
-                _cluster_case,
-                case.name,
-                case.blob,
-                (case.X, case.y, case.X_test, case.y_test),
-                budget,
-                options,
-                spec,
-                key=f"prodbench-case-{run_id}-{index}",
-                pure=False,
-                retries=1,
-            )
-            futures[future] = case
-            collector.emit(SweepEvent(case.name, "submitted", message="submitted"))
-        for future in as_completed(list(futures)):
-            case = futures[future]
-            try:
-                outcome = future.result()
-            except KilledWorker as exc:
-                collector.fail(
-                    case.name,
-                    "KilledWorker",
-                    f"The scheduler gave up on case {case.name!r} after losing the workers "
-                    f"running it ({exc}).",
-                )
-                continue
-            except Exception as exc:
-                collector.fail(
-                    case.name,
-                    type(exc).__name__,
-                    f"Case {case.name!r} failed on the cluster ({type(exc).__name__}: {exc}).",
-                )
-                continue
-            if outcome.run.lost_workers and outcome.comparison is not None:
-                collector.emit(
-                    SweepEvent(
-                        case.name,
-                        "retry",
-                        message=f"retried after losing {', '.join(outcome.run.lost_workers)}",
-                    )
-                )
-            collector.add(outcome)
-    except KeyboardInterrupt:
-        client.cancel([f for f, c in futures.items() if c.name not in collector.runs])
-        raise
-    finally:
-        if collector.progress is not None:
-            with contextlib.suppress(Exception):
-                client.unsubscribe_topic(topic)
-        for var in variables.values():
-            with contextlib.suppress(Exception):
-                var.delete()
 
 
 # --------------------------------------------------------------------------- the API
@@ -947,14 +661,17 @@ def sweep(
             collector.exclusive_hosts = True
             _run_sequential(todo, budget_obj, dict(compare_options), collector)
         else:
-            dask_client, collector.scheduler, close = _connect(client, notes)
-            _check_workers(dask_client)
-            _run_on_cluster(
+            from . import _dask
+
+            dask_client, collector.scheduler, close = _dask._connect(client, notes)
+            _dask._check_workers(dask_client)
+            _dask._run_on_cluster(
                 dask_client,
                 todo,
                 budget_obj,
                 dict(compare_options),
                 collector,
+                run_case=_execute_case,
                 exclusive_hosts=exclusive_hosts,
                 lease_timeout=float(lock_lease_timeout),
             )
@@ -1001,3 +718,18 @@ def _check_resume(
 def iter_rows(sw: Sweep) -> list[tuple[str, str]]:
     """``(case, candidate)`` pairs in table order: :meth:`Sweep.rows`."""
     return sw.rows()
+
+
+# The Dask driver lives in _dask.py, imported only when a cluster is used;
+# its names stay reachable here (tests and pickles of a case task name them).
+_DASK_NAMES = frozenset(
+    {"MAX_ATTEMPTS", "_check_workers", "_cluster_case", "_connect", "_host_lock", "_run_on_cluster"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DASK_NAMES:
+        from . import _dask
+
+        return getattr(_dask, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
