@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .cells import DASH, STATUS_TEXT, UNDERSAMPLED_MARK, fmt_duration, fmt_score, wrap
@@ -20,9 +21,8 @@ from .html import CSS, h
 from .html import render_section as html_section
 from .markdown import md
 from .markdown import render_section as md_section
-from .model import Section
-from .text import _SECTIONS as _text_sections
 from .text import render_section as text_section
+from .types import Section
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -410,22 +410,13 @@ def render_sweep_json(sw: Sweep) -> str:
     return json.dumps(sw.to_dict())
 
 
-def _text_where(section: Section, width: int = 80) -> list[str]:
-    """Text layout of where cases ran: one wrapped line per case (a table would not fit)."""
-    lines = []
-    for case, where, cpu, threads, attempts in section.rows:
-        text = f"{case}: {where}; {cpu}; threads {threads}; attempts {attempts}"
-        lines += wrap(text, indent="  ", hang="      ", width=width)
-    return lines
-
-
-_text_sections["sweep-where"] = _text_where
-
 #: ``--format`` of the command line -> renderer.
-RENDERERS: dict[str, Callable[[Sweep], str]] = {
-    "table": render_sweep_text,
-    "markdown": render_sweep_markdown,
-    "json": render_sweep_json,
-    "csv": render_sweep_csv,
-    "html": render_sweep_html,
-}
+RENDERERS: Mapping[str, Callable[[Sweep], str]] = MappingProxyType(
+    {
+        "table": render_sweep_text,
+        "markdown": render_sweep_markdown,
+        "json": render_sweep_json,
+        "csv": render_sweep_csv,
+        "html": render_sweep_html,
+    }
+)
