@@ -429,15 +429,15 @@ class Sweep:
             ``budget`` (pass/fail/inconclusive or None), ``research_pick``,
             ``production_pick``, ``host``, ``worker``, ``cpu_model``.
         """
-        from .report.sweep import sweep_frame
+        from . import report
 
-        return sweep_frame(self)
+        return report.to_frame(self)
 
     # -- rendering ---------------------------------------------------------------
     def __str__(self) -> str:
-        from .report.sweep import render_sweep_text
+        from . import report
 
-        return render_sweep_text(self)
+        return report.render(self, "table")
 
     def to_text(self) -> str:
         """The text table, picks and warnings."""
@@ -445,14 +445,14 @@ class Sweep:
 
     def to_markdown(self) -> str:
         """The sweep as a Markdown table with picks and warnings."""
-        from .report.sweep import render_sweep_markdown
+        from . import report
 
-        return render_sweep_markdown(self)
+        return report.render(self, "markdown")
 
     def _repr_html_(self) -> str:
-        from .report.sweep import render_sweep_html
+        from . import report
 
-        return render_sweep_html(self)
+        return report.render(self, "html")
 
     def __repr__(self) -> str:
         failed = f", failed={sorted(self.failures)!r}" if self.failures else ""
@@ -463,9 +463,9 @@ class Sweep:
 
     def plot(self, **kwargs: Any) -> Any:
         """Score and p99 (with intervals) of every candidate in every case (``plot`` extra)."""
-        from .plot import plot_sweep
+        from . import plot
 
-        return plot_sweep(self, **kwargs)
+        return plot.plot_sweep(self, **kwargs)
 
     # -- persistence -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -1101,9 +1101,9 @@ class Comparison:
 
     # -- rendering ---------------------------------------------------------------
     def __str__(self) -> str:
-        from .report import render_text
+        from . import report
 
-        return render_text(self)
+        return report.render(self, "table")
 
     def __repr__(self) -> str:
         budget = f", budget={str(self.budget)!r}" if self.budget else ""
@@ -1116,26 +1116,26 @@ class Comparison:
 
     def to_markdown(self) -> str:
         """The comparison as a Markdown table and verdict."""
-        from .report import render_markdown
+        from . import report
 
-        return render_markdown(self)
+        return report.render(self, "markdown")
 
     def _repr_html_(self) -> str:
-        from .report import render_html
+        from . import report
 
-        return render_html(self)
+        return report.render(self, "html")
 
     def to_frame(self) -> Any:
         """One row per candidate, tidy columns with units in names (a pandas DataFrame)."""
-        from .report import to_frame
+        from . import report
 
-        return to_frame(self)
+        return report.to_frame(self)
 
     def plot(self, kind: str | None = None, **kwargs: Any) -> Any:
         """Plot the comparison (needs the ``plot`` extra); see :mod:`prodbench.plot`."""
-        from .plot import plot_comparison
+        from . import plot
 
-        return plot_comparison(self, kind=kind, **kwargs)
+        return plot.plot_comparison(self, kind=kind, **kwargs)
 
     # -- persistence -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -1178,9 +1178,9 @@ class Comparison:
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_dict` and a readable ``summary`` to ``path`` atomically."""
-        from .report.jsonfmt import to_json_dict
+        from . import report
 
-        write_json_atomic(path, to_json_dict(self))
+        write_json_atomic(path, report.to_json_dict(self))
 
     @classmethod
     def from_json(cls, path: str | os.PathLike[str]) -> Comparison:
