@@ -185,3 +185,55 @@ def test_render_names_what_it_cannot_do():
         report.render({}, "table")
     with pytest.raises(TypeError, match="Cannot tabulate a Capacity"):
         report.to_frame(_capacity())
+
+
+# --------------------------------------------------------------------------- one decision
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_production_decision_is_said_the_same_everywhere():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cmp = _undecided_and_failing()
+    decision = cmp.production_decision
+    assert decision.pick is None
+    assert decision.failing == ("lone", "slow") and decision.undecided == ("close",)
+    sentence = decision.sentence
+    assert sentence == (
+        "Production pick: none, no candidate passes the budget "
+        "(fails: lone, slow; undecided: close)."
+    )
+    assert cmp.verdict[-1].endswith(sentence)
+    for fmt in ("table", "markdown", "html"):
+        assert _flat(sentence) in _flat(report.render(cmp, fmt)), fmt
+    assert _flat(sentence) in _flat(report.render(cmp, "table", cli=True))
+    summary = report.to_json_dict(cmp)["summary"]
+    assert summary["verdict"][-1].endswith(sentence)
+    assert summary["production_pick"] is None and summary["undecided"] == ["close"]
+    ax = cmp.plot(kind="tradeoff").axes[0]
+    said = [t.get_text() for t in ax.texts if t.get_gid() == "no-production-pick"]
+    assert [_flat(t) for t in said] == [sentence]
+    assert "every candidate fails" not in " ".join(t.get_text() for t in ax.texts)
+
+
+def test_a_production_pick_is_said_the_same_everywhere():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cmp = _comparison()
+    decision = cmp.production_decision
+    assert decision.pick == cmp.production_pick and decision.reason == cmp.production_reason
+    assert decision.none_reason == ""
+    line = f"{cmp.research_sentence} {decision.sentence}"
+    assert cmp.verdict[-1] == line
+    for fmt in ("table", "markdown", "html"):
+        assert _flat(decision.sentence) in _flat(report.render(cmp, fmt)), fmt
+    assert report.to_json_dict(cmp)["summary"]["verdict"][-1] == line
+    ax = cmp.plot(kind="tradeoff").axes[0]
+    assert not [t for t in ax.texts if t.get_gid() == "no-production-pick"]
+    picks = {t.get_gid(): t.get_text() for t in ax.texts if str(t.get_gid()).startswith("pick:")}
+    assert "production pick" in picks[f"pick:{decision.pick}"]

@@ -27,6 +27,7 @@ loop that plots many comparisons does not leak memory. Save one with
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -351,7 +352,7 @@ def _draw_tradeoff(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
     _annotate_picks(ax, cmp, points)
     if points and cmp.budget and cmp.production_pick is None:
         ax.text(
-            0.02, 0.98, "no production pick:\nevery candidate fails the budget",
+            0.02, 0.98, "\n".join(textwrap.wrap(cmp.production_decision.sentence, 36)),
             transform=ax.transAxes, ha="left", va="top", fontsize="small", color="0.2",
             gid="no-production-pick", bbox={"fc": "white", "ec": "0.7", "alpha": 0.9},
         )  # fmt: skip

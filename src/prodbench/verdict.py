@@ -53,6 +53,7 @@ __all__ = [
     "Comparison",
     "Delta",
     "FailedCandidate",
+    "ProductionDecision",
     "Stakeholder",
     "check_latency",
 ]
@@ -1087,17 +1088,36 @@ class Comparison:
                 f"{self.undecided_reason(n)}."
             )
         if self.measured:
-            research = f"Research pick: {self.research_pick} ({self.research_reason})."
-            if self.production_pick is not None:
-                prod = f"Production pick: {self.production_pick} ({self.production_reason})."
-            else:
-                failed = [n for n in self.measured if self.budget_overall(n) == "fail"]
-                said = [f"fails: {', '.join(failed)}"] if failed else []
-                if self.undecided:
-                    said.append(f"undecided: {', '.join(self.undecided)}")
-                prod = f"Production pick: none, no candidate passes the budget ({'; '.join(said)})."
-            lines.append(f"{research} {prod}")
+            lines.append(f"{self.research_sentence} {self.production_decision.sentence}")
         return lines
+
+    @property
+    def research_sentence(self) -> str:
+        """``'Research pick: a (best accuracy).'``: the research pick as every output says it."""
+        return f"Research pick: {self.research_pick} ({self.research_reason})."
+
+    @cached_property
+    def production_decision(self) -> ProductionDecision:
+        """The production pick, or who fails and who is undecided: what every output says.
+
+        The verdict, the reports, the plots and the JSON summary all take
+        their words about the production pick from here.
+
+        Examples
+        --------
+        >>> import sys; sys.path.insert(0, "tests")
+        >>> from factories import make_comparison, make_result
+        >>> cmp = make_comparison([make_result("a"), make_result("b", seed=1)],
+        ...                       budget=Budget(p99="1us"))
+        >>> cmp.production_decision.sentence
+        'Production pick: none, no candidate passes the budget (fails: a, b).'
+        """
+        return ProductionDecision(
+            pick=self.production_pick,
+            reason=self.production_reason,
+            failing=tuple(n for n in self.measured if self.budget_overall(n) == "fail"),
+            undecided=tuple(self.undecided),
+        )
 
     # -- rendering ---------------------------------------------------------------
     def __str__(self) -> str:
@@ -1186,6 +1206,49 @@ class Comparison:
     def from_json(cls, path: str | os.PathLike[str]) -> Comparison:
         """Read a file written by :meth:`to_json`."""
         return cls.from_dict(load_json(path))
+
+
+@dataclass(frozen=True)
+class ProductionDecision:
+    """The production pick of a comparison, or why there is none, as data and as words.
+
+    Built once by :attr:`Comparison.production_decision`; the verdict,
+    every report format, the plots and the JSON summary render these
+    words rather than composing their own.
+
+    Attributes
+    ----------
+    pick : str or None
+        The production pick (None when no candidate passes the budget).
+    reason : str
+        Why the pick, naming the tie-break that decided (``""`` without one).
+    failing : tuple of str
+        Measured candidates that fail a budget limit.
+    undecided : tuple of str
+        Measured candidates whose budget check is inconclusive (never picked).
+    """
+
+    pick: str | None
+    reason: str
+    failing: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
+
+    @property
+    def none_reason(self) -> str:
+        """``'no candidate passes the budget (fails: a; undecided: b)'`` (``""`` with a pick)."""
+        if self.pick is not None:
+            return ""
+        said = [f"fails: {', '.join(self.failing)}"] if self.failing else []
+        if self.undecided:
+            said.append(f"undecided: {', '.join(self.undecided)}")
+        return f"no candidate passes the budget ({'; '.join(said)})"
+
+    @property
+    def sentence(self) -> str:
+        """``'Production pick: a (best accuracy within the budget).'``, or none and why."""
+        if self.pick is None:
+            return f"Production pick: none, {self.none_reason}."
+        return f"Production pick: {self.pick} ({self.reason})."
 
 
 _BUDGET_WORD = {"pass": "passes", "inconclusive": "undecided", "fail": "fails"}
