@@ -21,7 +21,13 @@ from typing import Any
 
 import threadpoolctl
 
-__all__ = ["collect_environment", "describe_thread_policy", "summarize_environment"]
+__all__ = [
+    "THREAD_ENV_VARS",
+    "collect_environment",
+    "describe_thread_policy",
+    "json_safe",
+    "summarize_environment",
+]
 
 _PACKAGES: tuple[str, ...] = (
     "numpy",
@@ -32,30 +38,63 @@ _PACKAGES: tuple[str, ...] = (
     "threadpoolctl",
     "prodbench",
 )
+THREAD_ENV_VARS: tuple[str, ...] = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+"""Environment variables that size native thread pools, recorded for every case of a sweep.
+
+The first three are the ones the Dask nanny sets to 1 by default.
+"""
+
 _ENV_VARS: tuple[str, ...] = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
     "MKL_NUM_THREADS",
     "OPENBLAS_CORETYPE",
 )
+# The native-library settings every result records (``env_vars``): thread counts
+# and OpenBLAS's kernel choice. Not THREAD_ENV_VARS: saved results list these
+# keys in this order, and OPENBLAS_CORETYPE is no thread count.
 _NOT_INSTALLED = "not installed"
 
 
-def _json_safe(value: Any) -> Any:
-    """Turn ``value`` into plain JSON types (str for anything unknown)."""
+def json_safe(value: Any) -> Any:
+    """Turn ``value`` into plain JSON types (str for anything unknown).
+
+    Parameters
+    ----------
+    value : object
+        Nested dicts, lists, tuples and sets of numbers, strings and the like.
+
+    Returns
+    -------
+    object
+        The same structure with only dicts, lists, str, int, float (finite),
+        bool and None: NaN and infinities become strings, numpy scalars plain
+        numbers, anything else its ``str``.
+
+    Examples
+    --------
+    >>> json_safe({"a": (1, float("nan")), 2: {3}})
+    {'a': [1, 'nan'], '2': [3]}
+    """
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if value == value and abs(value) != float("inf") else str(value)
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     # numpy scalars and the like
     item = getattr(value, "item", None)
     if callable(item):
         try:
-            return _json_safe(item())
+            return json_safe(item())
         except (TypeError, ValueError):
             pass
     return str(value)
@@ -132,7 +171,7 @@ def _threadpools() -> list[Any]:
         info = threadpoolctl.threadpool_info()
     except Exception as exc:  # threadpoolctl inspects native libraries; never fail here
         return [{"error": f"{type(exc).__name__}: {exc}"}]
-    safe = _json_safe(info)
+    safe = json_safe(info)
     return safe if isinstance(safe, list) else []
 
 
@@ -186,14 +225,14 @@ def collect_environment(
     env["usable_cores"] = _usable_cores()
     env["load_average"] = _load_average()
     env["threadpools"] = _threadpools()
-    env["model_n_jobs"] = None if model is None else _json_safe(getattr(model, "n_jobs", None))
+    env["model_n_jobs"] = None if model is None else json_safe(getattr(model, "n_jobs", None))
     env["thread_limit"] = threads
     env["gc_policy"] = gc_policy
     env["timestamp"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     env["env_vars"] = {name: os.environ[name] for name in _ENV_VARS if name in os.environ}
     runtime = getattr(model, "runtime_info", None)
     if isinstance(runtime, dict):  # a compiled model (prodbench.runtimes): its own threads
-        env["runtime"] = _json_safe(runtime)
+        env["runtime"] = json_safe(runtime)
     return env
 
 

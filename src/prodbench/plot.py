@@ -27,6 +27,7 @@ loop that plots many comparisons does not leak memory. Save one with
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .sweeps import Sweep
+    from .sweep_results import Sweep
 
 __all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 
@@ -352,7 +353,7 @@ def _draw_tradeoff(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
     _annotate_picks(ax, cmp, points)
     if points and cmp.budget and cmp.production_pick is None:
         ax.text(
-            0.02, 0.98, "no production pick:\nevery candidate fails the budget",
+            0.02, 0.98, "\n".join(textwrap.wrap(cmp.production_decision.sentence, 36)),
             transform=ax.transAxes, ha="left", va="top", fontsize="small", color="0.2",
             gid="no-production-pick", bbox={"fc": "white", "ec": "0.7", "alpha": 0.9},
         )  # fmt: skip
@@ -706,11 +707,9 @@ def plot_sweep(sw: Sweep, *, figsize: tuple[float, float] | None = None) -> Figu
     >>> [a.get_title() for a in fig.axes]
     ['p99 latency by case', 'Score by case']
     """
-    from .sweeps import iter_rows
-
     cases = list(sw.cases)
     names: list[str] = []
-    for _, name in iter_rows(sw):
+    for _, name in sw.rows():
         if name not in names:
             names.append(name)
     colors = _colors(names)

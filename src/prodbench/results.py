@@ -748,9 +748,9 @@ class ModelResult:
 
     def summary(self) -> str:
         """A few lines of text: score, training, throughput, latency, size."""
-        from .report import render_result
+        from . import report
 
-        return render_result(self)
+        return report.render(self, "table")
 
     def __str__(self) -> str:
         return self.summary()
@@ -763,9 +763,9 @@ class ModelResult:
         )
 
     def _repr_html_(self) -> str:
-        from .report import result_html
+        from . import report
 
-        return result_html(self)
+        return report.render(self, "html")
 
     def capacity(
         self,
@@ -786,15 +786,15 @@ class ModelResult:
         >>> cap = result.capacity("p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
         >>> cap.qps, cap.interval, cap.target.workers  # doctest: +SKIP
         """
-        from .serving import result_capacity
+        from . import serving
 
-        return result_capacity(self, budget, workers, qps, **kwargs)
+        return serving.result_capacity(self, budget, workers, qps, **kwargs)
 
     def plot(self, **kwargs: Any) -> Any:
         """Plot this result's latency spectrum (needs the ``plot`` extra)."""
-        from .plot import plot_result
+        from . import plot
 
-        return plot_result(self, **kwargs)
+        return plot.plot_result(self, **kwargs)
 
 
 def check_schema(data: Any, kind: str) -> dict[str, Any]:

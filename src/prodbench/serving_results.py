@@ -363,20 +363,20 @@ class Capacity:
             ) from exc
 
     def __str__(self) -> str:
-        from .report.capacity import render_capacity
+        from . import report
 
-        return render_capacity(self, "table")
+        return report.render(self, "table")
 
     def to_markdown(self) -> str:
         """The capacity as Markdown."""
-        from .report.capacity import render_capacity
+        from . import report
 
-        return render_capacity(self, "markdown")
+        return report.render(self, "markdown")
 
     def _repr_html_(self) -> str:
-        from .report.capacity import render_capacity
+        from . import report
 
-        return render_capacity(self, "html")
+        return report.render(self, "html")
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_dict` to ``path`` atomically."""
@@ -577,9 +577,9 @@ class LoadTestResult:
             ) from exc
 
     def __str__(self) -> str:
-        from .report.capacity import render_load_test
+        from . import report
 
-        return render_load_test(self)
+        return report.render(self, "table")
 
     def __repr__(self) -> str:
         return (

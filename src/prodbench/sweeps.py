@@ -44,26 +44,23 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 import os
 import socket
 import time
-import uuid
 import warnings
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import CandidateError, DataError, MissingDependencyError, SchemaError, SpecError
-from .results import SCHEMA_VERSION, check_schema, load_json, write_json_atomic
+from .environment import THREAD_ENV_VARS, json_safe
+from .errors import CandidateError, DataError, SpecError
+from .sweep_results import CaseOutcome as _Outcome
+from .sweep_results import CaseRun, FailedCase, Sweep, SweepInterrupted, SweepSummary
 from .verdict import Budget, Comparison
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from .pipeline import ProgressEvent
 
 __all__ = [
@@ -79,19 +76,6 @@ __all__ = [
 DEFAULT_LEASE_TIMEOUT = 30.0
 """Seconds without a lease refresh before the scheduler frees a dead worker's host lock."""
 
-MAX_ATTEMPTS = 2
-"""A case is run at most this often: once, and once more if its worker was lost."""
-
-THREAD_ENV_VARS: tuple[str, ...] = (
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
-"""Environment variables that set native thread pools, recorded for every case."""
-
-_LOCK_PREFIX = "prodbench-host-"
 _CALLBACKS = ("progress", "on_result", "on_failure")
 _PER_DATASET = ("X_test", "y_test")
 
@@ -127,471 +111,6 @@ class SweepEvent:
 
 
 SweepProgress = Callable[[SweepEvent], None]
-
-
-class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep: outstanding cases were cancelled, finished ones kept.
-
-    A :class:`KeyboardInterrupt`, so code that does not know it still stops.
-
-    Attributes
-    ----------
-    sweep : Sweep
-        The cases finished before the interrupt (also saved to ``output=``).
-    """
-
-    def __init__(self, sweep: Sweep) -> None:
-        super().__init__(f"sweep interrupted after {len(sweep.comparisons)} finished case(s)")
-        self.sweep = sweep
-
-
-# --------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class CaseRun:
-    """Where and when one case ran.
-
-    Timestamps are seconds since the epoch (``time.time()``), taken on the
-    machine that ran the case, except ``submitted_at`` (taken here).
-
-    Attributes
-    ----------
-    worker : str
-        The Dask worker's address; ``""`` when the case ran in this process.
-    host : str
-        The machine's host name (the key of the host lock).
-    cpu_model : str
-    logical_cores : int or None
-    usable_cores : int or None
-        Cores this process may run on (affinity), when known.
-    worker_threads : int or None
-        Threads of the Dask worker (``None`` when run here).
-    thread_env : dict
-        The thread-setting environment variables (:data:`THREAD_ENV_VARS`)
-        in force where the case ran; a missing key was unset.
-    threadpools : tuple of dict
-        The native thread pools loaded after the case (threadpoolctl:
-        ``internal_api``, ``prefix``, ``num_threads``).
-    lock : str
-        ``"host"`` (one case per host at a time), ``"none"`` (the lock was
-        lifted with ``exclusive_hosts=False``) or ``"sequential"`` (run here,
-        one case after another).
-    attempts : int
-        How often the case was started (2 after a lost worker).
-    lost_workers : tuple of str
-        Workers that were lost while running this case.
-    submitted_at, started_at, lock_requested_at, measure_start, latency_start, latency_end, \
-measure_end, finished_at : float
-        Submission (here), start on the worker, host lock requested (after
-        the candidates were unpickled; NaN without a lock), host lock
-        acquired (the case's measurement starts), first and last single-request latency
-        sample (from the progress events of the comparison), comparison
-        over (host lock released just after), end of the task.
-    """
-
-    worker: str = ""
-    host: str = ""
-    cpu_model: str = ""
-    logical_cores: int | None = None
-    usable_cores: int | None = None
-    worker_threads: int | None = None
-    thread_env: dict[str, str] = field(default_factory=dict)
-    threadpools: tuple[dict[str, Any], ...] = ()
-    lock: str = "sequential"
-    attempts: int = 1
-    lost_workers: tuple[str, ...] = ()
-    submitted_at: float = math.nan
-    started_at: float = math.nan
-    lock_requested_at: float = math.nan
-    measure_start: float = math.nan
-    latency_start: float = math.nan
-    latency_end: float = math.nan
-    measure_end: float = math.nan
-    finished_at: float = math.nan
-
-    @property
-    def scheduling_delay(self) -> float:
-        """Seconds from submission to the case starting on its worker."""
-        return self.started_at - self.submitted_at
-
-    @property
-    def lock_wait(self) -> float:
-        """Seconds the case waited for its host lock (NaN without a lock)."""
-        return self.measure_start - self.lock_requested_at
-
-    @property
-    def setup_time(self) -> float:
-        """Seconds from the start on the worker to measuring (unpickling, lock, imports)."""
-        return self.measure_start - self.started_at
-
-    @property
-    def where(self) -> str:
-        """``host (worker)`` in a few words."""
-        return f"{self.host} ({self.worker})" if self.worker else (self.host or "here")
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        out: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            value = getattr(self, name)
-            if isinstance(value, tuple):
-                value = list(value)
-            if isinstance(value, float) and math.isnan(value):
-                value = None
-            out[name] = value
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CaseRun:
-        """Inverse of :meth:`to_dict`."""
-        known = set(cls.__dataclass_fields__)
-        kwargs: dict[str, Any] = {}
-        for key, value in data.items():
-            if key not in known:
-                continue
-            default = cls.__dataclass_fields__[key].default
-            if isinstance(default, float) and value is None:
-                value = math.nan
-            if key in ("threadpools", "lost_workers"):
-                value = tuple(value)
-            kwargs[key] = value
-        return cls(**kwargs)
-
-
-@dataclass(frozen=True)
-class FailedCase:
-    """A case that produced no comparison, and why.
-
-    Attributes
-    ----------
-    name : str
-    reason : str
-        One paragraph: what went wrong.
-    error_type : str
-        ``"WorkerLost"``, ``"KilledWorker"``, or the error's class name.
-    """
-
-    name: str
-    reason: str
-    error_type: str
-
-    def to_dict(self) -> dict[str, str]:
-        """A JSON-ready dict."""
-        return {"name": self.name, "reason": self.reason, "error_type": self.error_type}
-
-
-@dataclass(frozen=True)
-class SweepSummary:
-    """Per case research and production picks, and how often each candidate won.
-
-    Attributes
-    ----------
-    research_picks, production_picks : dict
-        Case -> pick (``None``: no candidate measured, or none passes the budget).
-    research_counts, production_counts : dict
-        Candidate -> number of cases it is picked in, most first.
-    no_production_pick : tuple of str
-        Measured cases where no candidate passes the budget (failed or undecided).
-    failed : tuple of str
-        Cases that failed, or in which a candidate failed.
-    """
-
-    research_picks: dict[str, str | None]
-    production_picks: dict[str, str | None]
-    research_counts: dict[str, int]
-    production_counts: dict[str, int]
-    no_production_pick: tuple[str, ...]
-    failed: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "research_picks": self.research_picks,
-            "production_picks": self.production_picks,
-            "research_counts": self.research_counts,
-            "production_counts": self.production_counts,
-            "no_production_pick": list(self.no_production_pick),
-            "failed": list(self.failed),
-        }
-
-    def __str__(self) -> str:
-        def counts(c: dict[str, int]) -> str:
-            return ", ".join(f"{k} {v}" for k, v in c.items()) or "none"
-
-        lines = [
-            f"research picks: {counts(self.research_counts)}",
-            f"production picks: {counts(self.production_counts)}",
-        ]
-        if self.no_production_pick:
-            lines.append(f"no production pick: {', '.join(self.no_production_pick)}")
-        if self.failed:
-            lines.append(f"failures in: {', '.join(self.failed)}")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True, eq=False)
-class Sweep:
-    """The comparisons of a sweep, where each ran, and what failed.
-
-    Build it with :func:`sweep`. ``sw.comparisons[case]`` is a full
-    :class:`~prodbench.Comparison`; everything else is derived when asked.
-
-    Attributes
-    ----------
-    cases : tuple of str
-        Every case, in the order given.
-    comparisons : dict
-        Case -> :class:`~prodbench.Comparison`, for finished cases.
-    failures : dict
-        Case -> :class:`FailedCase`.
-    runs : dict
-        Case -> :class:`CaseRun` (where and when it ran).
-    candidates : dict
-        Case -> candidate names, in order.
-    budget : Budget or None
-    scheduler : str
-        ``"sequential"``, ``"local:N"`` or the scheduler's address.
-    exclusive_hosts : bool
-        Whether one case at a time measured per host.
-    options : dict
-        The compare options every case ran with (JSON form).
-    notes : tuple of str
-        Things said at run time (e.g. workers sharing this machine's cores).
-
-    Examples
-    --------
-    >>> import prodbench as pb
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.tree import DecisionTreeClassifier
-    >>> sw = pb.sweep(["iris"], [LogisticRegression(max_iter=1000),
-    ...                          DecisionTreeClassifier(random_state=0)],
-    ...               max_time=0.2, batch_sizes=(1,))
-    >>> sw.cases, sw.runs["iris"].lock
-    (('iris',), 'sequential')
-    >>> list(sw.to_frame().columns[:3])
-    ['case', 'candidate', 'status']
-    """
-
-    cases: tuple[str, ...]
-    comparisons: dict[str, Comparison]
-    failures: dict[str, FailedCase] = field(default_factory=dict)
-    runs: dict[str, CaseRun] = field(default_factory=dict)
-    candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    budget: Budget | None = None
-    scheduler: str = "sequential"
-    exclusive_hosts: bool = True
-    options: dict[str, Any] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-
-    # -- derived ---------------------------------------------------------------
-    @property
-    def finished(self) -> list[str]:
-        """Cases with a comparison, in order."""
-        return [c for c in self.cases if c in self.comparisons]
-
-    @property
-    def pending(self) -> list[str]:
-        """Cases neither finished nor failed (an interrupted sweep)."""
-        return [c for c in self.cases if c not in self.comparisons and c not in self.failures]
-
-    @property
-    def ok(self) -> bool:
-        """True when every case finished and no candidate failed."""
-        return (
-            not self.failures
-            and not self.pending
-            and all(cmp.ok for cmp in self.comparisons.values())
-        )
-
-    @property
-    def summary(self) -> SweepSummary:
-        """Research and production pick per case, and counts across cases."""
-        research = {c: self.comparisons[c].research_pick for c in self.finished}
-        production = {c: self.comparisons[c].production_pick for c in self.finished}
-
-        def counts(picks: dict[str, str | None]) -> dict[str, int]:
-            return dict(Counter(p for p in picks.values() if p is not None).most_common())
-
-        no_pick = tuple(
-            c for c in self.finished if self.comparisons[c].measured and production[c] is None
-        )
-        failed = tuple(
-            c
-            for c in self.cases
-            if c in self.failures or (c in self.comparisons and not self.comparisons[c].ok)
-        )
-        return SweepSummary(
-            research_picks=research,
-            production_picks=production,
-            research_counts=counts(research),
-            production_counts=counts(production),
-            no_production_pick=no_pick,
-            failed=failed,
-        )
-
-    @property
-    def overlaps(self) -> list[tuple[str, str, str]]:
-        """``(host, case, case)`` for cases whose latency phases overlapped on one host.
-
-        Empty when the host lock did its job (or cases ran on different hosts).
-        """
-        out = []
-        timed = [
-            (c, r)
-            for c, r in self.runs.items()
-            if c in self.comparisons and not math.isnan(r.latency_start + r.latency_end)
-        ]
-        for i, (a, ra) in enumerate(timed):
-            for b, rb in timed[i + 1 :]:
-                if ra.host == rb.host and (
-                    ra.latency_start < rb.latency_end and rb.latency_start < ra.latency_end
-                ):
-                    out.append((ra.host, a, b))
-        return out
-
-    @property
-    def warnings(self) -> list[str]:
-        """What a reader must know before comparing cases side by side."""
-        out = list(self.notes)
-        models: dict[str, list[str]] = {}
-        for case in self.finished:
-            run = self.runs.get(case)
-            if run is not None and run.cpu_model:
-                models.setdefault(run.cpu_model, []).append(case)
-        if len(models) > 1:
-            parts = "; ".join(f"{m}: {', '.join(cs)}" for m, cs in models.items())
-            out.append(
-                "cases ran on different CPU models, so their absolute latencies differ by "
-                f"hardware too ({parts}); compare candidates within a case"
-            )
-        pinned = [
-            c
-            for c in self.finished
-            if (run := self.runs.get(c)) is not None
-            and run.worker
-            and (run.logical_cores or 1) > 1
-            and any(run.thread_env.get(k) == "1" for k in THREAD_ENV_VARS[:3])
-        ]
-        if pinned and self.options.get("threads") != 1:
-            out.append(
-                f"cases {', '.join(pinned)} ran on Dask workers whose native thread pools "
-                "were pinned to 1 (the nanny sets OMP_NUM_THREADS, MKL_NUM_THREADS and "
-                "OPENBLAS_NUM_THREADS to 1), so their fits and bulk throughput used one thread: "
-                "set distributed.nanny.pre-spawn-environ on the workers for the protocol's "
-                "threads (see the README)"
-            )
-        if not self.exclusive_hosts:
-            out.append(
-                "exclusive_hosts=False: cases may have measured at the same time on one "
-                "host and shared its cores"
-            )
-        for host, a, b in self.overlaps:
-            out.append(f"cases {a} and {b} timed latency at the same time on {host}")
-        return out
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per (case, candidate): score, p50/p99 with intervals, budget, picks.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``case``, ``candidate``, ``status``, ``score_name``,
-            ``score``, ``p50_s``, ``p50_low_s``, ``p50_high_s``, ``p99_s``,
-            ``p99_low_s``, ``p99_high_s``, ``p99_undersampled``, ``n_samples``,
-            ``budget`` (pass/fail/inconclusive or None), ``research_pick``,
-            ``production_pick``, ``host``, ``worker``, ``cpu_model``.
-        """
-        from .report.sweep import sweep_frame
-
-        return sweep_frame(self)
-
-    # -- rendering ---------------------------------------------------------------
-    def __str__(self) -> str:
-        from .report.sweep import render_sweep_text
-
-        return render_sweep_text(self)
-
-    def to_text(self) -> str:
-        """The text table, picks and warnings."""
-        return str(self)
-
-    def to_markdown(self) -> str:
-        """The sweep as a Markdown table with picks and warnings."""
-        from .report.sweep import render_sweep_markdown
-
-        return render_sweep_markdown(self)
-
-    def _repr_html_(self) -> str:
-        from .report.sweep import render_sweep_html
-
-        return render_sweep_html(self)
-
-    def __repr__(self) -> str:
-        failed = f", failed={sorted(self.failures)!r}" if self.failures else ""
-        return (
-            f"Sweep(cases={list(self.cases)!r}, scheduler={self.scheduler!r}, "
-            f"finished={len(self.comparisons)}{failed})"
-        )
-
-    def plot(self, **kwargs: Any) -> Any:
-        """Score and p99 (with intervals) of every candidate in every case (``plot`` extra)."""
-        from .plot import plot_sweep
-
-        return plot_sweep(self, **kwargs)
-
-    # -- persistence -------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: every comparison with raw samples, runs, failures."""
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "kind": "Sweep",
-            "cases": list(self.cases),
-            "candidates": {c: list(n) for c, n in self.candidates.items()},
-            "budget": None if self.budget is None else self.budget.to_dict(),
-            "scheduler": self.scheduler,
-            "exclusive_hosts": self.exclusive_hosts,
-            "options": self.options,
-            "notes": list(self.notes),
-            "comparisons": {c: cmp.to_dict() for c, cmp in self.comparisons.items()},
-            "failures": {c: f.to_dict() for c, f in self.failures.items()},
-            "runs": {c: r.to_dict() for c, r in self.runs.items()},
-            "summary": self.summary.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Sweep:
-        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
-        data = check_schema(data, "Sweep")
-        try:
-            return cls(
-                cases=tuple(data["cases"]),
-                comparisons={
-                    c: Comparison.from_dict(d) for c, d in data.get("comparisons", {}).items()
-                },
-                failures={c: FailedCase(**f) for c, f in data.get("failures", {}).items()},
-                runs={c: CaseRun.from_dict(r) for c, r in data.get("runs", {}).items()},
-                candidates={c: tuple(n) for c, n in data.get("candidates", {}).items()},
-                budget=None if data.get("budget") is None else Budget(**data["budget"]),
-                scheduler=str(data.get("scheduler", "sequential")),
-                exclusive_hosts=bool(data.get("exclusive_hosts", True)),
-                options=dict(data.get("options", {})),
-                notes=tuple(data.get("notes", ())),
-            )
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            if isinstance(exc, SchemaError):
-                raise
-            raise SchemaError(
-                f"The saved sweep is incomplete or malformed ({type(exc).__name__}: {exc}). "
-                "Re-run the sweep and save it again."
-            ) from exc
-
-    def to_json(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` to ``path`` atomically (temp file, then rename)."""
-        write_json_atomic(path, self.to_dict())
-
-    @classmethod
-    def from_json(cls, path: str | os.PathLike[str]) -> Sweep:
-        """Read a file written by :meth:`to_json` (or ``sweep --output``)."""
-        return cls.from_dict(load_json(path))
 
 
 # --------------------------------------------------------------------------- cases
@@ -725,24 +244,11 @@ def _check_compare_options(options: Mapping[str, Any]) -> None:
 
 
 def _options_json(options: Mapping[str, Any]) -> dict[str, Any]:
-    from .environment import _json_safe
-
-    safe = _json_safe(dict(options))
+    safe = json_safe(dict(options))
     return safe if isinstance(safe, dict) else {}
 
 
 # --------------------------------------------------------------------------- one case
-@dataclass
-class _Outcome:
-    """What running one case returns (from a worker or from here)."""
-
-    name: str
-    comparison: Comparison | None
-    error_type: str
-    reason: str
-    run: CaseRun
-
-
 class _Recorder:
     """A compare() progress callback: latency window and forwarded events."""
 
@@ -892,103 +398,6 @@ def _execute_case(
     )
 
 
-def _host_lock(host: str, lease_timeout: float) -> Callable[[], None]:
-    """Acquire the host lock (a leased ``distributed.Lock``); return its release."""
-    import dask
-    from distributed import Lock
-
-    # The lease timeout is read when the lock registers with the scheduler (at
-    # the first acquire), and the refresh period (a fifth of it) at creation.
-    with dask.config.set({"distributed.scheduler.locks.lease-timeout": f"{lease_timeout}s"}):
-        lock = Lock(_LOCK_PREFIX + host)
-        lock.acquire()
-
-    def release() -> None:
-        with contextlib.suppress(Exception):  # the lease may have been freed already
-            lock.release()
-
-    return release
-
-
-def _cluster_case(
-    name: str,
-    blob: bytes,
-    data: tuple[Any, Any, Any, Any],
-    budget: Budget | None,
-    options: dict[str, Any],
-    spec: dict[str, Any],
-) -> _Outcome:
-    """The Dask task: one case on one worker (module level, so it pickles by name)."""
-    from distributed import Variable, get_worker
-
-    started_at = time.time()
-    worker = get_worker()
-    address = str(worker.address)
-    attempts_var = Variable(spec["attempts_var"])
-    tried = list(attempts_var.get(timeout=30))
-    attempt = len(tried) + 1
-    lost = tuple(tried)
-    attempts_var.set([*tried, address])
-    if attempt > MAX_ATTEMPTS:
-        return _Outcome(
-            name,
-            None,
-            "WorkerLost",
-            f"The worker running case {name!r} was lost {len(tried)} times "
-            f"({', '.join(tried)}); the case was not tried again. A model that crashes its "
-            "process (or runs the worker out of memory) does this: try the case alone with "
-            "prodbench compare.",
-            CaseRun(
-                worker=address,
-                host=socket.gethostname(),
-                attempts=attempt - 1,
-                lost_workers=lost,
-                submitted_at=spec["submitted_at"],
-                started_at=started_at,
-                finished_at=time.time(),
-            ),
-        )
-    topic = spec["topic"]
-
-    def emit(event: SweepEvent) -> None:
-        with contextlib.suppress(Exception):
-            worker.log_event(
-                topic,
-                {
-                    "case": event.case,
-                    "phase": event.phase,
-                    "candidate": event.candidate,
-                    "worker": event.worker,
-                    "message": event.message,
-                },
-            )
-
-    emit(SweepEvent(name, "started", worker=address, message=f"attempt {attempt}"))
-    host = socket.gethostname()
-    acquire = None
-    if spec["exclusive_hosts"]:
-
-        def acquire() -> Callable[[], None]:
-            return _host_lock(host, float(spec["lease_timeout"]))
-
-    return _execute_case(
-        name,
-        blob,
-        data,
-        budget,
-        options,
-        worker=address,
-        worker_threads=int(worker.state.nthreads),
-        lock="host" if spec["exclusive_hosts"] else "none",
-        acquire=acquire,
-        emit=emit,
-        submitted_at=spec["submitted_at"],
-        started_at=started_at,
-        attempts=attempt,
-        lost_workers=lost,
-    )
-
-
 # --------------------------------------------------------------------------- drivers
 class _Collector:
     """Finished and failed cases so far; saves the sweep after each one."""
@@ -1021,6 +430,12 @@ class _Collector:
     def emit(self, event: SweepEvent) -> None:
         if self.progress is not None:
             self.progress(event)
+
+    def event(
+        self, case: str, phase: str, candidate: str = "", worker: str = "", message: str = ""
+    ) -> None:
+        """Emit a :class:`SweepEvent` from its fields (the Dask driver's events)."""
+        self.emit(SweepEvent(case, phase, candidate, worker, message))
 
     def keep(self, previous: Sweep) -> None:
         for case in previous.finished:
@@ -1101,195 +516,6 @@ def _run_sequential(
             lost_workers=(),
         )
         collector.add(outcome)
-
-
-def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None]]:
-    """A distributed.Client for ``client``; its description; how to close what we opened."""
-    try:
-        import distributed
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "A sweep on a Dask cluster needs dask.distributed. Install it with "
-            "pip install 'prodbench[dask]', or pass client=None to run the cases here."
-        ) from exc
-    if isinstance(client, distributed.Client):
-        return client, str(getattr(client.scheduler, "address", "a Dask cluster")), lambda: None
-    if not isinstance(client, str):
-        raise SpecError(
-            "client= must be None (run here), a distributed.Client, a scheduler address "
-            f"such as 'tcp://host:8786', or 'local:N'; not {type(client).__name__}."
-        )
-    text = client.strip()
-    if text.startswith("local:") or text == "local":
-        count = text.partition(":")[2] or "2"
-        try:
-            n = int(count)
-        except ValueError:
-            n = 0
-        if n < 1:
-            raise SpecError(
-                f"Cannot read {text!r}: write local:N with N the number of worker "
-                "processes, e.g. local:2."
-            )
-        note = (
-            f"local:{n} runs {n} single-threaded worker processes on this machine: they "
-            "share its cores, so under the host lock its cases run one after another"
-        )
-        notes.append(note)
-        warnings.warn(note, UserWarning, stacklevel=3)
-        cluster = distributed.LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-        opened = distributed.Client(cluster)
-
-        def close_local() -> None:
-            with contextlib.suppress(Exception):
-                opened.close()
-            with contextlib.suppress(Exception):
-                cluster.close()
-
-        return opened, f"local:{n}", close_local
-    try:
-        opened = distributed.Client(text, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise SpecError(
-            f"Cannot reach the Dask scheduler at {text!r} ({type(exc).__name__}: {exc}). "
-            "Check the address (tcp://host:8786) and that the scheduler is running."
-        ) from exc
-
-    def close_remote() -> None:
-        with contextlib.suppress(Exception):
-            opened.close()
-
-    return opened, text, close_remote
-
-
-def _check_workers(client: Any) -> None:
-    """Every worker must import this prodbench (the tasks are functions of it)."""
-    from ._version import __version__
-
-    def probe() -> str:
-        try:
-            import prodbench
-
-            return str(prodbench.__version__)
-        except Exception as exc:  # pragma: no cover - reported below
-            return f"error: {type(exc).__name__}: {exc}"
-
-    versions = client.run(probe)
-    if not versions:
-        raise SpecError(
-            "The Dask cluster has no workers. Start some (dask worker tcp://host:8786) and "
-            "run the sweep again."
-        )
-    bad = {w: v for w, v in versions.items() if v != __version__}
-    if bad:
-        listed = ", ".join(f"{w}: {v}" for w, v in sorted(bad.items()))
-        raise MissingDependencyError(
-            f"Some Dask workers do not have prodbench {__version__} ({listed}). Install the "
-            "same prodbench (and model packages) on every worker."
-        )
-
-
-def _run_on_cluster(
-    client: Any,
-    cases: list[_Case],
-    budget: Budget | None,
-    options: dict[str, Any],
-    collector: _Collector,
-    *,
-    exclusive_hosts: bool,
-    lease_timeout: float,
-) -> None:
-    from distributed import Variable, as_completed
-    from distributed.scheduler import KilledWorker
-
-    run_id = uuid.uuid4().hex[:10]
-    topic = f"prodbench-sweep-{run_id}"
-
-    def on_event(event: Any) -> None:
-        msg = event[1] if isinstance(event, tuple) and len(event) == 2 else event
-        # A case's own "done"/"failed" is reported here once its result arrives.
-        case_level_end = (
-            isinstance(msg, dict)
-            and not msg.get("candidate")
-            and (msg.get("phase") in ("done", "failed"))
-        )
-        if isinstance(msg, dict) and not case_level_end:
-            with contextlib.suppress(Exception):
-                collector.emit(SweepEvent(**msg))
-
-    if collector.progress is not None:
-        client.subscribe_topic(topic, on_event)
-    variables: dict[str, Any] = {}
-    futures: dict[Any, _Case] = {}
-    try:
-        for index, case in enumerate(cases):
-            var = Variable(f"{topic}-attempts-{index}", client=client)
-            var.set([])
-            variables[case.name] = var
-            spec = {
-                "attempts_var": var.name,
-                "topic": topic,
-                "exclusive_hosts": exclusive_hosts,
-                "lease_timeout": lease_timeout,
-                "submitted_at": time.time(),
-            }
-            future = client.submit(
-                _cluster_case,
-                case.name,
-                case.blob,
-                (case.X, case.y, case.X_test, case.y_test),
-                budget,
-                options,
-                spec,
-                key=f"prodbench-case-{run_id}-{index}",
-                pure=False,
-                retries=1,
-            )
-            futures[future] = case
-            collector.emit(SweepEvent(case.name, "submitted", message="submitted"))
-        for future in as_completed(list(futures)):
-            case = futures[future]
-            try:
-                outcome = future.result()
-            except KilledWorker as exc:
-                collector.fail(
-                    case.name,
-                    "KilledWorker",
-                    f"The scheduler gave up on case {case.name!r} after losing the workers "
-                    f"running it ({exc}).",
-                )
-                continue
-            except Exception as exc:
-                collector.fail(
-                    case.name,
-                    type(exc).__name__,
-                    f"Case {case.name!r} failed on the cluster ({type(exc).__name__}: {exc}).",
-                )
-                continue
-            if outcome.run.lost_workers and outcome.comparison is not None:
-                collector.emit(
-                    SweepEvent(
-                        case.name,
-                        "retry",
-                        message=f"retried after losing {', '.join(outcome.run.lost_workers)}",
-                    )
-                )
-            collector.add(outcome)
-    except KeyboardInterrupt:
-        client.cancel([f for f, c in futures.items() if c.name not in collector.runs])
-        raise
-    finally:
-        if collector.progress is not None:
-            with contextlib.suppress(Exception):
-                client.unsubscribe_topic(topic)
-        for var in variables.values():
-            with contextlib.suppress(Exception):
-                var.delete()
 
 
 # --------------------------------------------------------------------------- the API
@@ -1435,14 +661,17 @@ def sweep(
             collector.exclusive_hosts = True
             _run_sequential(todo, budget_obj, dict(compare_options), collector)
         else:
-            dask_client, collector.scheduler, close = _connect(client, notes)
-            _check_workers(dask_client)
-            _run_on_cluster(
+            from . import _dask
+
+            dask_client, collector.scheduler, close = _dask._connect(client, notes)
+            _dask._check_workers(dask_client)
+            _dask._run_on_cluster(
                 dask_client,
                 todo,
                 budget_obj,
                 dict(compare_options),
                 collector,
+                run_case=_execute_case,
                 exclusive_hosts=exclusive_hosts,
                 lease_timeout=float(lock_lease_timeout),
             )
@@ -1486,16 +715,21 @@ def _check_resume(
         )
 
 
-def iter_rows(sw: Sweep) -> Iterator[tuple[str, str]]:
-    """``(case, candidate)`` pairs in table order (used by the renderers).
+def iter_rows(sw: Sweep) -> list[tuple[str, str]]:
+    """``(case, candidate)`` pairs in table order: :meth:`Sweep.rows`."""
+    return sw.rows()
 
-    Examples
-    --------
-    >>> list(iter_rows(Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})))
-    [('a', 'x'), ('a', 'y')]
-    """
-    for case in sw.cases:
-        # A finished case lists what it compared (compiled runtimes add NAME@RUNTIME).
-        names = sw.comparisons[case].names if case in sw.comparisons else sw.candidates.get(case)
-        for name in names or ():
-            yield case, name
+
+# The Dask driver lives in _dask.py, imported only when a cluster is used;
+# its names stay reachable here (tests and pickles of a case task name them).
+_DASK_NAMES = frozenset(
+    {"MAX_ATTEMPTS", "_check_workers", "_cluster_case", "_connect", "_host_lock", "_run_on_cluster"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DASK_NAMES:
+        from . import _dask
+
+        return getattr(_dask, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -59,6 +59,7 @@ __all__ = [
     "Comparison",
     "Delta",
     "FailedCandidate",
+    "ProductionDecision",
     "Stakeholder",
     "check_latency",
 ]
@@ -846,23 +847,42 @@ class Comparison:
                 f"{self.undecided_reason(n)}."
             )
         if self.measured:
-            research = f"Research pick: {self.research_pick} ({self.research_reason})."
-            if self.production_pick is not None:
-                prod = f"Production pick: {self.production_pick} ({self.production_reason})."
-            else:
-                failed = [n for n in self.measured if self.budget_overall(n) == "fail"]
-                said = [f"fails: {', '.join(failed)}"] if failed else []
-                if self.undecided:
-                    said.append(f"undecided: {', '.join(self.undecided)}")
-                prod = f"Production pick: none, no candidate passes the budget ({'; '.join(said)})."
-            lines.append(f"{research} {prod}")
+            lines.append(f"{self.research_sentence} {self.production_decision.sentence}")
         return lines
+
+    @property
+    def research_sentence(self) -> str:
+        """``'Research pick: a (best accuracy).'``: the research pick as every output says it."""
+        return f"Research pick: {self.research_pick} ({self.research_reason})."
+
+    @cached_property
+    def production_decision(self) -> ProductionDecision:
+        """The production pick, or who fails and who is undecided: what every output says.
+
+        The verdict, the reports, the plots and the JSON summary all take
+        their words about the production pick from here.
+
+        Examples
+        --------
+        >>> import sys; sys.path.insert(0, "tests")
+        >>> from factories import make_comparison, make_result
+        >>> cmp = make_comparison([make_result("a"), make_result("b", seed=1)],
+        ...                       budget=Budget(p99="1us"))
+        >>> cmp.production_decision.sentence
+        'Production pick: none, no candidate passes the budget (fails: a, b).'
+        """
+        return ProductionDecision(
+            pick=self.production_pick,
+            reason=self.production_reason,
+            failing=tuple(n for n in self.measured if self.budget_overall(n) == "fail"),
+            undecided=tuple(self.undecided),
+        )
 
     # -- rendering ---------------------------------------------------------------
     def __str__(self) -> str:
-        from .report import render_text
+        from . import report
 
-        return render_text(self)
+        return report.render(self, "table")
 
     def __repr__(self) -> str:
         budget = f", budget={str(self.budget)!r}" if self.budget else ""
@@ -875,26 +895,26 @@ class Comparison:
 
     def to_markdown(self) -> str:
         """The comparison as a Markdown table and verdict."""
-        from .report import render_markdown
+        from . import report
 
-        return render_markdown(self)
+        return report.render(self, "markdown")
 
     def _repr_html_(self) -> str:
-        from .report import render_html
+        from . import report
 
-        return render_html(self)
+        return report.render(self, "html")
 
     def to_frame(self) -> Any:
         """One row per candidate, tidy columns with units in names (a pandas DataFrame)."""
-        from .report import to_frame
+        from . import report
 
-        return to_frame(self)
+        return report.to_frame(self)
 
     def plot(self, kind: str | None = None, **kwargs: Any) -> Any:
         """Plot the comparison (needs the ``plot`` extra); see :mod:`prodbench.plot`."""
-        from .plot import plot_comparison
+        from . import plot
 
-        return plot_comparison(self, kind=kind, **kwargs)
+        return plot.plot_comparison(self, kind=kind, **kwargs)
 
     # -- persistence -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -937,14 +957,57 @@ class Comparison:
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_dict` and a readable ``summary`` to ``path`` atomically."""
-        from .report.jsonfmt import to_json_dict
+        from . import report
 
-        write_json_atomic(path, to_json_dict(self))
+        write_json_atomic(path, report.to_json_dict(self))
 
     @classmethod
     def from_json(cls, path: str | os.PathLike[str]) -> Comparison:
         """Read a file written by :meth:`to_json`."""
         return cls.from_dict(load_json(path))
+
+
+@dataclass(frozen=True)
+class ProductionDecision:
+    """The production pick of a comparison, or why there is none, as data and as words.
+
+    Built once by :attr:`Comparison.production_decision`; the verdict,
+    every report format, the plots and the JSON summary render these
+    words rather than composing their own.
+
+    Attributes
+    ----------
+    pick : str or None
+        The production pick (None when no candidate passes the budget).
+    reason : str
+        Why the pick, naming the tie-break that decided (``""`` without one).
+    failing : tuple of str
+        Measured candidates that fail a budget limit.
+    undecided : tuple of str
+        Measured candidates whose budget check is inconclusive (never picked).
+    """
+
+    pick: str | None
+    reason: str
+    failing: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
+
+    @property
+    def none_reason(self) -> str:
+        """``'no candidate passes the budget (fails: a; undecided: b)'`` (``""`` with a pick)."""
+        if self.pick is not None:
+            return ""
+        said = [f"fails: {', '.join(self.failing)}"] if self.failing else []
+        if self.undecided:
+            said.append(f"undecided: {', '.join(self.undecided)}")
+        return f"no candidate passes the budget ({'; '.join(said)})"
+
+    @property
+    def sentence(self) -> str:
+        """``'Production pick: a (best accuracy within the budget).'``, or none and why."""
+        if self.pick is None:
+            return f"Production pick: none, {self.none_reason}."
+        return f"Production pick: {self.pick} ({self.reason})."
 
 
 _BUDGET_WORD = {"pass": "passes", "inconclusive": "undecided", "fail": "fails"}

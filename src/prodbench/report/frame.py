@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..verdict import Comparison
 from .model import delta
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..verdict import Comparison
 
 __all__ = ["FRAME_COLUMNS", "render_csv", "to_frame"]
 

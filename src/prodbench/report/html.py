@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..results import ModelResult
-from ..verdict import Comparison
 from .cells import GROUP_TITLES, STATUS_SYMBOL, UNDERSAMPLED_MARK
-from .model import Section, build_report, result_items
+from .model import build_report, result_items
+from .types import Section
+
+if TYPE_CHECKING:
+    from ..results import ModelResult
+    from ..verdict import Comparison
 
 __all__ = ["render_html", "result_html"]
 
@@ -63,9 +66,6 @@ def render_section(section: Section) -> list[str]:
     >>> render_section(Section("x", "Capacity", bullets=("ok",)))
     ['<h4>Capacity</h4><ul>', '<li>ok</li>', '</ul>']
     """
-    special = _SECTIONS.get(section.key)
-    if special is not None:
-        return special(section)
     out = [f"<h4>{h(section.title)}</h4>"]
     if section.bullets:
         out[-1] += "<ul>"
@@ -83,10 +83,6 @@ def render_section(section: Section) -> list[str]:
         out.append("</tbody></table>")
     out += [f'<p class="pb-note">{_flag_html(n)}</p>' for n in section.notes]
     return out
-
-
-#: Sections with an HTML layout of their own, by :attr:`Section.key`.
-_SECTIONS: dict[str, Callable[[Section], list[str]]] = {}
 
 
 def render_html(cmp: Comparison) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..verdict import Comparison
 from .cells import PERCENTILES
 from .model import delta
+
+if TYPE_CHECKING:
+    from ..verdict import Comparison
 
 __all__ = ["render_json", "summary", "to_json_dict"]
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from ..verdict import Comparison
 from .cells import GROUP_TITLES
-from .model import Section, build_report
+from .model import build_report
+from .types import Section
+
+if TYPE_CHECKING:
+    from ..verdict import Comparison
 
 __all__ = ["render_markdown"]
 
@@ -63,7 +68,9 @@ def render_section(section: Section) -> list[str]:
 
 
 #: Sections with a Markdown layout of their own, by :attr:`Section.key`.
-_SECTIONS: dict[str, Callable[[Section], list[str]]] = {"stakeholders": _stakeholders}
+_SECTIONS: Mapping[str, Callable[[Section], list[str]]] = MappingProxyType(
+    {"stakeholders": _stakeholders}
+)
 
 
 def render_markdown(cmp: Comparison) -> str:

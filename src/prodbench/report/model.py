@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..environment import summarize_environment
 from ..errors import ProdbenchError
-from ..results import LatencyResult, ModelResult
 from ..units import format_bytes, format_duration
-from ..verdict import Comparison, Delta, FailedCandidate
 from .cells import (
     DASH,
     PERCENTILES,
@@ -35,6 +32,12 @@ from .cells import (
     fmt_score,
     fmt_score_diff,
 )
+from .types import Column, ComparisonReport, Row, Section
+
+if TYPE_CHECKING:
+    from ..results import LatencyResult, ModelResult
+    from ..serving_results import Capacity
+    from ..verdict import Comparison, Delta
 
 __all__ = [
     "SECTION_BUILDERS",
@@ -43,69 +46,12 @@ __all__ = [
     "Row",
     "Section",
     "build_report",
+    "capacity_section",
+    "comparison_capacity_section",
     "delta",
     "result_items",
     "score_name",
 ]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the main table: its key in :attr:`Row.cells`, group and header lines."""
-
-    key: str
-    group: str  # "research" or "production"
-    header: tuple[str, ...]
-
-
-@dataclass
-class Row:
-    """One candidate's numbers, and the strings every format shows for them."""
-
-    name: str
-    is_baseline: bool
-    failed: str = ""  # "FAILED in fit: ValueError" for a failed candidate
-    cells: dict[str, str] = field(default_factory=dict)
-    budget_status: str | None = None
-    budget_failing: tuple[str, ...] = ()
-    undersampled: tuple[str, ...] = ()  # percentile keys flagged on this row
-    budget_tip: str = ""  # every budget check described, for a tooltip
-
-
-@dataclass(frozen=True)
-class Section:
-    """A titled block below the main table: sentences and/or a small table of strings.
-
-    Every format renders a section it has no special layout for the same
-    way: the title, the ``bullets`` as a list, then ``rows`` under
-    ``headers`` as a table, then ``notes`` as plain lines.
-    """
-
-    key: str
-    title: str
-    bullets: tuple[str, ...] = ()
-    headers: tuple[str, ...] = ()
-    rows: tuple[tuple[str, ...], ...] = ()
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ComparisonReport:
-    """Everything a renderer shows for a comparison, as strings, in display order."""
-
-    n_candidates: int
-    baseline: str
-    budget: str | None
-    columns: tuple[Column, ...]
-    rows: tuple[Row, ...]
-    notes: tuple[str, ...]  # footnotes under the table: significance, under-sampled
-    failures: tuple[FailedCandidate, ...]
-    sections: tuple[Section, ...]  # verdict, stakeholders, then added sections
-    budget_details: tuple[str, ...]
-    score_name: str
-    pareto: tuple[str, ...] | None  # None when nothing was measured
-    measured: str | None
-    environment: str | None
 
 
 _COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -360,11 +306,109 @@ def _stakeholders_section(cmp: Comparison) -> Section | None:
     )
 
 
-SectionBuilder = Callable[[Comparison], "Section | None"]
+# --------------------------------------------------------------------------- capacity
+def _limits_text(cap: Capacity) -> str:
+    return ", ".join(f"{k} < {format_duration(v, trim=True)}" for k, v in cap.budget.items())
+
+
+def capacity_section(cap: Capacity) -> Section:
+    """The capacity of every candidate as a section of strings.
+
+    Examples
+    --------
+    >>> from prodbench.serving_results import Capacity, CandidateCapacity, MaxQPS
+    >>> m = MaxQPS(1, 1234.0, 1100.0, 1300.0, 0.0005, 5000, {"p99": 0.005})
+    >>> cap = Capacity({"p99": 0.005}, (1,), {"lone": CandidateCapacity("lone", {1: m})})
+    >>> capacity_section(cap).rows
+    (('lone', '1', '1.23k', '[1.10k, 1.30k]', '62%'),)
+    """
+    rows = []
+    for name, cand in cap.candidates.items():
+        for workers, m in cand.max_qps.items():
+            flag = UNDERSAMPLED_MARK if m.undersampled else ""
+            if m.qps <= 0:
+                rows.append((name, str(workers), "0" + flag, DASH, DASH))
+                continue
+            rows.append(
+                (
+                    name,
+                    str(workers),
+                    (">= " if m.capped else "") + fmt_rate(m.qps) + flag,
+                    f"[{fmt_rate(m.qps_low)}, {fmt_rate(m.qps_high)}]",
+                    f"{m.utilization:.0%}",
+                )
+            )
+    bullets = []
+    if cap.qps is not None:
+        for name, cand in cap.candidates.items():
+            t = cand.target
+            if t is None:
+                continue
+            if t.workers is None:
+                bullets.append(
+                    f"{name}: cannot serve {cap.qps:g} QPS within the budget: {t.reason}."
+                )
+                continue
+            bullets.append(
+                f"{name}: {t.workers} worker{'s' if t.workers != 1 else ''} for {cap.qps:g} QPS; "
+                f"p50 {fmt_duration(t.p50)}, p99 {fmt_duration(t.p99)} at that load; "
+                f"${t.cost_per_million:.4f} per million predictions"
+            )
+    notes = [
+        "Max QPS: the highest Poisson arrival rate at which the simulated "
+        f"{_limits_text(cap)} holds, workers sharing one FIFO queue, service times drawn "
+        "from the measured one-row latencies (single-threaded workers, no network). "
+        f"95% interval from {cap.replicates} bootstrap replicates over the samples and "
+        "the simulation seeds.",
+    ]
+    capped = sorted(
+        {m.requests for c in cap.candidates.values() for m in c.max_qps.values() if m.capped}
+    )
+    if capped:
+        from ..serving import trusted_utilization  # a pure function of the request count
+
+        notes.append(
+            ">= : the budget still holds at the highest utilisation a simulation of "
+            f"{capped[0]:,} requests is trusted at ({trusted_utilization(capped[0]):.0%}; "
+            "nearer saturation it has not reached steady state): a lower bound."
+        )
+    if cap.qps is not None:
+        notes.append(
+            f"Workers for {cap.qps:g} QPS: the fewest whose max-QPS lower bound reaches it; "
+            f"cost = workers x ${cap.price_per_core_hour:g} per core-hour, one core per worker."
+        )
+    for name in cap.undersampled:
+        cand = cap.candidates[name]
+        notes.append(
+            f"{UNDERSAMPLED_MARK} {name}: capacity from {cand.n_samples:,} samples, too few for "
+            "the budget's percentile (p99 needs 662): the tail the simulation draws from is "
+            "poorly known; measure longer."
+        )
+    return Section(
+        "capacity",
+        f"Capacity within {_limits_text(cap)}",
+        bullets=tuple(bullets),
+        headers=("candidate", "workers", "max QPS", "95% CI", "utilization"),
+        rows=tuple(rows),
+        notes=tuple(notes),
+    )
+
+
+def comparison_capacity_section(cmp: Comparison) -> Section | None:
+    """The section builder: capacity at the comparison's target rate, if it has one."""
+    cap = cmp.target_capacity
+    return None if cap is None else capacity_section(cap)
+
+
+SectionBuilder = Callable[["Comparison"], "Section | None"]
 
 #: The sections shown below the main table and its failures, in this order.
-#: A module that adds a table appends a builder here (see the package docstring).
-SECTION_BUILDERS: list[SectionBuilder] = [_verdict_section, _stakeholders_section]
+#: A new section adds its builder here (see the package docstring).
+SECTION_BUILDERS: tuple[SectionBuilder, ...] = (
+    _verdict_section,
+    _stakeholders_section,
+    comparison_capacity_section,
+)
 
 
 def build_report(cmp: Comparison) -> ComparisonReport:

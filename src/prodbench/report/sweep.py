@@ -1,4 +1,4 @@
-"""Rendering a :class:`~prodbench.sweeps.Sweep`: one table model, every format over it.
+"""Rendering a :class:`~prodbench.sweep_results.Sweep`: one table model, every format over it.
 
 :func:`build_sweep_report` builds, once, the strings every format shows: the
 main table (one row per case and candidate), and sections below it (picks
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .cells import DASH, STATUS_TEXT, UNDERSAMPLED_MARK, fmt_duration, fmt_score, wrap
@@ -20,14 +21,13 @@ from .html import CSS, h
 from .html import render_section as html_section
 from .markdown import md
 from .markdown import render_section as md_section
-from .model import Section
-from .text import _SECTIONS as _text_sections
 from .text import render_section as text_section
+from .types import Section
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..sweeps import Sweep
+    from ..sweep_results import Sweep
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -77,16 +77,14 @@ def sweep_rows(sw: Sweep) -> list[SweepRow]:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> rows = sweep_rows(Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")}))
     >>> [(r.case, r.candidate, r.status) for r in rows]
     [('a', 'x', 'pending'), ('a', 'y', 'pending')]
     """
-    from ..sweeps import iter_rows
-
     budgeted = sw.budget is not None
     rows = []
-    for case, name in iter_rows(sw):
+    for case, name in sw.rows():
         run = sw.runs.get(case)
         values: dict[str, Any] = {
             "host": run.host if run else None,
@@ -222,7 +220,7 @@ def build_sweep_report(sw: Sweep) -> SweepReport:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> build_sweep_report(Sweep(cases=("a",), comparisons={})).title
     'prodbench sweep: 1 case (0 finished)'
     """
@@ -267,7 +265,7 @@ def render_sweep_text(sw: Sweep, *, width: int = 80) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> print(render_sweep_text(Sweep(cases=("a",), comparisons={})).splitlines()[0])
     prodbench sweep: 1 case (0 finished)
     """
@@ -298,7 +296,7 @@ def render_sweep_markdown(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> sw = Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})
     >>> render_sweep_markdown(sw).splitlines()[2].startswith("| case | candidate | score |")
     True
@@ -322,7 +320,7 @@ def render_sweep_html(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> page = render_sweep_html(Sweep(cases=("a",), comparisons={}))
     >>> page.startswith('<div class="prodbench">') and "<script" not in page
     True
@@ -373,7 +371,7 @@ def sweep_frame(sw: Sweep) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> sweep_frame(Sweep(cases=("a",), comparisons={}, candidates={"a": ("x", "y")})).shape
     (2, 19)
     """
@@ -393,7 +391,7 @@ def render_sweep_csv(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> render_sweep_csv(Sweep(cases=("a",), comparisons={})).splitlines()[0][:20]
     'case,candidate,statu'
     """
@@ -405,29 +403,20 @@ def render_sweep_json(sw: Sweep) -> str:
 
     Examples
     --------
-    >>> from prodbench.sweeps import Sweep
+    >>> from prodbench.sweep_results import Sweep
     >>> json.loads(render_sweep_json(Sweep(cases=("a",), comparisons={})))["kind"]
     'Sweep'
     """
     return json.dumps(sw.to_dict())
 
 
-def _text_where(section: Section, width: int = 80) -> list[str]:
-    """Text layout of where cases ran: one wrapped line per case (a table would not fit)."""
-    lines = []
-    for case, where, cpu, threads, attempts in section.rows:
-        text = f"{case}: {where}; {cpu}; threads {threads}; attempts {attempts}"
-        lines += wrap(text, indent="  ", hang="      ", width=width)
-    return lines
-
-
-_text_sections["sweep-where"] = _text_where
-
 #: ``--format`` of the command line -> renderer.
-RENDERERS: dict[str, Callable[[Sweep], str]] = {
-    "table": render_sweep_text,
-    "markdown": render_sweep_markdown,
-    "json": render_sweep_json,
-    "csv": render_sweep_csv,
-    "html": render_sweep_html,
-}
+RENDERERS: Mapping[str, Callable[[Sweep], str]] = MappingProxyType(
+    {
+        "table": render_sweep_text,
+        "markdown": render_sweep_markdown,
+        "json": render_sweep_json,
+        "csv": render_sweep_csv,
+        "html": render_sweep_html,
+    }
+)

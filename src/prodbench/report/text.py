@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from ..results import ModelResult
-from ..verdict import Comparison
 from .cells import GROUP_TITLES, cli_words, terminal_width, wrap
-from .model import Column, Row, Section, build_report, result_items
+from .model import build_report, result_items
+from .types import Column, Row, Section
+
+if TYPE_CHECKING:
+    from ..results import ModelResult
+    from ..verdict import Comparison
 
 __all__ = ["render_result", "render_text"]
 
@@ -113,8 +118,19 @@ def render_section(section: Section, width: int = 80) -> list[str]:
     return lines
 
 
+def _where(section: Section, width: int = 80) -> list[str]:
+    """Where a sweep's cases ran: one wrapped line per case (a table would not fit)."""
+    lines = []
+    for case, where, cpu, threads, attempts in section.rows:
+        text = f"{case}: {where}; {cpu}; threads {threads}; attempts {attempts}"
+        lines += wrap(text, indent="  ", hang="      ", width=width)
+    return lines
+
+
 #: Sections with a text layout of their own, by :attr:`Section.key`.
-_SECTIONS: dict[str, Callable[[Section, int], list[str]]] = {"stakeholders": _stakeholders}
+_SECTIONS: Mapping[str, Callable[[Section, int], list[str]]] = MappingProxyType(
+    {"stakeholders": _stakeholders, "sweep-where": _where}
+)
 
 
 def _fitted_tables(columns: Sequence[Column], table: Sequence[Row], width: int) -> list[str]:

@@ -1,0 +1,330 @@
+"""Running a sweep's cases on a Dask cluster (``dask[distributed]``, the ``dask`` extra).
+
+Imported by :func:`prodbench.sweep` only when ``client=`` is given. One task
+per case (:func:`_cluster_case`, module level so it pickles by name) runs the
+sweep's case runner on a worker, under a leased host lock
+(:func:`_host_lock`); :func:`_run_on_cluster` submits the cases, forwards
+their progress events and gathers them into the sweep's collector. The case
+runner and the collector come from :mod:`prodbench.sweeps` as arguments, so
+this module never imports it back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from .errors import MissingDependencyError, SpecError
+from .sweep_results import CaseOutcome, CaseRun
+
+if TYPE_CHECKING:
+    from .verdict import Budget
+
+MAX_ATTEMPTS = 2
+"""A case is run at most this often: once, and once more if its worker was lost."""
+
+_LOCK_PREFIX = "prodbench-host-"
+
+
+def _host_lock(host: str, lease_timeout: float) -> Callable[[], None]:
+    """Acquire the host lock (a leased ``distributed.Lock``); return its release."""
+    import dask
+    from distributed import Lock
+
+    # The lease timeout is read when the lock registers with the scheduler (at
+    # the first acquire), and the refresh period (a fifth of it) at creation.
+    with dask.config.set({"distributed.scheduler.locks.lease-timeout": f"{lease_timeout}s"}):
+        lock = Lock(_LOCK_PREFIX + host)
+        lock.acquire()
+
+    def release() -> None:
+        with contextlib.suppress(Exception):  # the lease may have been freed already
+            lock.release()
+
+    return release
+
+
+def _cluster_case(
+    name: str,
+    blob: bytes,
+    data: tuple[Any, Any, Any, Any],
+    budget: Budget | None,
+    options: dict[str, Any],
+    spec: dict[str, Any],
+) -> CaseOutcome:
+    """The Dask task: one case on one worker (module level, so it pickles by name).
+
+    ``spec`` carries the run's settings and ``spec["run_case"]``, the sweep's
+    case runner (``prodbench.sweeps._execute_case``, pickled by name too).
+    """
+    from distributed import Variable, get_worker
+
+    started_at = time.time()
+    worker = get_worker()
+    address = str(worker.address)
+    attempts_var = Variable(spec["attempts_var"])
+    tried = list(attempts_var.get(timeout=30))
+    attempt = len(tried) + 1
+    lost = tuple(tried)
+    attempts_var.set([*tried, address])
+    if attempt > MAX_ATTEMPTS:
+        return CaseOutcome(
+            name,
+            None,
+            "WorkerLost",
+            f"The worker running case {name!r} was lost {len(tried)} times "
+            f"({', '.join(tried)}); the case was not tried again. A model that crashes its "
+            "process (or runs the worker out of memory) does this: try the case alone with "
+            "prodbench compare.",
+            CaseRun(
+                worker=address,
+                host=socket.gethostname(),
+                attempts=attempt - 1,
+                lost_workers=lost,
+                submitted_at=spec["submitted_at"],
+                started_at=started_at,
+                finished_at=time.time(),
+            ),
+        )
+    topic = spec["topic"]
+
+    def log(fields: dict[str, str]) -> None:
+        with contextlib.suppress(Exception):
+            worker.log_event(topic, fields)
+
+    def emit(event: Any) -> None:  # a SweepEvent of the case runner
+        log(asdict(event))
+
+    log(
+        {
+            "case": name,
+            "phase": "started",
+            "candidate": "",
+            "worker": address,
+            "message": f"attempt {attempt}",
+        }
+    )
+    host = socket.gethostname()
+    acquire = None
+    if spec["exclusive_hosts"]:
+
+        def acquire() -> Callable[[], None]:
+            return _host_lock(host, float(spec["lease_timeout"]))
+
+    run_case: Callable[..., CaseOutcome] = spec["run_case"]
+    return run_case(
+        name,
+        blob,
+        data,
+        budget,
+        options,
+        worker=address,
+        worker_threads=int(worker.state.nthreads),
+        lock="host" if spec["exclusive_hosts"] else "none",
+        acquire=acquire,
+        emit=emit,
+        submitted_at=spec["submitted_at"],
+        started_at=started_at,
+        attempts=attempt,
+        lost_workers=lost,
+    )
+
+
+def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None]]:
+    """A distributed.Client for ``client``; its description; how to close what we opened."""
+    try:
+        import distributed
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "A sweep on a Dask cluster needs dask.distributed. Install it with "
+            "pip install 'prodbench[dask]', or pass client=None to run the cases here."
+        ) from exc
+    if isinstance(client, distributed.Client):
+        return client, str(getattr(client.scheduler, "address", "a Dask cluster")), lambda: None
+    if not isinstance(client, str):
+        raise SpecError(
+            "client= must be None (run here), a distributed.Client, a scheduler address "
+            f"such as 'tcp://host:8786', or 'local:N'; not {type(client).__name__}."
+        )
+    text = client.strip()
+    if text.startswith("local:") or text == "local":
+        count = text.partition(":")[2] or "2"
+        try:
+            n = int(count)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise SpecError(
+                f"Cannot read {text!r}: write local:N with N the number of worker "
+                "processes, e.g. local:2."
+            )
+        note = (
+            f"local:{n} runs {n} single-threaded worker processes on this machine: they "
+            "share its cores, so under the host lock its cases run one after another"
+        )
+        notes.append(note)
+        warnings.warn(note, UserWarning, stacklevel=3)
+        cluster = distributed.LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        opened = distributed.Client(cluster)
+
+        def close_local() -> None:
+            with contextlib.suppress(Exception):
+                opened.close()
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+        return opened, f"local:{n}", close_local
+    try:
+        opened = distributed.Client(text, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise SpecError(
+            f"Cannot reach the Dask scheduler at {text!r} ({type(exc).__name__}: {exc}). "
+            "Check the address (tcp://host:8786) and that the scheduler is running."
+        ) from exc
+
+    def close_remote() -> None:
+        with contextlib.suppress(Exception):
+            opened.close()
+
+    return opened, text, close_remote
+
+
+def _check_workers(client: Any) -> None:
+    """Every worker must import this prodbench (the tasks are functions of it)."""
+    from ._version import __version__
+
+    def probe() -> str:
+        try:
+            from prodbench._version import __version__ as installed
+
+            return str(installed)
+        except Exception as exc:  # pragma: no cover - reported below
+            return f"error: {type(exc).__name__}: {exc}"
+
+    versions = client.run(probe)
+    if not versions:
+        raise SpecError(
+            "The Dask cluster has no workers. Start some (dask worker tcp://host:8786) and "
+            "run the sweep again."
+        )
+    bad = {w: v for w, v in versions.items() if v != __version__}
+    if bad:
+        listed = ", ".join(f"{w}: {v}" for w, v in sorted(bad.items()))
+        raise MissingDependencyError(
+            f"Some Dask workers do not have prodbench {__version__} ({listed}). Install the "
+            "same prodbench (and model packages) on every worker."
+        )
+
+
+def _run_on_cluster(
+    client: Any,
+    cases: list[Any],
+    budget: Budget | None,
+    options: dict[str, Any],
+    collector: Any,
+    *,
+    run_case: Callable[..., CaseOutcome],
+    exclusive_hosts: bool,
+    lease_timeout: float,
+) -> None:
+    """Run ``cases`` (``sweeps._Case``) as Dask tasks, handing each result to ``collector``.
+
+    ``collector`` is the sweep's ``sweeps._Collector`` (``event``, ``add``,
+    ``fail``, ``runs``, ``progress``); ``run_case`` runs one case on a worker.
+    """
+    from distributed import Variable, as_completed
+    from distributed.scheduler import KilledWorker
+
+    run_id = uuid.uuid4().hex[:10]
+    topic = f"prodbench-sweep-{run_id}"
+
+    def on_event(event: Any) -> None:
+        msg = event[1] if isinstance(event, tuple) and len(event) == 2 else event
+        # A case's own "done"/"failed" is reported here once its result arrives.
+        case_level_end = (
+            isinstance(msg, dict)
+            and not msg.get("candidate")
+            and (msg.get("phase") in ("done", "failed"))
+        )
+        if isinstance(msg, dict) and not case_level_end:
+            with contextlib.suppress(Exception):
+                collector.event(**msg)
+
+    if collector.progress is not None:
+        client.subscribe_topic(topic, on_event)
+    variables: dict[str, Any] = {}
+    futures: dict[Any, Any] = {}
+    try:
+        for index, case in enumerate(cases):
+            var = Variable(f"{topic}-attempts-{index}", client=client)
+            var.set([])
+            variables[case.name] = var
+            spec = {
+                "attempts_var": var.name,
+                "topic": topic,
+                "exclusive_hosts": exclusive_hosts,
+                "lease_timeout": lease_timeout,
+                "submitted_at": time.time(),
+                "run_case": run_case,
+            }
+            future = client.submit(
+                _cluster_case,
+                case.name,
+                case.blob,
+                (case.X, case.y, case.X_test, case.y_test),
+                budget,
+                options,
+                spec,
+                key=f"prodbench-case-{run_id}-{index}",
+                pure=False,
+                retries=1,
+            )
+            futures[future] = case
+            collector.event(case.name, "submitted", message="submitted")
+        for future in as_completed(list(futures)):
+            case = futures[future]
+            try:
+                outcome = future.result()
+            except KilledWorker as exc:
+                collector.fail(
+                    case.name,
+                    "KilledWorker",
+                    f"The scheduler gave up on case {case.name!r} after losing the workers "
+                    f"running it ({exc}).",
+                )
+                continue
+            except Exception as exc:
+                collector.fail(
+                    case.name,
+                    type(exc).__name__,
+                    f"Case {case.name!r} failed on the cluster ({type(exc).__name__}: {exc}).",
+                )
+                continue
+            if outcome.run.lost_workers and outcome.comparison is not None:
+                collector.event(
+                    case.name,
+                    "retry",
+                    message=f"retried after losing {', '.join(outcome.run.lost_workers)}",
+                )
+            collector.add(outcome)
+    except KeyboardInterrupt:
+        client.cancel([f for f, c in futures.items() if c.name not in collector.runs])
+        raise
+    finally:
+        if collector.progress is not None:
+            with contextlib.suppress(Exception):
+                client.unsubscribe_topic(topic)
+        for var in variables.values():
+            with contextlib.suppress(Exception):
+                var.delete()
