@@ -45,7 +45,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .pipeline import ProgressEvent, compare, measure
+    from .budget import Budget, BudgetCheck
+    from .pipeline import compare, measure
+    from .progress import ProgressEvent
     from .results import (
         BatchThroughput,
         Footprint,
@@ -57,8 +59,9 @@ if TYPE_CHECKING:
     )
     from .serving import load_test
     from .serving_results import Capacity, LoadTestResult
-    from .sweeps import Sweep, SweepEvent, SweepInterrupted, sweep
-    from .verdict import Budget, BudgetCheck, Comparison, Delta, FailedCandidate, Stakeholder
+    from .sweep_results import Sweep, SweepInterrupted
+    from .sweeps import SweepEvent, sweep
+    from .verdict import Comparison, Delta, FailedCandidate, Stakeholder
 
 __all__ = [
     "BatchThroughput",
@@ -101,7 +104,7 @@ __all__ = [
 _LAZY = {
     "measure": "pipeline",
     "compare": "pipeline",
-    "ProgressEvent": "pipeline",
+    "ProgressEvent": "progress",
     "BatchThroughput": "results",
     "Footprint": "results",
     "LatencyResult": "results",
@@ -109,8 +112,8 @@ _LAZY = {
     "Score": "results",
     "ThroughputResult": "results",
     "TrainingResult": "results",
-    "Budget": "verdict",
-    "BudgetCheck": "verdict",
+    "Budget": "budget",
+    "BudgetCheck": "budget",
     "Comparison": "verdict",
     "Delta": "verdict",
     "FailedCandidate": "verdict",
@@ -119,9 +122,9 @@ _LAZY = {
     "Capacity": "serving_results",
     "LoadTestResult": "serving_results",
     "sweep": "sweeps",
-    "Sweep": "sweeps",
+    "Sweep": "sweep_results",
     "SweepEvent": "sweeps",
-    "SweepInterrupted": "sweeps",
+    "SweepInterrupted": "sweep_results",
 }
 
 

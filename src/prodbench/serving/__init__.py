@@ -23,12 +23,13 @@ Examples
 >>> round(float(lat.min()), 9), lat.size          # never faster than the service
 (0.001, 10000)
 
-The package has three parts: :mod:`.simulate` (the queue and the input
+The package has three parts: :mod:`.simulation` (the queue and the input
 checks), :mod:`.capacity` (max QPS, workers, cost, the load curve) and
 :mod:`.loadtest` (the real open-loop load test on worker processes). Every
 name is importable from ``prodbench.serving`` as before the split, and the
 capacity defaults :data:`CAPACITY_REPLICATES` and :data:`CAPACITY_REQUESTS`
-are read here when a capacity is computed, so setting them here applies.
+are settings: assigning them here (``serving.CAPACITY_REPLICATES = 8``) sets
+them where :mod:`.capacity` reads them, so every default capacity uses them.
 """
 
 # A facade: every name of the package is re-exported from here, the private ones for the
@@ -37,6 +38,9 @@ are read here when a capacity is computed, so setting them here applies.
 # ruff: noqa: F401
 
 from __future__ import annotations
+
+import sys
+import types
 
 from ..budget import percentile_limits
 from ..stats import batch_means_interval
@@ -89,7 +93,7 @@ from .loadtest import (
     load_test,
     load_test_candidate,
 )
-from .simulate import (
+from .simulation import (
     RandomState,
     _check_qps,
     _check_requests,
@@ -115,3 +119,25 @@ __all__ = [
     "trusted_utilization",
     "workers_needed",
 ]
+
+
+_SETTINGS = ("CAPACITY_REPLICATES", "CAPACITY_REQUESTS")
+
+
+class _Package(types.ModuleType):
+    """The package module, forwarding its settings to the module that reads them.
+
+    ``serving.CAPACITY_REPLICATES = 8`` (and pytest's ``monkeypatch.setattr``,
+    which also restores through assignment) sets the value in
+    :mod:`.capacity` too, so capacity never needs to import the package back.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _SETTINGS:
+            from . import capacity as _capacity_module
+
+            setattr(_capacity_module, name, value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -17,7 +17,7 @@ from .. import stats
 from ..budget import PERCENTILE_KEYS, percentile_limits
 from ..errors import SpecError
 from ..serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
-from .simulate import (
+from .simulation import (
     RandomState,
     _check_qps,
     _check_requests,
@@ -373,15 +373,12 @@ def _check_replicates(replicates: Any) -> int:
 def _sizes(replicates: Any, requests: Any) -> tuple[int, int]:
     """Checked bootstrap replicates and simulated requests; None takes the default.
 
-    The defaults are read from the package, :data:`prodbench.serving.CAPACITY_REPLICATES`
-    and :data:`~prodbench.serving.CAPACITY_REQUESTS`, when called: they are settings
+    The defaults are read when called: they are settings
     (``serving.CAPACITY_REPLICATES = 8`` makes every default capacity faster,
-    ``cmp.target_capacity`` included), so a value set there must apply here.
+    ``cmp.target_capacity`` included; the package forwards the assignment here).
     """
-    from .. import serving
-
-    reps = _check_replicates(serving.CAPACITY_REPLICATES if replicates is None else replicates)
-    n = _check_requests(serving.CAPACITY_REQUESTS if requests is None else requests)
+    reps = _check_replicates(CAPACITY_REPLICATES if replicates is None else replicates)
+    n = _check_requests(CAPACITY_REQUESTS if requests is None else requests)
     return reps, n
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import SpecError
 from ..serving_results import LoadLatency, LoadTestResult
-from .simulate import _check_qps, _check_workers
+from .simulation import _check_qps, _check_workers
 
 __all__ = ["LOAD_MAX_REQUESTS", "LOAD_ROWS", "load_test", "load_test_candidate"]
 
