@@ -43,6 +43,7 @@ import numpy as np
 
 from . import stats
 from .budget import PERCENTILE_KEYS
+from .deltas import ALPHA
 from .errors import CandidateError, SpecError
 from .results import ModelResult
 from .verdict import Comparison
@@ -58,7 +59,6 @@ __all__ = [
     "ratio_bounds",
 ]
 
-ALPHA = 0.05
 DISPLAY_CONFIDENCE = 0.95
 
 GateStatus = Literal["ok", "tripped", "undecided"]

@@ -1,0 +1,176 @@
+"""A challenger against the baseline: the score difference and the latency ratios.
+
+A :class:`Delta` holds what :meth:`Comparison.versus <prodbench.verdict.Comparison.versus>`
+reports for one pair: the paired score difference on the same test rows
+with its interval and test (:func:`paired_test`), and the p50/p99 ratios with
+bootstrap intervals. :mod:`prodbench.verdict` decides with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from . import stats
+from .errors import CandidateError
+from .results import (
+    ModelResult,
+)
+
+__all__ = ["Delta", "paired_test"]
+
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A candidate against the baseline, on the same test and request rows.
+
+    Attributes
+    ----------
+    score_diff : float
+        Candidate minus baseline, in score units (accuracy as a fraction).
+    score_diff_interval : tuple of float
+        95% paired bootstrap interval over test rows.
+    p_value : float
+        Exact McNemar (classification) or paired sign-flip permutation
+        (regression); with several challengers, Holm-adjusted across them.
+    significant : bool
+        ``p_value < 0.05`` (so, with several challengers, the chance that any
+        of them is flagged by luck stays at or below 5%).
+    detectable_diff : float
+        The smallest score difference this many test rows could tell from noise
+        (two-sided 5% test, 80% power).
+    p50_ratio, p99_ratio : float
+        Candidate / baseline, with bootstrap intervals.
+    p99_added : float
+        Seconds added at p99.
+    training_throughput_ratio, bulk_throughput_ratio, size_ratio : float or None
+        Candidate / baseline.
+    p_value_raw : float
+        The unadjusted p-value (equal to ``p_value`` with one challenger).
+    adjustment : str or None
+        ``"Holm"`` when ``p_value`` was adjusted across several challengers.
+    n_challengers : int
+        Size of the family the adjustment was taken over.
+    p50_undersampled, p99_undersampled : bool
+        The percentile of either run has fewer samples than it needs
+        (:func:`prodbench.stats.required_samples`): the ratio is flagged, and
+        its interval is open on the side that percentile cannot bound.
+    """
+
+    name: str
+    baseline: str
+    score_name: str
+    score_diff: float
+    score_diff_interval: tuple[float, float]
+    p_value: float
+    test: str
+    significant: bool
+    detectable_diff: float
+    p50_ratio: float
+    p50_ratio_interval: tuple[float, float]
+    p99_ratio: float
+    p99_ratio_interval: tuple[float, float]
+    p99_added: float
+    training_throughput_ratio: float | None
+    bulk_throughput_ratio: float | None
+    size_ratio: float | None
+    p_value_raw: float = math.nan
+    adjustment: str | None = None
+    n_challengers: int = 1
+    p50_undersampled: bool = False
+    p99_undersampled: bool = False
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.p_value_raw):
+            object.__setattr__(self, "p_value_raw", self.p_value)
+
+    def adjusted(self, p_value: float, n_challengers: int) -> Delta:
+        """A copy whose ``p_value``/``significant`` are Holm-adjusted over ``n_challengers``."""
+        return replace(
+            self,
+            p_value=p_value,
+            significant=p_value < ALPHA,
+            adjustment="Holm" if n_challengers > 1 else None,
+            n_challengers=n_challengers,
+        )
+
+    @classmethod
+    def between(cls, baseline: ModelResult, candidate: ModelResult) -> Delta:
+        """Compute the delta of ``candidate`` against ``baseline``."""
+        sa, sb = baseline.score, candidate.score
+        if sa.name != sb.name or sa.rows_digest != sb.rows_digest or sa.n != sb.n:
+            raise CandidateError(
+                f"{candidate.name!r} and {baseline.name!r} were not scored on the same test "
+                "rows with the same scorer, so they cannot be paired. Measure them in one "
+                "compare() call."
+            )
+        d = sb.contributions() - sa.contributions()
+        low, high = stats.paired_bootstrap_mean(d)
+        p_value, test = paired_test(baseline, candidate)
+        la, lb = baseline.latency, candidate.latency
+        r50 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 50)
+        r99 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 99)
+        return cls(
+            name=candidate.name,
+            baseline=baseline.name,
+            score_name=sb.name,
+            score_diff=sb.value - sa.value,
+            score_diff_interval=(low, high),
+            p_value=p_value,
+            test=test,
+            significant=p_value < ALPHA,
+            detectable_diff=stats.detectable_difference(d),
+            p50_ratio=r50[0],
+            p50_ratio_interval=(r50[1], r50[2]),
+            p99_ratio=r99[0],
+            p99_ratio_interval=(r99[1], r99[2]),
+            p99_added=lb.p99 - la.p99,
+            training_throughput_ratio=_ratio(
+                None if candidate.training is None else candidate.training.samples_per_second,
+                None if baseline.training is None else baseline.training.samples_per_second,
+            ),
+            bulk_throughput_ratio=_ratio(
+                candidate.throughput.largest.rows_per_second,
+                baseline.throughput.largest.rows_per_second,
+            ),
+            size_ratio=_ratio(
+                None if candidate.footprint is None else candidate.footprint.size_bytes,
+                None if baseline.footprint is None else baseline.footprint.size_bytes,
+            ),
+            p_value_raw=p_value,
+            p50_undersampled=la.undersampled(50) or lb.undersampled(50),
+            p99_undersampled=la.undersampled(99) or lb.undersampled(99),
+        )
+
+
+def paired_test(a: ModelResult, b: ModelResult) -> tuple[float, str]:
+    """p-value and name of the paired test of two scores on the same test rows.
+
+    Exact McNemar on per-row correctness for classifiers; a sign-flip
+    permutation test on per-row score contributions for regressors. Both
+    are symmetric in ``a`` and ``b``.
+    """
+    if a.task == "classification":
+        return stats.mcnemar_exact(a.score.correct, b.score.correct).p_value, "McNemar"
+    d = b.score.contributions() - a.score.contributions()
+    return stats.sign_flip_pvalue(d), "permutation"
+
+
+def _predictions_key(y_pred: Any) -> bytes:
+    """A digest of a candidate's test-set predictions: equal only for identical ones."""
+    values = np.asarray(y_pred)
+    if values.dtype.kind == "O":
+        values = values.astype(str)
+    return hashlib.sha1(values.dtype.str.encode() + values.tobytes()).digest()
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
