@@ -46,6 +46,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .budget import Budget, BudgetCheck
+    from .deltas import Delta
     from .pipeline import compare, measure
     from .progress import ProgressEvent
     from .results import (
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
     from .serving_results import Capacity, LoadTestResult
     from .sweep_results import Sweep, SweepInterrupted
     from .sweeps import SweepEvent, sweep
-    from .verdict import Comparison, Delta, FailedCandidate, Stakeholder
+    from .verdict import Comparison, FailedCandidate, Stakeholder
 
 __all__ = [
     "BatchThroughput",
@@ -115,7 +116,7 @@ _LAZY = {
     "Budget": "budget",
     "BudgetCheck": "budget",
     "Comparison": "verdict",
-    "Delta": "verdict",
+    "Delta": "deltas",
     "FailedCandidate": "verdict",
     "Stakeholder": "verdict",
     "load_test": "serving",
