@@ -12,7 +12,7 @@ import math
 import sys
 from typing import Any
 
-from .errors import SpecError
+from ..errors import SpecError
 
 __all__ = [
     "CAPACITY_HELP",
@@ -200,8 +200,8 @@ def cmd_capacity(args: argparse.Namespace, state: Any = None) -> int:
     """
     import dataclasses
 
-    from .serving import percentile_limits
-    from .verdict import Comparison
+    from ..serving import percentile_limits
+    from ..verdict import Comparison
 
     check_qps(args.qps)
     counts = parse_workers(args.workers)
@@ -222,7 +222,7 @@ def cmd_capacity(args: argparse.Namespace, state: Any = None) -> int:
     cap = cmp.capacity(limits, qps=args.qps, workers=counts, random_state=args.seed)
     if args.output:
         cap.to_json(args.output)
-    from .report.capacity import render_capacity
+    from ..report.capacity import render_capacity
 
     _print(render_capacity(cap, args.format))
     return 0
@@ -237,7 +237,7 @@ def cmd_load_test(args: argparse.Namespace, state: Any = None) -> int:
     ...       "--duration", "2"])  # doctest: +SKIP
     0
     """
-    from .serving import load_test_candidate
+    from ..serving import load_test_candidate
 
     check_qps(args.qps)
     if not (args.duration > 0 and math.isfinite(args.duration)):
@@ -255,7 +255,7 @@ def cmd_load_test(args: argparse.Namespace, state: Any = None) -> int:
         random_state=args.seed,
     )
     if args.output:
-        from .results import write_json_atomic
+        from ..results import write_json_atomic
 
         write_json_atomic(args.output, result.to_dict())
     if args.format == "json":
@@ -263,7 +263,7 @@ def cmd_load_test(args: argparse.Namespace, state: Any = None) -> int:
 
         _print(json.dumps(result.to_dict()))
     else:
-        from .report.capacity import render_load_test
+        from ..report.capacity import render_load_test
 
         _print(render_load_test(result, name))
     return 0 if result.kept_up else 1

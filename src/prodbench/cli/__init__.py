@@ -23,13 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from ._version import __version__
-from .errors import CandidateError, ProdbenchError, SpecError
+from .._version import __version__
+from ..errors import CandidateError, ProdbenchError, SpecError
 
 if TYPE_CHECKING:
-    from .pipeline import ProgressEvent
-    from .results import ModelResult
-    from .verdict import Budget, Comparison
+    from ..pipeline import ProgressEvent
+    from ..results import ModelResult
+    from ..verdict import Budget, Comparison
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -545,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_presets)
 
-    from .cli_serving import add_serving_commands
+    from .serving import add_serving_commands
 
     add_serving_commands(sub, common, _add_format)
     _add_sweep_parser(sub, common)
@@ -583,7 +583,7 @@ def _print(text: str) -> None:
 
 
 def _render(cmp: Comparison, fmt: str) -> str:
-    from . import report
+    from .. import report
 
     if fmt == "table":
         return report.render_text(cmp, cli=True)
@@ -595,7 +595,7 @@ def _render(cmp: Comparison, fmt: str) -> str:
 
 
 def _save_plot(cmp: Comparison, path: str) -> None:
-    from .results import atomic_path
+    from ..results import atomic_path
 
     if "matplotlib" not in sys.modules:
         os.environ.setdefault("MPLBACKEND", "Agg")
@@ -663,7 +663,7 @@ def _check_writable(path: str, option: str) -> None:
 
 def _check_plot_path(path: str) -> None:
     """``--plot``: writable, a format matplotlib can save, and matplotlib installed."""
-    from .errors import MissingDependencyError
+    from ..errors import MissingDependencyError
 
     _check_writable(path, "--plot")
     try:
@@ -739,7 +739,7 @@ def _report_save_errors(state: _State) -> int | None:
 
 def _duplicate_hint(name: str, source: str, taken: dict[str, Any]) -> str:
     """How to name apart two candidates called ``name``, with a NAME=SPEC that works."""
-    from .models import _split_name
+    from ..models import _split_name
 
     k = 2
     while f"{name}-{k}" in taken:
@@ -772,7 +772,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     0
     """
     _check_compare_options(args)  # first: a bad --output/--plot fails before heavy imports
-    from .verdict import Budget
+    from ..verdict import Budget
 
     default_run = not args.candidates and not args.candidates_file
     if not (0.0 < args.test_size < 1.0):
@@ -788,14 +788,14 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
         budget_text = DEFAULT_BUDGET
     budget: Budget | None = None if budget_text is None else Budget.parse(budget_text)
     if args.qps is not None:
-        from .cli_serving import check_qps
-        from .serving import percentile_limits
+        from ..serving import percentile_limits
+        from .serving import check_qps
 
         check_qps(args.qps)
         percentile_limits(budget)  # --qps needs a percentile budget: say so before measuring
 
-    from .data import load_dataset
-    from .models import load_candidates_file, parse_candidate
+    from ..data import load_dataset
+    from ..models import load_candidates_file, parse_candidate
 
     dataset = load_dataset(
         args.data or DEFAULT_DATA,
@@ -856,7 +856,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
 
     import prodbench as pb
 
-    from .errors import CallbackError
+    from ..errors import CallbackError
 
     # The same protocol as the library: the thread policy is applied per
     # phase by compare(), never to the whole run here.
@@ -904,8 +904,8 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
 
         cmp = dataclasses.replace(cmp, options={**cmp.options, "qps": args.qps})
     if args.output:
-        from .report.jsonfmt import to_json_dict
-        from .results import write_json_atomic
+        from ..report.jsonfmt import to_json_dict
+        from ..results import write_json_atomic
 
         if _save(
             "results", args.output, lambda: write_json_atomic(args.output, to_json_dict(cmp)), state
@@ -995,8 +995,8 @@ def _saver(
     """An ``on_result`` callback that saves what is finished so far, atomically."""
     if not output:
         return None
-    from .results import write_json_atomic
-    from .verdict import Comparison
+    from ..results import write_json_atomic
+    from ..verdict import Comparison
 
     done: dict[str, ModelResult] = {}
 
@@ -1031,8 +1031,8 @@ def cmd_show(args: argparse.Namespace, state: _State) -> int:
     >>> main(["show", "results.json", "--format", "markdown"])  # doctest: +SKIP
     0
     """
-    from .results import load_json
-    from .verdict import Comparison
+    from ..results import load_json
+    from ..verdict import Comparison
 
     if args.plot:
         _check_plot_path(args.plot)
@@ -1055,7 +1055,7 @@ def parse_fail_on(text: str) -> dict[str, float]:
     >>> parse_fail_on("p99=+10%,score=-0.5pp")
     {'p99': 0.1, 'score': 0.005}
     """
-    from .diff import parse_fail_on as parse
+    from ..diff import parse_fail_on as parse
 
     return parse(text)
 
@@ -1073,8 +1073,8 @@ def cmd_diff(args: argparse.Namespace, state: _State) -> int:
     >>> main(["diff", "old.json", "new.json", "--fail-on", "p99=+10%"])  # doctest: +SKIP
     0
     """
-    from .diff import diff_runs, render_diff
-    from .verdict import Comparison
+    from ..diff import diff_runs, render_diff
+    from ..verdict import Comparison
 
     limits = parse_fail_on(args.fail_on) if args.fail_on else {}
     old = Comparison.from_json(args.old)
@@ -1280,7 +1280,7 @@ def _add_sweep_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _sweep_data(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
     """``{spec: (X, y)}`` and ``{spec: task}`` for the --data options."""
-    from .data import load_dataset
+    from ..data import load_dataset
 
     data: dict[str, Any] = {}
     tasks: dict[str, str] = {}
@@ -1329,9 +1329,9 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
     """
     import warnings
 
-    from .models import load_candidates_file, parse_candidate
-    from .sweeps import SweepInterrupted, sweep
-    from .verdict import Budget
+    from ..models import load_candidates_file, parse_candidate
+    from ..sweeps import SweepInterrupted, sweep
+    from ..verdict import Budget
 
     default_run = not args.candidates and not args.candidates_file
     if not (0.0 < args.test_size < 1.0):
@@ -1412,7 +1412,10 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
     ) -> None:
         # The sweep's own warnings (local workers sharing cores, CPU models that
         # differ) as one prodbench line each, at once; any other warning as usual.
-        if os.path.dirname(filename) == os.path.dirname(__file__) or "prodbench" in filename:
+        if (
+            os.path.dirname(filename) == os.path.dirname(os.path.dirname(__file__))
+            or "prodbench" in filename
+        ):
             text = _one_line(str(message))
             if text not in shown:
                 sys.stderr.write(f"prodbench: warning: {text}\n")
@@ -1456,7 +1459,7 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
         sys.stderr.write(f"prodbench: case {case} failed: {_one_line(failure.reason)}\n")
     if args.output:  # saved after every case; again here, so a failed save is reported
         _save("sweep", args.output, lambda: sw.to_json(args.output), state)
-    from .report.sweep import RENDERERS
+    from ..report.sweep import RENDERERS
 
     _print(RENDERERS[args.format](sw))
     if args.plot:
@@ -1465,8 +1468,8 @@ def cmd_sweep(args: argparse.Namespace, state: _State) -> int:
 
 
 def _show_sweep(data: Any, args: argparse.Namespace, state: _State) -> int:
-    from .report.sweep import RENDERERS
-    from .sweeps import Sweep
+    from ..report.sweep import RENDERERS
+    from ..sweeps import Sweep
 
     sw = Sweep.from_dict(data)
     _print(RENDERERS[args.format](sw))
@@ -1485,7 +1488,7 @@ def cmd_datasets(args: argparse.Namespace, state: _State) -> int:
     >>> main(["datasets"])  # doctest: +SKIP
     0
     """
-    from .data import list_datasets
+    from ..data import list_datasets
 
     header = ("name", "rows", "features", "task", "description")
     body = [
@@ -1516,7 +1519,7 @@ def cmd_presets(args: argparse.Namespace, state: _State) -> int:
     """
     import textwrap
 
-    from .models import PRESETS
+    from ..models import PRESETS
 
     width = max(len(name) for name in PRESETS)
     lines = ["preset".ljust(width) + "  what it is"]
@@ -1582,7 +1585,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         message = str(exc)
         if "=" in message:  # cli_words only rewrites "keyword=": skip the report import
-            from .report.cells import cli_words
+            from ..report.cells import cli_words
 
             message = cli_words(message)
         _error(message)
