@@ -27,7 +27,7 @@ from .._version import __version__
 from ..errors import CandidateError, ProdbenchError, SpecError
 
 if TYPE_CHECKING:
-    from ..pipeline import ProgressEvent
+    from ..progress import ProgressLine
     from ..results import ModelResult
     from ..verdict import Budget, Comparison
 
@@ -153,10 +153,15 @@ class _State:
     """What the interrupt handler needs to know: the saved file, the progress line."""
 
     saved: str | None = None
-    progress: _Progress | None = None
+    progress: ProgressLine | None = None
     output: str | None = None  # --output, when given
     finished: list[str] = field(default_factory=list)  # candidates in the saved file
     save_errors: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, ProdbenchError] = field(default_factory=dict)  # for partial saves
+
+    def record_failure(self, name: str, error: ProdbenchError) -> None:
+        """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
+        self.failures[name] = error
 
     def interrupted(self) -> str:
         """What Ctrl-C leaves behind, in one line."""
@@ -170,52 +175,6 @@ class _State:
     def clear_progress(self) -> None:
         if self.progress is not None:
             self.progress.clear()
-
-
-@dataclass
-class _Progress:
-    """One updating line on stderr, and a record of failed candidates."""
-
-    stream: TextIO
-    enabled: bool
-    failures: dict[str, ProdbenchError] = field(default_factory=dict)
-    budget_s: float = 0.0  # the run's latency sampling budget (max_time x candidates)
-    _width: int = 0
-    _latency: dict[str, float] = field(default_factory=dict)
-
-    def time_left(self) -> float:
-        """Seconds of latency sampling left in the run's budget (an upper bound)."""
-        return max(0.0, self.budget_s - sum(self._latency.values()))
-
-    def record_failure(self, name: str, error: ProdbenchError) -> None:
-        """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
-        self.failures[name] = error
-
-    def __call__(self, event: ProgressEvent) -> None:
-        if not self.enabled:
-            return
-        if event.phase == "latency":
-            self._latency[event.candidate] = event.elapsed
-        line = f"prodbench: {event.candidate}: {event.phase}"
-        if event.samples:
-            line += f", {event.samples:,} samples"
-        if event.phase == "failed":
-            line += " (see below)"
-        if self.budget_s:
-            if self._latency:
-                line += f", ≤{self.time_left():.0f} s left"
-            else:
-                line += f", then ≤{self.budget_s:.0f} s of latency sampling"
-        line = line[:79]
-        self.stream.write("\r" + line.ljust(self._width))
-        self.stream.flush()
-        self._width = max(self._width, len(line))
-
-    def clear(self) -> None:
-        if self.enabled and self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()
-            self._width = 0
 
 
 # --------------------------------------------------------------------------- parser
@@ -845,14 +804,14 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
     if max_fit_time is None:
         max_fit_time = DEFAULT_MAX_FIT_TIME if default_run else 60.0
 
-    progress = _Progress(
-        sys.stderr,
-        enabled=not args.quiet and sys.stderr.isatty(),
-        budget_s=max_time * len(named),
-    )
+    from ..progress import ProgressLine
+
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        progress = ProgressLine(list(named), max_time, file=sys.stderr)
     state.progress = progress
     state.output = args.output
-    on_result = _saver(args.output, list(named), baseline, budget, progress, state)
+    on_result = _saver(args.output, list(named), baseline, budget, state)
 
     import prodbench as pb
 
@@ -882,9 +841,9 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
                 max_time=max_time,
                 max_fit_time=max_fit_time,
                 random_state=args.seed,
-                progress=progress,
+                progress=progress if progress is not None else False,
                 on_result=on_result,
-                on_failure=progress.record_failure,
+                on_failure=state.record_failure,
                 price_per_core_hour=args.price_per_core_hour,
                 isolate=args.isolate,
                 call_timeout=args.call_timeout,
@@ -892,7 +851,7 @@ def cmd_compare(args: argparse.Namespace, state: _State) -> int:
             )
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
-    progress.clear()
+    state.clear_progress()
     if warnings:  # shown under the table in every format, and kept in --output
         import dataclasses
 
@@ -989,7 +948,6 @@ def _saver(
     names: list[str],
     baseline: str,
     budget: Budget | None,
-    progress: _Progress,
     state: _State,
 ) -> Callable[[str, ModelResult], None] | None:
     """An ``on_result`` callback that saves what is finished so far, atomically."""
@@ -1005,7 +963,7 @@ def _saver(
         partial = Comparison.build(
             names=names + [n for n in done if n not in names],  # with NAME@RUNTIME variants
             results=done,
-            failures={n: e for n, e in progress.failures.items() if n not in done},
+            failures={n: e for n, e in state.failures.items() if n not in done},
             baseline=baseline,
             budget=budget,
             options={"partial": True, "finished": list(done)},
