@@ -154,11 +154,6 @@ def _add_format(parser: Any, choices: Sequence[str] = FORMATS) -> None:
 
 
 # --------------------------------------------------------------------------- checks
-def _check_positive(value: float | None, option: str) -> None:
-    if value is not None and not (value > 0 and math.isfinite(value)):
-        raise SpecError(f"{option} must be a positive number of seconds, not {value!r}.")
-
-
 def check_qps(value: float | None, option: str = "--qps") -> None:
     """Reject a rate that is not positive and finite, before anything is measured."""
     if value is not None and not (value > 0 and math.isfinite(value)):

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import CandidateError, SpecError
-from ._common import FORMAT_HELP, FORMATS, _check_plot_path, _check_positive, _check_writable
+from ._common import FORMAT_HELP, FORMATS, _check_plot_path, _check_writable
 
 # The run of ``python -m prodbench compare`` with no candidates: a lone model
 # against an ensemble, on scikit-learn's digits, within ~30 s on 2 cores.
@@ -278,6 +278,11 @@ def add_measurement_options(parser: argparse.ArgumentParser, command: str, layou
 
 
 # --------------------------------------------------------------------------- what they build
+def _check_positive(value: float | None, option: str) -> None:
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise SpecError(f"{option} must be a positive number of seconds, not {value!r}.")
+
+
 def default_run(args: argparse.Namespace) -> bool:
     """No candidates named: the default comparison with its default budget and times."""
     return not args.candidates and not args.candidates_file
