@@ -128,18 +128,21 @@ class ProgressBar:
     def __init__(
         self, candidates: Sequence[str] | int, max_time: float, *, file: TextIO | None = None
     ) -> None:
-        self.n_candidates = candidates if isinstance(candidates, int) else len(candidates)
-        self.max_time = max(float(max_time), 0.0)
+        self.tracker = LatencyBudget(candidates, max_time)
         self.file = file
         self.seen: set[str] = set() if isinstance(candidates, int) else set(candidates)
-        self.latency_elapsed: dict[str, float] = {}
         self.finished: set[str] = set()
         self._bar: Any = None
 
     @property
+    def n_candidates(self) -> int:
+        """How many candidates the bar waits for (runtime variants join late)."""
+        return self.tracker.n_candidates
+
+    @property
     def budget(self) -> float:
         """The run's latency sampling budget: ``max_time`` per candidate."""
-        return self.max_time * max(self.n_candidates, 1)
+        return self.tracker.total
 
     def _open(self) -> Any:
         with warnings.catch_warnings():
@@ -157,7 +160,7 @@ class ProgressBar:
 
     def time_left(self) -> float:
         """Seconds of latency sampling left in the run's budget (an upper bound)."""
-        return max(0.0, self.budget - sum(self.latency_elapsed.values()))
+        return self.tracker.left()
 
     def describe(self, event: ProgressEvent) -> str:
         """The text beside the bar for ``event``."""
@@ -167,7 +170,7 @@ class ProgressBar:
             left = f"≤{self.time_left():.0f} s left"
         elif event.phase in ("done", "failed"):
             what = event.phase
-            left = f"≤{self.time_left():.0f} s left" if self.latency_elapsed else ""
+            left = f"≤{self.time_left():.0f} s left" if self.tracker.started else ""
         else:
             what = event.message or event.phase
             left = f"then ≤{self.time_left():.0f} s of latency sampling"
@@ -176,13 +179,12 @@ class ProgressBar:
     def __call__(self, event: ProgressEvent) -> None:
         if event.candidate not in self.seen:  # a derived candidate (a runtime variant)
             self.seen.add(event.candidate)
-            self.n_candidates = max(self.n_candidates, len(self.seen))
+            self.tracker.n_candidates = max(self.n_candidates, len(self.seen))
         if self._bar is None:
             self._bar = self._open()
         self._bar.total = max(1, round(self.budget * _UNIT_SECONDS))
-        if event.phase == "latency":
-            self.latency_elapsed[event.candidate] = event.elapsed
-        elif event.phase in ("done", "failed"):
+        self.tracker.record(event)
+        if event.phase in ("done", "failed"):
             self.finished.add(event.candidate)
         spent = self.budget - self.time_left()
         self._bar.n = min(self._bar.total, round(spent * _UNIT_SECONDS))
@@ -226,3 +228,121 @@ def resolve_progress(
         "notebook or terminal, the default), True (always), False (off), or a function "
         "that takes a prodbench.pipeline.ProgressEvent."
     )
+
+
+class LatencyBudget:
+    """What is left of a run's latency sampling budget: ``max_time`` per candidate.
+
+    The one tracker behind both displays (:class:`ProgressBar` and
+    :class:`ProgressLine`): it keeps each candidate's latency sampling time
+    from its ``"latency"`` events; what is left is an upper bound (sampling
+    stops early once the intervals are tight).
+
+    Parameters
+    ----------
+    candidates : sequence of str or int
+        The candidates' names (or how many there are).
+    max_time : float
+        Latency sampling seconds per candidate.
+
+    Examples
+    --------
+    >>> from prodbench.pipeline import ProgressEvent
+    >>> budget = LatencyBudget(["a", "b"], max_time=5.0)
+    >>> budget.record(ProgressEvent("a", "latency", elapsed=2.0))
+    >>> budget.total, budget.left()
+    (10.0, 8.0)
+    """
+
+    def __init__(self, candidates: Sequence[str] | int, max_time: float) -> None:
+        self.n_candidates = candidates if isinstance(candidates, int) else len(candidates)
+        self.max_time = max(float(max_time), 0.0)
+        self.elapsed: dict[str, float] = {}  # latency sampling seconds per candidate
+
+    @property
+    def total(self) -> float:
+        """The run's latency sampling budget: ``max_time`` per candidate."""
+        return self.max_time * max(self.n_candidates, 1)
+
+    @property
+    def started(self) -> bool:
+        """Whether any candidate has begun latency sampling."""
+        return bool(self.elapsed)
+
+    def record(self, event: ProgressEvent) -> None:
+        """Keep the latency sampling time of a ``"latency"`` event (others are ignored)."""
+        if event.phase == "latency":
+            self.elapsed[event.candidate] = event.elapsed
+
+    def left(self) -> float:
+        """Seconds of latency sampling left in the run's budget (an upper bound)."""
+        return max(0.0, self.total - sum(self.elapsed.values()))
+
+
+class ProgressLine:
+    """A progress callback that rewrites one line on a stream: candidate, phase, time left.
+
+    The command line's display (``prodbench compare`` on a terminal): no tqdm,
+    one line of at most 79 characters rewritten in place, cleared with
+    :meth:`clear` before the results are printed.
+
+    Parameters
+    ----------
+    candidates : sequence of str or int
+        The candidates' names (or how many there are).
+    max_time : float
+        Latency sampling seconds per candidate.
+    file : file-like, optional
+        Where the line goes; default ``sys.stderr``.
+
+    Examples
+    --------
+    >>> import io
+    >>> from prodbench.pipeline import ProgressEvent
+    >>> out = io.StringIO()
+    >>> line = ProgressLine(["a", "b"], max_time=5.0, file=out)
+    >>> line(ProgressEvent("a", "latency", samples=1200, elapsed=2.0))
+    >>> out.getvalue()
+    '\\rprodbench: a: latency, 1,200 samples, ≤8 s left'
+    """
+
+    def __init__(
+        self, candidates: Sequence[str] | int, max_time: float, *, file: TextIO | None = None
+    ) -> None:
+        self.tracker = LatencyBudget(candidates, max_time)
+        self.file = file
+        self._width = 0
+
+    def time_left(self) -> float:
+        """Seconds of latency sampling left in the run's budget (an upper bound)."""
+        return self.tracker.left()
+
+    def describe(self, event: ProgressEvent) -> str:
+        """The line for ``event`` (at most 79 characters)."""
+        line = f"prodbench: {event.candidate}: {event.phase}"
+        if event.samples:
+            line += f", {event.samples:,} samples"
+        if event.phase == "failed":
+            line += " (see below)"
+        if self.tracker.total:
+            if self.tracker.started:
+                line += f", ≤{self.time_left():.0f} s left"
+            else:
+                line += f", then ≤{self.tracker.total:.0f} s of latency sampling"
+        return line[:79]
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self.tracker.record(event)
+        line = self.describe(event)
+        stream = self.file if self.file is not None else sys.stderr
+        stream.write("\r" + line.ljust(self._width))
+        stream.flush()
+        self._width = max(self._width, len(line))
+
+    def clear(self) -> None:
+        """Blank the line (before the results are printed)."""
+        if self._width:
+            stream = self.file if self.file is not None else sys.stderr
+            stream.write("\r" + " " * self._width + "\r")
+            stream.flush()
+            self._width = 0

@@ -1,28 +1,17 @@
-"""The serving subcommands of the command line: ``capacity`` and ``load-test``.
+"""``prodbench capacity`` and ``prodbench load-test``: serving under load.
 
-Kept apart from :mod:`prodbench.cli` (which registers them with
-:func:`add_serving_commands`) so the serving front end is in one place.
-Nothing heavy is imported at module level.
+``capacity`` simulates a saved run under load; ``load-test`` measures one
+candidate under real open-loop load. Nothing heavy is imported at module level.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import sys
 from typing import Any
 
-from .errors import SpecError
-
-__all__ = [
-    "CAPACITY_HELP",
-    "LOAD_TEST_HELP",
-    "add_serving_commands",
-    "check_qps",
-    "cmd_capacity",
-    "cmd_load_test",
-    "parse_workers",
-]
+from ..errors import SpecError
+from ._common import _add_format, _print, _State, check_qps
 
 DEFAULT_WORKERS = "1,2,4,8"
 DEFAULT_LOAD_QPS = 300.0
@@ -88,14 +77,13 @@ def parse_workers(text: str) -> tuple[int, ...]:
     return counts
 
 
-def check_qps(value: float | None, option: str = "--qps") -> None:
-    """Reject a rate that is not positive and finite, before anything is measured."""
-    if value is not None and not (value > 0 and math.isfinite(value)):
-        raise SpecError(f"{option} must be a positive number of requests per second, e.g. 500.")
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``capacity`` and ``load-test`` to the ``prodbench`` subparsers."""
+    _add_capacity(sub, common)
+    _add_load_test(sub, common)
 
 
-def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: Any) -> None:
-    """Register ``capacity`` and ``load-test`` on the ``prodbench`` subparsers."""
+def _add_capacity(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "capacity",
         help="max QPS within a latency budget, workers and cost, from a saved run",
@@ -133,12 +121,14 @@ def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: 
         help="for the cost per million predictions (default: the file's, else 0.05)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulation (default: 0)")
-    add_format(p, ("table", "markdown", "html", "json"))
+    _add_format(p, ("table", "markdown", "html", "json"))
     p.add_argument(
         "--output", metavar="FILE.json", help="save the capacity as JSON (default: not saved)"
     )
-    p.set_defaults(func=cmd_capacity)
+    p.set_defaults(func=run)
 
+
+def _add_load_test(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "load-test",
         help="real open-loop load test of one candidate in worker processes",
@@ -178,30 +168,33 @@ def add_serving_commands(sub: Any, common: argparse.ArgumentParser, add_format: 
         help="skip the no-op run that measures the harness (default: run it)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of data, split, arrivals (default: 0)")
-    add_format(p, ("table", "json"))
+    _add_format(p, ("table", "json"))
     p.add_argument(
         "--output", metavar="FILE.json", help="save the load test as JSON (default: not saved)"
     )
-    p.set_defaults(func=cmd_load_test)
+    p.set_defaults(func=run)
 
 
-def _print(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+def run(args: argparse.Namespace, state: _State) -> int:
+    """``prodbench capacity`` or ``prodbench load-test``: its exit code."""
+    if args.command == "capacity":
+        return cmd_capacity(args, state)
+    return cmd_load_test(args, state)
 
 
-def cmd_capacity(args: argparse.Namespace, state: Any = None) -> int:
+def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     """``prodbench capacity RESULTS.json``: capacity of every candidate of a saved run.
 
     Examples
     --------
+    >>> from prodbench.cli import main
     >>> main(["capacity", "run.json", "--budget", "p99=5ms", "--qps", "500"])  # doctest: +SKIP
     0
     """
     import dataclasses
 
-    from .serving import percentile_limits
-    from .verdict import Comparison
+    from ..serving import percentile_limits
+    from ..verdict import Comparison
 
     check_qps(args.qps)
     counts = parse_workers(args.workers)
@@ -222,22 +215,23 @@ def cmd_capacity(args: argparse.Namespace, state: Any = None) -> int:
     cap = cmp.capacity(limits, qps=args.qps, workers=counts, random_state=args.seed)
     if args.output:
         cap.to_json(args.output)
-    from .report.capacity import render_capacity
+    from ..report.capacity import render_capacity
 
     _print(render_capacity(cap, args.format))
     return 0
 
 
-def cmd_load_test(args: argparse.Namespace, state: Any = None) -> int:
+def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:
     """``prodbench load-test CANDIDATE``: a real open-loop load test.
 
     Examples
     --------
+    >>> from prodbench.cli import main
     >>> main(["load-test", "logreg", "--data", "iris", "--qps", "50",
     ...       "--duration", "2"])  # doctest: +SKIP
     0
     """
-    from .serving import load_test_candidate
+    from ..serving import load_test_candidate
 
     check_qps(args.qps)
     if not (args.duration > 0 and math.isfinite(args.duration)):
@@ -255,7 +249,7 @@ def cmd_load_test(args: argparse.Namespace, state: Any = None) -> int:
         random_state=args.seed,
     )
     if args.output:
-        from .results import write_json_atomic
+        from ..results import write_json_atomic
 
         write_json_atomic(args.output, result.to_dict())
     if args.format == "json":
@@ -263,7 +257,7 @@ def cmd_load_test(args: argparse.Namespace, state: Any = None) -> int:
 
         _print(json.dumps(result.to_dict()))
     else:
-        from .report.capacity import render_load_test
+        from ..report.capacity import render_load_test
 
         _print(render_load_test(result, name))
     return 0 if result.kept_up else 1

@@ -1,0 +1,311 @@
+"""What every subcommand shares: the exit policy, the run's state, output files, stdout.
+
+Only the standard library is imported at module level (``prodbench --help``
+stays fast); each helper imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from ..errors import ProdbenchError, SpecError
+
+if TYPE_CHECKING:
+    from ..progress import ProgressLine
+    from ..verdict import Comparison
+
+EXIT_OK = 0
+EXIT_BUDGET = 1
+EXIT_USAGE = 2
+EXIT_CANDIDATE_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+FORMATS = ("table", "markdown", "json", "csv")
+
+EXIT_CODES_HELP = """\
+exit codes (one rule for every command; when several apply, the first listed
+here wins: 2, then 3, then 1, then 0):
+  2    usage or input error (bad option, unknown preset, bad data, corrupt
+       JSON, diff with no candidate in common, a non-finite --fail-on limit),
+       or --output/--plot could not be written after the run (results still
+       printed)
+  3    a candidate failed while the others were measured (results still
+       printed and saved); for diff, a candidate of OLD failed in NEW. A
+       runtime that cannot compile a candidate (--runtime) is reported, not
+       a failure
+  1    no eligible candidate PASSES the budget (every one fails it or is
+       undecided: there is no production pick), or a diff --fail-on gate
+       tripped or is undecided (unless --on-undecided pass)
+  0    done; with a budget, a candidate PASSES it and is the production pick
+  130  interrupted (Ctrl-C); with --output, finished candidates are kept
+"""
+
+SECURITY_HELP = """\
+security: loading a model file (.joblib/.pkl/.pickle) unpickles it, and
+--candidates FILE.py runs that file: both run code from the file. Use only
+files you trust. A module:Class spec imports its module (running its top-level
+code); the class is then created only if it defines fit and predict.
+"""
+
+
+# --------------------------------------------------------------------------- exit policy
+def exit_code(
+    *,
+    failed: bool = False,
+    budget_unmet: bool = False,
+) -> int:
+    """The one exit-code rule: 3 (a candidate failed) before 1 (budget unmet or gate) before 0.
+
+    Usage and input errors (2) are raised as :class:`ProdbenchError` before
+    any result exists, so they come first by construction.
+
+    Examples
+    --------
+    >>> exit_code(failed=True, budget_unmet=True), exit_code(budget_unmet=True), exit_code()
+    (3, 1, 0)
+    """
+    if failed:
+        return EXIT_CANDIDATE_FAILED
+    if budget_unmet:
+        return EXIT_BUDGET
+    return EXIT_OK
+
+
+def comparison_exit(cmp: Comparison) -> int:
+    """The exit rule for a comparison, saying on stderr why it is not 0."""
+    unmet = bool(cmp.budget) and bool(cmp.measured) and cmp.production_pick is None
+    if unmet:
+        failing = [n for n in cmp.measured if cmp.budget_overall(n) == "fail"]
+        parts = [f"fails: {', '.join(failing)}"] if failing else []
+        if cmp.undecided:
+            parts.append(
+                f"undecided: {', '.join(cmp.undecided)} (raise --max-time to decide; "
+                "see the verdict)"
+            )
+        sys.stderr.write(
+            f"prodbench: no candidate passes the budget {cmp.budget} ({'; '.join(parts)})\n"
+        )
+    # A runtime refusing a candidate (--runtime) is reported, not a failure of the run.
+    failed = any(f.phase != "compile" for f in cmp.failures.values())
+    return exit_code(failed=failed, budget_unmet=unmet)
+
+
+def sweep_exit(sw: Any) -> int:
+    """The one rule over all cases of a sweep: a failed case counts as a failed candidate."""
+    return exit_code(
+        failed=bool(sw.failures) or any(not cmp.ok for cmp in sw.comparisons.values()),
+        budget_unmet=bool(sw.budget) and bool(sw.summary.no_production_pick),
+    )
+
+
+# --------------------------------------------------------------------------- parser and state
+class _UsageError(Exception):
+    """A command-line usage error, printed as one line with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and do not exit the process."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+@dataclass
+class _State:
+    """What the interrupt handler needs to know: the saved file, the progress line."""
+
+    saved: str | None = None
+    progress: ProgressLine | None = None
+    output: str | None = None  # --output, when given
+    finished: list[str] = field(default_factory=list)  # candidates in the saved file
+    save_errors: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, ProdbenchError] = field(default_factory=dict)  # for partial saves
+
+    def record_failure(self, name: str, error: ProdbenchError) -> None:
+        """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
+        self.failures[name] = error
+
+    def interrupted(self) -> str:
+        """What Ctrl-C leaves behind, in one line."""
+        if self.saved:
+            done = ", ".join(self.finished)
+            return f"interrupted; finished candidates ({done}) saved in {self.saved}"
+        if self.output:
+            return f"interrupted before any candidate finished; {self.output} not written"
+        return "interrupted; nothing saved (--output FILE keeps finished candidates)"
+
+    def clear_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.clear()
+
+
+FORMAT_HELP = "what stdout carries (default: table)"
+
+
+def _add_format(parser: Any, choices: Sequence[str] = FORMATS) -> None:
+    parser.add_argument("--format", choices=choices, default="table", help=FORMAT_HELP)
+
+
+# --------------------------------------------------------------------------- checks
+def check_qps(value: float | None, option: str = "--qps") -> None:
+    """Reject a rate that is not positive and finite, before anything is measured."""
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise SpecError(f"{option} must be a positive number of requests per second, e.g. 500.")
+
+
+# --------------------------------------------------------------------------- stdout and stderr
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"prodbench: error: {_one_line(message)}\n")
+
+
+def _print(text: str) -> None:
+    """Write ``text`` on stdout, ending in one newline: the results, nothing else."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def to_stderr() -> contextlib.AbstractContextManager[Any]:
+    """Send what candidates print (on import, in fit or predict) to stderr.
+
+    stdout carries only the rendered results: ``--format json`` stays parseable.
+    """
+    return contextlib.redirect_stdout(sys.stderr)
+
+
+def _render(cmp: Comparison, fmt: str) -> str:
+    from .. import report
+
+    if fmt == "table":
+        return report.render_text(cmp, cli=True)
+    if fmt == "markdown":
+        return cmp.to_markdown()
+
+    render = getattr(report, f"render_{fmt}")  # render_json, render_csv
+    return str(render(cmp))
+
+
+# --------------------------------------------------------------------------- output files
+# --output and --plot are checked before anything is measured; a save that
+# still fails afterwards keeps the results on stdout and names the path.
+def _plot_format(path: str) -> str:
+    return os.path.splitext(path)[1][1:].lower()
+
+
+def save_figure(result: Any, path: str) -> None:
+    """Save ``result.plot()`` (a comparison or a sweep) to ``path``, atomically.
+
+    Through a temporary file and a rename, like ``--output``: never a
+    half-written figure. The figure is closed afterwards; matplotlib draws
+    off-screen (``MPLBACKEND=Agg``) unless it was imported already.
+    """
+    from ..results import atomic_path
+
+    if "matplotlib" not in sys.modules:
+        os.environ.setdefault("MPLBACKEND", "Agg")
+    fig = result.plot()
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=_plot_format(path), dpi=120, bbox_inches="tight")
+    finally:
+        try:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        except ImportError:  # pragma: no cover - plot() would have failed first
+            pass
+
+
+def _check_writable(path: str, option: str) -> None:
+    """Refuse, before measuring, an output path that cannot be written."""
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    if not path.strip():
+        raise SpecError(f"{option} is empty. Name the file to write, e.g. {option} run.json.")
+    if target.is_dir():
+        raise SpecError(
+            f"{option} {path!r} is a directory. Name a file inside it, e.g. "
+            f"{option} {os.path.join(path, 'run' + (target.suffix or '.json'))}."
+        )
+    parent = target.parent
+    if not parent.exists():
+        raise SpecError(
+            f"{option} {path!r}: the directory {str(parent)!r} does not exist. Create it "
+            "first (mkdir -p) or choose another path."
+        )
+    if not parent.is_dir():
+        raise SpecError(
+            f"{option} {path!r}: {str(parent)!r} is a file, not a directory. Choose a path "
+            "inside a directory."
+        )
+    if target.exists() and not os.access(target, os.W_OK):
+        raise SpecError(
+            f"{option} {path!r} exists and is read-only. Make it writable or choose another path."
+        )
+    try:  # the real test: can a file be created (and renamed) there?
+        fd, probe = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=parent
+        )
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise SpecError(
+            f"{option} {path!r} cannot be written: {exc.strerror or exc}. Choose a path in a "
+            "writable directory."
+        ) from None
+
+
+def _check_plot_path(path: str) -> None:
+    """``--plot``: writable, a format matplotlib can save, and matplotlib installed."""
+    from ..errors import MissingDependencyError
+
+    _check_writable(path, "--plot")
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise MissingDependencyError(
+            "--plot needs matplotlib, which is not installed. Install it with "
+            "'pip install prodbench[plot]' (or pip install matplotlib), or drop --plot."
+        ) from None
+    formats = FigureCanvasBase.get_supported_filetypes()
+    fmt = _plot_format(path)
+    if fmt not in formats:
+        what = f"the format {fmt!r}" if fmt else "a file without an extension"
+        raise SpecError(
+            f"--plot {path!r}: matplotlib cannot save {what}. End the name with one of "
+            f"{', '.join('.' + f for f in sorted(formats))}, e.g. plot.png."
+        )
+
+
+def _save(what: str, path: str, write: Callable[[], None], state: _State) -> bool:
+    """Run ``write``; on failure remember one line naming the path, and go on."""
+    try:
+        write()
+    except (OSError, ValueError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        state.save_errors[path] = (
+            f"could not save the {what} to {path!r}: {detail}. The results are printed above; "
+            "free space or fix the path and run again."
+        )
+        return False
+    state.save_errors.pop(path, None)
+    return True
+
+
+def _report_save_errors(state: _State) -> int | None:
+    """Print every save failure (one line each); the exit code, or None when all saved."""
+    for message in state.save_errors.values():
+        _error(message)
+    return EXIT_USAGE if state.save_errors else None

@@ -1,0 +1,372 @@
+"""``prodbench compare``: measure candidates on the same rows and print the comparison."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ._common import (
+    EXIT_CODES_HELP,
+    EXIT_USAGE,
+    SECURITY_HELP,
+    _error,
+    _one_line,
+    _print,
+    _render,
+    _report_save_errors,
+    _save,
+    _State,
+    check_qps,
+    comparison_exit,
+    save_figure,
+    to_stderr,
+)
+from ._options import (
+    DEFAULT_BUDGET,
+    DEFAULT_CANDIDATES,
+    DEFAULT_DATA,
+    DEFAULT_MAX_FIT_TIME,
+    DEFAULT_MAX_TIME,
+    Layout,
+    _option,
+    add_measurement_options,
+    candidate_kwargs,
+    measurement_kwargs,
+    read_candidates,
+)
+
+if TYPE_CHECKING:
+    from ..results import ModelResult
+    from ..verdict import Budget, Comparison
+
+SCORINGS = ("accuracy", "r2", "neg_mean_absolute_error", "neg_mean_squared_error")
+"""stats.SCORERS' names, spelled out so --help does not import numpy (tests check they agree)."""
+
+CANDIDATE_HELP = f"""\
+candidates (two or more; none runs the default comparison):
+  PRESET                  logreg, forest, hgb, knn, ensemble (soft vote of
+                          logreg + forest), stacking; the regressor
+                          counterpart is chosen when the target is continuous;
+                          `prodbench presets` says what each one is
+  module:Class            e.g. sklearn.linear_model:Ridge
+  module:Class(k=v, ...)  e.g. 'sklearn.ensemble:RandomForestClassifier(n_estimators=200)';
+                          values are Python literals only (never eval'd)
+  FILE.joblib|.pkl        a fitted model, measured without refitting
+  NAME=ANY_OF_THE_ABOVE   names the candidate, e.g. lone=logreg
+
+default run (no candidates): {" vs ".join(DEFAULT_CANDIDATES)} on {DEFAULT_DATA},
+--max-time {DEFAULT_MAX_TIME:g}, --max-fit-time {DEFAULT_MAX_FIT_TIME:g}, --budget \
+{DEFAULT_BUDGET}
+(each overridable). With candidates, --data defaults to the same data set.
+
+examples:
+  prodbench compare
+  prodbench compare lone=logreg ensemble --data breast_cancer --budget p99=5ms
+  prodbench compare logreg knn --data data.csv --target label --output run.json
+  prodbench compare model.joblib logreg --data train.csv --test-data test.csv \\
+      --target label
+  prodbench compare logreg forest --scoring r2 --batch-sizes 1,100 --max-time 2
+"""
+
+
+def _batch_sizes_arg(text: str) -> tuple[int, ...]:
+    """``"1,10,100"`` -> ``(1, 10, 100)``; anything else is an argparse error."""
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of positive whole numbers; write e.g. 1,10,100,1000"
+        )
+    return sizes
+
+
+# compare's own options, in its help order among the shared ones (see _options).
+_LAYOUT: Layout = (
+    (None, ("candidates", "--candidates")),
+    (
+        "data",
+        (
+            "--data",
+            "--target",
+            _option(
+                "--test-data",
+                metavar="FILE",
+                help="held-out rows (.csv/.parquet, same columns as --data) to score and time "
+                "on; a fitted model file is scored only on rows named held-out: this file, or "
+                "all of --data when every candidate is a fitted file (default: a random "
+                "--test-size split of --data)",
+            ),
+            "--rows",
+            "--features",
+            "--test-size",
+            "--seed",
+        ),
+    ),
+    (
+        "measurement",
+        (
+            "--baseline",
+            "--budget",
+            "--max-time",
+            "--max-fit-time",
+            "--threads",
+            "--method",
+            _option(
+                "--scoring",
+                choices=SCORINGS,
+                help="the score on the test rows (default: accuracy for classification, r2 "
+                "for regression)",
+            ),
+            _option(
+                "--precision",
+                type=float,
+                default=0.05,
+                metavar="FRACTION",
+                help="latency sampling may stop early once the p50/p90/p99 intervals are "
+                "within this relative half-width (default: 0.05)",
+            ),
+            _option(
+                "--request-format",
+                choices=("auto", "numpy", "pandas"),
+                default="auto",
+                help="the type of each one-row request: 'auto' sends the type the model was "
+                "fitted on (presets are fitted on numpy arrays; a fitted model file with column "
+                "names, feature_names_in_, gets DataFrames); 'pandas' fits and times every "
+                "candidate on DataFrames (default: auto)",
+            ),
+            _option(
+                "--batch-sizes",
+                type=_batch_sizes_arg,
+                default=(1, 10, 100, 1000),
+                metavar="N,N,...",
+                help="bulk predict batch sizes; the whole test set is added, larger ones "
+                "skipped (default: 1,10,100,1000)",
+            ),
+            "--no-isolate",
+            "--call-timeout",
+            "--price-per-core-hour",
+            "--runtime",
+            _option(
+                "--qps",
+                type=float,
+                metavar="RATE",
+                help="target requests per second: adds the capacity section (workers needed, "
+                "p99 and cost at that load, simulated from the measured latencies; needs a "
+                "percentile budget) (default: none)",
+            ),
+        ),
+    ),
+    ("output", ("--format", "--output", "--plot", "--quiet")),
+)
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``compare`` to the ``prodbench`` subparsers."""
+    p = sub.add_parser(
+        "compare",
+        help="measure and compare candidates on the same rows",
+        description=(
+            "Measure two or more candidates on the same train/test split and the same "
+            "request rows, and print the comparison, the verdict and the picks."
+        ),
+        epilog=CANDIDATE_HELP + "\n" + EXIT_CODES_HELP + "\n" + SECURITY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    add_measurement_options(p, "compare", _LAYOUT)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, state: _State) -> int:
+    """``prodbench compare``: measure candidates and print the comparison.
+
+    Returns the exit code: 0, 1 (no candidate passes the budget) or 3 (a
+    candidate failed).
+
+    Examples
+    --------
+    >>> from prodbench.cli import main
+    >>> main(["compare", "logreg", "knn", "--data", "iris", "--max-time", "0.2",
+    ...       "--quiet", "--format", "markdown"])  # doctest: +SKIP
+    0
+    """
+    options = measurement_kwargs(args)  # first: bad options fail before heavy imports
+    if args.qps is not None:
+        from ..serving import percentile_limits
+
+        check_qps(args.qps)
+        percentile_limits(options["budget"])  # --qps needs a percentile budget: say so now
+
+    from ..data import load_dataset
+
+    dataset = load_dataset(
+        args.data or DEFAULT_DATA,
+        target=args.target,
+        rows=args.rows,
+        features=args.features,
+        random_state=args.seed,
+    )
+    held_out = (
+        None
+        if args.test_data is None
+        else load_dataset(args.test_data, target=args.target, random_state=args.seed)
+    )
+    with to_stderr():
+        named, fitted = read_candidates(args, dataset.task)
+    options.update(candidate_kwargs(args, named, fitted))
+    X, y, X_test, y_test, warnings = _held_out(args, dataset, held_out, fitted)
+
+    from ..progress import ProgressLine
+
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        progress = ProgressLine(list(named), options["max_time"], file=sys.stderr)
+    state.progress = progress
+    state.output = args.output
+    on_result = _saver(args.output, list(named), options["baseline"], options["budget"], state)
+
+    import prodbench as pb
+
+    from ..errors import CallbackError
+
+    # The same protocol as the library: the thread policy is applied per
+    # phase by compare(), never to the whole run here.
+    callback_error: CallbackError | None = None
+    with to_stderr():
+        try:
+            cmp = pb.compare(
+                named,
+                X,
+                y,
+                X_test=X_test,
+                y_test=y_test,
+                scoring=args.scoring,
+                precision=args.precision,
+                request_format=args.request_format,
+                batch_sizes=args.batch_sizes,
+                progress=progress if progress is not None else False,
+                on_result=on_result,
+                on_failure=state.record_failure,
+                **options,
+            )
+        except CallbackError as exc:  # every candidate was measured: keep the results
+            callback_error, cmp = exc, exc.comparison
+    state.clear_progress()
+    return _report(args, state, _with_options(cmp, args, warnings), callback_error)
+
+
+def _with_options(cmp: Comparison, args: argparse.Namespace, warnings: list[str]) -> Comparison:
+    """The comparison with the command line's warnings and ``--qps`` in its options."""
+    import dataclasses
+
+    if warnings:  # shown under the table in every format, and kept in --output
+        cmp = dataclasses.replace(
+            cmp, options={**cmp.options, "warnings": [*cmp.options.get("warnings", []), *warnings]}
+        )
+    if args.qps is not None:  # the capacity section and the stakeholders at the target rate
+        cmp = dataclasses.replace(cmp, options={**cmp.options, "qps": args.qps})
+    return cmp
+
+
+def _report(
+    args: argparse.Namespace, state: _State, cmp: Comparison, callback_error: Exception | None
+) -> int:
+    """Save, print and plot a finished comparison; its exit code."""
+    if args.output:
+        from ..report.jsonfmt import to_json_dict
+        from ..results import write_json_atomic
+
+        if _save(
+            "results", args.output, lambda: write_json_atomic(args.output, to_json_dict(cmp)), state
+        ):
+            state.saved = args.output
+    for failure in cmp.failures.values():
+        what = "runtime variant not compiled" if failure.phase == "compile" else "candidate failed"
+        sys.stderr.write(f"prodbench: {what}: {_one_line(failure.message)}\n")
+    _print(_render(cmp, args.format))
+    if args.plot:
+        _save("figure", args.plot, lambda: save_figure(cmp, args.plot), state)
+    if callback_error is not None:
+        _error(str(callback_error))
+    code = _report_save_errors(state)
+    if code is not None or callback_error is not None:
+        return code or EXIT_USAGE
+    return comparison_exit(cmp)
+
+
+def _as_arrays(X: Any, request_format: str) -> Any:
+    """Numbers-only DataFrames become float arrays unless DataFrames were asked for.
+
+    Presets are then fitted and timed on numpy arrays (one-row DataFrames cost
+    several times a model's own predict); text columns keep the frame.
+    """
+    if request_format == "pandas" or not hasattr(X, "select_dtypes"):
+        return X
+    if X.select_dtypes(include="number").shape[1] != X.shape[1]:
+        return X
+    return X.to_numpy(dtype=float)
+
+
+def _held_out(
+    args: argparse.Namespace, dataset: Any, held_out: Any, fitted: dict[str, bool]
+) -> tuple[Any, Any, Any, Any, list[str]]:
+    """X, y, X_test, y_test for compare, and warnings about rows a model may have seen.
+
+    A fitted model file is scored only on rows named held-out: ``--test-data``,
+    or all of ``--data`` when every candidate is a fitted file. Fitted files
+    next to candidates prodbench fits, on a random split of ``--data``, are
+    measured but warned about: the file may have been trained on the test rows.
+    """
+    X = _as_arrays(dataset.X, args.request_format)
+    y = dataset.y
+    files = [n for n, f in fitted.items() if f]
+    if held_out is not None:
+        return X, y, _as_arrays(held_out.X, args.request_format), held_out.y, []
+    if files and len(files) == len(fitted):
+        return X, y, X, y, []  # all pre-fitted: all of --data is the held-out set
+    warnings = []
+    if files:
+        warnings.append(
+            f"{', '.join(files)} {'was' if len(files) == 1 else 'were'} fitted before this "
+            "run and scored on a random split of --data, rows it may have been trained on "
+            "(its score may be optimistic). Pass rows it never saw with --test-data FILE."
+        )
+    return X, y, None, None, warnings
+
+
+def _saver(
+    output: str | None,
+    names: list[str],
+    baseline: str,
+    budget: Budget | None,
+    state: _State,
+) -> Callable[[str, ModelResult], None] | None:
+    """An ``on_result`` callback that saves what is finished so far, atomically."""
+    if not output:
+        return None
+    from ..results import write_json_atomic
+    from ..verdict import Comparison
+
+    done: dict[str, ModelResult] = {}
+
+    def on_result(name: str, result: ModelResult) -> None:
+        done[name] = result
+        partial = Comparison.build(
+            names=names + [n for n in done if n not in names],  # with NAME@RUNTIME variants
+            results=done,
+            failures={n: e for n, e in state.failures.items() if n not in done},
+            baseline=baseline,
+            budget=budget,
+            options={"partial": True, "finished": list(done)},
+        )
+        if _save(
+            "partial results", output, lambda: write_json_atomic(output, partial.to_dict()), state
+        ):
+            state.saved = output
+            state.finished = [n for n in names if n in done]
+
+    return on_result
