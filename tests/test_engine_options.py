@@ -108,3 +108,14 @@ def test_the_old_import_paths_still_work() -> None:
     assert pipeline._Candidate is _Candidate
     assert pipeline._remote_step is _remote_step
     assert pipeline.DEFAULT_BATCH_SIZES == (1, 10, 100, 1000)
+
+
+def test_the_sweep_options_are_the_keywords_of_compare() -> None:
+    # sweep(**options) takes compare's keywords but the data, the budget and the callbacks
+    from prodbench.pipeline import COMPARE_OPTIONS
+
+    keywords = set(inspect.signature(pb.compare).parameters)
+    not_passed_on = {"candidates", "X", "y", "X_test", "y_test", "budget"}
+    callbacks = {"progress", "on_result", "on_failure"}
+    assert set(COMPARE_OPTIONS) == keywords - not_passed_on - callbacks
+    assert len(COMPARE_OPTIONS) == len(set(COMPARE_OPTIONS))

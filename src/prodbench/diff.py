@@ -576,13 +576,3 @@ def diff_runs(
         fail_on=limits,
         alpha=alpha,
     )
-
-
-def __getattr__(name: str) -> Any:
-    # render_diff moved to the renderers (prodbench.report.diff); the command
-    # line still imports it from here.
-    if name == "render_diff":
-        from .report.diff import render_diff
-
-        return render_diff
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

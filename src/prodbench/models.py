@@ -385,7 +385,7 @@ class Candidate:
 _NAME_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_.\-]*)=(.+)$", re.DOTALL)
 
 
-def _split_name(text: str) -> tuple[str | None, str]:
+def split_name(text: str) -> tuple[str | None, str]:
     """``"lone=logreg"`` -> ``("lone", "logreg")``; ``"m:C(a=1)"`` is left whole."""
     match = _NAME_PREFIX.match(text)
     if match is None:
@@ -443,7 +443,7 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
     _check_task(task)
     if not isinstance(text, str) or not text.strip():
         raise SpecError(f"An empty candidate was given. {_SPEC_FORMS}")
-    name, spec = _split_name(text.strip())
+    name, spec = split_name(text.strip())
     spec = spec.strip()
     if spec.lower().endswith(MODEL_FILE_SUFFIXES):
         estimator = load_model_file(spec)

@@ -23,6 +23,7 @@ from .engine.isolated import _remote_step as _remote_step
 from .engine.options import (
     DEFAULT_BATCH_SIZES,
     DEFAULT_CALL_TIMEOUT,
+    NAMES,
     _check_baseline,
     _check_fits,
     _check_price,
@@ -37,15 +38,31 @@ from .progress import ProgressCallback, ProgressEvent, resolve_progress
 from .results import ModelResult
 
 if TYPE_CHECKING:
-    from .verdict import Budget, Comparison
+    from .budget import Budget
+    from .verdict import Comparison
 
 __all__ = [
+    "COMPARE_OPTIONS",
     "DEFAULT_BATCH_SIZES",
     "DEFAULT_CALL_TIMEOUT",
     "ProgressEvent",
     "compare",
     "measure",
 ]
+
+
+COMPARE_OPTIONS: tuple[str, ...] = (
+    *NAMES,
+    "baseline",
+    "fit",
+    "test_size",
+    "price_per_core_hour",
+    "runtimes",
+)
+"""The keyword options of :func:`compare` that are neither data, budget nor callbacks.
+
+What a sweep passes on to every case's ``compare`` (``sweep(..., **options)``);
+a test keeps it equal to ``compare``'s signature."""
 
 
 def measure(

@@ -6,7 +6,8 @@ a notebook or a terminal shows a tqdm bar (candidate, phase, samples, time
 left) on stderr or as a notebook widget; anywhere else (a script piped to a
 file, CI, a test session) it shows nothing. ``progress=False`` turns it off,
 ``progress=True`` shows it even when not interactive, and a callable gets
-every :class:`~prodbench.pipeline.ProgressEvent` instead.
+every :class:`ProgressEvent` instead. :func:`prodbench.sweep` reports
+:class:`SweepEvent` objects, case by case.
 
 tqdm is imported when the first bar is drawn.
 """
@@ -50,7 +51,49 @@ class ProgressEvent:
 
 ProgressCallback = Callable[[ProgressEvent], None]
 
-__all__ = ["ProgressBar", "interactive", "resolve_progress"]
+
+@dataclass(frozen=True)
+class SweepEvent:
+    """What :func:`sweep` reports to a ``progress`` callback, case by case.
+
+    Attributes
+    ----------
+    case : str
+        The case (dataset) name.
+    phase : str
+        ``"submitted"``, ``"started"`` (on its worker), ``"measuring"`` (host
+        lock held), a candidate phase of :class:`prodbench.ProgressEvent`
+        (``"fit"``, ``"latency"``, ...; ``candidate`` is set), ``"done"``,
+        ``"failed"``, ``"retry"`` (its worker was lost) or ``"skipped"``
+        (finished in the resumed file).
+    candidate : str
+        The candidate, for candidate phases; else ``""``.
+    worker : str
+        The worker's address (``""`` when run here).
+    message : str
+        A short human-readable line.
+    """
+
+    case: str
+    phase: str
+    candidate: str = ""
+    worker: str = ""
+    message: str = ""
+
+
+SweepProgress = Callable[[SweepEvent], None]
+
+__all__ = [
+    "LatencyBudget",
+    "ProgressBar",
+    "ProgressCallback",
+    "ProgressEvent",
+    "ProgressLine",
+    "SweepEvent",
+    "SweepProgress",
+    "interactive",
+    "resolve_progress",
+]
 
 _UNIT_SECONDS = 10  # the bar counts tenths of a second of latency sampling
 
@@ -116,7 +159,7 @@ class ProgressBar:
     Examples
     --------
     >>> import io
-    >>> from prodbench.pipeline import ProgressEvent
+    >>> from prodbench.progress import ProgressEvent
     >>> out = io.StringIO()
     >>> bar = ProgressBar(["lone"], max_time=1.0, file=out)
     >>> bar(ProgressEvent("lone", "latency", samples=100, elapsed=0.5))
@@ -247,7 +290,7 @@ class LatencyBudget:
 
     Examples
     --------
-    >>> from prodbench.pipeline import ProgressEvent
+    >>> from prodbench.progress import ProgressEvent
     >>> budget = LatencyBudget(["a", "b"], max_time=5.0)
     >>> budget.record(ProgressEvent("a", "latency", elapsed=2.0))
     >>> budget.total, budget.left()
@@ -298,7 +341,7 @@ class ProgressLine:
     Examples
     --------
     >>> import io
-    >>> from prodbench.pipeline import ProgressEvent
+    >>> from prodbench.progress import ProgressEvent
     >>> out = io.StringIO()
     >>> line = ProgressLine(["a", "b"], max_time=5.0, file=out)
     >>> line(ProgressEvent("a", "latency", samples=1200, elapsed=2.0))

@@ -44,7 +44,6 @@ True
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 import socket
@@ -52,16 +51,14 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .environment import THREAD_ENV_VARS, json_safe
 from .errors import CandidateError, DataError, SpecError
+from .progress import ProgressEvent, SweepEvent, SweepProgress
 from .sweep_results import CaseOutcome as _Outcome
 from .sweep_results import CaseRun, FailedCase, Sweep, SweepInterrupted, SweepSummary
 from .verdict import Budget, Comparison
-
-if TYPE_CHECKING:
-    from .pipeline import ProgressEvent
 
 __all__ = [
     "CaseRun",
@@ -78,39 +75,6 @@ DEFAULT_LEASE_TIMEOUT = 30.0
 
 _CALLBACKS = ("progress", "on_result", "on_failure")
 _PER_DATASET = ("X_test", "y_test")
-
-
-# --------------------------------------------------------------------------- events
-@dataclass(frozen=True)
-class SweepEvent:
-    """What :func:`sweep` reports to a ``progress`` callback, case by case.
-
-    Attributes
-    ----------
-    case : str
-        The case (dataset) name.
-    phase : str
-        ``"submitted"``, ``"started"`` (on its worker), ``"measuring"`` (host
-        lock held), a candidate phase of :class:`prodbench.ProgressEvent`
-        (``"fit"``, ``"latency"``, ...; ``candidate`` is set), ``"done"``,
-        ``"failed"``, ``"retry"`` (its worker was lost) or ``"skipped"``
-        (finished in the resumed file).
-    candidate : str
-        The candidate, for candidate phases; else ``""``.
-    worker : str
-        The worker's address (``""`` when run here).
-    message : str
-        A short human-readable line.
-    """
-
-    case: str
-    phase: str
-    candidate: str = ""
-    worker: str = ""
-    message: str = ""
-
-
-SweepProgress = Callable[[SweepEvent], None]
 
 
 # --------------------------------------------------------------------------- cases
@@ -215,16 +179,9 @@ def _build_cases(
 
 
 def _check_compare_options(options: Mapping[str, Any]) -> None:
-    from .pipeline import compare
+    from .pipeline import COMPARE_OPTIONS
 
-    allowed = set(inspect.signature(compare).parameters) - {
-        "candidates",
-        "X",
-        "y",
-        "budget",
-        *_CALLBACKS,
-        *_PER_DATASET,
-    }
+    allowed = set(COMPARE_OPTIONS)
     for key in options:
         if key in _CALLBACKS:
             raise SpecError(

@@ -21,6 +21,7 @@ __all__ = [
     "parse_duration",
     "parse_size",
     "round_up",
+    "significant",
 ]
 
 _DURATION_UNITS = {
@@ -221,7 +222,7 @@ def format_duration(seconds: float, digits: int = 3, *, trim: bool = False) -> s
         value, unit = seconds * 1e6, "µs"
     else:
         value, unit = seconds * 1e9, "ns"
-    return f"{_significant(value, digits, trim)} {unit}"
+    return f"{significant(value, digits, trim)} {unit}"
 
 
 def format_bytes(size: float, digits: int = 3, *, trim: bool = False) -> str:
@@ -234,11 +235,18 @@ def format_bytes(size: float, digits: int = 3, *, trim: bool = False) -> str:
     """
     for unit, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if abs(size) >= factor:
-            return f"{_significant(size / factor, digits, trim)} {unit}"
+            return f"{significant(size / factor, digits, trim)} {unit}"
     return f"{int(size)} B"
 
 
-def _significant(value: float, digits: int, trim: bool = False) -> str:
+def significant(value: float, digits: int, trim: bool = False) -> str:
+    """``value`` with ``digits`` significant digits (trailing zeros cut with ``trim``).
+
+    Examples
+    --------
+    >>> significant(3.14159, 3), significant(1234.5, 2), significant(2.50, 3, trim=True)
+    ('3.14', '1234', '2.5')
+    """
     if value == 0:
         return "0"
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))

@@ -80,13 +80,13 @@ def exit_code(
 
 def comparison_exit(cmp: Comparison) -> int:
     """The exit rule for a comparison, saying on stderr why it is not 0."""
-    unmet = bool(cmp.budget) and bool(cmp.measured) and cmp.production_pick is None
+    decision = cmp.production_decision  # who fails and who is undecided: decided in verdict
+    unmet = bool(cmp.budget) and bool(cmp.measured) and decision.pick is None
     if unmet:
-        failing = [n for n in cmp.measured if cmp.budget_overall(n) == "fail"]
-        parts = [f"fails: {', '.join(failing)}"] if failing else []
-        if cmp.undecided:
+        parts = [f"fails: {', '.join(decision.failing)}"] if decision.failing else []
+        if decision.undecided:
             parts.append(
-                f"undecided: {', '.join(cmp.undecided)} (raise --max-time to decide; "
+                f"undecided: {', '.join(decision.undecided)} (raise --max-time to decide; "
                 "see the verdict)"
             )
         sys.stderr.write(
@@ -183,16 +183,13 @@ def to_stderr() -> contextlib.AbstractContextManager[Any]:
     return contextlib.redirect_stdout(sys.stderr)
 
 
-def _render(cmp: Comparison, fmt: str) -> str:
+def _render(result: Any, fmt: str, **options: Any) -> str:
+    """``result`` in ``--format fmt``, through the one dispatcher (CLI tables)."""
     from .. import report
 
-    if fmt == "table":
-        return report.render_text(cmp, cli=True)
-    if fmt == "markdown":
-        return cmp.to_markdown()
-
-    render = getattr(report, f"render_{fmt}")  # render_json, render_csv
-    return str(render(cmp))
+    if fmt == "table" and type(result).__name__ == "Comparison":
+        options.setdefault("cli", True)
+    return report.render(result, fmt, **options)
 
 
 # --------------------------------------------------------------------------- output files

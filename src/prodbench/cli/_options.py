@@ -392,7 +392,7 @@ def candidate_kwargs(
 
 def _duplicate_hint(name: str, source: str, taken: Mapping[str, Any]) -> str:
     """How to name apart two candidates called ``name``, with a NAME=SPEC that works."""
-    from ..models import _split_name
+    from ..models import split_name
 
     k = 2
     while f"{name}-{k}" in taken:
@@ -402,5 +402,5 @@ def _duplicate_hint(name: str, source: str, taken: Mapping[str, Any]) -> str:
             f"Rename one: its key in the --candidates file, or NAME=SPEC on the command "
             f"line, e.g. to {name}-{k}."
         )
-    spec = _split_name(source)[1] if "=" in source else source
+    spec = split_name(source)[1] if "=" in source else source
     return f"Name them apart with NAME=SPEC, e.g. {name}-{k}={spec}."

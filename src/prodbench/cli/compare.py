@@ -277,7 +277,7 @@ def _report(
 ) -> int:
     """Save, print and plot a finished comparison; its exit code."""
     if args.output:
-        from ..report.jsonfmt import to_json_dict
+        from ..report import to_json_dict
         from ..results import write_json_atomic
 
         if _save(

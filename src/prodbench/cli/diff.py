@@ -6,7 +6,15 @@ import argparse
 import sys
 from typing import Any
 
-from ._common import EXIT_CODES_HELP, _add_format, _one_line, _print, _State, exit_code
+from ._common import (
+    EXIT_CODES_HELP,
+    _add_format,
+    _one_line,
+    _print,
+    _render,
+    _State,
+    exit_code,
+)
 
 DIFF_DESCRIPTION = (
     "Per candidate present in both files: p50 and p99 of both runs (n, "
@@ -86,19 +94,15 @@ def run(args: argparse.Namespace, state: _State) -> int:
     >>> main(["diff", "old.json", "new.json", "--fail-on", "p99=+10%"])  # doctest: +SKIP
     0
     """
-    from ..diff import diff_runs, render_diff
+    from ..diff import diff_runs
     from ..verdict import Comparison
 
     limits = parse_fail_on(args.fail_on) if args.fail_on else {}
     old = Comparison.from_json(args.old)
     new = Comparison.from_json(args.new)
     diff = diff_runs(old, new, limits)
-    if args.format == "json":
-        import json
-
-        _print(json.dumps(diff.to_dict(), indent=2, allow_nan=False))
-    else:
-        _print(render_diff(diff, args.old, args.new))
+    paths = {"old_path": args.old, "new_path": args.new} if args.format == "table" else {}
+    _print(_render(diff, args.format, **paths))
     for warning in diff.warnings:
         sys.stderr.write(f"prodbench: warning: {_one_line(warning)}\n")
     for gate in diff.tripped:

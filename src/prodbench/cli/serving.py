@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from ..errors import SpecError
-from ._common import _add_format, _print, _State, check_qps
+from ._common import _add_format, _print, _render, _State, check_qps
 
 DEFAULT_WORKERS = "1,2,4,8"
 DEFAULT_LOAD_QPS = 300.0
@@ -215,9 +215,7 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     cap = cmp.capacity(limits, qps=args.qps, workers=counts, random_state=args.seed)
     if args.output:
         cap.to_json(args.output)
-    from ..report.capacity import render_capacity
-
-    _print(render_capacity(cap, args.format))
+    _print(_render(cap, args.format))
     return 0
 
 
@@ -252,12 +250,5 @@ def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:
         from ..results import write_json_atomic
 
         write_json_atomic(args.output, result.to_dict())
-    if args.format == "json":
-        import json
-
-        _print(json.dumps(result.to_dict()))
-    else:
-        from ..report.capacity import render_load_test
-
-        _print(render_load_test(result, name))
+    _print(_render(result, args.format, **({"name": name} if args.format == "table" else {})))
     return 0 if result.kept_up else 1

@@ -69,11 +69,10 @@ def run(args: argparse.Namespace, state: _State) -> int:
 
 
 def _show_sweep(data: Any, args: argparse.Namespace, state: _State) -> int:
-    from ..report.sweep import RENDERERS
-    from ..sweeps import Sweep
+    from ..sweep_results import Sweep
 
     sw = Sweep.from_dict(data)
-    _print(RENDERERS[args.format](sw))
+    _print(_render(sw, args.format))
     if args.plot:
         _save("figure", args.plot, lambda: save_figure(sw, args.plot), state)
     # The same rule as the sweep that wrote the file (and as show of a comparison).

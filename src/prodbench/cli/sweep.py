@@ -14,6 +14,7 @@ from ._common import (
     SECURITY_HELP,
     _one_line,
     _print,
+    _render,
     _report_save_errors,
     _save,
     _State,
@@ -205,9 +206,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
         sys.stderr.write(f"prodbench: case {case} failed: {_one_line(failure.reason)}\n")
     if args.output:  # saved after every case; again here, so a failed save is reported
         _save("sweep", args.output, lambda: sw.to_json(args.output), state)
-    from ..report.sweep import RENDERERS
-
-    _print(RENDERERS[args.format](sw))
+    _print(_render(sw, args.format))
     if args.plot:
         _save("figure", args.plot, lambda: save_figure(sw, args.plot), state)
     return _report_save_errors(state) or sweep_exit(sw)

@@ -13,7 +13,7 @@ import textwrap
 
 from ..budget import PERCENTILE_KEYS
 from ..budget import UNDERSAMPLED_MARK as UNDERSAMPLED_MARK  # re-exported for the renderers
-from ..units import _significant, format_bytes, format_duration, format_score, format_score_diff
+from ..units import format_bytes, format_duration, format_score, format_score_diff, significant
 
 DASH = "—"
 SIGNIFICANT_MARK = "*"
@@ -50,7 +50,7 @@ def fmt_rate(per_second: float | None) -> str:
 
 def sig(value: float, digits: int = 3) -> str:
     """``value`` with ``digits`` significant digits, without an exponent."""
-    return _significant(value, digits)
+    return significant(value, digits)
 
 
 _UNIT_FACTORS = {"s": 1.0, "ms": 1e3, "µs": 1e6, "ns": 1e9}
