@@ -154,7 +154,8 @@ def test_every_module_is_on_the_code_map() -> None:
 
 def test_code_map_names_no_module_that_is_gone() -> None:
     text = ARCHITECTURE.read_text(encoding="utf-8")
-    named = set(re.findall(r"`([a-z_/]+\.py)`", text))
+    named = {n.removeprefix("prodbench/") for n in re.findall(r"`([a-z_/]+\.py)`", text)}
+    named = {n for n in named if not n.startswith(("tests/", "benchmarks/"))}
     tree = {p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")}
     tree |= {p.name for p in SRC.rglob("*.py")}
     missing = sorted(n for n in named if n not in tree)
@@ -165,7 +166,8 @@ def test_layers_of_the_contract_are_those_of_architecture_md() -> None:
     text = ARCHITECTURE.read_text(encoding="utf-8")
     (layers,) = [c for c in _contracts() if c["type"] == "layers"]
     for layer in layers["layers"]:
-        assert f"`{layer}`" in text, f"layer {layer!r} is not written in ARCHITECTURE.md"
+        in_table = layer.replace("|", "\\|")  # a pipe is escaped in a Markdown table
+        assert f"`{layer}`" in text or f"`{in_table}`" in text, f"layer {layer!r} is not written"
 
 
 def test_long_modules_have_a_written_reason() -> None:

@@ -457,18 +457,27 @@ class Comparison:
         >>> cap = cmp.capacity("p99=5ms", qps=500)  # doctest: +SKIP
         >>> cap["logreg"][1].qps, cap["logreg"].target.workers  # doctest: +SKIP
         """
-        from .serving import capacities
+        from . import serving
 
+        return serving.capacities(**self._capacity_inputs(budget, qps, workers), **kwargs)
+
+    def _capacity_inputs(
+        self, budget: Budget | str | Mapping[str, Any] | None, qps: float | None, workers: Any
+    ) -> dict[str, Any]:
+        """What :func:`prodbench.serving.capacities` needs, with this comparison's defaults."""
         chosen = self.budget if budget is None else budget
         if chosen is None:
             raise BudgetError(
                 "Capacity needs a latency budget with a percentile limit. Pass budget='p99=5ms' "
                 "(or compare with --budget p99=5ms)."
             )
-        latencies = {name: self.results[name].latency for name in self.measured}
-        target = qps if qps is not None else self.options.get("qps")
-        price = self.price_per_core_hour
-        return capacities(latencies, chosen, workers, target, price_per_core_hour=price, **kwargs)
+        return {
+            "latencies": {name: self.results[name].latency for name in self.measured},
+            "budget": chosen,
+            "workers": workers,
+            "qps": qps if qps is not None else self.options.get("qps"),
+            "price_per_core_hour": self.price_per_core_hour,
+        }
 
     @cached_property
     def target_capacity(self) -> Capacity | None:
