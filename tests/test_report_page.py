@@ -291,6 +291,8 @@ def test_cli_report_writes_the_page_and_exits_by_the_rule(capsys, tmp_path: Path
     captured = capsys.readouterr()
     assert captured.out == "" and f"wrote {out}" in captured.err
     assert out.read_text(encoding="utf-8") == report.render_page(Comparison.from_json(results))
+    assert main(["report", str(results)]) == 0  # beside the results: run.json -> run.html
+    assert (tmp_path / "run.html").read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
     tight = make_comparison([make_result("a"), make_result("b", seed=1)], budget=Budget(p99="1us"))
     tight.to_json(results)
     assert main(["report", str(results), "--output", str(out)]) == 1  # no candidate passes
@@ -305,8 +307,10 @@ def test_cli_report_rejects_a_bad_output_path_before_reading(capsys, tmp_path: P
     assert "does not exist" in _one_line_error(capsys.readouterr().err)
     assert main(["report", str(tmp_path / "absent.json"), "--output", str(tmp_path)]) == 2
     assert "is a directory" in _one_line_error(capsys.readouterr().err)  # checked first
-    assert main(["report", str(results)]) == 2
-    assert "--output" in _one_line_error(capsys.readouterr().err)
+    assert main(["report", str(results), "--output", str(results)]) == 2
+    assert "is the results file itself" in _one_line_error(capsys.readouterr().err)
+    assert main(["report", str(results), "--outptu", "x.html"]) == 2
+    assert "unrecognized arguments" in _one_line_error(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from ._common import (
@@ -32,6 +33,7 @@ REPORT_EPILOG = (
     "examples:\n"
     "  prodbench compare --output run.json\n"
     "  prodbench report run.json --output report.html\n"
+    "  prodbench report run.json                 # writes run.html beside it\n"
     "  prodbench report sweep.json --output sweep.html\n\n" + EXIT_CODES_HELP
 )
 
@@ -50,14 +52,14 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--output",
         metavar="FILE.html",
-        required=True,
-        help="the page to write (replaced atomically; its directory must exist)",
+        help="the page to write, replaced atomically (default: RESULTS with .html, "
+        "run.json -> run.html)",
     )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, state: _State) -> int:
-    """``prodbench report RESULTS.json --output FILE.html``.
+    """``prodbench report RESULTS.json [--output FILE.html]``.
 
     The output path is checked before anything is read; the page is written
     atomically. Exits by the rule of ``show`` on the saved run: 2 usage or
@@ -74,11 +76,18 @@ def run(args: argparse.Namespace, state: _State) -> int:
     import warnings
 
     from .. import report
-    from ..errors import SchemaError
+    from ..errors import SchemaError, SpecError
     from ..results import load_json
     from ..sweep_results import Sweep
     from ..verdict import Comparison
 
+    if args.output is None:
+        args.output = str(Path(args.results).with_suffix(".html"))
+    if Path(args.output).resolve() == Path(args.results).resolve():
+        raise SpecError(
+            f"--output {args.output!r} is the results file itself; name another file, "
+            "e.g. --output report.html."
+        )
     _check_writable(args.output, "--output")
     data = load_json(args.results)
     kind = data.get("kind") if isinstance(data, dict) else None
@@ -92,7 +101,11 @@ def run(args: argparse.Namespace, state: _State) -> int:
         os.environ.setdefault("MPLBACKEND", "Agg")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        saved = _save("report", args.output, lambda: report.write_page(result, args.output), state)
+
+        def write() -> None:
+            report.write_page(result, args.output)
+
+        saved = _save("report", args.output, write, state)
     for warning in caught:
         sys.stderr.write(f"prodbench: warning: {_one_line(str(warning.message))}\n")
     if saved:
