@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PANELS", "figure_svg", "render_page", "write_page"]
 
+NBSP = "\u00a0"
+
 PANELS: tuple[tuple[str, str], ...] = (
     ("spectrum", "Single-request latency at every percentile, with its 95% interval."),
     ("tradeoff", "Score against p99 latency: the Pareto front and the picks."),
@@ -78,9 +80,17 @@ body { margin: 0; background: #fff; color: #1b1b1b;
 .pb-pick { font-size: 1.15rem; font-weight: 700; margin: 0.2rem 0 0.1rem;
   overflow-wrap: anywhere; }
 .pb-scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%;
-  margin: 0.4rem 0; }
+  margin: 0.4rem 0;
+  /* a shadow at an edge while there is more table to scroll to */
+  background: linear-gradient(to right, #fff 30%, rgba(255, 255, 255, 0)),
+    linear-gradient(to right, rgba(255, 255, 255, 0), #fff 70%) 100% 0,
+    radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, 0.22), rgba(0, 0, 0, 0)),
+    radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, 0.22), rgba(0, 0, 0, 0)) 100% 0;
+  background-repeat: no-repeat; background-size: 40px 100%, 40px 100%, 14px 100%, 14px 100%;
+  background-attachment: local, local, scroll, scroll; }
 .pb-page table { border-collapse: collapse; font-size: 0.9rem; margin: 0; }
-.pb-page th { text-align: left; vertical-align: bottom; background: #f4f4f4; }
+.pb-page th { text-align: left; vertical-align: bottom; background: #f4f4f4;
+  white-space: nowrap; }
 .pb-page td { vertical-align: top; }
 .pb-page th, .pb-page td { padding: 4px 8px; }
 .pb-page td.pb-text { white-space: normal; min-width: 7rem; }
@@ -96,12 +106,18 @@ svg.pb-plot * { stroke-linejoin: round; stroke-linecap: butt; }
 .pb-page pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.2rem 0;
   font-size: 0.85rem; }
 .pb-warnings li { margin: 0.3rem 0; }
+.pb-env { display: grid; grid-template-columns: max-content 1fr; gap: 0.15rem 1rem;
+  font-size: 0.9rem; }
+.pb-env dt { font-weight: 600; }
+.pb-env dd { margin: 0; overflow-wrap: anywhere; }
 .pb-footer { color: #555; font-size: 0.85rem; margin-top: 2rem; }
 @media (max-width: 40rem) {
   body { font-size: 15px; }
   .prodbench.pb-page { padding: 0.7rem 0.7rem 2rem; }
   .pb-page h1 { font-size: 1.35rem; }
   .pb-page h2 { margin-top: 1.5rem; }
+  .pb-env { grid-template-columns: 1fr; }
+  .pb-env dd { margin: 0 0 0.3rem; }
 }
 @media print {
   body { font-size: 10pt; }
@@ -109,7 +125,8 @@ svg.pb-plot * { stroke-linejoin: round; stroke-linecap: butt; }
   .pb-page nav { display: none; }
   .pb-scroll { overflow: visible; }
   .pb-page table { font-size: 8.5pt; }
-  .pb-page td { white-space: normal; }
+  .pb-page td, .pb-page th { white-space: normal; }
+  .pb-scroll { background: none; }
   .pb-page th:first-child, .pb-page td.pb-name { position: static; }
   .pb-page h2, .pb-page h3 { break-after: avoid; page-break-after: avoid; }
   .pb-card, .pb-page tr, .pb-headline { break-inside: avoid; page-break-inside: avoid; }
@@ -333,15 +350,8 @@ def _environment(cmp: Comparison, rep: ComparisonReport, level: int) -> list[str
     out = _notes(x for x in (rep.measured, rep.environment) if x)
     if cmp.measured:
         rows = _environment_rows(dict(cmp.results[cmp.measured[0]].environment))
-        out.append(
-            _scroll(
-                "<table><tbody>"
-                + "".join(
-                    f'<tr><th>{h(k)}</th><td class="pb-text">{h(v)}</td></tr>' for k, v in rows
-                )
-                + "</tbody></table>"
-            )
-        )
+        items = "".join(f"<dt>{h(k)}</dt><dd>{h(v)}</dd>" for k, v in rows)
+        out.append(f'<dl class="pb-env">{items}</dl>')
     return [f"<h{level}>Environment</h{level}>", *out] if out else []
 
 
@@ -422,7 +432,7 @@ def _plots_part(figures: list[str], problems: list[str]) -> tuple[str, str, list
 def _comparison_page(cmp: Comparison) -> str:
     rep = build_report(cmp)
     subtitle = f"{rep.n_candidates} candidates, baseline {rep.baseline}" + (
-        f", budget {rep.budget}" if rep.budget else ""
+        f", budget {rep.budget.replace(' ', NBSP)}" if rep.budget else ""
     )
     decision = _headline(cmp)
     if cmp.stakeholders:
