@@ -479,7 +479,7 @@ def _sweep_page(sw: Sweep) -> str:
         warning_items += [f"<li>{h(case)}: {item[4:]}" for item in _warning_items(cmp, rep)]
         if rep.environment:
             environments.setdefault(rep.environment, []).append(case)
-    decision += _notes(str(sw.summary).splitlines())
+    decision += ["<h3>Across cases</h3>", *_notes(str(sw.summary).splitlines())]
     head = "".join(f"<th>{h(c)}</th>" for c in srep.headers)
     rows = "".join(
         "<tr>"
