@@ -4,8 +4,9 @@ The page is checked three ways: an HTML5 parser finds no error in it; it
 names no outside resource (no URL, no ``src=``, no script); and Chromium
 (the system's package, which ``.ci/run`` installs when missing) renders it:
 the DOM it builds holds the decision sentences and every plot as an
-``<svg>``, and a phone-width screenshot is saved under the test's temporary
-directory.
+``<svg>``, a phone-width screenshot is saved under the test's temporary
+directory, and it prints to a PDF of a few pages. ``PRODBENCH_CHROMIUM`` names
+another Chromium binary; without one the browser test fails (it never skips).
 """
 
 from __future__ import annotations
@@ -272,6 +273,11 @@ def test_a_real_browser_renders_the_decision_and_every_plot(
     assert run.returncode == 0, run.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 20_000  # a page, not a blank image
     assert _png_size(shot) == (390, 2000)
+    pdf = tmp_path / "report.pdf"  # printed with the print CSS
+    run = _chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", out.as_uri(), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert pdf.read_bytes().startswith(b"%PDF") and 2 <= pages <= 12, pages
     print(f"browser test: {time.perf_counter() - started:.1f} s; page {out.stat().st_size:,} B")
 
 
