@@ -759,13 +759,11 @@ class Comparison:
         return report.render(self, "html")
 
     def to_html(self, path: str | os.PathLike[str]) -> None:
-        """Write the report page: one self-contained HTML file for every stakeholder.
+        """Write the report page: one self-contained HTML file, written atomically.
 
-        The decision in plain words first, then the research and production
-        tables with intervals, budget, capacity and runtimes when present,
-        the plots inlined as SVG (they need the ``plot`` extra; without it
-        the page says so), the warnings and the environment. Written
-        atomically; see :func:`prodbench.report.render_page`.
+        The decision in plain words first, then the tables, the plots (the
+        ``plot`` extra), warnings and environment; see
+        :func:`prodbench.report.render_page`.
 
         Parameters
         ----------
