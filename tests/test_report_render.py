@@ -15,8 +15,8 @@ from factories import make_comparison, make_result
 
 from prodbench import report
 from prodbench.diff import diff_runs
-from prodbench.report.diff import render_diff
 from prodbench.report.capacity import render_capacity, render_load_test
+from prodbench.report.diff import render_diff
 from prodbench.report.sweep import (
     render_sweep_csv,
     render_sweep_html,
@@ -115,7 +115,7 @@ def test_a_comparison_renders_the_same_through_render(make):
     assert cmp._repr_html_() == report.render_html(cmp)
     assert report.to_json_dict(cmp) == report.jsonfmt.to_json_dict(cmp)
     assert report.to_frame(cmp).equals(report.frame.to_frame(cmp))
-    assert set(report.FORMATS["Comparison"]) == {"table", "markdown", "html", "json", "csv"}
+    assert set(report.FORMATS["Comparison"]) == {"table", "markdown", "html", "json", "csv", "page"}
 
 
 def test_a_sweep_renders_the_same_through_render():
@@ -127,7 +127,7 @@ def test_a_sweep_renders_the_same_through_render():
         "json": render_sweep_json,
         "csv": render_sweep_csv,
     }
-    assert set(report.FORMATS["Sweep"]) == set(old)
+    assert set(report.FORMATS["Sweep"]) == {*old, "page"}  # page: tests/test_report_page.py
     for fmt, render in old.items():
         assert report.render(sw, fmt) == render(sw), fmt
     assert str(sw) == render_sweep_text(sw)

@@ -454,6 +454,32 @@ class Sweep:
 
         return report.render(self, "html")
 
+    def to_html(self, path: str | os.PathLike[str]) -> None:
+        """Write the report page of the sweep: one self-contained HTML file.
+
+        Each case's decision in plain words (research and production picks,
+        the stakeholders), the table of every case, each case's research and
+        production tables, the plot inlined as SVG (the ``plot`` extra;
+        without it the page says so), the warnings and where cases ran.
+        Written atomically; see :func:`prodbench.report.render_page`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.html`` file to write; its directory must exist.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "sweep.html"
+        >>> Sweep(cases=("a",), comparisons={}).to_html(out)
+        >>> "prodbench sweep report" in out.read_text()
+        True
+        """
+        from . import report
+
+        report.write_page(self, path)
+
     def __repr__(self) -> str:
         failed = f", failed={sorted(self.failures)!r}" if self.failures else ""
         return (

@@ -758,6 +758,31 @@ class Comparison:
 
         return report.render(self, "html")
 
+    def to_html(self, path: str | os.PathLike[str]) -> None:
+        """Write the report page: one self-contained HTML file, written atomically.
+
+        The decision in plain words first, then the tables, the plots (the
+        ``plot`` extra), warnings and environment; see
+        :func:`prodbench.report.render_page`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.html`` file to write; its directory must exist.
+
+        Examples
+        --------
+        >>> import sys, tempfile, pathlib; sys.path.insert(0, "tests")
+        >>> from factories import make_comparison, make_result
+        >>> cmp = make_comparison([make_result("a"), make_result("b", seed=1)])
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+        >>> cmp.to_html(out); out.read_text().startswith("<!DOCTYPE html>")
+        True
+        """
+        from . import report
+
+        report.write_page(self, path)
+
     def to_frame(self) -> Any:
         """One row per candidate, tidy columns with units in names (a pandas DataFrame)."""
         from . import report

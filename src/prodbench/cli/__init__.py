@@ -1,4 +1,4 @@
-"""The command line: ``python -m prodbench compare|show|diff|datasets``.
+"""The command line: ``python -m prodbench compare|show|report|diff|datasets``.
 
 A thin front end over :func:`prodbench.compare` and the saved-results API.
 Nothing heavy is imported at module level (no scikit-learn, pandas, numpy or
@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from .._version import __version__
 from ..errors import ProdbenchError
-from . import catalog, compare, diff, serving, show, sweep
+from . import catalog, compare, diff, report, serving, show, sweep
 from ._common import (
     EXIT_BUDGET,
     EXIT_CANDIDATE_FAILED,
@@ -68,7 +68,7 @@ __all__ = [
     "main",
 ]
 
-COMMANDS = (compare, show, diff, catalog, serving, sweep)
+COMMANDS = (compare, show, report, diff, catalog, serving, sweep)
 """The subcommand modules, in ``--help`` order; each has ``add_parser`` and ``run``."""
 
 
@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  prodbench compare                      # logreg vs ensemble on digits\n"
         "  prodbench compare logreg knn --data iris --output run.json\n"
         "  prodbench show run.json --format markdown\n"
+        "  prodbench report run.json --output report.html   # a page to send\n"
         "  prodbench presets                      # what each preset is\n"
         "  prodbench compare --help               # every option, with examples\n\n"
         + EXIT_CODES_HELP

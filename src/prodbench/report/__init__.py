@@ -40,6 +40,9 @@ How the package is laid out
     One layout each, over the model; they compute nothing of their own.
 ``frame.py``, ``jsonfmt.py``
     The tidy DataFrame / CSV and the JSON text.
+``page.py``
+    The report page: one self-contained HTML document (plots inlined as
+    SVG) for a comparison or a sweep, :func:`render_page` / :func:`write_page`.
 ``sweep.py``, ``capacity.py``, ``diff.py``
     A sweep, a capacity or load test, and a diff of two runs.
 
@@ -85,6 +88,7 @@ from .html import render_html, result_html
 from .jsonfmt import render_json
 from .jsonfmt import to_json_dict as _comparison_json_dict
 from .markdown import render_markdown
+from .page import render_page, write_page
 from .sweep import RENDERERS as _SWEEP_RENDERERS
 from .sweep import sweep_frame
 from .text import render_result, render_text
@@ -99,11 +103,13 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
+    "render_page",
     "render_result",
     "render_text",
     "result_html",
     "to_frame",
     "to_json_dict",
+    "write_page",
 ]
 
 
@@ -130,7 +136,9 @@ _RENDERERS: Mapping[tuple[str, str], Callable[..., str]] = MappingProxyType(
         ("Comparison", "html"): render_html,
         ("Comparison", "json"): render_json,
         ("Comparison", "csv"): render_csv,
+        ("Comparison", "page"): render_page,
         **{("Sweep", fmt): fn for fmt, fn in _SWEEP_RENDERERS.items()},
+        ("Sweep", "page"): render_page,
         **{("Capacity", fmt): fn for fmt, fn in _CAPACITY_RENDERERS.items() if fmt != "text"},
         ("LoadTestResult", "table"): render_load_test,
         ("LoadTestResult", "json"): _as_json,
@@ -180,7 +188,8 @@ def render(obj: Any, fmt: str = "table", **options: Any) -> str:
     fmt : str, default "table"
         ``"table"`` (aligned text; ``"text"`` is the same) and whatever else
         :data:`FORMATS` lists for the object's class: ``"markdown"``,
-        ``"html"``, ``"json"``, ``"csv"``.
+        ``"html"``, ``"json"``, ``"csv"``; ``"page"`` (a comparison or a
+        sweep) is a whole self-contained HTML document, :func:`render_page`.
     **options
         Passed to the renderer: ``width=`` and ``cli=`` for a comparison's
         table, ``name=`` for a load test's, ``old_path=`` and ``new_path=``
@@ -205,7 +214,7 @@ def render(obj: Any, fmt: str = "table", **options: Any) -> str:
     >>> render(cmp) == str(cmp), render(cmp, "markdown") == cmp.to_markdown()
     (True, True)
     >>> FORMATS["Comparison"]
-    ('table', 'markdown', 'html', 'json', 'csv')
+    ('table', 'markdown', 'html', 'json', 'csv', 'page')
     """
     kind = _kind(obj, FORMATS, "render")
     key = (kind, "table" if fmt == "text" else fmt)
