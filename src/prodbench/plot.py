@@ -399,9 +399,10 @@ def _legend_below(ax: Axes, handles: Sequence[Any], labels: Sequence[str]) -> No
         rc["xtick.major.size"] + rc["xtick.major.pad"] + _points(rc["xtick.labelsize"])
         + rc["axes.labelpad"] + 1.25 * _points(rc["axes.labelsize"]) + 6.0
     )  # fmt: skip
+    fig = ax.get_figure(root=True)
     ax.legend(
         handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-        bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-below, units="points"),
+        bbox_transform=offset_copy(ax.transAxes, fig=fig, y=-below, units="points"),
         ncols=1 if len(labels) <= 3 else 2, fontsize="small", frameon=False,
     )  # fmt: skip
 
@@ -637,7 +638,7 @@ def _draw_load(
     else:
         lanes = []
     ax.margins(x=0.04)
-    level = min(limits.values()) * 1e3 if limits else None
+    level = min(limits.values()) * 1e3 if limits else 0.0  # maxima are empty without limits
     right = ax.get_xlim()[1]
     for (y0, y1), (name, m) in zip(lanes, maxima, strict=True):
         color = colors[name]
