@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import matplotlib
@@ -467,7 +468,7 @@ def test_spectrum_is_readable_for_up_to_six_candidates(k):
     for low, high in spans:
         assert low > curve_top  # above every curve: covers no data
         assert high <= ax.get_ylim()[1]
-    for (_, high), (low, _) in zip(spans, spans[1:]):
+    for (_, high), (low, _) in itertools.pairwise(spans):
         assert high < low  # lanes are disjoint
     if k == 6:
         assert len(strips) >= 4
