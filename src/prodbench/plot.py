@@ -76,7 +76,8 @@ _FRONT_COLOR = "0.45"
 _CONFIDENCE = 0.95
 _N_POINTS = 160
 _LANE = 0.045  # height of one strip reserved for open-interval or max-QPS marks (axes fraction)
-_MIN_RATIO = 4.0  # a log axis spans at least this factor: 3 labels fit (2, 3, 4 ms)
+_MIN_LABELS = 4  # a log axis shows at least this many labels, however narrow
+_MIN_RATIO = 5.0  # and spans at least this factor, so that they fit (2, 3, 4, 5 ms)
 _MARGIN = 0.03  # between the data and the axes' edge (axes fraction)
 
 
@@ -325,8 +326,8 @@ def _mantissa(value: float) -> int:
 
 def _labels_wanted(span: float) -> int:
     """Labels a log axis spanning ``span`` decades shows: 3 a decade (partial decades
-    at the ends rounded down), and never fewer than 3."""
-    return max(LABELS_PER_DECADE, math.floor(LABELS_PER_DECADE * span + 1e-9))
+    at the ends rounded down), and never fewer than four."""
+    return max(_MIN_LABELS, math.floor(LABELS_PER_DECADE * span + 1e-9))
 
 
 def _labelled_mantissas(low: float, high: float) -> tuple[int, ...]:
@@ -436,6 +437,11 @@ def _lanes(
         (at(_MARGIN + i * _LANE + gap), at(_MARGIN + (i + 1) * _LANE - gap))
         for i in range(n_bottom)
     ]
+    # A faint shade sets the strips apart from the data: their height is not a value.
+    if n_top:
+        ax.axhspan(at(1.0 - top_free + _MARGIN / 2), at(1.0), color="0.5", alpha=0.06, lw=0)
+    if n_bottom:
+        ax.axhspan(at(0.0), at(bottom_free - _MARGIN / 2), color="0.5", alpha=0.06, lw=0)
     return tops, bottoms
 
 
