@@ -458,7 +458,26 @@ def resolve_on_inconclusive(on_inconclusive: str | None = None) -> OnInconclusiv
 
 
 def latency_skip_requested() -> bool:
-    """True when ``PRODBENCH_LATENCY_SKIP`` asks to skip every latency check."""
+    """True when ``PRODBENCH_LATENCY_SKIP`` asks to skip every latency check.
+
+    ``1``, ``true``, ``yes`` or ``on`` (any case) skip; anything else, or the
+    variable unset, runs the checks.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import os
+    >>> from prodbench.testing import latency_skip_requested
+    >>> os.environ["PRODBENCH_LATENCY_SKIP"] = "1"
+    >>> latency_skip_requested()
+    True
+    >>> del os.environ["PRODBENCH_LATENCY_SKIP"]
+    >>> latency_skip_requested()
+    False
+    """
     return os.environ.get(LATENCY_SKIP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
@@ -790,6 +809,34 @@ def settle(check: LatencyCheck, on_inconclusive: OnInconclusive) -> None:
     A FAIL raises ``AssertionError``; an INCONCLUSIVE raises
     :class:`LatencyInconclusive` (``"fail"``), skips (``"skip"``) or warns
     (``"pass"``). Shared by :func:`assert_latency` and the pytest fixture.
+
+    Parameters
+    ----------
+    check : LatencyCheck
+        What :func:`check_latency_budget` returned.
+    on_inconclusive : {"fail", "skip", "pass"}
+        What an undecided check does.
+
+    Raises
+    ------
+    AssertionError
+        When the check failed.
+    LatencyInconclusive
+        When it is undecided and ``on_inconclusive="fail"``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from prodbench.testing import check_latency_budget, settle
+    >>> X, y = load_iris(return_X_y=True)
+    >>> check = check_latency_budget(DecisionTreeClassifier().fit(X, y), X, p50="100ms")
+    >>> settle(check, "fail")  # a pass: nothing happens
+    >>> check = check_latency_budget(DecisionTreeClassifier().fit(X, y), X, p50="1ns")
+    >>> settle(check, "fail")
+    Traceback (most recent call last):
+        ...
+    AssertionError: ...
     """
     __tracebackhide__ = True
     if check.outcome == "fail":
