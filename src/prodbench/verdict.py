@@ -906,12 +906,16 @@ class Comparison:
 
         Examples
         --------
-        >>> import sys; sys.path.insert(0, "tests")
-        >>> from factories import make_comparison, make_result
-        >>> cmp = make_comparison([make_result("a"), make_result("b", seed=1)],
-        ...                       budget=Budget(p99="1us"))
-        >>> cmp.production_decision.sentence
-        'Production pick: none, no candidate passes the budget (fails: a, b).'
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=1us", max_time=0.3, batch_sizes=(1,))
+        >>> cmp.production_decision.sentence  # doctest: +NORMALIZE_WHITESPACE
+        'Production pick: none, no candidate passes the budget (fails: GaussianNB,
+        DecisionTreeClassifier).'
         """
         return ProductionDecision(
             pick=self.production_pick,
