@@ -44,6 +44,19 @@ class SweepInterrupted(KeyboardInterrupt):
     ----------
     sweep : Sweep
         The cases finished before the interrupt (also saved to ``output=``).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> issubclass(pb.SweepInterrupted, KeyboardInterrupt)
+    True
+    >>> try:  # press Ctrl-C while it runs  # doctest: +SKIP
+    ...     sw = pb.sweep(["iris", "wine"], [GaussianNB(), DecisionTreeClassifier()],
+    ...                   max_time=0.3, batch_sizes=(1,))
+    ... except pb.SweepInterrupted as stop:
+    ...     sw = stop.sweep  # the cases finished before the interrupt
     """
 
     def __init__(self, sweep: Sweep) -> None:
