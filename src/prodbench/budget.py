@@ -177,6 +177,21 @@ class Budget:
         Every limit needs a unit (``p99=5`` is refused); spaces inside a value
         are fine (``"p99=5 ms"``).
 
+        Parameters
+        ----------
+        text : str
+            ``KEY=VALUE`` (or ``KEY<VALUE``) parts; keys are :meth:`keys`, values
+            durations (``250us``, ``5ms``, ``1s``) or, for ``size``, bytes (``10MB``).
+
+        Returns
+        -------
+        Budget
+
+        Raises
+        ------
+        BudgetError
+            For a part that does not parse, an unknown key or a value without a unit.
+
         Examples
         --------
         >>> Budget.parse("p99<5ms p50=1ms").p50

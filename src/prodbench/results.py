@@ -120,6 +120,19 @@ class LatencyResult:
         ``raw`` is a :class:`prodbench.timing.RawLatency` (read by attribute,
         so this module needs no import of the timing code).
 
+        Parameters
+        ----------
+        raw : prodbench.timing.RawLatency
+            The sampler's raw samples and cold start.
+        method : str, default "predict"
+            The method that was timed.
+        request_format : str, default "numpy"
+            How each one-row request was passed (``"numpy"`` or ``"pandas"``).
+
+        Returns
+        -------
+        LatencyResult
+
         Examples
         --------
         >>> from prodbench.timing import LatencySampler
@@ -1172,15 +1185,40 @@ class ModelResult:
     ) -> Any:
         """Max QPS within ``budget`` per worker count, simulated from the measured latencies.
 
-        Returns a :class:`prodbench.serving_results.CandidateCapacity`
-        (``cap.qps``, ``cap.interval``, ``cap.utilization``, ``cap[workers]``,
-        and ``cap.target`` when ``qps`` is given); see
-        :func:`prodbench.serving.candidate_capacity`.
+        One call to :func:`prodbench.serving.candidate_capacity`.
+
+        Parameters
+        ----------
+        budget : Budget, str or dict
+            The percentile limits to stay within (``"p99=5ms"``).
+        workers : int or tuple of int, default 1
+            Worker counts sharing one FIFO queue.
+        qps : float, optional
+            A target rate: the workers needed for it (``cap.target``).
+        **kwargs
+            ``random_state``, ``replicates`` and ``requests`` of the simulation.
+
+        Returns
+        -------
+        prodbench.serving_results.CandidateCapacity
+            ``cap.qps``, ``cap.interval``, ``cap.utilization``, ``cap[workers]``,
+            and ``cap.target`` when ``qps`` is given.
+
+        Raises
+        ------
+        BudgetError
+            When ``budget`` has no percentile limit.
 
         Examples
         --------
-        >>> cap = result.capacity("p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
-        >>> cap.qps, cap.interval, cap.target.workers  # doctest: +SKIP
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> cap = r.capacity("p99=50ms", workers=(1, 2), replicates=2, requests=2000)
+        >>> cap[2].qps >= cap[1].qps > 0
+        True
         """
         from . import serving
 

@@ -366,6 +366,15 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
     The explicit argument wins; else the ``PRODBENCH_BUDGET_SCALE``
     environment variable; else 1.0.
 
+    Parameters
+    ----------
+    budget_scale : float or str, optional
+        A positive number (``2`` or ``"2"``).
+
+    Returns
+    -------
+    float
+
     Raises
     ------
     BudgetError
@@ -413,6 +422,20 @@ def resolve_max_time(max_time: float | str | None = None) -> float:
     The explicit argument wins; else ``PRODBENCH_MAX_TIME``; else
     :data:`DEFAULT_MAX_TIME` (10 s).
 
+    Parameters
+    ----------
+    max_time : float or str, optional
+        Seconds, or a duration such as ``"2s"`` or ``"500ms"``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    BudgetError
+        When the value is not a positive duration.
+
     Examples
     --------
     >>> resolve_max_time("2s")
@@ -436,6 +459,20 @@ def resolve_on_inconclusive(on_inconclusive: str | None = None) -> OnInconclusiv
 
     The explicit argument wins; else ``PRODBENCH_ON_INCONCLUSIVE``; else
     ``"fail"``. ``"pass"`` is never the default.
+
+    Parameters
+    ----------
+    on_inconclusive : {"fail", "pass", "skip"}, optional
+        The policy.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    BudgetError
+        For another value.
 
     Examples
     --------
@@ -573,8 +610,37 @@ def check_latency_budget(
 ) -> LatencyCheck:
     """Check a fitted model's single-request latency against percentile limits.
 
-    Same arguments as :func:`assert_latency`; returns the outcome (PASS,
+    The arguments of :func:`assert_latency`; returns the outcome (PASS,
     FAIL or INCONCLUSIVE) instead of raising.
+
+    Parameters
+    ----------
+    model : object
+        A fitted model with the prediction ``method``.
+    X : numpy.ndarray or pandas.DataFrame
+        Rows to send as one-row requests (up to 1000, shuffled).
+    p50, p90, p99, p999 : float or str, optional
+        Upper limits on those percentiles, in seconds or as ``"5ms"``,
+        ``"250us"``. At least one is required.
+    confidence : float, default 0.95
+        ``1 - confidence`` bounds the false-PASS and the false-FAIL rate.
+    max_time : float or str, optional
+        Most seconds to spend sampling. Default: ``PRODBENCH_MAX_TIME``, else
+        10. A p99 limit needs at least ~370 samples for a PASS: models slower
+        than ~25 ms per call need more, or a p90 limit.
+    method : {"predict", "predict_proba"}, default "predict"
+        The method timed.
+    threads : "serving", int or None, default "serving"
+        Native thread pools while timing, as in :func:`prodbench.measure`:
+        ``"serving"`` limits them to 1 (a serving worker), N to N, None not at all.
+    request_format : {"auto", "numpy", "pandas"}, default "auto"
+        Type of each one-row request; ``"auto"`` keeps the type of ``X``.
+    budget_scale : float, optional
+        Multiplies every limit (for a CI machine slower than the one the budget
+        was set on). Default: the ``PRODBENCH_BUDGET_SCALE`` environment
+        variable, else 1.
+    name : str, optional
+        The model's name in messages; default its class name.
 
     Returns
     -------

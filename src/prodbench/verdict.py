@@ -547,11 +547,31 @@ class Comparison:
     ) -> tuple[float, float, float]:
         """p99 of ``name`` over p99 of ``other``, with a bootstrap interval (open if under-sampled).
 
+        Parameters
+        ----------
+        name, other : str
+            Two candidates' names.
+        confidence : float, default 0.95
+            The interval's coverage.
+
+        Returns
+        -------
+        (float, float, float)
+            The ratio, and its interval's lower and upper bounds (``inf`` for an
+            open side). Below 1: ``name`` is faster at p99.
+
         Examples
         --------
-        >>> import prodbench as pb  # doctest: +SKIP
-        >>> cmp.p99_ratio("lone", "ensemble")  # doctest: +SKIP
-        (0.12, 0.11, 0.13)
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> ratio, low, high = cmp.p99_ratio("GaussianNB", "DecisionTreeClassifier")
+        >>> low <= ratio <= high
+        True
         """
         key = (name, other, confidence)
         if key not in self._p99_ratios:  # the picks and the stakeholder lines ask alike
@@ -591,14 +611,46 @@ class Comparison:
         """Max QPS within a latency budget per worker count, and workers for a target rate.
 
         Simulated from the measured one-row latencies (nothing is measured
-        again); see :func:`prodbench.serving.capacities`, which takes the
-        other keywords (``random_state``, ``replicates``, ``requests``).
-        ``budget`` defaults to the comparison's, ``qps`` to ``options["qps"]``.
+        again): one call to :func:`prodbench.serving.capacities`.
+
+        Parameters
+        ----------
+        budget : Budget, str or dict, optional
+            The percentile limits to stay within (``"p99=5ms"``); default: the
+            comparison's budget.
+        qps : float, optional
+            A target rate: each candidate's workers needed for it
+            (``cap[name].target``); default: the run's ``options["qps"]``.
+        workers : int or tuple of int, default (1, 2, 4, 8)
+            Worker counts sharing one FIFO queue.
+        **kwargs
+            ``random_state`` (for the simulation), ``replicates`` (independent
+            simulations per rate, for the interval) and ``requests`` (simulated
+            requests per replicate).
+
+        Returns
+        -------
+        Capacity
+            ``cap[name][workers]`` is a :class:`~prodbench.serving_results.MaxQPS`
+            with its 95% interval.
+
+        Raises
+        ------
+        BudgetError
+            When no budget with a percentile limit is given or set on the comparison.
 
         Examples
         --------
-        >>> cap = cmp.capacity("p99=5ms", qps=500)  # doctest: +SKIP
-        >>> cap["logreg"][1].qps, cap["logreg"].target.workers  # doctest: +SKIP
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> cap = cmp.capacity("p99=50ms", workers=(1, 2), qps=100, replicates=2, requests=2000)
+        >>> cap["GaussianNB"][2].qps >= cap["GaussianNB"][1].qps > 0
+        True
         """
         from . import serving
 
