@@ -13,6 +13,16 @@ Three panels answer the seed's question at a glance:
     production picks.
 ``"throughput"``
     Bulk prediction throughput (the research priority) against batch size.
+``"load"`` (only when asked for: it simulates for a few seconds)
+    p50 and p99 against offered requests per second, simulated from the
+    measured latencies, with each candidate's max QPS within a budget.
+
+Every panel is meant to be read off: each log axis labels at least three
+ticks a decade (1, 2 and 5, or denser on a narrow axis) with their units
+("2 ms", "50k/s"); legends sit under the panel, where they cover no data;
+an interval with an open side and the max-QPS figures are drawn in strips of
+their own beyond the data; every marker is in the legend; colours are
+Okabe & Ito's colour-blind-safe palette (:data:`OKABE_ITO`).
 
 matplotlib is the optional ``plot`` extra: it is imported inside the
 functions, and a clear :class:`~prodbench.errors.MissingDependencyError`
@@ -736,15 +746,16 @@ def plot_comparison(
     ----------
     cmp : Comparison
         The result of :func:`prodbench.compare`.
-    kind : {None, "spectrum", "tradeoff", "throughput"}, default None
+    kind : {None, "spectrum", "tradeoff", "throughput", "load"}, default None
         ``None`` draws the three panels side by side; a name draws that panel:
 
         - ``"spectrum"``: latency (ms, log) at each percentile on a
           ``1/(1-p)`` axis labelled 50%, 90%, 99%, 99.9%; the band is the 95%
-          order-statistic interval (an open side, where too few samples bound
-          it, is hatched up to the plot's edge with an arrow, not clipped to the
-          slowest sample), dashed where the percentile is under-sampled;
-          budget limits are dotted horizontal lines.
+          order-statistic interval (where too few samples bound it, a hatched
+          strip in the candidate's colour above all the data, over those
+          percentiles, says it is open), dashed where the percentile is
+          under-sampled; budget limits are dotted horizontal lines, with a
+          triangle at their percentile.
         - ``"tradeoff"``: score against p99 latency (ms, log), whiskers the
           95% intervals (an open p99 side is a dashed arrow to the plot's
           edge; score: the paired bootstrap interval of the gain
@@ -756,14 +767,21 @@ def plot_comparison(
           p99 (solid) and p50 (dashed) against offered QPS per candidate,
           simulated from the measured latencies with ``workers`` workers;
           the budget's percentile limits as horizontal lines and each
-          candidate's max QPS within them as a dotted vertical line with its
-          95% interval shaded.
+          candidate's max QPS within them as a diamond with its 95% interval,
+          in a strip of its own above the curves.
     ax : matplotlib.axes.Axes, optional
-        Draw into these axes (only with a single ``kind``).
+        Draw into these axes (only with a single ``kind``). The legend goes
+        under the axes: give your figure ``layout="constrained"`` or save
+        with ``bbox_inches="tight"`` to keep it in the picture.
     figsize : (float, float), optional
         Size of a new figure in inches.
     workers : int, default 1
         Workers sharing one queue, for ``kind="load"``.
+    budget : Budget, str or dict, optional
+        For ``kind="load"`` only: the budget whose limits and max QPS to
+        draw, even when the comparison had none (default: the comparison's).
+        The other panels show the comparison's own budget, with the picks
+        decided under it.
 
     Returns
     -------
@@ -773,7 +791,9 @@ def plot_comparison(
     Raises
     ------
     SpecError
-        For an unknown ``kind``, or ``ax`` without a single ``kind``.
+        For an unknown ``kind``, ``ax`` without a single ``kind``, ``budget``
+        with a ``kind`` other than ``"load"``, or a ``budget`` without a
+        percentile limit.
     MissingDependencyError
         When matplotlib is not installed (``pip install "prodbench[plot]"``).
 
