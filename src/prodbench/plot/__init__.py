@@ -43,17 +43,25 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .budget import PERCENTILE_KEYS, Budget
-from .errors import MissingDependencyError, SpecError
-from .results import LatencyResult, ModelResult
-from .units import format_duration
-from .verdict import Comparison
+from ..budget import PERCENTILE_KEYS, Budget
+from ..errors import MissingDependencyError, SpecError
+from ..results import LatencyResult, ModelResult
+from ..units import format_duration
+from ..verdict import Comparison
+from .axes import lanes as _lanes
+from .axes import legend_below as _legend_below
+from .axes import log_axis as _log_axis
+from .axes import ms as _ms
+from .axes import plain as _plain
+from .axes import points as _points
+from .axes import rate as _rate
+from .axes import widen_log_limits as _widen_log_limits
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .sweep_results import Sweep
+    from ..sweep_results import Sweep
 
 __all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 
@@ -85,10 +93,6 @@ _BUDGET_COLOR = "0.15"
 _FRONT_COLOR = "0.45"
 _CONFIDENCE = 0.95
 _N_POINTS = 160
-_LANE = 0.045  # height of one strip reserved for open-interval or max-QPS marks (axes fraction)
-_MIN_LABELS = 4  # a log axis shows at least this many labels, however narrow
-_MIN_RATIO = 5.0  # and spans at least this factor, so that they fit (2, 3, 4, 5 ms)
-_MARGIN = 0.03  # between the data and the axes' edge (axes fraction)
 
 
 def _pyplot() -> Any:
@@ -192,6 +196,36 @@ def _percent_label(x: float) -> str:
     return f"{q:.10g}%"
 
 
+def _draw_budget_levels(
+    ax: Axes, budget: Budget | None
+) -> tuple[list[tuple[Any, str]], list[float]]:
+    """The budget's percentile limits as dotted lines, a triangle at their percentile.
+
+    Returns their legend entries and the levels (ms), which the y range keeps in view.
+    """
+    from matplotlib.lines import Line2D
+
+    budget_handles: list[tuple[Any, str]] = []
+    levels: list[float] = []
+    if budget is None:
+        return budget_handles, levels
+    for key, limit in budget.limits.items():
+        if key not in PERCENTILE_KEYS:
+            continue
+        ms = limit * 1e3
+        levels.append(ms)
+        ax.axhline(ms, color=_BUDGET_COLOR, ls=":", lw=1.2, gid=f"budget:{key}")
+        ax.plot(
+            [_x_of(PERCENTILE_KEYS[key])], [ms], marker="v", ls="none",
+            color=_BUDGET_COLOR, label=f"_{key} budget marker", gid=f"budget-marker:{key}",
+        )  # fmt: skip
+        budget_handles.append((
+            Line2D([], [], color=_BUDGET_COLOR, ls=":", lw=1.2, marker="v"),
+            f"{key} budget {format_duration(limit, trim=True)} (triangle: at {key})",
+        ))  # fmt: skip
+    return budget_handles, levels
+
+
 def _draw_spectrum(
     ax: Axes,
     entries: Sequence[tuple[str, LatencyResult, str]],
@@ -242,23 +276,7 @@ def _draw_spectrum(
                 label=f"_{name} (under-sampled)" if solid.stop > 0 else name,
             )
 
-    budget_handles: list[tuple[Any, str]] = []
-    levels: list[float] = []
-    if budget is not None:
-        for key, limit in budget.limits.items():
-            if key not in PERCENTILE_KEYS:
-                continue
-            ms = limit * 1e3
-            levels.append(ms)
-            ax.axhline(ms, color=_BUDGET_COLOR, ls=":", lw=1.2, gid=f"budget:{key}")
-            ax.plot(
-                [_x_of(PERCENTILE_KEYS[key])], [ms], marker="v", ls="none",
-                color=_BUDGET_COLOR, label=f"_{key} budget marker", gid=f"budget-marker:{key}",
-            )  # fmt: skip
-            budget_handles.append((
-                Line2D([], [], color=_BUDGET_COLOR, ls=":", lw=1.2, marker="v"),
-                f"{key} budget {format_duration(limit, trim=True)} (triangle: at {key})",
-            ))  # fmt: skip
+    budget_handles, levels = _draw_budget_levels(ax, budget)
 
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -293,166 +311,6 @@ def _draw_spectrum(
         handles.append(Line2D([], [], color="0.3", ls="--", lw=1.5))
         labels.append("under-sampled (too few samples)")
     _legend_below(ax, handles, labels)
-
-
-def _plain(value: float) -> str:
-    """``0.05``, ``2``, ``1,000``: never ``1e+03``."""
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-
-
-def _ms(value: float) -> str:
-    """A tick label in milliseconds: ``0.2 ms``, ``5 ms``, ``1,000 ms``."""
-    return f"{_plain(value)} ms"
-
-
-def _eng(value: float) -> str:
-    """``200``, ``5k``, ``2M``: an engineering-style count."""
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if value >= div:
-            return f"{value / div:.3g}{suffix}"
-    return f"{value:.3g}"
-
-
-def _rate(value: float) -> str:
-    """A tick label in rows per second: ``20k/s``."""
-    return f"{_eng(value)}/s"
-
-
-# Mantissas labelled on a log axis, sparsest first: the first set that gives at
-# least LABELS_PER_DECADE labels per decade of the visible span is used.
-_MANTISSAS: tuple[tuple[int, ...], ...] = (
-    (1, 2, 5),
-    (1, 2, 3, 5),
-    (1, 2, 3, 4, 5, 6, 8),
-    (1, 2, 3, 4, 5, 6, 7, 8, 9),
-)
-LABELS_PER_DECADE = 3
-"""Every log axis labels at least this many ticks per decade it spans."""
-
-
-def _mantissa(value: float) -> int:
-    return round(value / 10.0 ** math.floor(math.log10(value) + 1e-9))
-
-
-def _labels_wanted(span: float) -> int:
-    """Labels a log axis spanning ``span`` decades shows: 3 a decade (partial decades
-    at the ends rounded down), and never fewer than four."""
-    return max(_MIN_LABELS, math.floor(LABELS_PER_DECADE * span + 1e-9))
-
-
-def _labelled_mantissas(low: float, high: float) -> tuple[int, ...]:
-    """The sparsest mantissa set that labels >= 3 ticks per decade of ``[low, high]``."""
-    if low <= 0 or high <= low:
-        return _MANTISSAS[-1]
-    span = math.log10(high / low)
-    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-    for subs in _MANTISSAS:
-        count = sum(
-            1
-            for k in range(first, last + 1)
-            for m in subs
-            if low * (1 - 1e-9) <= m * 10.0**k <= high * (1 + 1e-9)
-        )
-        if count >= _labels_wanted(span):
-            return subs
-    return _MANTISSAS[-1]
-
-
-def _log_axis(axis: Any, fmt: Any) -> None:
-    """Ticks at 1-9 x 10^k on a log axis, labelled (with ``fmt``) at 1, 2, 5 or denser.
-
-    The labels are chosen from the visible span when the figure is drawn, so a
-    zoomed or narrow axis still shows at least three labels per decade.
-    """
-    from matplotlib import ticker
-
-    def label(value: float, _pos: Any) -> str:
-        low, high = sorted(axis.get_view_interval())
-        if value <= 0 or not low * (1 - 1e-9) <= value <= high * (1 + 1e-9):
-            return ""
-        return fmt(value) if _mantissa(value) in _labelled_mantissas(low, high) else ""
-
-    axis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0,), numticks=40))
-    axis.set_minor_locator(ticker.LogLocator(base=10.0, subs=tuple(range(2, 10)), numticks=40))
-    axis.set_major_formatter(ticker.FuncFormatter(label))
-    axis.set_minor_formatter(ticker.FuncFormatter(label))
-    axis.set_tick_params(which="minor", labelsize="small")
-
-
-def _widen_log_limits(ax: Axes, which: str, factor: float = _MIN_RATIO) -> None:
-    """Widen a log axis around its centre to span at least ``factor`` (a readable range)."""
-    get, set_ = (ax.get_xlim, ax.set_xlim) if which == "x" else (ax.get_ylim, ax.set_ylim)
-    low, high = get()
-    if low > 0 and high / low < factor:
-        centre = math.sqrt(low * high)
-        set_(centre / math.sqrt(factor), centre * math.sqrt(factor))
-
-
-def _points(size: Any) -> float:
-    from matplotlib.font_manager import FontProperties
-
-    return float(FontProperties(size=size).get_size_in_points())
-
-
-def _legend_below(ax: Axes, handles: Sequence[Any], labels: Sequence[str]) -> None:
-    """The legend under the axes (below the x label): it covers no data.
-
-    A constrained-layout figure (the figures made here) makes room for it; in
-    your own axes, save with ``bbox_inches="tight"``.
-    """
-    import matplotlib as mpl
-    from matplotlib.transforms import offset_copy
-
-    if not handles:
-        return
-    rc = mpl.rcParams
-    below = (
-        rc["xtick.major.size"] + rc["xtick.major.pad"] + _points(rc["xtick.labelsize"])
-        + rc["axes.labelpad"] + 1.25 * _points(rc["axes.labelsize"]) + 6.0
-    )  # fmt: skip
-    fig = ax.get_figure(root=True)
-    ax.legend(
-        handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-        bbox_transform=offset_copy(ax.transAxes, fig=fig, y=-below, units="points"),
-        ncols=1 if len(labels) <= 3 else 2, fontsize="small", frameon=False,
-    )  # fmt: skip
-
-
-def _lanes(
-    ax: Axes, data_low: float, data_high: float, n_top: int, n_bottom: int = 0
-) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """Reserve strips above (and below) the data on a log y axis; return their y ranges.
-
-    The y limits are set so that every value in ``[data_low, data_high]`` lies
-    between the strips: what is drawn in a strip covers no data. Each strip is
-    ``_LANE`` of the axes' height; lane 0 is the one at the edge.
-    """
-    lo, hi = math.log10(data_low), math.log10(max(data_high, data_low * 1.0001))
-    span = max(hi - lo, math.log10(_MIN_RATIO))
-    mid = (lo + hi) / 2.0
-    lo, hi = mid - span / 2.0, mid + span / 2.0
-    top_free = _MARGIN * (2 if n_top else 1) + n_top * _LANE
-    bottom_free = _MARGIN * (2 if n_bottom else 1) + n_bottom * _LANE
-    total = span / (1.0 - top_free - bottom_free)
-    bottom = lo - bottom_free * total
-    ax.set_ylim(10.0**bottom, 10.0 ** (bottom + total))
-
-    def at(fraction: float) -> float:
-        return float(10.0 ** (bottom + fraction * total))
-
-    gap = 0.15 * _LANE
-    edge = 1.0 - _MARGIN  # lane 0 keeps a margin from the axes' edge too
-    tops = [(at(edge - (i + 1) * _LANE + gap), at(edge - i * _LANE - gap)) for i in range(n_top)]
-    bottoms = [
-        (at(_MARGIN + i * _LANE + gap), at(_MARGIN + (i + 1) * _LANE - gap))
-        for i in range(n_bottom)
-    ]
-    # A faint shade sets the strips apart from the data: their height is not a value.
-    if n_top:
-        ax.axhspan(at(1.0 - top_free + _MARGIN / 2), at(1.0), color="0.5", alpha=0.06, lw=0)
-    if n_bottom:
-        ax.axhspan(at(0.0), at(bottom_free - _MARGIN / 2), color="0.5", alpha=0.06, lw=0)
-    return tops, bottoms
 
 
 def _clip(value: float, fallback: float) -> float:
@@ -624,7 +482,7 @@ def _draw_load(
     from matplotlib.lines import Line2D
     from matplotlib.transforms import blended_transform_factory
 
-    from .serving import load_curve, percentile_limits
+    from ..serving import load_curve, percentile_limits
 
     chosen = cmp.budget if budget is None else budget
     limits = (
