@@ -270,6 +270,73 @@ def test_api_reference_is_the_public_surface() -> None:
         _resolve(identifier)  # every entry imports
 
 
+REPORT_FUNCTIONS = ("render", "to_json_dict", "to_frame")
+
+
+def public_callables() -> list[tuple[str, object]]:
+    """The public surface: ``prodbench.__all__`` (classes with their public methods),
+    ``prodbench.testing``'s public functions, and the report facade's three functions."""
+    import inspect
+
+    import prodbench
+    import prodbench.report
+    import prodbench.testing
+
+    out: list[tuple[str, object]] = []
+    for name in prodbench.__all__:
+        obj = getattr(prodbench, name)
+        if not callable(obj):  # __version__
+            continue
+        out.append((f"prodbench.{name}", obj))
+        if not isinstance(obj, type):
+            continue
+        for attr, raw in vars(obj).items():
+            function = getattr(raw, "__func__", raw)  # classmethod, staticmethod
+            if not attr.startswith("_") and inspect.isfunction(function):
+                out.append((f"prodbench.{name}.{attr}", function))
+    for name in prodbench.testing.__all__:
+        obj = getattr(prodbench.testing, name)
+        if inspect.isfunction(obj):
+            out.append((f"prodbench.testing.{name}", obj))
+    out += [(f"prodbench.report.{n}", getattr(prodbench.report, n)) for n in REPORT_FUNCTIONS]
+    return out
+
+
+def test_every_public_callable_has_a_docstring_with_an_example() -> None:
+    """numpydoc: a summary, Parameters when it takes arguments, and an Examples section."""
+    import inspect
+
+    missing, no_parameters = [], []
+    for name, obj in public_callables():
+        doc = inspect.getdoc(obj) or ""
+        if not re.search(r"^Examples\n-{8}\n(?:.*\n)*?>>> ", doc + "\n", re.M):
+            missing.append(name)
+        if inspect.isfunction(obj):
+            params = [
+                p
+                for p in inspect.signature(obj).parameters.values()
+                if p.name not in ("self", "cls") and not p.name.startswith("_")
+            ]
+            if params and not re.search(r"^Parameters\n-{10}$", doc, re.M):
+                no_parameters.append(name)
+    assert not missing, f"public callables without an Examples section with >>>: {missing}"
+    assert not no_parameters, f"taking arguments, without a Parameters section: {no_parameters}"
+
+
+def test_the_surface_walk_sees_the_methods() -> None:
+    names = dict(public_callables())
+    for wanted in (
+        "prodbench.compare",
+        "prodbench.Comparison.plot",
+        "prodbench.Comparison.from_json",  # a classmethod
+        "prodbench.ModelResult.plot",
+        "prodbench.Sweep.to_frame",
+        "prodbench.testing.assert_latency",
+        "prodbench.report.render",
+    ):
+        assert wanted in names, wanted
+
+
 def run_examples(entries: list[tuple[str, bool]]) -> doctest.TestResults:
     """Run the ``>>>`` examples the API pages show: each entry's docstring, and its
     members' (those not starting with ``_``) unless the page says ``members: false``."""

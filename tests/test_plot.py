@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import matplotlib
@@ -151,7 +152,8 @@ def test_budget_lines_present_only_with_a_budget():
     line = next(ln for ln in tradeoff.lines if ln.get_gid() == "budget:p99")
     assert list(line.get_xdata()) == [2.0, 2.0]  # ms
     assert "p99 budget 2 ms" in _legend_texts(tradeoff)
-    assert any("p99 budget 2 ms" in t.get_text() for t in spectrum.texts)
+    # the spectrum's budget line and its triangle at p99 are one legend entry
+    assert "p99 budget 2 ms (triangle: at p99)" in _legend_texts(spectrum)
     assert "budget p50 < 1 ms, p99 < 2 ms" in with_budget.get_suptitle()
 
     without = _comparison().plot()
@@ -340,17 +342,229 @@ def test_open_interval_is_drawn_open_not_clipped_to_the_slowest_sample():
     cmp = _comparison()  # knn: 300 samples, its p99 interval has no upper bound
     assert cmp.results["knn"].latency.interval(99)[1] == float("inf")
     spectrum = cmp.plot(kind="spectrum").axes[0]
-    top = spectrum.get_ylim()[1]
+    bottom, top = spectrum.get_ylim()
     bands = [c for c in spectrum.collections if c.get_gid() == "open:knn"]
     assert bands, "knn's open band is missing"
-    assert max(bands[0].get_paths()[0].vertices[:, 1]) == pytest.approx(top)
-    assert top > cmp.results["knn"].latency.max * 1e3  # past the slowest sample
+    y = bands[0].get_paths()[0].vertices[:, 1]
+    # its own strip above every candidate's slowest sample, toward the plot's edge: the
+    # interval goes on past the data, and the strip covers none of it
+    assert min(y) > max(r.latency.max for r in cmp.results.values()) * 1e3
+    assert max(y) <= top and np.log(max(y) / bottom) > 0.8 * np.log(top / bottom)
     # lone (5,000 samples) has a bound up to p99.9 (x = 1000); only its far tail is open
     (lone,) = [c for c in spectrum.collections if c.get_gid() == "open:lone"]
     assert min(lone.get_paths()[0].vertices[:, 0]) > 1000
-    assert "CI open: no bound from this many samples" in _legend_texts(spectrum)
+    assert "CI open past the edge over these percentiles (too few samples)" in _legend_texts(
+        spectrum
+    )
 
     tradeoff = cmp.plot(kind="tradeoff").axes[0]
     arrows = [t for t in tradeoff.texts if t.get_gid() == "open:knn"]
     assert len(arrows) == 1 and arrows[0].xy[0] == 1.0  # to the right edge of the axes
     assert not [t for t in tradeoff.texts if t.get_gid() == "open:lone"]
+
+
+# --------------------------------------------------------------------------- readable
+def _many(k: int, budget: Budget | None = None):
+    """k candidates from 0.2 ms to 20 ms; the slower ones have few samples (open tails)."""
+    y = np.arange(1000) % 2
+    rng = np.random.default_rng(5)
+    results = [
+        make_result(
+            f"model{i}",
+            latency_ms=0.2 * 10 ** (2 * i / max(k - 1, 1)),
+            n=(4000, 300, 900, 150, 2000, 60)[i],
+            correct=rng.random(1000) < 0.80 + 0.02 * i,
+            y_true=y,
+            seed=i,
+        )
+        for i in range(k)
+    ]
+    return make_comparison(results, budget=budget)
+
+
+def _labelled(axis) -> list[tuple[float, str]]:
+    """The (location, text) of every labelled tick, major and minor, inside the view."""
+    low, high = sorted(axis.get_view_interval())
+    out = []
+    for minor in (False, True):
+        locs = axis.get_ticklocs(minor=minor)
+        labels = axis.get_ticklabels(minor=minor)
+        assert len(locs) == len(labels)
+        out += [
+            (loc, t.get_text())
+            for loc, t in zip(locs, labels, strict=True)
+            if t.get_visible() and t.get_text() and low <= loc <= high
+        ]
+    return sorted(out)
+
+
+def _check_log_axis(axis, unit: str | None) -> list[str]:
+    """Every log axis: >= 3 labels per decade it spans (>= 4 in all), with units."""
+    axis.axes.figure.canvas.draw()
+    assert axis.get_scale() == "log"
+    low, high = sorted(axis.get_view_interval())
+    labels = _labelled(axis)
+    span = np.log10(high / low)
+    assert len(labels) >= max(4, int(np.floor(3 * span + 1e-9))), (span, labels)
+    if unit is not None:
+        assert all(text.endswith(unit) for _, text in labels), labels
+    texts = [text for _, text in labels]
+    assert len(set(texts)) == len(texts), texts  # no two ticks say the same
+    return texts
+
+
+def _data_extents(ax, renderer) -> list:
+    """Display-space boxes of everything drawn from data: lines' points, bands, markers."""
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    for line in ax.lines:
+        xy = line.get_xydata()
+        if len(xy):
+            pts = line.get_transform().transform(xy)
+            boxes += [Bbox([p, p]) for p in pts if np.all(np.isfinite(p))]
+    for coll in ax.collections:
+        box = coll.get_window_extent(renderer)
+        if np.all(np.isfinite(box.get_points())) and box.width > 0:
+            boxes.append(box)
+    return boxes
+
+
+def _check_legend_covers_nothing(ax) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    canvas = FigureCanvasAgg(fig)  # a closed figure's canvas has no renderer
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend = ax.get_legend()
+    assert legend is not None
+    box = legend.get_window_extent(renderer)
+    assert not box.overlaps(ax.get_window_extent(renderer)), "legend inside the axes"
+    for other in _data_extents(ax, renderer):
+        assert not box.overlaps(other), (box, other)
+    assert not box.overlaps(ax.xaxis.label.get_window_extent(renderer))
+    assert not any(box.overlaps(t.get_window_extent(renderer)) for t in ax.get_xticklabels())
+    # and it is inside the figure: the layout made room for it
+    fig_box = fig.bbox
+    assert box.x0 >= fig_box.x0 - 1 and box.y0 >= fig_box.y0 - 1 and box.x1 <= fig_box.x1 + 1
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 6])
+def test_spectrum_is_readable_for_up_to_six_candidates(k):
+    cmp = _many(k, budget=Budget(p99="5ms"))
+    ax = cmp.plot(kind="spectrum").axes[0]
+    _check_log_axis(ax.yaxis, " ms")
+    xs = _check_log_axis(ax.xaxis, "%")
+    assert {"50%", "90%", "95%", "99%", "99.9%"} <= set(xs)
+    _check_legend_covers_nothing(ax)
+    # the open-interval strips: one lane each, beyond every curve, none over another
+    strips = [c for c in ax.collections if str(c.get_gid()).startswith("open:")]
+    assert len(strips) == len({c.get_gid() for c in strips})
+    curve_top = max(max(ln.get_ydata()) for ln in ax.lines if not str(ln.get_gid()).startswith("b"))
+    spans = sorted(
+        (min(v[:, 1]), max(v[:, 1])) for c in strips for v in [c.get_paths()[0].vertices]
+    )
+    for low, high in spans:
+        assert low > curve_top  # above every curve: covers no data
+        assert high <= ax.get_ylim()[1]
+    for (_, high), (low, _) in itertools.pairwise(spans):
+        assert high < low  # lanes are disjoint
+    if k == 6:
+        assert len(strips) >= 4
+
+
+@pytest.mark.parametrize("k", [1, 3, 6])
+def test_tradeoff_is_readable_for_up_to_six_candidates(k):
+    ax = _many(k, budget=Budget(p99="5ms")).plot(kind="tradeoff").axes[0]
+    _check_log_axis(ax.xaxis, " ms")
+    _check_legend_covers_nothing(ax)
+
+
+@pytest.mark.parametrize("k", [1, 3, 6])
+def test_throughput_is_readable_for_up_to_six_candidates(k):
+    ax = _many(k).plot(kind="throughput").axes[0]
+    _check_log_axis(ax.yaxis, "/s")
+    _check_log_axis(ax.xaxis, None)
+    _check_legend_covers_nothing(ax)
+
+
+def test_narrow_log_axis_still_reads_off():
+    """Two candidates 10% apart: the axis is widened to a readable range, labelled densely."""
+    cmp = make_comparison(
+        [make_result("a", latency_ms=3.0), make_result("b", latency_ms=3.3, seed=1)]
+    )
+    ax = cmp.plot(kind="tradeoff").axes[0]
+    texts = _check_log_axis(ax.xaxis, " ms")
+    assert len(texts) >= 4 and "3 ms" in texts
+
+
+def test_log_labels_are_plain_numbers_with_units():
+    from prodbench.plot import axes
+
+    assert axes.ms(3.0) == "3 ms" and axes.ms(0.2) == "0.2 ms" and axes.ms(2000) == "2,000 ms"
+    assert axes.rate(20_000) == "20k/s" and axes.rate(5) == "5/s"
+    assert axes.labelled_mantissas(0.1, 100.0) == (1, 2, 5)
+    assert axes.labelled_mantissas(2.0, 9.0) == (1, 2, 3, 4, 5, 6, 8)
+    assert axes.labelled_mantissas(1.1, 4.5) == (1, 2, 3, 4, 5, 6, 7, 8, 9)
+
+
+def test_every_marker_is_in_the_legend():
+    cmp = _many(3, budget=Budget(p99="5ms"))
+    for kind in ("spectrum", "tradeoff", "throughput"):
+        ax = cmp.plot(kind=kind).axes[0]
+        # every marker but the whiskers' caps (the whiskers are in their handles)
+        drawn = {ln.get_marker() for ln in ax.lines} - {None, "None", "", " ", "_", "|"}
+        legend = ax.get_legend()
+        shown = {getattr(h, "get_marker", lambda: None)() for h in legend.legend_handles}
+        assert drawn <= shown, (kind, drawn, shown)
+    spectrum = cmp.plot(kind="spectrum").axes[0]
+    assert [ln for ln in spectrum.lines if ln.get_marker() == "v"]  # the triangle at p99
+
+
+def test_palette_is_okabe_ito():
+    assert plot.OKABE_ITO[:3] == ("#0072B2", "#D55E00", "#009E73")
+    cmp = _many(6)
+    ax = cmp.plot(kind="throughput").axes[0]
+    assert [ln.get_color() for ln in ax.lines] == list(plot.OKABE_ITO[:6])
+
+
+@pytest.fixture
+def fast_capacity(monkeypatch):
+    from prodbench import serving
+
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 4)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 3000)
+
+
+def test_load_takes_a_budget_the_comparison_did_not_have(fast_capacity):
+    cmp = _many(3)
+    assert cmp.budget is None
+    bare = cmp.plot(kind="load").axes[0]
+    assert not [t for t in bare.texts if str(t.get_gid()).startswith("max-qps")]
+    ax = cmp.plot(kind="load", budget="p99=5ms").axes[0]
+    gids = {t.get_gid() for t in ax.texts}
+    assert "budget-p99" in gids and "max-qps-model0" in gids
+    assert [ln for ln in ax.lines if ln.get_gid() == "budget:p99"]
+    assert list(next(ln for ln in ax.lines if ln.get_gid() == "budget:p99").get_ydata()) == [
+        5.0,
+        5.0,
+    ]
+    _check_log_axis(ax.yaxis, " ms")
+    _check_legend_covers_nothing(ax)
+    # the max-QPS figures sit in their own lanes above every curve
+    curves = [ln for ln in ax.lines if ln.get_label().endswith(("p99", "p50"))]
+    top = max(max(ln.get_ydata()) for ln in curves)
+    for t in ax.texts:
+        if str(t.get_gid()).startswith("max-qps"):
+            assert t.xy[1] > top
+    with pytest.raises(ProdbenchError, match="percentile limit"):
+        cmp.plot(kind="load", budget="size=1MB")
+    with pytest.raises(ProdbenchError, match="kind='load'"):
+        cmp.plot(kind="spectrum", budget="p99=5ms")
+
+
+def test_sweep_and_result_log_axes_are_labelled():
+    ax = make_result("one", latency_ms=2.0).plot().axes[0]
+    _check_log_axis(ax.yaxis, " ms")
+    _check_legend_covers_nothing(ax)

@@ -123,12 +123,45 @@ class Budget:
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:
-        """The limit names a budget accepts."""
+        """The limit names a budget accepts.
+
+        Returns
+        -------
+        tuple of str
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> pb.Budget.keys()
+        ('p50', 'p90', 'p99', 'p999', 'cold_start', 'size')
+        """
         return tuple(f.name for f in fields(cls))
 
     @classmethod
     def from_mapping(cls, limits: Mapping[str, Any]) -> Budget:
-        """Build from ``{"p99": "5ms", ...}``, rejecting unknown keys clearly."""
+        """Build from ``{"p99": "5ms", ...}``, rejecting unknown keys clearly.
+
+        Parameters
+        ----------
+        limits : Mapping of str to float or str
+            Limit name (one of :meth:`keys`) to a value in seconds (bytes for
+            ``size``) or a string with a unit (``"5ms"``, ``"10MB"``).
+
+        Returns
+        -------
+        Budget
+
+        Raises
+        ------
+        BudgetError
+            For an unknown limit name or a value that is not a duration or size.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> str(pb.Budget.from_mapping({"p99": "5ms", "size": "10MB"}))
+        'p99 < 5 ms, size < 10 MB'
+        """
         unknown = sorted(set(limits) - set(cls.keys()))
         if unknown:
             raise BudgetError(
@@ -143,6 +176,21 @@ class Budget:
 
         Every limit needs a unit (``p99=5`` is refused); spaces inside a value
         are fine (``"p99=5 ms"``).
+
+        Parameters
+        ----------
+        text : str
+            ``KEY=VALUE`` (or ``KEY<VALUE``) parts; keys are :meth:`keys`, values
+            durations (``250us``, ``5ms``, ``1s``) or, for ``size``, bytes (``10MB``).
+
+        Returns
+        -------
+        Budget
+
+        Raises
+        ------
+        BudgetError
+            For a part that does not parse, an unknown key or a value without a unit.
 
         Examples
         --------
@@ -174,7 +222,31 @@ class Budget:
 
     @classmethod
     def coerce(cls, value: Budget | str | Mapping[str, Any] | None) -> Budget | None:
-        """Accept a Budget, a string for :meth:`parse`, a mapping, or None."""
+        """Accept a Budget, a string for :meth:`parse`, a mapping, or None.
+
+        Parameters
+        ----------
+        value : Budget, str, Mapping or None
+            What a ``budget=`` argument may be.
+
+        Returns
+        -------
+        Budget or None
+            None for None; a Budget is returned as it is.
+
+        Raises
+        ------
+        BudgetError
+            For any other type, or a string or mapping that does not parse.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> pb.Budget.coerce("p99=5ms") == pb.Budget(p99="5ms")
+        True
+        >>> pb.Budget.coerce(None) is None
+        True
+        """
         if value is None or isinstance(value, Budget):
             return value
         if isinstance(value, str):
@@ -192,7 +264,28 @@ class Budget:
         return {k: getattr(self, k) for k in self.keys() if getattr(self, k) is not None}
 
     def scaled(self, factor: float) -> Budget:
-        """Every time limit multiplied by ``factor`` (for slower CI machines); size unchanged."""
+        """Every time limit multiplied by ``factor`` (for slower CI machines); size unchanged.
+
+        Parameters
+        ----------
+        factor : float
+            A positive number (``2.0`` doubles every latency limit).
+
+        Returns
+        -------
+        Budget
+
+        Raises
+        ------
+        BudgetError
+            For a factor that is not a positive finite number.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> str(pb.Budget(p99="5ms", size="10MB").scaled(2))
+        'p99 < 10 ms, size < 10 MB'
+        """
         if not (factor > 0 and math.isfinite(factor)):
             raise BudgetError(f"A budget scale must be a positive number, not {factor!r}.")
         return Budget(
@@ -206,7 +299,18 @@ class Budget:
         return ", ".join(f"{k} < {format_limit(k, v)}" for k, v in self.limits.items())
 
     def to_dict(self) -> dict[str, float]:
-        """A JSON-ready dict of the limits that are set."""
+        """A JSON-ready dict of the limits that are set (seconds, and bytes for ``size``).
+
+        Returns
+        -------
+        dict of str to float
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> pb.Budget(p99="5ms").to_dict()
+        {'p99': 0.005}
+        """
         return self.limits
 
 
@@ -221,6 +325,14 @@ class BudgetCheck:
     value``): it is a plain comparison with the limit, and says so.
     ``samples_to_decide`` is, for an inconclusive percentile, about how many
     samples would likely decide it (None: too close to the limit, or decided).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> check = pb.BudgetCheck("p99", limit=0.005, value=0.0062, low=0.0059, high=0.0066,
+    ...                        status="fail", n=4812)
+    >>> check.describe()
+    'p99 = 6.20 ms (95% CI 5.90 ms-6.60 ms, n=4,812) exceeds budget 5 ms'
     """
 
     key: str
@@ -244,7 +356,20 @@ class BudgetCheck:
         return self.key in ("cold_start", "size")
 
     def describe(self) -> str:
-        """E.g. ``'p99 = 6.21 ms (95% CI 5.94 ms-6.58 ms, n=4,812) exceeds budget 5 ms'``."""
+        """The check in one line, as the verdict's budget section prints it.
+
+        Returns
+        -------
+        str
+            E.g. ``'p99 = 6.21 ms (95% CI 5.94 ms-6.58 ms, n=4,812) exceeds budget 5 ms'``.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> check = pb.BudgetCheck("size", limit=10e6, value=2e6, low=2e6, high=2e6, status="pass")
+        >>> check.describe()
+        'size = 2.00 MB (one measurement, compared as is) within budget 10 MB'
+        """
         fmt = format_bytes if self.key == "size" else format_duration
         limit = format_limit(self.key, self.limit)
         verb = {"pass": "within", "fail": "exceeds", "inconclusive": "undecided against"}[

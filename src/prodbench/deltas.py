@@ -61,6 +61,19 @@ class Delta:
         The percentile of either run has fewer samples than it needs
         (:func:`prodbench.stats.required_samples`): the ratio is flagged, and
         its interval is open on the side that percentile cannot bound.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> base = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+    >>> tree = pb.measure(DecisionTreeClassifier(), X, y, max_time=0.3, batch_sizes=(1,))
+    >>> d = pb.Delta.between(base, tree)
+    >>> d.name, d.baseline, d.test
+    ('DecisionTreeClassifier', 'GaussianNB', 'McNemar')
     """
 
     name: str
@@ -91,7 +104,35 @@ class Delta:
             object.__setattr__(self, "p_value_raw", self.p_value)
 
     def adjusted(self, p_value: float, n_challengers: int) -> Delta:
-        """A copy whose ``p_value``/``significant`` are Holm-adjusted over ``n_challengers``."""
+        """A copy whose ``p_value``/``significant`` are Holm-adjusted over ``n_challengers``.
+
+        :class:`prodbench.Comparison` calls it with the Holm step-down p-value of
+        each challenger; the unadjusted one stays in ``p_value_raw``.
+
+        Parameters
+        ----------
+        p_value : float
+            The adjusted p-value.
+        n_challengers : int
+            How many challengers were tested against the baseline.
+
+        Returns
+        -------
+        Delta
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> base = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> tree = pb.measure(DecisionTreeClassifier(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> d = pb.Delta.between(base, tree).adjusted(0.9, n_challengers=3)
+        >>> d.p_value, d.significant, d.adjustment
+        (0.9, False, 'Holm')
+        """
         return replace(
             self,
             p_value=p_value,
@@ -102,7 +143,39 @@ class Delta:
 
     @classmethod
     def between(cls, baseline: ModelResult, candidate: ModelResult) -> Delta:
-        """Compute the delta of ``candidate`` against ``baseline``."""
+        """Compute the delta of ``candidate`` against ``baseline``.
+
+        Parameters
+        ----------
+        baseline, candidate : ModelResult
+            Two results scored on the same test rows with the same scorer (as
+            :func:`prodbench.compare` and :func:`prodbench.measure` with the same
+            data and ``random_state`` produce).
+
+        Returns
+        -------
+        Delta
+            Not adjusted for multiplicity (see :meth:`adjusted`).
+
+        Raises
+        ------
+        CandidateError
+            When the two were not scored on the same rows.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> base = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> tree = pb.measure(DecisionTreeClassifier(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> d = pb.Delta.between(base, tree)
+        >>> low, high = d.score_diff_interval
+        >>> low <= d.score_diff <= high
+        True
+        """
         sa, sb = baseline.score, candidate.score
         if sa.name != sb.name or sa.rows_digest != sb.rows_digest or sa.n != sb.n:
             raise CandidateError(

@@ -49,11 +49,32 @@ class ProdbenchError(Exception):
 
 
 class DataError(ProdbenchError, ValueError):
-    """The data cannot be used: wrong shapes, empty, one class, bad file."""
+    """The data cannot be used: wrong shapes, empty, one class, bad file.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> try:
+    ...     pb.measure(GaussianNB(), [[1.0], [2.0]], [0])  # two rows, one label
+    ... except pb.DataError as exc:
+    ...     print(type(exc).__name__, exc.exit_code)
+    DataError 2
+    """
 
 
 class ModelError(ProdbenchError, TypeError):
-    """The object is not a usable model: no ``fit``/``predict``, not fitted, ..."""
+    """The object is not a usable model: no ``fit``/``predict``, not fitted, ...
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> try:
+    ...     pb.measure(object(), [[1.0]] * 10, [0, 1] * 5)
+    ... except pb.ModelError as exc:
+    ...     print(type(exc).__name__, exc.exit_code)
+    ModelError 2
+    """
 
 
 class ModelFailedError(ProdbenchError, RuntimeError):
@@ -67,6 +88,12 @@ class ModelFailedError(ProdbenchError, RuntimeError):
         The candidate's name.
     phase : str
         ``"fit"``, ``"predict"``, ``"score"``, ``"serialize"``...
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> issubclass(pb.ModelFailedError, pb.ProdbenchError), pb.ModelFailedError.exit_code
+    (True, 3)
     """
 
     exit_code = 3
@@ -78,19 +105,60 @@ class ModelFailedError(ProdbenchError, RuntimeError):
 
 
 class SpecError(ProdbenchError, ValueError):
-    """A textual specification does not parse (preset, ``module:Class(...)``, option)."""
+    """A textual specification does not parse (preset, ``module:Class(...)``, option).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> try:
+    ...     pb.Budget.parse("p99")  # a BudgetError is a SpecError: the text does not parse
+    ... except pb.SpecError as exc:
+    ...     print(type(exc).__name__, exc.exit_code)
+    BudgetError 2
+    """
 
 
 class BudgetError(SpecError):
-    """A latency or size budget does not parse or makes no sense."""
+    """A latency or size budget does not parse or makes no sense.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> try:
+    ...     pb.Budget(p99="fast")
+    ... except pb.BudgetError as exc:
+    ...     print(isinstance(exc, pb.SpecError), exc.exit_code)
+    True 2
+    """
 
 
 class CandidateError(ProdbenchError, ValueError):
-    """The set of candidates is wrong: duplicates, unknown baseline, too few, mixed tasks."""
+    """The set of candidates is wrong: duplicates, unknown baseline, too few, mixed tasks.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> try:
+    ...     pb.compare([GaussianNB()], [[1.0], [2.0]] * 10, [0, 1] * 10)  # one candidate
+    ... except pb.CandidateError as exc:
+    ...     print(type(exc).__name__, exc.exit_code)
+    CandidateError 2
+    """
 
 
 class SchemaError(ProdbenchError, ValueError):
-    """A saved results file is corrupt or has an unknown ``schema_version``."""
+    """A saved results file is corrupt or has an unknown ``schema_version``.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> try:
+    ...     pb.Comparison.from_dict({"kind": "Comparison", "schema_version": 999})
+    ... except pb.SchemaError as exc:
+    ...     print(type(exc).__name__, exc.exit_code)
+    SchemaError 2
+    """
 
 
 class CallbackError(ProdbenchError, RuntimeError):
@@ -102,6 +170,12 @@ class CallbackError(ProdbenchError, RuntimeError):
         The full, one-paragraph message.
     comparison : object
         The complete :class:`~prodbench.verdict.Comparison`, results kept.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> issubclass(pb.CallbackError, pb.ProdbenchError), pb.CallbackError.exit_code
+    (True, 2)
     """
 
     def __init__(self, message: str, *, comparison: Any = None) -> None:
@@ -110,7 +184,14 @@ class CallbackError(ProdbenchError, RuntimeError):
 
 
 class MissingDependencyError(ProdbenchError, ImportError):
-    """An optional dependency (for example matplotlib) is not installed."""
+    """An optional dependency (for example matplotlib) is not installed.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> issubclass(pb.MissingDependencyError, ImportError), pb.MissingDependencyError.exit_code
+    (True, 2)
+    """
 
 
 class LatencyInconclusive(ProdbenchError, AssertionError):
@@ -176,6 +257,14 @@ class RuntimeConversionError(ProdbenchError, ValueError):
 
     The message names the model, the runtime and the converter's reason; in a
     comparison the variant is recorded as a failed candidate and the others go on.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> issubclass(pb.RuntimeConversionError, pb.ProdbenchError)
+    True
+    >>> pb.RuntimeConversionError.exit_code
+    3
     """
 
     exit_code = 3

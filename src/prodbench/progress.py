@@ -40,6 +40,18 @@ class ProgressEvent:
         Seconds spent in this phase so far.
     message : str
         A short human-readable line.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> X, y = load_iris(return_X_y=True)
+    >>> phases = []
+    >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,),
+    ...                progress=lambda event: phases.append(event.phase))
+    >>> phases[0], phases[-1]
+    ('fit', 'done')
     """
 
     candidate: str
@@ -72,6 +84,17 @@ class SweepEvent:
         The worker's address (``""`` when run here).
     message : str
         A short human-readable line.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> events = []
+    >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()], max_time=0.3,
+    ...               batch_sizes=(1,), progress=events.append)
+    >>> events[0].case, "done" in {e.phase for e in events}
+    ('iris', True)
     """
 
     case: str

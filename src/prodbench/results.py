@@ -120,6 +120,19 @@ class LatencyResult:
         ``raw`` is a :class:`prodbench.timing.RawLatency` (read by attribute,
         so this module needs no import of the timing code).
 
+        Parameters
+        ----------
+        raw : prodbench.timing.RawLatency
+            The sampler's raw samples and cold start.
+        method : str, default "predict"
+            The method that was timed.
+        request_format : str, default "numpy"
+            How each one-row request was passed (``"numpy"`` or ``"pandas"``).
+
+        Returns
+        -------
+        LatencyResult
+
         Examples
         --------
         >>> from prodbench.timing import LatencySampler
@@ -166,6 +179,23 @@ class LatencyResult:
         distribution-free interval: with very few samples the interpolated
         value can fall below the interval's lower bound (e.g. p99 of two
         samples), and the interval is what the data supports.
+
+        Parameters
+        ----------
+        q : float
+            The percentile, from 0 to 100 (``99`` for p99, ``99.9`` for p99.9).
+
+        Returns
+        -------
+        float
+            Seconds.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> round(lat.percentile(50) * 1e3, 2)  # ms
+        1.0
         """
         estimate = stats.percentile(self._sorted, q)
         low, high = stats.percentile_interval(self._sorted, q)
@@ -177,22 +207,103 @@ class LatencyResult:
         From binomial order statistics: no assumption on the shape of the
         distribution. A side is infinite when there are too few samples to
         bound it.
+
+        Parameters
+        ----------
+        q : float
+            The percentile, from 0 to 100.
+        confidence : float, default 0.95
+            The interval's coverage.
+
+        Returns
+        -------
+        (float, float)
+            Lower and upper bounds in seconds; ``inf`` (or ``0``) for an open side.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> low, high = lat.interval(99)
+        >>> low < lat.p99 < high
+        True
+        >>> pb.LatencyResult(samples_ns=range(1, 101)).interval(99)[1]  # 100 samples: open
+        inf
         """
         low, high = stats.percentile_interval(self._sorted, q, confidence)
         return low / 1e9, high / 1e9
 
     def relative_halfwidth(self, q: float, confidence: float = 0.95) -> float:
-        """Half the interval width over the estimate (``inf`` when unbounded)."""
+        """Half the interval width over the estimate (``inf`` when unbounded).
+
+        How precise a percentile is.
+
+        Parameters
+        ----------
+        q : float
+            The percentile, from 0 to 100.
+        confidence : float, default 0.95
+            The interval's coverage.
+
+        Returns
+        -------
+        float
+            ``0.05`` means the interval is the estimate plus or minus about 5%.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> lat.relative_halfwidth(50) < 0.1
+        True
+        """
         return stats.relative_halfwidth(self._sorted, q, confidence)
 
     def required(self, q: float, confidence: float = 0.99) -> int:
-        """Samples needed before the ``q``-th percentile is not under-sampled."""
+        """Samples needed before the ``q``-th percentile is not under-sampled.
+
+        Parameters
+        ----------
+        q : float
+            The percentile, from 0 to 100.
+        confidence : float, default 0.99
+            The confidence of MLPerf LoadGen's rule.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> lat.required(99), lat.required(99.9)
+        (662, 6636)
+        """
         return stats.required_samples(q, confidence)
 
     def undersampled(self, q: float, confidence: float = 0.99) -> bool:
         """True when there are fewer samples than the ``q``-th percentile needs.
 
         The rule is MLPerf LoadGen's: p99 needs 662 samples at 99% confidence.
+
+        Parameters
+        ----------
+        q : float
+            The percentile, from 0 to 100.
+        confidence : float, default 0.99
+            The confidence of the rule.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> lat.undersampled(99), lat.undersampled(99.9)
+        (False, True)
         """
         return self.n < stats.required_samples(q, confidence)
 
@@ -232,7 +343,20 @@ class LatencyResult:
         return float(self._sorted[0]) / 1e9 if self.n else math.nan
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict holding the raw samples."""
+        """A JSON-ready dict (plain numbers, lists and strings), read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.LatencyResult(samples_ns=[1000, 2000, 3000, 4000])
+        >>> data = x.to_dict()
+        >>> pb.LatencyResult.from_dict(data) .p50 == x.p50
+        True
+        """
         return {
             "samples_ns": self.samples_ns.tolist(),
             "cold_start_ns": self.cold_start_ns,
@@ -246,7 +370,24 @@ class LatencyResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LatencyResult:
-        """Inverse of :meth:`to_dict`."""
+        """Rebuild from a dict written by :meth:`to_dict` (the inverse).
+
+        Parameters
+        ----------
+        data : Mapping
+            What :meth:`to_dict` returned, possibly read back from JSON.
+
+        Returns
+        -------
+        LatencyResult
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.LatencyResult(samples_ns=[1000, 2000, 3000, 4000])
+        >>> pb.LatencyResult.from_dict(x.to_dict()) .p50 == x.p50
+        True
+        """
         return cls(**data)
 
     def __repr__(self) -> str:
@@ -300,12 +441,42 @@ class TrainingResult:
         return self.n_rows / t if t > 0 else math.inf
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict (plain numbers, lists and strings), read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.TrainingResult(fit_times_ns=(2_000_000, 3_000_000), n_rows=1000)
+        >>> data = x.to_dict()
+        >>> pb.TrainingResult.from_dict(data) == x
+        True
+        """
         return {"fit_times_ns": list(self.fit_times_ns), "n_rows": self.n_rows}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainingResult:
-        """Inverse of :meth:`to_dict`."""
+        """Rebuild from a dict written by :meth:`to_dict` (the inverse).
+
+        Parameters
+        ----------
+        data : Mapping
+            What :meth:`to_dict` returned, possibly read back from JSON.
+
+        Returns
+        -------
+        TrainingResult
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.TrainingResult(fit_times_ns=(2_000_000, 3_000_000), n_rows=1000)
+        >>> pb.TrainingResult.from_dict(x.to_dict()) == x
+        True
+        """
         return cls(fit_times_ns=tuple(data["fit_times_ns"]), n_rows=int(data["n_rows"]))
 
 
@@ -337,12 +508,42 @@ class BatchThroughput:
         return self.batch_size / t if t > 0 else math.inf
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict (plain numbers, lists and strings), read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.BatchThroughput(batch_size=100, times_ns=(1_000_000, 1_200_000))
+        >>> data = x.to_dict()
+        >>> pb.BatchThroughput.from_dict(data) == x
+        True
+        """
         return {"batch_size": self.batch_size, "times_ns": list(self.times_ns)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BatchThroughput:
-        """Inverse of :meth:`to_dict`."""
+        """Rebuild from a dict written by :meth:`to_dict` (the inverse).
+
+        Parameters
+        ----------
+        data : Mapping
+            What :meth:`to_dict` returned, possibly read back from JSON.
+
+        Returns
+        -------
+        BatchThroughput
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.BatchThroughput(batch_size=100, times_ns=(1_000_000, 1_200_000))
+        >>> pb.BatchThroughput.from_dict(x.to_dict()) == x
+        True
+        """
         return cls(batch_size=int(data["batch_size"]), times_ns=tuple(data["times_ns"]))
 
 
@@ -370,12 +571,44 @@ class ThroughputResult:
         return max(self.batches, key=lambda b: b.batch_size)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict (plain numbers, lists and strings), read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.ThroughputResult((pb.BatchThroughput(1, (1000,)),
+        ...                          pb.BatchThroughput(10, (2000,))))
+        >>> data = x.to_dict()
+        >>> pb.ThroughputResult.from_dict(data) == x
+        True
+        """
         return {"batches": [b.to_dict() for b in self.batches]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ThroughputResult:
-        """Inverse of :meth:`to_dict`."""
+        """Rebuild from a dict written by :meth:`to_dict` (the inverse).
+
+        Parameters
+        ----------
+        data : Mapping
+            What :meth:`to_dict` returned, possibly read back from JSON.
+
+        Returns
+        -------
+        ThroughputResult
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.ThroughputResult((pb.BatchThroughput(1, (1000,)),
+        ...                          pb.BatchThroughput(10, (2000,))))
+        >>> pb.ThroughputResult.from_dict(x.to_dict()) == x
+        True
+        """
         return cls(tuple(BatchThroughput.from_dict(b) for b in data["batches"]))
 
 
@@ -398,12 +631,42 @@ class Footprint:
         return self.load_time_ns / 1e9
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict (plain numbers, lists and strings), read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.Footprint(size_bytes=2048, load_time_ns=1_500_000)
+        >>> data = x.to_dict()
+        >>> pb.Footprint.from_dict(data) == x
+        True
+        """
         return {"size_bytes": self.size_bytes, "load_time_ns": self.load_time_ns}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Footprint:
-        """Inverse of :meth:`to_dict`."""
+        """Rebuild from a dict written by :meth:`to_dict` (the inverse).
+
+        Parameters
+        ----------
+        data : Mapping
+            What :meth:`to_dict` returned, possibly read back from JSON.
+
+        Returns
+        -------
+        Footprint
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.Footprint(size_bytes=2048, load_time_ns=1_500_000)
+        >>> pb.Footprint.from_dict(x.to_dict()) == x
+        True
+        """
         return cls(size_bytes=int(data["size_bytes"]), load_time_ns=int(data["load_time_ns"]))
 
 
@@ -455,11 +718,39 @@ class Score:
         return np.asarray(self.y_true == self.y_pred)
 
     def contributions(self) -> np.ndarray:
-        """Per-row values whose mean is the score (see :func:`stats.row_contributions`)."""
+        """Per-row values whose mean is the score (1 or 0 a row for accuracy).
+
+        The paired tests against the baseline resample these rows.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per test row.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> s = pb.Score("accuracy", 0.75, y_true=[0, 1, 1, 0], y_pred=[0, 1, 0, 0])
+        >>> s.contributions().tolist()
+        [1.0, 1.0, 0.0, 1.0]
+        """
         return stats.row_contributions(self.name, self.y_true, self.y_pred)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict (plain numbers, lists and strings), read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.Score("accuracy", 0.75, y_true=[0, 1, 1, 0], y_pred=[0, 1, 0, 0])
+        >>> data = x.to_dict()
+        >>> pb.Score.from_dict(data) .correct.tolist()
+        [True, True, False, True]
+        """
         return {
             "name": self.name,
             "value": self.value,
@@ -470,7 +761,24 @@ class Score:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Score:
-        """Inverse of :meth:`to_dict`."""
+        """Rebuild from a dict written by :meth:`to_dict` (the inverse).
+
+        Parameters
+        ----------
+        data : Mapping
+            What :meth:`to_dict` returned, possibly read back from JSON.
+
+        Returns
+        -------
+        Score
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> x = pb.Score("accuracy", 0.75, y_true=[0, 1, 1, 0], y_pred=[0, 1, 0, 0])
+        >>> pb.Score.from_dict(x.to_dict()) .correct.tolist()
+        [True, True, False, True]
+        """
         return cls(**data)
 
     def __eq__(self, other: object) -> bool:
@@ -686,7 +994,25 @@ class ModelResult:
         return self.runtime is None or self.runtime.parity.ok
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict with raw samples and ``schema_version``."""
+        """A JSON-ready dict with the raw samples and ``schema_version``.
+
+        Read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> data = r.to_dict()
+        >>> data["kind"], data["name"]
+        ('ModelResult', 'GaussianNB')
+        """
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "ModelResult",
@@ -706,7 +1032,32 @@ class ModelResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModelResult:
-        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
+        """Rebuild from :meth:`to_dict`'s dict (migrating an older ``schema_version``).
+
+        Parameters
+        ----------
+        data : Mapping
+            A saved ModelResult, as :meth:`to_dict` wrote it.
+
+        Returns
+        -------
+        ModelResult
+
+        Raises
+        ------
+        SchemaError
+            For something that is not a saved ModelResult, or a newer version.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> pb.ModelResult.from_dict(r.to_dict()).latency.n == r.latency.n
+        True
+        """
         data = check_schema(data, "ModelResult")
         try:
             return cls(
@@ -738,16 +1089,74 @@ class ModelResult:
             ) from exc
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` to ``path`` atomically (temp file, then rename)."""
+        """Write :meth:`to_dict` to ``path`` atomically (temp file, then rename).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The JSON file to write (replaced if it exists).
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> r.to_json("result.json")
+        >>> pb.ModelResult.from_json("result.json").name
+        'GaussianNB'
+        """
         write_json_atomic(path, self.to_dict())
 
     @classmethod
     def from_json(cls, path: str | os.PathLike[str]) -> ModelResult:
-        """Read a file written by :meth:`to_json`."""
+        """Read a file written by :meth:`to_json` (or ``python -m prodbench ... --output``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The JSON file.
+
+        Returns
+        -------
+        ModelResult
+
+        Raises
+        ------
+        SchemaError
+            For a file that is not a saved ModelResult.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> r.to_json("result.json")
+        >>> pb.ModelResult.from_json("result.json").latency.n == r.latency.n
+        True
+        """
         return cls.from_dict(load_json(path))
 
     def summary(self) -> str:
-        """A few lines of text: score, training, throughput, latency, size."""
+        """A few lines of text: score, training, throughput, latency, size.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> print(r.summary())  # doctest: +ELLIPSIS
+        GaussianNB...p99...
+        """
         from . import report
 
         return report.render(self, "table")
@@ -776,22 +1185,79 @@ class ModelResult:
     ) -> Any:
         """Max QPS within ``budget`` per worker count, simulated from the measured latencies.
 
-        Returns a :class:`prodbench.serving_results.CandidateCapacity`
-        (``cap.qps``, ``cap.interval``, ``cap.utilization``, ``cap[workers]``,
-        and ``cap.target`` when ``qps`` is given); see
-        :func:`prodbench.serving.candidate_capacity`.
+        One call to :func:`prodbench.serving.candidate_capacity`.
+
+        Parameters
+        ----------
+        budget : Budget, str or dict
+            The percentile limits to stay within (``"p99=5ms"``).
+        workers : int or tuple of int, default 1
+            Worker counts sharing one FIFO queue.
+        qps : float, optional
+            A target rate: the workers needed for it (``cap.target``).
+        **kwargs
+            ``random_state``, ``replicates`` and ``requests`` of the simulation.
+
+        Returns
+        -------
+        prodbench.serving_results.CandidateCapacity
+            ``cap.qps``, ``cap.interval``, ``cap.utilization``, ``cap[workers]``,
+            and ``cap.target`` when ``qps`` is given.
+
+        Raises
+        ------
+        BudgetError
+            When ``budget`` has no percentile limit.
 
         Examples
         --------
-        >>> cap = result.capacity("p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
-        >>> cap.qps, cap.interval, cap.target.workers  # doctest: +SKIP
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> cap = r.capacity("p99=50ms", workers=(1, 2), replicates=2, requests=2000)
+        >>> cap[2].qps >= cap[1].qps > 0
+        True
         """
         from . import serving
 
         return serving.result_capacity(self, budget, workers, qps, **kwargs)
 
     def plot(self, **kwargs: Any) -> Any:
-        """Plot this result's latency spectrum (needs the ``plot`` extra)."""
+        """Plot this result's latency spectrum (needs the ``plot`` extra).
+
+        One call to :func:`prodbench.plot.plot_result`: latency (log, in ms) at
+        every percentile on a ``1/(1-p)`` axis, with the 95% interval as a band and
+        the under-sampled tail dashed.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Draw into these axes instead of a new figure.
+        figsize : (float, float), optional
+            Size of a new figure in inches.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        MissingDependencyError
+            When matplotlib is not installed (``pip install "prodbench[plot]"``).
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> r = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> fig = r.plot()
+        >>> fig.axes[0].get_title()
+        'GaussianNB: single-request latency'
+        """
         from . import plot
 
         return plot.plot_result(self, **kwargs)

@@ -313,7 +313,29 @@ class Capacity:
         return self.candidates[name]
 
     def workers_needed(self, name: str) -> int | None:
-        """Workers candidate ``name`` needs at :attr:`qps` (None if unmet or no target)."""
+        """Workers candidate ``name`` needs at :attr:`qps` (None if unmet or no target).
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name.
+
+        Returns
+        -------
+        int or None
+            The fewest workers whose max QPS (its 95% lower bound) reaches the
+            target rate; None without a target rate, or when no worker count tried
+            reaches it.
+
+        Examples
+        --------
+        >>> from prodbench.serving_results import Capacity, CandidateCapacity, MaxQPS
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity(budget={"p99": 0.005}, workers=(1,), candidates={
+        ...     "lone": CandidateCapacity("lone", {1: m})})
+        >>> cap.workers_needed("lone") is None  # no target rate (qps=None)
+        True
+        """
         cand = self.candidates.get(name)
         if cand is None or cand.target is None:
             return None
@@ -325,7 +347,21 @@ class Capacity:
         return [n for n, c in self.candidates.items() if c.undersampled]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict with ``schema_version``."""
+        """A JSON-ready dict with ``schema_version``, read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from prodbench.serving_results import Capacity, CandidateCapacity, MaxQPS
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity(budget={"p99": 0.005}, workers=(1,), candidates={
+        ...     "lone": CandidateCapacity("lone", {1: m})})
+        >>> cap.to_dict()["kind"]
+        'Capacity'
+        """
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "Capacity",
@@ -341,7 +377,31 @@ class Capacity:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Capacity:
-        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
+        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``.
+
+        Parameters
+        ----------
+        data : Mapping
+            A saved capacity, as :meth:`to_dict` wrote it.
+
+        Returns
+        -------
+        Capacity
+
+        Raises
+        ------
+        SchemaError
+            For something that is not a saved capacity, or a malformed one.
+
+        Examples
+        --------
+        >>> from prodbench.serving_results import Capacity, CandidateCapacity, MaxQPS
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity(budget={"p99": 0.005}, workers=(1,), candidates={
+        ...     "lone": CandidateCapacity("lone", {1: m})})
+        >>> Capacity.from_dict(cap.to_dict()) == cap
+        True
+        """
         check_schema(data, "Capacity")
         try:
             items = [CandidateCapacity.from_dict(c) for c in data["candidates"]]
@@ -368,7 +428,21 @@ class Capacity:
         return report.render(self, "table")
 
     def to_markdown(self) -> str:
-        """The capacity as Markdown."""
+        """The capacity as Markdown: max QPS within the budget per candidate and worker count.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from prodbench.serving_results import Capacity, CandidateCapacity, MaxQPS
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity(budget={"p99": 0.005}, workers=(1,), candidates={
+        ...     "lone": CandidateCapacity("lone", {1: m})})
+        >>> "lone" in cap.to_markdown()
+        True
+        """
         from . import report
 
         return report.render(self, "markdown")
@@ -379,12 +453,53 @@ class Capacity:
         return report.render(self, "html")
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` to ``path`` atomically."""
+        """Write :meth:`to_dict` to ``path`` atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The JSON file to write (replaced if it exists).
+
+        Examples
+        --------
+        >>> from prodbench.serving_results import Capacity, CandidateCapacity, MaxQPS
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity(budget={"p99": 0.005}, workers=(1,), candidates={
+        ...     "lone": CandidateCapacity("lone", {1: m})})
+        >>> cap.to_json("capacity.json")
+        >>> Capacity.from_json("capacity.json") == cap
+        True
+        """
         write_json_atomic(path, self.to_dict())
 
     @classmethod
     def from_json(cls, path: str | os.PathLike[str]) -> Capacity:
-        """Read a file written by :meth:`to_json`."""
+        """Read a file written by :meth:`to_json`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The JSON file.
+
+        Returns
+        -------
+        Capacity
+
+        Raises
+        ------
+        SchemaError
+            For a file that is not a saved capacity.
+
+        Examples
+        --------
+        >>> from prodbench.serving_results import Capacity, CandidateCapacity, MaxQPS
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity(budget={"p99": 0.005}, workers=(1,), candidates={
+        ...     "lone": CandidateCapacity("lone", {1: m})})
+        >>> cap.to_json("capacity.json")
+        >>> Capacity.from_json("capacity.json")["lone"][1].qps
+        800.0
+        """
         return cls.from_dict(load_json(path))
 
 
@@ -534,7 +649,21 @@ class LoadTestResult:
     __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict holding the measured samples, read back by :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from prodbench.serving_results import LoadLatency, LoadTestResult
+        >>> lat = LoadLatency(samples_ns=[1_000_000] * 1000)
+        >>> lt = LoadTestResult(lat, offered_qps=100.0, requests=1000, duration_s=10.0,
+        ...                     elapsed_s=10.0, workers=1, startup_s=0.5)
+        >>> lt.to_dict()["offered_qps"]
+        100.0
+        """
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "LoadTestResult",
@@ -553,7 +682,26 @@ class LoadTestResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LoadTestResult:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : Mapping
+            What :meth:`to_dict` returned.
+
+        Returns
+        -------
+        LoadTestResult
+
+        Examples
+        --------
+        >>> from prodbench.serving_results import LoadLatency, LoadTestResult
+        >>> lat = LoadLatency(samples_ns=[1_000_000] * 1000)
+        >>> lt = LoadTestResult(lat, offered_qps=100.0, requests=1000, duration_s=10.0,
+        ...                     elapsed_s=10.0, workers=1, startup_s=0.5)
+        >>> LoadTestResult.from_dict(lt.to_dict()) == lt
+        True
+        """
         check_schema(data, "LoadTestResult")
         try:
             floor = data.get("floor")

@@ -44,6 +44,19 @@ class SweepInterrupted(KeyboardInterrupt):
     ----------
     sweep : Sweep
         The cases finished before the interrupt (also saved to ``output=``).
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> issubclass(pb.SweepInterrupted, KeyboardInterrupt)
+    True
+    >>> try:  # press Ctrl-C while it runs  # doctest: +SKIP
+    ...     sw = pb.sweep(["iris", "wine"], [GaussianNB(), DecisionTreeClassifier()],
+    ...                   max_time=0.3, batch_sizes=(1,))
+    ... except pb.SweepInterrupted as stop:
+    ...     sw = stop.sweep  # the cases finished before the interrupt
     """
 
     def __init__(self, sweep: Sweep) -> None:
@@ -428,6 +441,17 @@ class Sweep:
             ``p99_low_s``, ``p99_high_s``, ``p99_undersampled``, ``n_samples``,
             ``budget`` (pass/fail/inconclusive or None), ``research_pick``,
             ``production_pick``, ``host``, ``worker``, ``cpu_model``.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()],
+        ...               budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> df = sw.to_frame()
+        >>> list(df["candidate"])
+        ['GaussianNB', 'DecisionTreeClassifier']
         """
         from . import report
 
@@ -440,11 +464,43 @@ class Sweep:
         return report.render(self, "table")
 
     def to_text(self) -> str:
-        """The text table, picks and warnings."""
+        """The text table, picks and warnings (what ``print(sw)`` shows).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()],
+        ...               budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> "iris" in sw.to_text()
+        True
+        """
         return str(self)
 
     def to_markdown(self) -> str:
-        """The sweep as a Markdown table with picks and warnings."""
+        """The sweep as a Markdown table with picks and warnings.
+
+        Returns
+        -------
+        str
+            One row per case and candidate: score, p99 with its interval, the
+            budget outcome and the picks.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()],
+        ...               budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> "| iris" in sw.to_markdown()
+        True
+        """
         from . import report
 
         return report.render(self, "markdown")
@@ -488,14 +544,61 @@ class Sweep:
         )
 
     def plot(self, **kwargs: Any) -> Any:
-        """Score and p99 (with intervals) of every candidate in every case (``plot`` extra)."""
+        """Score and p99 (with intervals) of every candidate in every case (``plot`` extra).
+
+        One call to :func:`prodbench.plot.plot_sweep`: two panels share the cases
+        on the x axis, p99 latency (log, with its 95% interval and the p99 budget)
+        and the score; production picks ringed, research picks starred.
+
+        Parameters
+        ----------
+        figsize : (float, float), optional
+            Size of the figure in inches (default: wider with more cases).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        MissingDependencyError
+            When matplotlib is not installed (``pip install "prodbench[plot]"``).
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()],
+        ...               budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> fig = sw.plot(figsize=(8, 4))
+        >>> [a.get_title() for a in fig.axes]
+        ['p99 latency by case', 'Score by case']
+        """
         from . import plot
 
         return plot.plot_sweep(self, **kwargs)
 
     # -- persistence -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: every comparison with raw samples, runs, failures."""
+        """A JSON-ready dict: every comparison with raw samples, runs, failures.
+
+        Returns
+        -------
+        dict
+            Read back by :meth:`from_dict`.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()],
+        ...               budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> data = sw.to_dict()
+        >>> data["kind"], data["cases"]
+        ('Sweep', ['iris'])
+        """
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "Sweep",
@@ -514,7 +617,32 @@ class Sweep:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Sweep:
-        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
+        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``.
+
+        Parameters
+        ----------
+        data : Mapping
+            A saved sweep, as :meth:`to_dict` wrote it.
+
+        Returns
+        -------
+        Sweep
+
+        Raises
+        ------
+        SchemaError
+            For something that is not a saved sweep, or a newer version.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()],
+        ...               budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> pb.Sweep.from_dict(sw.to_dict()).cases
+        ('iris',)
+        """
         data = check_schema(data, "Sweep")
         try:
             return cls(
@@ -540,12 +668,55 @@ class Sweep:
             ) from exc
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` to ``path`` atomically (temp file, then rename)."""
+        """Write :meth:`to_dict` to ``path`` atomically (temp file, then rename).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The JSON file to write (replaced if it exists).
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()],
+        ...               budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> sw.to_json("sweep.json")
+        >>> pb.Sweep.from_json("sweep.json").cases == sw.cases
+        True
+        """
         write_json_atomic(path, self.to_dict())
 
     @classmethod
     def from_json(cls, path: str | os.PathLike[str]) -> Sweep:
-        """Read a file written by :meth:`to_json` (or ``sweep --output``)."""
+        """Read a file written by :meth:`to_json` (or ``sweep --output``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The JSON file.
+
+        Returns
+        -------
+        Sweep
+
+        Raises
+        ------
+        SchemaError
+            For a file that is not a saved sweep.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> sw = pb.sweep(["iris"], [GaussianNB(), DecisionTreeClassifier()],
+        ...               budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> sw.to_json("sweep.json")
+        >>> sorted(pb.Sweep.from_json("sweep.json").comparisons)
+        ['iris']
+        """
         return cls.from_dict(load_json(path))
 
 

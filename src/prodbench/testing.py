@@ -366,6 +366,15 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
     The explicit argument wins; else the ``PRODBENCH_BUDGET_SCALE``
     environment variable; else 1.0.
 
+    Parameters
+    ----------
+    budget_scale : float or str, optional
+        A positive number (``2`` or ``"2"``).
+
+    Returns
+    -------
+    float
+
     Raises
     ------
     BudgetError
@@ -413,6 +422,20 @@ def resolve_max_time(max_time: float | str | None = None) -> float:
     The explicit argument wins; else ``PRODBENCH_MAX_TIME``; else
     :data:`DEFAULT_MAX_TIME` (10 s).
 
+    Parameters
+    ----------
+    max_time : float or str, optional
+        Seconds, or a duration such as ``"2s"`` or ``"500ms"``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    BudgetError
+        When the value is not a positive duration.
+
     Examples
     --------
     >>> resolve_max_time("2s")
@@ -437,6 +460,20 @@ def resolve_on_inconclusive(on_inconclusive: str | None = None) -> OnInconclusiv
     The explicit argument wins; else ``PRODBENCH_ON_INCONCLUSIVE``; else
     ``"fail"``. ``"pass"`` is never the default.
 
+    Parameters
+    ----------
+    on_inconclusive : {"fail", "pass", "skip"}, optional
+        The policy.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    BudgetError
+        For another value.
+
     Examples
     --------
     >>> resolve_on_inconclusive("skip")
@@ -458,7 +495,26 @@ def resolve_on_inconclusive(on_inconclusive: str | None = None) -> OnInconclusiv
 
 
 def latency_skip_requested() -> bool:
-    """True when ``PRODBENCH_LATENCY_SKIP`` asks to skip every latency check."""
+    """True when ``PRODBENCH_LATENCY_SKIP`` asks to skip every latency check.
+
+    ``1``, ``true``, ``yes`` or ``on`` (any case) skip; anything else, or the
+    variable unset, runs the checks.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import os
+    >>> from prodbench.testing import latency_skip_requested
+    >>> os.environ["PRODBENCH_LATENCY_SKIP"] = "1"
+    >>> latency_skip_requested()
+    True
+    >>> del os.environ["PRODBENCH_LATENCY_SKIP"]
+    >>> latency_skip_requested()
+    False
+    """
     return os.environ.get(LATENCY_SKIP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
@@ -554,8 +610,37 @@ def check_latency_budget(
 ) -> LatencyCheck:
     """Check a fitted model's single-request latency against percentile limits.
 
-    Same arguments as :func:`assert_latency`; returns the outcome (PASS,
+    The arguments of :func:`assert_latency`; returns the outcome (PASS,
     FAIL or INCONCLUSIVE) instead of raising.
+
+    Parameters
+    ----------
+    model : object
+        A fitted model with the prediction ``method``.
+    X : numpy.ndarray or pandas.DataFrame
+        Rows to send as one-row requests (up to 1000, shuffled).
+    p50, p90, p99, p999 : float or str, optional
+        Upper limits on those percentiles, in seconds or as ``"5ms"``,
+        ``"250us"``. At least one is required.
+    confidence : float, default 0.95
+        ``1 - confidence`` bounds the false-PASS and the false-FAIL rate.
+    max_time : float or str, optional
+        Most seconds to spend sampling. Default: ``PRODBENCH_MAX_TIME``, else
+        10. A p99 limit needs at least ~370 samples for a PASS: models slower
+        than ~25 ms per call need more, or a p90 limit.
+    method : {"predict", "predict_proba"}, default "predict"
+        The method timed.
+    threads : "serving", int or None, default "serving"
+        Native thread pools while timing, as in :func:`prodbench.measure`:
+        ``"serving"`` limits them to 1 (a serving worker), N to N, None not at all.
+    request_format : {"auto", "numpy", "pandas"}, default "auto"
+        Type of each one-row request; ``"auto"`` keeps the type of ``X``.
+    budget_scale : float, optional
+        Multiplies every limit (for a CI machine slower than the one the budget
+        was set on). Default: the ``PRODBENCH_BUDGET_SCALE`` environment
+        variable, else 1.
+    name : str, optional
+        The model's name in messages; default its class name.
 
     Returns
     -------
@@ -790,6 +875,34 @@ def settle(check: LatencyCheck, on_inconclusive: OnInconclusive) -> None:
     A FAIL raises ``AssertionError``; an INCONCLUSIVE raises
     :class:`LatencyInconclusive` (``"fail"``), skips (``"skip"``) or warns
     (``"pass"``). Shared by :func:`assert_latency` and the pytest fixture.
+
+    Parameters
+    ----------
+    check : LatencyCheck
+        What :func:`check_latency_budget` returned.
+    on_inconclusive : {"fail", "skip", "pass"}
+        What an undecided check does.
+
+    Raises
+    ------
+    AssertionError
+        When the check failed.
+    LatencyInconclusive
+        When it is undecided and ``on_inconclusive="fail"``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from prodbench.testing import check_latency_budget, settle
+    >>> X, y = load_iris(return_X_y=True)
+    >>> check = check_latency_budget(DecisionTreeClassifier().fit(X, y), X, p50="100ms")
+    >>> settle(check, "fail")  # a pass: nothing happens
+    >>> check = check_latency_budget(DecisionTreeClassifier().fit(X, y), X, p50="1ns")
+    >>> settle(check, "fail")
+    Traceback (most recent call last):
+        ...
+    AssertionError: ...
     """
     __tracebackhide__ = True
     if check.outcome == "fail":

@@ -69,7 +69,15 @@ DEFAULT_PRICE_PER_CORE_HOUR = 0.05
 # --------------------------------------------------------------------------- comparison
 @dataclass(frozen=True)
 class FailedCandidate:
-    """A candidate that could not be measured, with its error."""
+    """A candidate that could not be measured, with its error.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> f = pb.FailedCandidate("broken", "fit", "ValueError", "Input contains NaN")
+    >>> f.to_dict()["phase"]
+    'fit'
+    """
 
     name: str
     phase: str
@@ -77,7 +85,18 @@ class FailedCandidate:
     message: str
 
     def to_dict(self) -> dict[str, str]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict: ``name``, ``phase``, ``error_type`` and ``message``.
+
+        Returns
+        -------
+        dict of str to str
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> pb.FailedCandidate("broken", "fit", "ValueError", "boom").to_dict()
+        {'name': 'broken', 'phase': 'fit', 'error_type': 'ValueError', 'message': 'boom'}
+        """
         return {
             "name": self.name,
             "phase": self.phase,
@@ -88,7 +107,20 @@ class FailedCandidate:
 
 @dataclass(frozen=True)
 class Stakeholder:
-    """One of the seed's production stakeholders, with its objective and pick."""
+    """One of the seed's production stakeholders, with its objective and pick.
+
+    Examples
+    --------
+    >>> import prodbench as pb
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+    ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+    >>> [s.role for s in cmp.stakeholders]
+    ['ML engineer', 'Product manager', 'Infrastructure', 'Manager']
+    """
 
     role: str
     objective: str
@@ -137,7 +169,46 @@ class Comparison:
         options: Mapping[str, Any],
         price_per_core_hour: float | None = None,
     ) -> Comparison:
-        """Assemble from measured results and the errors of failed candidates."""
+        """Assemble from measured results and the errors of failed candidates.
+
+        :func:`prodbench.compare` calls this; use it to rebuild a comparison from
+        results measured separately (on the same rows) or to change the baseline.
+
+        Parameters
+        ----------
+        names : list of str
+            Every candidate, in table order (failed ones included).
+        results : Mapping of str to ModelResult
+            The measured candidates.
+        failures : Mapping of str to Exception
+            The candidates that failed, with their error.
+        baseline : str
+            The candidate the others are compared with.
+        budget : Budget or None
+            The latency budget, if any.
+        options : Mapping
+            The options the run used (kept in the saved JSON).
+        price_per_core_hour : float, optional
+            For the cost per million predictions.
+
+        Returns
+        -------
+        Comparison
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> other = pb.Comparison.build(names=list(cmp.names), results=cmp.results, failures={},
+        ...                             baseline="DecisionTreeClassifier", budget=None, options={})
+        >>> other.baseline
+        'DecisionTreeClassifier'
+        """
         failed = {
             n: FailedCandidate(
                 name=n,
@@ -200,7 +271,32 @@ class Comparison:
         return [float(adjusted[k]) for k in keys], len(distinct)
 
     def versus(self, name: str) -> Delta:
-        """The :class:`Delta` of candidate ``name`` against the baseline."""
+        """The :class:`Delta` of candidate ``name`` against the baseline.
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name, as in ``cmp.names``.
+
+        Returns
+        -------
+        Delta
+            Score difference with its paired interval and p-value (Holm-adjusted
+            across the challengers), latency ratios with intervals.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> d = cmp.versus("DecisionTreeClassifier")
+        >>> d.baseline, d.score_name
+        ('GaussianNB', 'accuracy')
+        """
         if name not in self.results:
             raise CandidateError(self._unknown(name))
         if self.baseline not in self.results:
@@ -225,13 +321,60 @@ class Comparison:
         return {n: check_budget(self.results[n], self.budget) for n in self.measured}
 
     def budget_status(self, name: str) -> dict[str, BudgetCheck]:
-        """Per-limit :class:`BudgetCheck` for candidate ``name`` (empty without a budget)."""
+        """Per-limit :class:`BudgetCheck` for candidate ``name`` (empty without a budget).
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name, as in ``cmp.names``.
+
+        Returns
+        -------
+        dict of str to BudgetCheck
+            Keyed by limit (``"p99"``, ``"size"`` ...).
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> check = cmp.budget_status("GaussianNB")["p99"]
+        >>> check.status in ("pass", "fail", "inconclusive")
+        True
+        """
         if name not in self.results:
             raise CandidateError(self._unknown(name))
         return self._budget_checks.get(name, {})
 
     def budget_overall(self, name: str) -> str | None:
-        """``"fail"`` if any limit fails, else ``"inconclusive"`` if any is, else ``"pass"``."""
+        """``"fail"`` if any limit fails, else ``"inconclusive"`` if any is, else ``"pass"``.
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name, as in ``cmp.names``.
+
+        Returns
+        -------
+        str or None
+            None without a budget.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> cmp.budget_overall("GaussianNB") in ("pass", "fail", "inconclusive")
+        True
+        """
         checks = self.budget_status(name)
         if not checks:
             return None
@@ -404,11 +547,31 @@ class Comparison:
     ) -> tuple[float, float, float]:
         """p99 of ``name`` over p99 of ``other``, with a bootstrap interval (open if under-sampled).
 
+        Parameters
+        ----------
+        name, other : str
+            Two candidates' names.
+        confidence : float, default 0.95
+            The interval's coverage.
+
+        Returns
+        -------
+        (float, float, float)
+            The ratio, and its interval's lower and upper bounds (``inf`` for an
+            open side). Below 1: ``name`` is faster at p99.
+
         Examples
         --------
-        >>> import prodbench as pb  # doctest: +SKIP
-        >>> cmp.p99_ratio("lone", "ensemble")  # doctest: +SKIP
-        (0.12, 0.11, 0.13)
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> ratio, low, high = cmp.p99_ratio("GaussianNB", "DecisionTreeClassifier")
+        >>> low <= ratio <= high
+        True
         """
         key = (name, other, confidence)
         if key not in self._p99_ratios:  # the picks and the stakeholder lines ask alike
@@ -448,14 +611,46 @@ class Comparison:
         """Max QPS within a latency budget per worker count, and workers for a target rate.
 
         Simulated from the measured one-row latencies (nothing is measured
-        again); see :func:`prodbench.serving.capacities`, which takes the
-        other keywords (``random_state``, ``replicates``, ``requests``).
-        ``budget`` defaults to the comparison's, ``qps`` to ``options["qps"]``.
+        again): one call to :func:`prodbench.serving.capacities`.
+
+        Parameters
+        ----------
+        budget : Budget, str or dict, optional
+            The percentile limits to stay within (``"p99=5ms"``); default: the
+            comparison's budget.
+        qps : float, optional
+            A target rate: each candidate's workers needed for it
+            (``cap[name].target``); default: the run's ``options["qps"]``.
+        workers : int or tuple of int, default (1, 2, 4, 8)
+            Worker counts sharing one FIFO queue.
+        **kwargs
+            ``random_state`` (for the simulation), ``replicates`` (independent
+            simulations per rate, for the interval) and ``requests`` (simulated
+            requests per replicate).
+
+        Returns
+        -------
+        Capacity
+            ``cap[name][workers]`` is a :class:`~prodbench.serving_results.MaxQPS`
+            with its 95% interval.
+
+        Raises
+        ------
+        BudgetError
+            When no budget with a percentile limit is given or set on the comparison.
 
         Examples
         --------
-        >>> cap = cmp.capacity("p99=5ms", qps=500)  # doctest: +SKIP
-        >>> cap["logreg"][1].qps, cap["logreg"].target.workers  # doctest: +SKIP
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> cap = cmp.capacity("p99=50ms", workers=(1, 2), qps=100, replicates=2, requests=2000)
+        >>> cap["GaussianNB"][2].qps >= cap["GaussianNB"][1].qps > 0
+        True
         """
         from . import serving
 
@@ -487,7 +682,30 @@ class Comparison:
         return self.capacity()
 
     def cost_per_million(self, name: str) -> float:
-        """Compute cost of a million single-row predictions, from mean latency and one core."""
+        """Compute cost of a million single-row predictions, from mean latency and one core.
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name, as in ``cmp.names``.
+
+        Returns
+        -------
+        float
+            Dollars, at ``price_per_core_hour`` (0.05 unless the run set it).
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> cmp.cost_per_million("GaussianNB") > 0
+        True
+        """
         mean = self.results[name].latency.mean
         return mean * 1e6 / 3600.0 * self.price_per_core_hour
 
@@ -645,6 +863,28 @@ class Comparison:
 
         E.g. ``'p99 = 2.65 ms (95% CI 2.33 ms-inf, n=300); about 720 samples
         (~2.2 s of sampling) would likely decide it'``.
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name, as in ``cmp.names``.
+
+        Returns
+        -------
+        str
+            Empty when ``name`` is not undecided.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> isinstance(cmp.undecided_reason("GaussianNB"), str)
+        True
         """
         parts = []
         latency = self.results[name].latency
@@ -718,12 +958,16 @@ class Comparison:
 
         Examples
         --------
-        >>> import sys; sys.path.insert(0, "tests")
-        >>> from factories import make_comparison, make_result
-        >>> cmp = make_comparison([make_result("a"), make_result("b", seed=1)],
-        ...                       budget=Budget(p99="1us"))
-        >>> cmp.production_decision.sentence
-        'Production pick: none, no candidate passes the budget (fails: a, b).'
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=1us", max_time=0.3, batch_sizes=(1,))
+        >>> cmp.production_decision.sentence  # doctest: +NORMALIZE_WHITESPACE
+        'Production pick: none, no candidate passes the budget (fails: GaussianNB,
+        DecisionTreeClassifier).'
         """
         return ProductionDecision(
             pick=self.production_pick,
@@ -744,11 +988,47 @@ class Comparison:
         return f"Comparison(names={self.names!r}, baseline={self.baseline!r}{budget}{failed})"
 
     def to_text(self) -> str:
-        """The aligned text table, verdict and stakeholders."""
+        """The aligned text table, verdict and stakeholders (what ``print(cmp)`` shows).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> "Research pick:" in cmp.to_text()
+        True
+        """
         return str(self)
 
     def to_markdown(self) -> str:
-        """The comparison as a Markdown table and verdict."""
+        """The comparison as Markdown: both tables, the verdict, the stakeholders.
+
+        Returns
+        -------
+        str
+            GitHub-flavoured Markdown (tables with ``|``), for a pull request or a wiki page.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> md = cmp.to_markdown()
+        >>> "| GaussianNB" in md and "Research pick:" in md
+        True
+        """
         from . import report
 
         return report.render(self, "markdown")
@@ -784,20 +1064,110 @@ class Comparison:
         report.write_page(self, path)
 
     def to_frame(self) -> Any:
-        """One row per candidate, tidy columns with units in names (a pandas DataFrame)."""
+        """One row per candidate, tidy columns with units in their names (a pandas DataFrame).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by candidate; columns such as ``score``, ``p50_s``,
+            ``p99_s`` with their interval bounds, ``fit_s``, ``size_bytes``, the
+            deltas against the baseline and the budget status.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> df = cmp.to_frame()
+        >>> len(df), "p99_s" in df.columns
+        (2, True)
+        """
         from . import report
 
         return report.to_frame(self)
 
     def plot(self, kind: str | None = None, **kwargs: Any) -> Any:
-        """Plot the comparison (needs the ``plot`` extra); see :mod:`prodbench.plot`."""
+        """Plot the comparison (needs the ``plot`` extra).
+
+        One call to :func:`prodbench.plot.plot_comparison`.
+
+        Parameters
+        ----------
+        kind : {None, "spectrum", "tradeoff", "throughput", "load"}, default None
+            ``None`` draws the spectrum, trade-off and throughput panels side by
+            side; a name draws that panel alone. ``"spectrum"``: latency at every
+            percentile with its 95% interval; ``"tradeoff"``: score against p99
+            with the Pareto front, the budget and the picks; ``"throughput"``: bulk
+            rows/s against batch size; ``"load"``: p50 and p99 against offered
+            requests per second, simulated from the measured latencies (a few
+            seconds), with each candidate's max QPS within the budget.
+        ax : matplotlib.axes.Axes, optional
+            Draw one ``kind`` into these axes.
+        figsize : (float, float), optional
+            Size of a new figure in inches.
+        workers : int, default 1
+            Workers sharing one queue, for ``kind="load"``.
+        budget : Budget, str or dict, optional
+            For ``kind="load"`` only: the budget whose line and max QPS to draw,
+            even when the comparison had none (default: the comparison's).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        SpecError
+            For an unknown ``kind``, ``ax`` without a ``kind``, or ``budget`` with
+            another ``kind`` than ``"load"``.
+        MissingDependencyError
+            When matplotlib is not installed (``pip install "prodbench[plot]"``).
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> fig = cmp.plot()
+        >>> [a.get_title() for a in fig.axes][0]
+        'Single-request latency by percentile'
+        >>> fig = cmp.plot(kind="tradeoff", figsize=(6, 4))
+        >>> fig.savefig("tradeoff.png")
+        """
         from . import plot
 
         return plot.plot_comparison(self, kind=kind, **kwargs)
 
     # -- persistence -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict with raw samples, metadata and ``schema_version``."""
+        """A JSON-ready dict with raw samples, metadata and ``schema_version``.
+
+        Returns
+        -------
+        dict
+            Read back by :meth:`from_dict`.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> data = cmp.to_dict()
+        >>> data["kind"], data["names"]
+        ('Comparison', ['GaussianNB', 'DecisionTreeClassifier'])
+        """
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "Comparison",
@@ -812,7 +1182,36 @@ class Comparison:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Comparison:
-        """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
+        """Rebuild from :meth:`to_dict`'s dict (migrating an older ``schema_version``).
+
+        Parameters
+        ----------
+        data : Mapping
+            A saved comparison, as :meth:`to_dict` wrote it.
+
+        Returns
+        -------
+        Comparison
+            Every decision is derived again from the raw samples.
+
+        Raises
+        ------
+        SchemaError
+            For something that is not a saved Comparison, or a newer version.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> again = pb.Comparison.from_dict(cmp.to_dict())
+        >>> again.research_pick == cmp.research_pick
+        True
+        """
         data = check_schema(data, "Comparison")
         try:
             return cls(
@@ -835,14 +1234,62 @@ class Comparison:
             ) from exc
 
     def to_json(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`to_dict` and a readable ``summary`` to ``path`` atomically."""
+        """Write :meth:`to_dict` and a readable ``summary`` to ``path`` atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The JSON file to write (replaced if it exists); ``python -m prodbench
+            show`` and ``diff`` read it.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> cmp.to_json("run.json")
+        >>> pb.Comparison.from_json("run.json").names == cmp.names
+        True
+        """
         from . import report
 
         write_json_atomic(path, report.to_json_dict(self))
 
     @classmethod
     def from_json(cls, path: str | os.PathLike[str]) -> Comparison:
-        """Read a file written by :meth:`to_json`."""
+        """Read a file written by :meth:`to_json` (or ``python -m prodbench compare --output``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The JSON file.
+
+        Returns
+        -------
+        Comparison
+
+        Raises
+        ------
+        SchemaError
+            For a file that is not a saved comparison.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  budget="p99=50ms", max_time=0.3, batch_sizes=(1,))
+        >>> cmp.to_json("run.json")
+        >>> pb.Comparison.from_json("run.json").baseline
+        'GaussianNB'
+        """
         return cls.from_dict(load_json(path))
 
 

@@ -185,6 +185,7 @@ def render(obj: Any, fmt: str = "table", **options: Any) -> str:
     Parameters
     ----------
     obj : Comparison, Sweep, Capacity, LoadTestResult, RunDiff or ModelResult
+        What to render.
     fmt : str, default "table"
         ``"table"`` (aligned text; ``"text"`` is the same) and whatever else
         :data:`FORMATS` lists for the object's class: ``"markdown"``,
@@ -208,12 +209,19 @@ def render(obj: Any, fmt: str = "table", **options: Any) -> str:
 
     Examples
     --------
-    >>> import sys; sys.path.insert(0, "tests")
-    >>> from factories import make_comparison, make_result
-    >>> cmp = make_comparison([make_result("a"), make_result("b", seed=1)])
-    >>> render(cmp) == str(cmp), render(cmp, "markdown") == cmp.to_markdown()
+    >>> import prodbench as pb
+    >>> from prodbench import report
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+    ...                  max_time=0.3, batch_sizes=(1,))
+    >>> report.render(cmp) == str(cmp), report.render(cmp, "markdown") == cmp.to_markdown()
     (True, True)
-    >>> FORMATS["Comparison"]
+    >>> report.render(cmp, "html").startswith("<")
+    True
+    >>> report.FORMATS["Comparison"]
     ('table', 'markdown', 'html', 'json', 'csv', 'page')
     """
     kind = _kind(obj, FORMATS, "render")
@@ -240,16 +248,29 @@ def to_json_dict(obj: Any) -> dict[str, Any]:
     Parameters
     ----------
     obj : Comparison, Sweep, Capacity, LoadTestResult, RunDiff or ModelResult
+        What to convert.
 
     Returns
     -------
     dict
+        JSON-ready (plain numbers, lists and strings).
+
+    Raises
+    ------
+    TypeError
+        ``obj`` is none of the result types above.
 
     Examples
     --------
-    >>> import sys; sys.path.insert(0, "tests")
-    >>> from factories import make_comparison, make_result
-    >>> data = to_json_dict(make_comparison([make_result("a"), make_result("b", seed=1)]))
+    >>> import prodbench as pb
+    >>> from prodbench import report
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+    ...                  max_time=0.3, batch_sizes=(1,))
+    >>> data = report.to_json_dict(cmp)
     >>> "summary" in data and "results" in data
     True
     """
@@ -262,16 +283,29 @@ def to_frame(obj: Any) -> pd.DataFrame:
     Parameters
     ----------
     obj : Comparison or Sweep
+        What to tabulate.
 
     Returns
     -------
     pandas.DataFrame
+        Columns with units in their names (``p99_s``, ``size_bytes``).
+
+    Raises
+    ------
+    TypeError
+        ``obj`` is neither.
 
     Examples
     --------
-    >>> import sys; sys.path.insert(0, "tests")
-    >>> from factories import make_comparison, make_result
-    >>> to_frame(make_comparison([make_result("a"), make_result("b", seed=1)])).shape[0]
+    >>> import prodbench as pb
+    >>> from prodbench import report
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+    ...                  max_time=0.3, batch_sizes=(1,))
+    >>> report.to_frame(cmp).shape[0]
     2
     """
     return _FRAMES[_kind(obj, _FRAMES, "tabulate")](obj)

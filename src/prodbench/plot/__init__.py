@@ -13,6 +13,16 @@ Three panels answer the seed's question at a glance:
     production picks.
 ``"throughput"``
     Bulk prediction throughput (the research priority) against batch size.
+``"load"`` (only when asked for: it simulates for a few seconds)
+    p50 and p99 against offered requests per second, simulated from the
+    measured latencies, with each candidate's max QPS within a budget.
+
+Every panel is meant to be read off: each log axis labels at least three
+ticks a decade (1, 2 and 5, or denser on a narrow axis) with their units
+("2 ms", "50k/s"); legends sit under the panel, where they cover no data;
+an interval with an open side and the max-QPS figures are drawn in strips of
+their own beyond the data; every marker is in the legend; colours are
+Okabe & Ito's colour-blind-safe palette (:data:`OKABE_ITO`).
 
 matplotlib is the optional ``plot`` extra: it is imported inside the
 functions, and a clear :class:`~prodbench.errors.MissingDependencyError`
@@ -28,22 +38,30 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .budget import PERCENTILE_KEYS, Budget
-from .errors import MissingDependencyError, SpecError
-from .results import LatencyResult, ModelResult
-from .units import format_duration
-from .verdict import Comparison
+from ..budget import PERCENTILE_KEYS, Budget
+from ..errors import MissingDependencyError, SpecError
+from ..results import LatencyResult, ModelResult
+from ..units import format_duration
+from ..verdict import Comparison
+from .axes import lanes as _lanes
+from .axes import legend_below as _legend_below
+from .axes import log_axis as _log_axis
+from .axes import ms as _ms
+from .axes import plain as _plain
+from .axes import points as _points
+from .axes import rate as _rate
+from .axes import widen_log_limits as _widen_log_limits
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .sweep_results import Sweep
+    from ..sweep_results import Sweep
 
 __all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 
@@ -92,7 +110,7 @@ def _pyplot() -> Any:
 def _new_figure(ncols: int, figsize: tuple[float, float] | None) -> tuple[Figure, list[Axes]]:
     plt = _pyplot()
     if figsize is None:
-        figsize = (6.4 * ncols, 4.8) if ncols > 1 else (7.0, 4.8)
+        figsize = (6.4 * ncols, 5.6) if ncols > 1 else (7.0, 5.6)
     fig = plt.figure(figsize=figsize, layout="constrained")
     axes = list(fig.subplots(1, ncols, squeeze=False)[0])
     # Keep the figure, drop pyplot's reference: shown once in notebooks, no leak in loops.
@@ -141,37 +159,71 @@ def _spectrum(latency: LatencyResult) -> tuple[np.ndarray, ...]:
     return xs, values, low, high, open_low, open_high
 
 
-def _draw_open_bands(ax: Axes, bands: Sequence[tuple[Any, ...]]) -> None:
-    """Carry every open side of an interval band to the edge of the plot, with an arrow.
+def _draw_open_bands(
+    ax: Axes, bands: Sequence[tuple[Any, ...]], extent: tuple[float, float]
+) -> None:
+    """Mark every open side of an interval band in its own strip beyond the data.
 
-    Called once the axis limits are final; the limits are then kept, so the
-    band ends at the edge: the interval has no bound there, not the slowest
-    sample.
+    Where too few samples bound a percentile, its 95% interval has no upper
+    (or lower) end: the band is held at the slowest (fastest) sample there,
+    and a hatched strip in the candidate's colour over those percentiles, in a
+    lane of its own above (below) every candidate's data, says that the
+    interval goes on past the plot's edge. Lanes never overlap one another or
+    the data, however many candidates there are.
     """
-    if not bands:
-        return
-    bottom, top = ax.get_ylim()
-    for name, color, xs, low, high, open_low, open_high in bands:
-        for mask, edge, y_from in ((open_high, top, high), (open_low, bottom, low)):
-            if not mask.any():
-                continue
-            x = xs[mask]
+    right = ax.get_xlim()[1]
+
+    def visible(xs: np.ndarray, mask: np.ndarray) -> bool:
+        # at least 1% of the axis' width: an open side only below 0.5% is not drawable
+        return bool(mask.any()) and math.log(xs[mask].max() / xs[mask].min()) > 0.01 * math.log(
+            right
+        )
+
+    tops = [b for b in bands if visible(b[2], b[6])]
+    bottoms = [b for b in bands if visible(b[2], b[5])]
+    top_lanes, bottom_lanes = _lanes(ax, *extent, len(tops), len(bottoms))
+    for lanes, side, which in ((top_lanes, tops, 6), (bottom_lanes, bottoms, 5)):
+        for (y0, y1), band in zip(lanes, side, strict=True):
+            name, color, xs = band[:3]
             ax.fill_between(
-                x, y_from[mask], np.full(x.size, edge), color=color, alpha=0.08,
-                linewidth=0, hatch="//", edgecolor=color, gid=f"open:{name}",
+                xs, y0, y1, where=band[which], color=color, alpha=0.25, linewidth=0.8,
+                hatch="////", edgecolor=color, gid=f"open:{name}",
             )  # fmt: skip
-            mid = x[x.size // 2]
-            ax.annotate(
-                "", xy=(mid, edge), xytext=(mid, y_from[mask][x.size // 2]),
-                arrowprops={"arrowstyle": "->", "color": color, "lw": 1, "ls": "--"},
-                gid=f"open-arrow:{name}",
-            )  # fmt: skip
-    ax.set_ylim(bottom, top)
 
 
 def _percent_label(x: float) -> str:
     q = 100.0 * (1.0 - 1.0 / x)
     return f"{q:.10g}%"
+
+
+def _draw_budget_levels(
+    ax: Axes, budget: Budget | None
+) -> tuple[list[tuple[Any, str]], list[float]]:
+    """The budget's percentile limits as dotted lines, a triangle at their percentile.
+
+    Returns their legend entries and the levels (ms), which the y range keeps in view.
+    """
+    from matplotlib.lines import Line2D
+
+    budget_handles: list[tuple[Any, str]] = []
+    levels: list[float] = []
+    if budget is None:
+        return budget_handles, levels
+    for key, limit in budget.limits.items():
+        if key not in PERCENTILE_KEYS:
+            continue
+        ms = limit * 1e3
+        levels.append(ms)
+        ax.axhline(ms, color=_BUDGET_COLOR, ls=":", lw=1.2, gid=f"budget:{key}")
+        ax.plot(
+            [_x_of(PERCENTILE_KEYS[key])], [ms], marker="v", ls="none",
+            color=_BUDGET_COLOR, label=f"_{key} budget marker", gid=f"budget-marker:{key}",
+        )  # fmt: skip
+        budget_handles.append((
+            Line2D([], [], color=_BUDGET_COLOR, ls=":", lw=1.2, marker="v"),
+            f"{key} budget {format_duration(limit, trim=True)} (triangle: at {key})",
+        ))  # fmt: skip
+    return budget_handles, levels
 
 
 def _draw_spectrum(
@@ -187,6 +239,8 @@ def _draw_spectrum(
     top_x = 10.0
     any_undersampled = False
     open_bands: list[tuple[Any, ...]] = []
+    lows: list[float] = []
+    highs: list[float] = []
     for name, latency, color in entries:
         if latency.n < 2:
             continue
@@ -194,6 +248,8 @@ def _draw_spectrum(
         if open_low.any() or open_high.any():
             open_bands.append((name, color, xs, low, high, open_low, open_high))
         top_x = max(top_x, float(xs[-1]))
+        lows.append(float(min(low.min(), values.min())))
+        highs.append(float(max(high.max(), values.max())))
         x_ok = float(_x_of(_last_well_sampled(latency)))
         # The well-sampled piece is solid, the rest dashed; they share one point.
         cut = int(np.searchsorted(xs, x_ok, side="right"))
@@ -220,74 +276,41 @@ def _draw_spectrum(
                 label=f"_{name} (under-sampled)" if solid.stop > 0 else name,
             )
 
-    if budget is not None:
-        from matplotlib.transforms import blended_transform_factory
-
-        trans = blended_transform_factory(ax.transAxes, ax.transData)
-        for key, limit in budget.limits.items():
-            if key not in PERCENTILE_KEYS:
-                continue
-            ms = limit * 1e3
-            ax.axhline(ms, color=_BUDGET_COLOR, ls=":", lw=1.2, gid=f"budget:{key}")
-            ax.plot(
-                [_x_of(PERCENTILE_KEYS[key])], [ms], marker="v", ls="none",
-                color=_BUDGET_COLOR, label=f"_{key} budget marker",
-            )  # fmt: skip
-            ax.text(
-                0.01, ms, f"{key} budget {format_duration(limit, trim=True)}",
-                transform=trans, va="bottom", ha="left", fontsize="small",
-                color=_BUDGET_COLOR, bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1},
-            )  # fmt: skip
+    budget_handles, levels = _draw_budget_levels(ax, budget)
 
     ax.set_xscale("log")
     ax.set_yscale("log")
     right = max(top_x, 1000.0) * 1.3  # always show 99.9%: an empty tail says "not measured"
     ax.set_xlim(1.0, right)
-    ticks = [2.0, 10.0] + [10.0**k for k in range(2, 9) if 10.0**k <= right]
+    ticks = [m * 10.0**k for k in range(9) for m in (2.0, 5.0, 10.0) if m * 10.0**k <= right]
     ax.xaxis.set_major_locator(ticker.FixedLocator(ticks))
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: _percent_label(x)))
     ax.xaxis.set_minor_locator(ticker.NullLocator())
-    _plain_log_labels(ax.yaxis)
+    _log_axis(ax.yaxis, _ms)
     ax.set_xlabel("percentile of requests (axis: 1/(1 - p), log)")
     ax.set_ylabel("latency per one-row predict (ms, log)")
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
+    ax.grid(True, which="minor", axis="y", alpha=0.12)
 
-    _draw_open_bands(ax, open_bands)
+    if lows:
+        extent = (min(lows + levels), max(highs + levels))
+        _draw_open_bands(ax, open_bands, extent)
 
     handles, labels = ax.get_legend_handles_labels()
+    for handle, label in budget_handles:
+        handles.append(handle)
+        labels.append(label)
     if entries:
         handles.append(Patch(color="0.5", alpha=0.3, linewidth=0))
         labels.append(f"{_CONFIDENCE:.0%} CI")
     if open_bands:
-        handles.append(Patch(facecolor="white", edgecolor="0.5", hatch="//", linewidth=0))
-        labels.append("CI open: no bound from this many samples")
+        handles.append(Patch(facecolor="white", edgecolor="0.4", hatch="////", linewidth=0.8))
+        labels.append("CI open past the edge over these percentiles (too few samples)")
     if any_undersampled:
         handles.append(Line2D([], [], color="0.3", ls="--", lw=1.5))
         labels.append("under-sampled (too few samples)")
-    if handles:
-        ax.legend(handles, labels, loc="best", fontsize="small", framealpha=0.85)
-
-
-def _plain(value: float) -> str:
-    """``0.05``, ``2``, ``1,000``: never ``1e+03``."""
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-
-
-def _plain_log_labels(axis: Any) -> None:
-    """Label a log axis with plain numbers (0.5, 1, 2), not powers of ten."""
-    from matplotlib import ticker
-
-    def minor(value: float, _pos: Any) -> str:
-        low, high = axis.get_view_interval()
-        if value <= 0 or low <= 0 or math.log10(high / low) > 1.5:
-            return ""  # more than 1.5 decades: the powers of ten are enough
-        mantissa = round(value / 10.0 ** math.floor(math.log10(value) + 1e-9))
-        wanted = (2, 3, 5) if math.log10(high / low) > 0.7 else (2, 3, 4, 5, 6, 8)
-        return _plain(value) if mantissa in wanted else ""
-
-    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: _plain(v)))
-    axis.set_minor_formatter(ticker.FuncFormatter(minor))
+    _legend_below(ax, handles, labels)
 
 
 def _clip(value: float, fallback: float) -> float:
@@ -321,8 +344,9 @@ def _draw_tradeoff(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
                 ax.annotate(
                     "", xy=(edge, y), xycoords=("axes fraction", "data"), xytext=(x, y),
                     textcoords="data", gid=f"open:{name}",
-                    arrowprops={"arrowstyle": "->", "color": colors[name], "lw": 1.2,
-                                "ls": "--", "shrinkA": 5, "shrinkB": 0},
+                    arrowprops={"arrowstyle": "->", "color": colors[name], "lw": 1.0,
+                                "ls": "--", "shrinkA": 5, "shrinkB": 0, "alpha": 0.7},
+                    zorder=1,
                 )  # fmt: skip
         ax.errorbar(
             [x], [y],
@@ -351,35 +375,45 @@ def _draw_tradeoff(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
         )  # fmt: skip
 
     _annotate_picks(ax, cmp, points)
+    title = _TITLES["tradeoff"]
     if points and cmp.budget and cmp.production_pick is None:
+        # The decision layer's sentence, above the panel: it covers no point.
+        lines = textwrap.wrap(cmp.production_decision.sentence, 64)
         ax.text(
-            0.02, 0.98, "\n".join(textwrap.wrap(cmp.production_decision.sentence, 36)),
-            transform=ax.transAxes, ha="left", va="top", fontsize="small", color="0.2",
-            gid="no-production-pick", bbox={"fc": "white", "ec": "0.7", "alpha": 0.9},
+            0.5, 1.02, "\n".join(lines), transform=ax.transAxes, ha="center", va="bottom",
+            fontsize="small", color="0.2", gid="no-production-pick",
+            bbox={"fc": "white", "ec": "0.7", "alpha": 0.9, "pad": 2},
         )  # fmt: skip
+        ax.set_title(title, pad=10 + 1.25 * _points("small") * len(lines))
+    else:
+        ax.set_title(title)
     ax.set_xscale("log")
-    _plain_log_labels(ax.xaxis)
     ax.margins(x=0.25, y=0.2)
+    if points:
+        ax.autoscale_view()
+        _widen_log_limits(ax, "x")
+    _log_axis(ax.xaxis, _ms)
     ax.set_xlabel("p99 latency (ms, log)")
     whiskers = "95% CI of the gain over the baseline" if base is not None else "no baseline"
     ax.set_ylabel(f"{score_name} on test rows\n(whiskers: {whiskers})")
-    ax.set_title(_TITLES["tradeoff"])
     ax.grid(True, which="major", alpha=0.3)
+    ax.grid(True, which="minor", axis="x", alpha=0.12)
     if points:
+        from matplotlib.lines import Line2D
+
         handles, labels = ax.get_legend_handles_labels()
         if base is not None:
-            from matplotlib.lines import Line2D
-
             handles.append(Line2D([], [], marker="s", color="0.3", ls="none"))
             labels.append("square: baseline")
         if hollow:
-            from matplotlib.lines import Line2D
-
             handles.append(
                 Line2D([], [], marker="o", color="0.3", markerfacecolor="white", ls="none")
             )
             labels.append("hollow: p99 under-sampled")
-        ax.legend(handles, labels, loc="best", fontsize="small", framealpha=0.85)
+        if any(t.get_gid() == f"open:{n}" for t in ax.texts for n in points):
+            handles.append(Line2D([], [], color="0.3", ls="--", lw=1.2, marker=">", ms=4))
+            labels.append("dashed arrow: p99 CI open to the edge (too few samples)")
+        _legend_below(ax, handles, labels)
 
 
 def _annotate_picks(ax: Axes, cmp: Comparison, points: dict[str, tuple[float, float]]) -> None:
@@ -413,8 +447,6 @@ def _annotate_picks(ax: Axes, cmp: Comparison, points: dict[str, tuple[float, fl
 
 
 def _draw_throughput(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
-    from matplotlib import ticker
-
     for name in cmp.measured:
         batches = sorted(cmp.results[name].throughput.batches, key=lambda b: b.batch_size)
         ax.plot(
@@ -427,66 +459,105 @@ def _draw_throughput(ax: Axes, cmp: Comparison, colors: dict[str, str]) -> None:
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.yaxis.set_major_formatter(ticker.EngFormatter(sep=""))
-    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     ax.margins(x=0.08, y=0.12)
+    if cmp.measured:
+        ax.autoscale_view()
+        _widen_log_limits(ax, "x")
+        _widen_log_limits(ax, "y")
+    _log_axis(ax.xaxis, _plain)
+    _log_axis(ax.yaxis, _rate)
     ax.set_xlabel("batch size (rows per predict call, log)")
     ax.set_ylabel("bulk throughput (rows/s, log)")
     ax.set_title(_TITLES["throughput"])
     ax.grid(True, which="major", alpha=0.3)
+    ax.grid(True, which="minor", alpha=0.12)
     if cmp.measured:
-        ax.legend(loc="lower right", fontsize="small", framealpha=0.85)
+        handles, labels = ax.get_legend_handles_labels()
+        _legend_below(ax, handles, labels)
 
 
-def _draw_load(ax: Axes, cmp: Comparison, colors: dict[str, str], workers: int) -> None:
-    from .serving import load_curve, percentile_limits
+def _draw_load(
+    ax: Axes, cmp: Comparison, colors: dict[str, str], workers: int, budget: Budget | None
+) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import blended_transform_factory
 
+    from ..serving import load_curve, percentile_limits
+
+    chosen = cmp.budget if budget is None else budget
     limits = (
-        percentile_limits(cmp.budget)
-        if cmp.budget and any(k in PERCENTILE_KEYS for k in cmp.budget.limits)
+        percentile_limits(chosen)
+        if chosen is not None and any(k in PERCENTILE_KEYS for k in chosen.limits)
         else {}
     )
-    cap = cmp.capacity(workers=(workers,), qps=None) if limits else None
+    if budget is not None and not limits:
+        raise SpecError(
+            f"plot(kind='load', budget={str(budget)!r}) needs a percentile limit to find the "
+            "max QPS within: pass e.g. budget='p99=5ms' (p50, p90, p99 or p999)."
+        )
+    cap = cmp.capacity(budget=chosen, workers=(workers,), qps=None) if limits else None
+    values: list[float] = [v * 1e3 for v in limits.values()]
     for name in cmp.measured:
         qps, p50, p99 = load_curve(cmp.results[name].latency, workers)
         color = colors[name]
         ax.plot(qps, p99 * 1e3, lw=2, color=color, label=f"{name} p99")
         ax.plot(qps, p50 * 1e3, lw=1.2, ls="--", color=color, label=f"{name} p50")
-        if cap is not None:
-            m = cap[name][workers]
-            if m.qps > 0:
-                ax.axvline(m.qps, color=color, ls=":", lw=1)
-                ax.axvspan(m.qps_low, m.qps_high, color=color, alpha=0.12, lw=0)
-                ax.annotate(
-                    f"max {m.qps:,.0f} QPS",
-                    xy=(m.qps, min(limits.values()) * 1e3),
-                    xytext=(4, 6),
-                    textcoords="offset points",
-                    fontsize="small",
-                    color=color,
-                    gid=f"max-qps-{name}",
-                )
-    for key, limit in limits.items():
-        ax.axhline(limit * 1e3, color=_BUDGET_COLOR, ls=(0, (2, 2)), lw=1)
-        ax.annotate(
-            f"{key} budget {format_duration(limit, trim=True)}",
-            xy=(1.0, limit * 1e3),
-            xycoords=("axes fraction", "data"),
-            xytext=(-4, -11),
-            textcoords="offset points",
-            ha="right",
-            fontsize="small",
-            color=_BUDGET_COLOR,
-            gid=f"budget-{key}",
-        )
+        values.extend(float(v) for v in (p50.min() * 1e3, p99.max() * 1e3) if v > 0)
     ax.set_yscale("log")
+    maxima = []
+    if cap is not None:
+        maxima = [(n, cap[n][workers]) for n in cmp.measured if cap[n][workers].qps > 0]
+    if values:
+        (lanes, _) = _lanes(ax, min(values), max(values), len(maxima))
+    else:
+        lanes = []
+    ax.margins(x=0.04)
+    level = min(limits.values()) * 1e3 if limits else 0.0  # maxima are empty without limits
+    right = ax.get_xlim()[1]
+    for (y0, y1), (name, m) in zip(lanes, maxima, strict=True):
+        color = colors[name]
+        y = math.sqrt(y0 * y1)
+        # From the budget line up to the candidate's own strip above the data, where
+        # the max QPS, its 95% interval and its figure sit without covering a curve.
+        ax.plot([m.qps, m.qps], [level, y], color=color, ls=":", lw=1, label=f"_{name} max")
+        ax.errorbar(
+            [m.qps], [y], xerr=[[max(m.qps - m.qps_low, 0.0)], [max(m.qps_high - m.qps, 0.0)]],
+            fmt="D", ms=5, color=color, capsize=2, lw=1, label=f"_{name} max QPS",
+        )  # fmt: skip
+        left = m.qps_high < 0.7 * right
+        ax.annotate(
+            f"max {m.qps:,.0f} QPS", xy=(m.qps_high if left else m.qps_low, y),
+            xytext=(5 if left else -5, 0), textcoords="offset points",
+            ha="left" if left else "right", va="center", fontsize="small", color=color,
+            gid=f"max-qps-{name}",
+        )  # fmt: skip
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    for key, limit in limits.items():
+        ax.axhline(limit * 1e3, color=_BUDGET_COLOR, ls=(0, (2, 2)), lw=1, gid=f"budget:{key}")
+        ax.text(
+            0.99, limit * 1e3, f"{key} budget {format_duration(limit, trim=True)}",
+            transform=trans, ha="right", va="top", fontsize="small", color=_BUDGET_COLOR,
+            gid=f"budget-{key}", bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1},
+        )  # fmt: skip
+    _log_axis(ax.yaxis, _ms)
     ax.set_xlabel(f"offered load (requests/s, Poisson), {workers} worker(s), one FIFO queue")
     ax.set_ylabel("latency incl. queueing (ms, log)")
     ax.set_title(_TITLES["load"])
     ax.grid(True, which="major", alpha=0.3)
+    ax.grid(True, which="minor", axis="y", alpha=0.12)
     if cmp.measured:
-        ax.legend(loc="upper left", fontsize="small", framealpha=0.85)
+        handles: list[Any] = [Line2D([], [], color=colors[n], lw=2) for n in cmp.measured]
+        labels = list(cmp.measured)
+        handles += [Line2D([], [], color="0.3", lw=2), Line2D([], [], color="0.3", lw=1.2, ls="--")]
+        labels += ["solid: p99", "dashed: p50"]
+        if limits:
+            handles.append(Line2D([], [], color=_BUDGET_COLOR, ls=(0, (2, 2)), lw=1))
+            said = ", ".join(f"{k} {format_duration(v, trim=True)}" for k, v in limits.items())
+            labels.append(f"budget {said}")
+        if maxima:
+            handles.append(Line2D([], [], color="0.3", marker="D", ms=5, ls=":", lw=1))
+            labels.append("diamond: max QPS within the budget (bar: 95% CI)")
+        _legend_below(ax, handles, labels)
 
 
 def _failure_note(cmp: Comparison) -> str:
@@ -496,9 +567,16 @@ def _failure_note(cmp: Comparison) -> str:
     return "Not shown: " + "; ".join(parts) + "."
 
 
-def _draw(kind: str, ax: Axes, cmp: Comparison, colors: dict[str, str], workers: int = 1) -> None:
+def _draw(
+    kind: str,
+    ax: Axes,
+    cmp: Comparison,
+    colors: dict[str, str],
+    workers: int = 1,
+    budget: Budget | None = None,
+) -> None:
     if kind == "load":
-        _draw_load(ax, cmp, colors, workers)
+        _draw_load(ax, cmp, colors, workers, budget)
     elif kind == "spectrum":
         entries = [(n, cmp.results[n].latency, colors[n]) for n in cmp.measured]
         _draw_spectrum(ax, entries, cmp.budget, _TITLES["spectrum"])
@@ -518,6 +596,7 @@ def plot_comparison(
     ax: Axes | None = None,
     figsize: tuple[float, float] | None = None,
     workers: int = 1,
+    budget: Budget | str | Mapping[str, Any] | None = None,
 ) -> Figure:
     """Plot a comparison: latency spectrum, score/latency trade-off, throughput.
 
@@ -525,15 +604,16 @@ def plot_comparison(
     ----------
     cmp : Comparison
         The result of :func:`prodbench.compare`.
-    kind : {None, "spectrum", "tradeoff", "throughput"}, default None
+    kind : {None, "spectrum", "tradeoff", "throughput", "load"}, default None
         ``None`` draws the three panels side by side; a name draws that panel:
 
         - ``"spectrum"``: latency (ms, log) at each percentile on a
           ``1/(1-p)`` axis labelled 50%, 90%, 99%, 99.9%; the band is the 95%
-          order-statistic interval (an open side, where too few samples bound
-          it, is hatched up to the plot's edge with an arrow, not clipped to the
-          slowest sample), dashed where the percentile is under-sampled;
-          budget limits are dotted horizontal lines.
+          order-statistic interval (where too few samples bound it, a hatched
+          strip in the candidate's colour above all the data, over those
+          percentiles, says it is open), dashed where the percentile is
+          under-sampled; budget limits are dotted horizontal lines, with a
+          triangle at their percentile.
         - ``"tradeoff"``: score against p99 latency (ms, log), whiskers the
           95% intervals (an open p99 side is a dashed arrow to the plot's
           edge; score: the paired bootstrap interval of the gain
@@ -545,14 +625,21 @@ def plot_comparison(
           p99 (solid) and p50 (dashed) against offered QPS per candidate,
           simulated from the measured latencies with ``workers`` workers;
           the budget's percentile limits as horizontal lines and each
-          candidate's max QPS within them as a dotted vertical line with its
-          95% interval shaded.
+          candidate's max QPS within them as a diamond with its 95% interval,
+          in a strip of its own above the curves.
     ax : matplotlib.axes.Axes, optional
-        Draw into these axes (only with a single ``kind``).
+        Draw into these axes (only with a single ``kind``). The legend goes
+        under the axes: give your figure ``layout="constrained"`` or save
+        with ``bbox_inches="tight"`` to keep it in the picture.
     figsize : (float, float), optional
         Size of a new figure in inches.
     workers : int, default 1
         Workers sharing one queue, for ``kind="load"``.
+    budget : Budget, str or dict, optional
+        For ``kind="load"`` only: the budget whose limits and max QPS to
+        draw, even when the comparison had none (default: the comparison's).
+        The other panels show the comparison's own budget, with the picks
+        decided under it.
 
     Returns
     -------
@@ -562,7 +649,9 @@ def plot_comparison(
     Raises
     ------
     SpecError
-        For an unknown ``kind``, or ``ax`` without a single ``kind``.
+        For an unknown ``kind``, ``ax`` without a single ``kind``, ``budget``
+        with a ``kind`` other than ``"load"``, or a ``budget`` without a
+        percentile limit.
     MissingDependencyError
         When matplotlib is not installed (``pip install "prodbench[plot]"``).
 
@@ -591,6 +680,13 @@ def plot_comparison(
             f"Unknown plot kind {kind!r}. Use one of {', '.join(map(repr, KINDS + EXTRA_KINDS))}, "
             "or None for the spectrum, trade-off and throughput panels."
         )
+    if budget is not None and kind != "load":
+        raise SpecError(
+            "budget= is for plot(kind='load') (the max QPS within a budget of your choice). "
+            "The other panels show the comparison's own budget and the picks decided with it: "
+            "compare again with budget=... to see another."
+        )
+    chosen = Budget.coerce(budget)
     kinds = list(KINDS) if kind is None else [kind]
     colors = _colors(cmp.names)
     note = _failure_note(cmp)
@@ -603,14 +699,14 @@ def plot_comparison(
         if not hasattr(ax, "figure"):
             raise SpecError(f"ax= must be a matplotlib Axes, not {type(ax).__name__}.")
         _pyplot()
-        _draw(kinds[0], ax, cmp, colors, workers)
+        _draw(kinds[0], ax, cmp, colors, workers, chosen)
         if note:
             ax.text(0.99, 0.01, note, transform=ax.transAxes, ha="right", va="bottom",
                     fontsize="x-small", color="0.3", gid="failure-note")  # fmt: skip
         return ax.figure  # type: ignore[return-value]
     fig, axes = _new_figure(len(kinds), figsize)
     for k, a in zip(kinds, axes, strict=True):
-        _draw(k, a, cmp, colors, workers)
+        _draw(k, a, cmp, colors, workers, chosen)
     if kind is None:
         budget = f"; budget {cmp.budget}" if cmp.budget else ""
         base = f"baseline {cmp.baseline}" if cmp.baseline else "no baseline"
@@ -752,13 +848,16 @@ def plot_sweep(sw: Sweep, *, figsize: tuple[float, float] | None = None) -> Figu
         ax.set_xlabel("case")
     if any(sw.comparisons[c].measured for c in sw.comparisons):
         lat_ax.set_yscale("log")
-        _plain_log_labels(lat_ax.yaxis)
-    lat_ax.set_ylabel("p99 latency (ms), 95% interval")
+        lat_ax.autoscale_view()
+        _widen_log_limits(lat_ax, "y")
+        _log_axis(lat_ax.yaxis, _ms)
+    lat_ax.set_ylabel("p99 latency (ms, log), 95% interval")
     lat_ax.set_title("p99 latency by case")
     score_ax.set_ylabel(score_name)
     score_ax.set_title("Score by case")
     if names:
-        lat_ax.legend(fontsize="small")
+        handles, labels = lat_ax.get_legend_handles_labels()
+        _legend_below(lat_ax, handles, labels)
     failed = [c for c in cases if c in sw.failures]
     notes = []
     if failed:
