@@ -2,15 +2,19 @@
 
 A :class:`Delta` holds what :meth:`Comparison.versus <prodbench.verdict.Comparison.versus>`
 reports for one pair: the paired score difference on the same test rows
-with its interval and test (:func:`paired_test`), and the p50/p99 ratios with
-bootstrap intervals. :mod:`prodbench.verdict` decides with them.
+with its test and the interval that inverts that same test
+(:func:`paired_score_test`: exact McNemar and its exact conditional interval
+for classifiers, a sign-flip permutation test and its inverted interval for
+regressors), so the interval excludes 0 exactly when the test is significant
+at the interval's level; and the p50/p99 ratios with bootstrap intervals.
+:mod:`prodbench.verdict` decides with them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +25,9 @@ from .results import (
     ModelResult,
 )
 
-__all__ = ["Delta", "paired_test"]
+__all__ = ["Delta", "PairedScoreTest", "paired_score_test", "paired_test"]
+
+PairedScoreTest = stats.McNemarInterval | stats.SignFlipTest
 
 ALPHA = 0.05
 
@@ -35,13 +41,22 @@ class Delta:
     score_diff : float
         Candidate minus baseline, in score units (accuracy as a fraction).
     score_diff_interval : tuple of float
-        95% paired bootstrap interval over test rows.
+        The interval that inverts the paired test, at ``score_diff_confidence``:
+        it excludes 0 exactly when ``significant`` is true.
     p_value : float
         Exact McNemar (classification) or paired sign-flip permutation
         (regression); with several challengers, Holm-adjusted across them.
     significant : bool
         ``p_value < 0.05`` (so, with several challengers, the chance that any
         of them is flagged by luck stays at or below 5%).
+    score_diff_confidence : float
+        The interval's level: 0.95 alone; with several challengers, one minus
+        the level Holm's step-down tested this challenger at
+        (:func:`prodbench.stats.holm_levels`), so that the interval and the
+        adjusted decision agree.
+    method : str
+        The test and interval in words, e.g. ``"exact McNemar test and its
+        exact conditional interval"``.
     detectable_diff : float
         The smallest score difference this many test rows could tell from noise
         (two-sided 5% test, 80% power).
@@ -85,19 +100,34 @@ class Delta:
     n_challengers: int = 1
     p50_undersampled: bool = False
     p99_undersampled: bool = False
+    score_diff_confidence: float = 1.0 - ALPHA
+    method: str = ""
+    paired: PairedScoreTest | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if math.isnan(self.p_value_raw):
             object.__setattr__(self, "p_value_raw", self.p_value)
 
-    def adjusted(self, p_value: float, n_challengers: int) -> Delta:
-        """A copy whose ``p_value``/``significant`` are Holm-adjusted over ``n_challengers``."""
+    def adjusted(self, p_value: float, n_challengers: int, level: float = ALPHA) -> Delta:
+        """A copy Holm-adjusted over ``n_challengers``.
+
+        ``p_value`` is the adjusted p-value and ``level`` the level Holm's
+        step-down tested this challenger at (:func:`prodbench.stats.holm_levels`):
+        the interval is recomputed at ``1 - level`` so that it excludes 0
+        exactly when the adjusted p-value is below 0.05.
+        """
+        significant = p_value < ALPHA
+        interval = self.score_diff_interval
+        if self.paired is not None:
+            interval = self.paired.interval(1.0 - level, reject=significant)
         return replace(
             self,
             p_value=p_value,
-            significant=p_value < ALPHA,
+            significant=significant,
             adjustment="Holm" if n_challengers > 1 else None,
             n_challengers=n_challengers,
+            score_diff_interval=interval,
+            score_diff_confidence=1.0 - level,
         )
 
     @classmethod
@@ -111,8 +141,9 @@ class Delta:
                 "compare() call."
             )
         d = sb.contributions() - sa.contributions()
-        low, high = stats.paired_bootstrap_mean(d)
-        p_value, test = paired_test(baseline, candidate)
+        paired = paired_score_test(baseline, candidate)
+        p_value = paired.p_value
+        low, high = paired.interval(1.0 - ALPHA, reject=p_value < ALPHA)
         la, lb = baseline.latency, candidate.latency
         r50 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 50)
         r99 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 99)
@@ -123,7 +154,7 @@ class Delta:
             score_diff=sb.value - sa.value,
             score_diff_interval=(low, high),
             p_value=p_value,
-            test=test,
+            test=paired.name,
             significant=p_value < ALPHA,
             detectable_diff=stats.detectable_difference(d),
             p50_ratio=r50[0],
@@ -146,20 +177,41 @@ class Delta:
             p_value_raw=p_value,
             p50_undersampled=la.undersampled(50) or lb.undersampled(50),
             p99_undersampled=la.undersampled(99) or lb.undersampled(99),
+            method=paired.method,
+            paired=paired,
         )
+
+
+def paired_score_test(a: ModelResult, b: ModelResult) -> PairedScoreTest:
+    """The paired test of score B minus score A on the same test rows, with its interval.
+
+    Exact McNemar on per-row correctness for classifiers
+    (:class:`prodbench.stats.McNemarInterval`); a sign-flip permutation test
+    on per-row score contributions for regressors
+    (:class:`prodbench.stats.SignFlipTest`). Its ``p_value`` is symmetric in
+    ``a`` and ``b``; its ``interval(confidence)`` inverts the same test.
+
+    Examples
+    --------
+    >>> t = paired_score_test(baseline_result, candidate_result)  # doctest: +SKIP
+    >>> t.p_value, t.interval(0.95)  # doctest: +SKIP
+    (0.0386, (0.0023, 0.0391))
+    """
+    if a.task == "classification":
+        ca, cb = np.asarray(a.score.correct, bool), np.asarray(b.score.correct, bool)
+        r = stats.mcnemar_exact(ca, cb)
+        return stats.McNemarInterval(r.b, r.c, int(ca.size))
+    d = b.score.contributions() - a.score.contributions()
+    return stats.SignFlipTest.from_differences(d)
 
 
 def paired_test(a: ModelResult, b: ModelResult) -> tuple[float, str]:
     """p-value and name of the paired test of two scores on the same test rows.
 
-    Exact McNemar on per-row correctness for classifiers; a sign-flip
-    permutation test on per-row score contributions for regressors. Both
-    are symmetric in ``a`` and ``b``.
+    The test of :func:`paired_score_test`, symmetric in ``a`` and ``b``.
     """
-    if a.task == "classification":
-        return stats.mcnemar_exact(a.score.correct, b.score.correct).p_value, "McNemar"
-    d = b.score.contributions() - a.score.contributions()
-    return stats.sign_flip_pvalue(d), "permutation"
+    t = paired_score_test(a, b)
+    return t.p_value, t.name
 
 
 def _predictions_key(y_pred: Any) -> bytes:

@@ -86,6 +86,13 @@ class FailedCandidate:
         }
 
 
+# How a score sentence names the paired test and the interval that inverts it.
+_TEST_WORDS = {
+    "McNemar": ("exact McNemar", "exact conditional"),
+    "permutation": ("sign-flip permutation", "permutation-inverted"),
+}
+
+
 @dataclass(frozen=True)
 class Stakeholder:
     """One of the seed's production stakeholders, with its objective and pick."""
@@ -178,8 +185,26 @@ class Comparison:
         raw = {n: Delta.between(base, self.results[n]) for n in self.measured if n != self.baseline}
         # Many challengers, one error rate: Holm across the challengers.
         names = list(raw)
-        adjusted, family = self._holm(names, [raw[n].p_value_raw for n in names])
-        return {n: raw[n].adjusted(p, family) for n, p in zip(names, adjusted, strict=True)}
+        # Each interval is taken at the level Holm tested its challenger at,
+        # so it excludes 0 exactly when the adjusted p-value is significant.
+        p_raw = [raw[n].p_value_raw for n in names]
+        adjusted, family = self._holm(names, p_raw)
+        levels = self._holm_levels(names, p_raw)
+        return {
+            n: raw[n].adjusted(p, family, level)
+            for n, p, level in zip(names, adjusted, levels, strict=True)
+        }
+
+    def _holm_levels(self, names: list[str], p_values: list[float]) -> list[float]:
+        """The level Holm's step-down tested each hypothesis at (copies counted once)."""
+        keys = [_predictions_key(self.results[n].score.y_pred) for n in names]
+        distinct = list(dict.fromkeys(keys))
+        first: dict[bytes, float] = {}
+        for key, p in zip(keys, p_values, strict=True):
+            first.setdefault(key, p)
+        levels = stats.holm_levels([first[k] for k in distinct], ALPHA)
+        by_key = dict(zip(distinct, levels, strict=True))
+        return [float(by_key[k]) for k in keys]
 
     def _holm(self, names: list[str], p_values: list[float]) -> tuple[list[float], int]:
         """Holm-adjusted p-values, one hypothesis per distinct set of predictions.
@@ -607,24 +632,34 @@ class Comparison:
         return text + "."
 
     def _score_phrase(self, d: Delta) -> str:
+        """``'+1.11 pp accuracy (95% CI +0.22 to +2.22, exact conditional; exact McNemar ...)'``.
+
+        The interval inverts the printed test at the printed level, so it
+        excludes 0 exactly when the sentence says "significant".
+        """
         lo, hi = d.score_diff_interval
+        test_words, interval_words = _TEST_WORDS.get(d.test, (d.test, "paired"))
+        level = f"{_pct(d.score_diff_confidence)} CI"
         if d.score_name == "accuracy":
             body = (
-                f"{d.score_diff * 100:+.2f} pp accuracy (95% CI {lo * 100:+.2f} to {hi * 100:+.2f}"
+                f"{d.score_diff * 100:+.2f} pp accuracy ({level} {lo * 100:+.2f} to {hi * 100:+.2f}"
             )
         else:
             body = (
-                f"{format_score_diff(d.score_name, d.score_diff)} {d.score_name} (95% CI "
+                f"{format_score_diff(d.score_name, d.score_diff)} {d.score_name} ({level} "
                 f"{format_score_diff(d.score_name, lo)} to {format_score_diff(d.score_name, hi)}"
             )
+        body += f", {interval_words}"
+        if not math.isclose(d.score_diff_confidence, 1.0 - ALPHA):
+            body += ", at the level Holm tested this challenger at"
         sig = "significant" if d.significant else "not significant"
         if d.adjustment:
             test = (
-                f"{d.test} {format_p_value(d.p_value)} {d.adjustment}-adjusted over "
+                f"{test_words} {format_p_value(d.p_value)} {d.adjustment}-adjusted over "
                 f"{d.n_challengers} challengers (raw {format_p_value(d.p_value_raw)})"
             )
         else:
-            test = f"{d.test} {format_p_value(d.p_value)}"
+            test = f"{test_words} {format_p_value(d.p_value)}"
         return f"{body}; {test}, {sig})"
 
     def _latency_phrase(self, d: Delta) -> str:

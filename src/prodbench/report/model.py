@@ -225,7 +225,11 @@ def _thread_trap_notes(cmp: Comparison) -> list[str]:
 
 def _significance_note(cmp: Comparison) -> str | None:
     tests = sorted(
-        {d.test for n in cmp.measured if (d := delta(cmp, n)) is not None and d.significant}
+        {
+            d.method or f"{d.test} test"
+            for n in cmp.measured
+            if (d := delta(cmp, n)) is not None and d.significant
+        }
     )
     if not tests:
         return None
@@ -234,10 +238,16 @@ def _significance_note(cmp: Comparison) -> str | None:
         for n in cmp.measured
         if (d := delta(cmp, n)) is not None and d.adjustment == "Holm"
     }
-    holm = f"; Holm-adjusted across {max(adjusted)} challengers" if adjusted else ""
+    holm = (
+        f"; Holm-adjusted across {max(adjusted)} challengers, each interval at the level "
+        "Holm tested its challenger at"
+        if adjusted
+        else ""
+    )
     return (
-        f"{SIGNIFICANT_MARK} significant at the 5% level ({', '.join(tests)} test, "
-        f"paired on the same test rows{holm})."
+        f"{SIGNIFICANT_MARK} significant at the 5% level ({', '.join(tests)}, "
+        f"paired on the same test rows; an interval excludes 0 exactly when its test is "
+        f"significant{holm})."
     )
 
 
