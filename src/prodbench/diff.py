@@ -147,15 +147,7 @@ def ratio_bounds(
     >>> bool(1.5 < low < 2 < high < 2.7)
     True
     """
-    lo_new, hi_new = stats.one_sided_bounds(new_sorted.size, q, alpha / 2.0)
-    lo_old, hi_old = stats.one_sided_bounds(old_sorted.size, q, alpha / 2.0)
-    low = 0.0
-    if lo_new is not None and hi_old is not None and old_sorted[hi_old] > 0:
-        low = float(new_sorted[lo_new]) / float(old_sorted[hi_old])
-    high = math.inf
-    if hi_new is not None and lo_old is not None and old_sorted[lo_old] > 0:
-        high = float(new_sorted[hi_new]) / float(old_sorted[lo_old])
-    return low, high
+    return stats.quantile_ratio_bounds(old_sorted, new_sorted, q, alpha)
 
 
 # --------------------------------------------------------------------------- results

@@ -13,7 +13,14 @@ import textwrap
 
 from ..budget import PERCENTILE_KEYS
 from ..budget import UNDERSAMPLED_MARK as UNDERSAMPLED_MARK  # re-exported for the renderers
-from ..units import format_bytes, format_duration, format_score, format_score_diff, significant
+from ..units import (
+    format_bytes,
+    format_duration,
+    format_ratio,
+    format_score,
+    format_score_diff,
+    significant,
+)
 
 DASH = "—"
 SIGNIFICANT_MARK = "*"
@@ -90,11 +97,7 @@ def fmt_ratio(ratio: float | None) -> str:
     """A latency ratio: ``0.76x``, ``12.3x``, ``150x``."""
     if ratio is None or math.isnan(ratio):
         return DASH
-    if math.isinf(ratio):
-        return "inf"
-    if ratio >= 100:
-        return f"{ratio:.0f}x"
-    return f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x"
+    return format_ratio(ratio)
 
 
 def fmt_int(n: int) -> str:
