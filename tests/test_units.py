@@ -103,8 +103,16 @@ def test_a_unit_can_be_required():
 
 @pytest.mark.parametrize(
     ("ratio", "text"),
-    [(0.0023, "0.0023x"), (0.0999, "0.1x"), (0.76, "0.76x"), (6.1, "6.10x"), (19.94, "19.9x")]
-    + [(435.2, "435x"), (float("inf"), "inf"), (float("nan"), "n/a")],
+    [
+        (0.0023, "0.0023x"),
+        (0.0999, "0.1x"),
+        (0.76, "0.76x"),
+        (6.1, "6.10x"),
+        (19.94, "19.9x"),
+        (435.2, "435x"),
+        (float("inf"), "inf"),
+        (float("nan"), "n/a"),
+    ],
 )
 def test_format_ratio_never_reads_zero(ratio: float, text: str) -> None:
     assert format_ratio(ratio) == text
