@@ -14,7 +14,8 @@ discordant rows, the candidate winning a fraction ``w`` of them):
 
 No timing at all: the figures do not depend on the machine.
 
-Run: ``python benchmarks/bench_statements.py`` (about a minute);
+Run: ``python benchmarks/bench_statements.py`` (about ten minutes on a busy
+2-core machine);
 ``--quick`` for a tenth of the replicates.
 """
 
