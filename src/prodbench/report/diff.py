@@ -36,6 +36,8 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
     str
     """
     lines = [f"diff {old_path} -> {new_path}"]
+    if diff.gates:
+        lines.append(diff.headline)
     mark = UNDERSAMPLED_MARK
     any_under = False
     for c in diff.candidates:
