@@ -494,7 +494,7 @@ def test_research_pick_is_the_best_point_score_without_fits_to_decide():
 def test_compiled_variant_sentence_is_right_both_ways():
     from prodbench.results import Parity, RuntimeVariant
 
-    lone, ens = _tied_pair()
+    lone, _ = _tied_pair()
     knn = make_result("knn", latency_ms=0.53, correct=lone.score.correct, y_true=Y, seed=3)
     parity = Parity(n=1000, n_differ=0, max_abs_diff=0.0)
     slow = replace(
