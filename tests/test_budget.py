@@ -101,3 +101,22 @@ def test_importing_budget_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_limits_are_whole_nanoseconds_so_a_sample_at_the_limit_is_not_over_it() -> None:
+    """Issue 18: "25us" parsed to 24,999.999... ns and a p99 of exactly 25 us FAILed."""
+    import numpy as np
+
+    from prodbench.budget import Budget, check_latency, limit_ns, parse_limit
+    from prodbench.results import LatencyResult
+
+    for text, ns in [("25us", 25_000), ("50us", 50_000), ("100us", 100_000), ("0.1ms", 100_000)]:
+        assert limit_ns(parse_limit("p99", text)) == ns
+        assert parse_limit("p99", text) == ns / 1e9
+    # a 1 us clock: every sample a whole microsecond, p99 exactly at 25 us
+    rng = np.random.default_rng(0)
+    samples = np.r_[np.full(9000, 25_000), rng.integers(5, 25, 1000) * 1000]
+    lat = LatencyResult(samples_ns=rng.permutation(samples).astype(np.int64))
+    check = check_latency(lat, {"p99": parse_limit("p99", "25us")})["p99"]
+    assert check.high == 25_000 / 1e9 and check.status == "pass"
+    assert Budget(p99="25us").scaled(2.0).p99 == 50_000 / 1e9
