@@ -515,3 +515,27 @@ def test_compiled_variant_sentence_is_right_both_ways():
     assert "not worth compiling" not in fast_line
     assert cmp.compile_gain("knn@tl")[3] and not cmp.compile_gain("knn@onnx")[3]
     assert cmp.compile_gain("knn") is None
+
+
+def test_every_score_verdict_says_what_the_test_rows_can_detect():
+    lone, ens = _tied_pair()  # +0.2 pp on 2,000 rows: not significant
+    cmp = make_comparison([lone, ens])
+    d = cmp.versus("ens")
+    rows = d.rows_to_detect()
+    assert rows is not None and rows > 2000
+    assert rows == pytest.approx(2000 * (d.detectable_diff / 0.002) ** 2, rel=1e-6)
+    line = cmp.verdict[0]
+    assert re.search(
+        r"; with 2,000 test rows a difference under about 0\.\d\d pp cannot be told from "
+        r"noise; about [\d,]+ rows would detect 0\.20 pp\.$",
+        line,
+    )
+    # a significant gain says the detectable difference, with no advice to add rows
+    base = correct_with(100)
+    better = base.copy()
+    better[np.flatnonzero(~base)[:60]] = True
+    sig = make_comparison(
+        [make_result("a", correct=base, y_true=Y), make_result("b", correct=better, y_true=Y)]
+    )
+    assert "cannot be told from noise." in sig.verdict[0]
+    assert "rows would detect" not in sig.verdict[0]

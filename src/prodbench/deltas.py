@@ -54,6 +54,8 @@ class Delta:
         the level Holm's step-down tested this challenger at
         (:func:`prodbench.stats.holm_levels`), so that the interval and the
         adjusted decision agree.
+    n_rows : int
+        Test rows the two scores were paired on.
     method : str
         The test and interval in words, e.g. ``"exact McNemar test and its
         exact conditional interval"``.
@@ -101,12 +103,29 @@ class Delta:
     p50_undersampled: bool = False
     p99_undersampled: bool = False
     score_diff_confidence: float = 1.0 - ALPHA
+    n_rows: int = 0
     method: str = ""
     paired: PairedScoreTest | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if math.isnan(self.p_value_raw):
             object.__setattr__(self, "p_value_raw", self.p_value)
+
+    def rows_to_detect(self, diff: float | None = None) -> int | None:
+        """About how many test rows would detect ``diff`` (default: the observed difference).
+
+        The detectable difference shrinks as ``1 / sqrt(rows)``; None when
+        ``diff`` is 0 or the row count is unknown.
+
+        Examples
+        --------
+        >>> d.rows_to_detect(0.002)  # doctest: +SKIP
+        122000
+        """
+        diff = abs(self.score_diff if diff is None else diff)
+        if diff == 0 or not self.n_rows or not math.isfinite(self.detectable_diff):
+            return None
+        return math.ceil(self.n_rows * (self.detectable_diff / diff) ** 2)
 
     def adjusted(self, p_value: float, n_challengers: int, level: float = ALPHA) -> Delta:
         """A copy Holm-adjusted over ``n_challengers``.
@@ -177,6 +196,7 @@ class Delta:
             p_value_raw=p_value,
             p50_undersampled=la.undersampled(50) or lb.undersampled(50),
             p99_undersampled=la.undersampled(99) or lb.undersampled(99),
+            n_rows=int(sb.n),
             method=paired.method,
             paired=paired,
         )

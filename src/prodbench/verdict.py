@@ -776,6 +776,28 @@ class Comparison:
             test = f"{test_words} {format_p_value(d.p_value)}"
         return f"{body}; {test}, {sig})"
 
+    @staticmethod
+    def _detectable_phrase(d: Delta) -> str:
+        """``'; with 450 test rows a difference under about 3.30 pp cannot be told from noise'``."""
+        if not d.n_rows:
+            return ""
+
+        def diff_text(x: float) -> str:
+            return format_score_diff(d.score_name, x).lstrip("+") + (
+                "" if d.score_name == "accuracy" else f" {d.score_name}"
+            )
+
+        text = (
+            f"; with {d.n_rows:,} test rows a difference under about "
+            f"{diff_text(d.detectable_diff)} cannot be told from noise"
+        )
+        rows = d.rows_to_detect()
+        if not d.significant and rows is not None and rows > d.n_rows:
+            text += (
+                f"; about {round_up(rows):,.0f} rows would detect {diff_text(abs(d.score_diff))}"
+            )
+        return text
+
     def _latency_phrase(self, d: Delta) -> str:
         text = (
             f"{format_ratio(d.p99_ratio)}{UNDERSAMPLED_MARK if d.p99_undersampled else ''} the p99 "
@@ -837,7 +859,7 @@ class Comparison:
                 )
             elif self.budget:
                 text += f"; budget {_BUDGET_WORD[self.budget_overall(n) or 'pass']}"
-            lines.append(text + ".")
+            lines.append(text + self._detectable_phrase(d) + ".")
         if self.baseline in self.failures:
             lines.insert(
                 0,
