@@ -195,3 +195,27 @@ def cli_words(text: str) -> str:
     'pass --budget to check; or --target <column>'
     """
     return _LIBRARY_WORD.sub(lambda m: _CLI_OPTIONS[m.group(1)] + " ", text)
+
+
+# Why sampling stopped, in words (the results keep the internal reason).
+_STOP_WORDS = {
+    "max_time": "stopped: time limit",
+    "precision": "stopped: interval tight",
+    "enough_samples": "stopped: enough samples, the rest of the time went to others",
+    "decided": "stopped early: decided",
+    "max_samples": "stopped: sample limit",
+    "duration": "stopped: end of the run",
+    "time_limit": "stopped: time limit, requests dropped",
+    "interrupted": "stopped: interrupted",
+}
+
+
+def stop_words(reason: str) -> str:
+    """Why sampling stopped, for a reader: ``'max_time'`` -> ``'stopped: time limit'``.
+
+    Examples
+    --------
+    >>> stop_words("precision"), stop_words("something_else")
+    ('stopped: interval tight', 'stopped: something else')
+    """
+    return _STOP_WORDS.get(reason, f"stopped: {reason.replace('_', ' ')}")

@@ -31,6 +31,7 @@ from .cells import (
     fmt_ratio,
     fmt_score,
     fmt_score_diff,
+    stop_words,
 )
 from .types import Column, ComparisonReport, Row, Section
 
@@ -265,7 +266,7 @@ def _measured_note(cmp: Comparison) -> str | None:
     samples = ", ".join(
         f"{n} n={fmt_int(cmp.results[n].latency.n)} ("
         + ("" if len(formats) == 1 else f"{cmp.results[n].latency.request_format}, ")
-        + f"{cmp.results[n].latency.stop_reason})"
+        + f"{stop_words(cmp.results[n].latency.stop_reason)})"
         for n in measured
     )
     text = f"{fmt_int(first.score.n)} test rows"
@@ -524,7 +525,7 @@ def result_items(result: ModelResult) -> list[tuple[str, str, bool]]:
         (
             "samples",
             f"{lat.n:,} one-row {lat.method} calls ({lat.request_format}), "
-            f"stopped by {lat.stop_reason} after {format_duration(lat.elapsed_s)}",
+            f"{stop_words(lat.stop_reason)} after {format_duration(lat.elapsed_s)}",
             False,
         )
     )
