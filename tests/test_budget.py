@@ -120,3 +120,29 @@ def test_limits_are_whole_nanoseconds_so_a_sample_at_the_limit_is_not_over_it() 
     check = check_latency(lat, {"p99": parse_limit("p99", "25us")})["p99"]
     assert check.high == 25_000 / 1e9 and check.status == "pass"
     assert Budget(p99="25us").scaled(2.0).p99 == 50_000 / 1e9
+
+
+def test_several_limits_met_exactly_share_the_false_fail_rate() -> None:
+    """Issue 18: three limits met exactly FAILed 6-7% of the time; the share is now split."""
+    import numpy as np
+    from scipy import stats as sps
+
+    from prodbench.budget import check_latency
+    from prodbench.results import LatencyResult
+
+    sigma, scale = 0.3, 1e6  # lognormal around 1 ms, in ns
+    limits = {
+        key: float(scale * np.exp(sigma * sps.norm.ppf(q / 100)) / 1e9)
+        for key, q in (("p50", 50), ("p90", 90), ("p99", 99))
+    }
+    rng = np.random.default_rng(21)
+    fails = 0
+    reps = 400
+    for _ in range(reps):
+        samples = (scale * np.exp(rng.normal(0.0, sigma, 3000))).astype(np.int64)
+        checks = check_latency(LatencyResult(samples_ns=samples), limits)
+        fails += any(c.status == "fail" for c in checks.values())
+        assert all(c.n_limits == 3 for c in checks.values())
+    assert fails / reps <= 0.04
+    text = checks["p99"].describe()
+    assert "lower bound at 98.33%, the false-FAIL share split over 3 limits" in text
