@@ -539,3 +539,18 @@ def test_every_score_verdict_says_what_the_test_rows_can_detect():
     )
     assert "cannot be told from noise." in sig.verdict[0]
     assert "rows would detect" not in sig.verdict[0]
+
+
+def test_stakeholder_lines_state_objective_and_assumption():
+    c_lo, c_hi = correct_with(200), correct_with(100)
+    small = make_result("small", correct=c_lo, y_true=Y, size_bytes=8_000, fit_s=0.5)
+    # pre-fitted: no fit time, so it never counts as fast training
+    big = replace(
+        make_result("big", correct=c_hi, y_true=Y, size_bytes=5_000_000, seed=1), training=None
+    )
+    cmp = make_comparison([small, big])
+    roles = {s.role: s for s in cmp.stakeholders}
+    assert roles["Infrastructure"].pick == "small"
+    assert "sum of the size and fit-time ranks" in roles["Infrastructure"].objective
+    manager = roles["Manager"].objective
+    assert "the default price" in manager and "one core 100% busy at the mean latency" in manager

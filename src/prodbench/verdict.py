@@ -594,7 +594,12 @@ class Comparison:
 
     @cached_property
     def stakeholders(self) -> list[Stakeholder]:
-        """The seed's stakeholders, each with its objective and its pick."""
+        """The seed's stakeholders, each with its objective (and its assumption) and its pick.
+
+        The manager's cost assumes one core 100% busy at the mean latency
+        unless a target rate is known (:attr:`target_capacity`), in which case
+        it is the workers that rate needs within the budget, times the price.
+        """
         pool = self.measured
         if not pool:
             return []
@@ -605,7 +610,8 @@ class Comparison:
         def infra_key(n: str) -> tuple[float, float]:
             footprint, training = res[n].footprint, res[n].training
             size = footprint.size_bytes if footprint is not None else math.inf
-            fit = training.fit_time if training is not None else 0.0
+            # no fit time (a pre-fitted file): never the fastest to train
+            fit = training.fit_time if training is not None else math.inf
             return (size, fit)
 
         sizes = sorted(pool, key=lambda n: infra_key(n)[0])
@@ -665,7 +671,7 @@ class Comparison:
             ),
             Stakeholder(
                 "Infrastructure",
-                "small model, fast training",
+                "small model, fast training (best sum of the size and fit-time ranks)",
                 infra,
                 (
                     f"{format_bytes(infra_r.footprint.size_bytes)}"
@@ -681,7 +687,18 @@ class Comparison:
             ),
             Stakeholder(
                 "Manager",
-                f"lowest compute cost (at ${self.price_per_core_hour:g} per core-hour)",
+                f"lowest compute cost (at ${self.price_per_core_hour:g} per core-hour"
+                + (
+                    ", the default price: set price_per_core_hour"
+                    if self.price_per_core_hour == DEFAULT_PRICE_PER_CORE_HOUR
+                    else ""
+                )
+                + (
+                    "; one core 100% busy at the mean latency: no target rate given"
+                    if cap is None
+                    else f"; workers needed at {cap.qps:g} QPS within the budget"
+                )
+                + ")",
                 mgr,
                 mgr_reason,
             ),
