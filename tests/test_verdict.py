@@ -554,3 +554,17 @@ def test_stakeholder_lines_state_objective_and_assumption():
     assert "sum of the size and fit-time ranks" in roles["Infrastructure"].objective
     manager = roles["Manager"].objective
     assert "the default price" in manager and "one core 100% busy at the mean latency" in manager
+
+
+def test_p99_tie_break_uses_order_statistic_bounds():
+    from prodbench import stats
+
+    well = make_result("well", latency_ms=1.0, n=5000, seed=1)
+    few = make_result("few", latency_ms=1.0, n=400, seed=2)  # under-sampled p99
+    cmp = make_comparison([well, few])
+    ratio, low, high = cmp.p99_ratio("well", "few")
+    assert (low, high) == stats.quantile_ratio_bounds(
+        few.latency.sorted_ns, well.latency.sorted_ns, 99, 0.025
+    )
+    assert ratio == pytest.approx(well.latency.p99 / few.latency.p99)
+    assert not high < 1.0  # never a "lower p99" against a p99 it cannot bound

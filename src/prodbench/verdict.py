@@ -503,7 +503,11 @@ class Comparison:
     def p99_ratio(
         self, name: str, other: str, *, confidence: float = 0.95
     ) -> tuple[float, float, float]:
-        """p99 of ``name`` over p99 of ``other``, with a bootstrap interval (open if under-sampled).
+        """p99 of ``name`` over p99 of ``other``, with a distribution-free interval.
+
+        The order-statistic bounds of both p99s
+        (:func:`prodbench.stats.quantile_ratio_bounds`), valid at any sample
+        size and open on the side an under-sampled run cannot bound.
 
         Examples
         --------
@@ -513,9 +517,15 @@ class Comparison:
         """
         key = (name, other, confidence)
         if key not in self._p99_ratios:  # the picks and the stakeholder lines ask alike
-            a = self.results[other].latency.sorted_ns
-            b = self.results[name].latency.sorted_ns
-            self._p99_ratios[key] = stats.bootstrap_quantile_ratio(a, b, 99, confidence=confidence)
+            la, lb = self.results[other].latency, self.results[name].latency
+            # distribution-free order-statistic bounds: the bootstrap of a p99
+            # under-covers when a side has few samples in its tail (a false
+            # "lower p99" 4-7% of the time for a nominal 2.5%)
+            low, high = stats.quantile_ratio_bounds(
+                la.sorted_ns, lb.sorted_ns, 99, (1.0 - confidence) / 2.0
+            )
+            ratio = lb.p99 / la.p99 if la.p99 > 0 else math.inf
+            self._p99_ratios[key] = (ratio, low, high)
         return self._p99_ratios[key]
 
     @cached_property
