@@ -697,22 +697,25 @@ class Comparison:
             ),
             Stakeholder(
                 "Manager",
-                f"lowest compute cost (at ${self.price_per_core_hour:g} per core-hour"
-                + (
-                    ", the default price: set price_per_core_hour"
-                    if self.price_per_core_hour == DEFAULT_PRICE_PER_CORE_HOUR
-                    else ""
-                )
-                + (
-                    "; one core 100% busy at the mean latency: no target rate given"
-                    if cap is None
-                    else f"; workers needed at {cap.qps:g} QPS within the budget"
-                )
-                + ")",
+                self._manager_objective(None if cap is None else cap.qps),
                 mgr,
                 mgr_reason,
             ),
         ]
+
+    def _manager_objective(self, qps: float | None) -> str:
+        """The manager's objective with its price and its assumption about load."""
+        default = self.price_per_core_hour == DEFAULT_PRICE_PER_CORE_HOUR
+        return (
+            f"lowest compute cost (at ${self.price_per_core_hour:g} per core-hour"
+            + (", the default price: set price_per_core_hour" if default else "")
+            + (
+                "; one core 100% busy at the mean latency: no target rate given"
+                if qps is None
+                else f"; workers needed at {qps:g} QPS within the budget"
+            )
+            + ")"
+        )
 
     def _runtime_sentence(self, n: str) -> str:
         """A compiled variant: gain and latency against the baseline, budget, parity."""
