@@ -101,3 +101,48 @@ def test_importing_budget_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_limits_are_whole_nanoseconds_so_a_sample_at_the_limit_is_not_over_it() -> None:
+    """Issue 18: "25us" parsed to 24,999.999... ns and a p99 of exactly 25 us FAILed."""
+    import numpy as np
+
+    from prodbench.budget import Budget, check_latency, limit_ns, parse_limit
+    from prodbench.results import LatencyResult
+
+    for text, ns in [("25us", 25_000), ("50us", 50_000), ("100us", 100_000), ("0.1ms", 100_000)]:
+        assert limit_ns(parse_limit("p99", text)) == ns
+        assert parse_limit("p99", text) == ns / 1e9
+    # a 1 us clock: every sample a whole microsecond, p99 exactly at 25 us
+    rng = np.random.default_rng(0)
+    samples = np.r_[np.full(9000, 25_000), rng.integers(5, 25, 1000) * 1000]
+    lat = LatencyResult(samples_ns=rng.permutation(samples).astype(np.int64))
+    check = check_latency(lat, {"p99": parse_limit("p99", "25us")})["p99"]
+    assert check.high == 25_000 / 1e9 and check.status == "pass"
+    assert Budget(p99="25us").scaled(2.0).p99 == 50_000 / 1e9
+
+
+def test_several_limits_met_exactly_share_the_false_fail_rate() -> None:
+    """Issue 18: three limits met exactly FAILed 6-7% of the time; the share is now split."""
+    import numpy as np
+    from scipy import stats as sps
+
+    from prodbench.budget import check_latency
+    from prodbench.results import LatencyResult
+
+    sigma, scale = 0.3, 1e6  # lognormal around 1 ms, in ns
+    limits = {
+        key: float(scale * np.exp(sigma * sps.norm.ppf(q / 100)) / 1e9)
+        for key, q in (("p50", 50), ("p90", 90), ("p99", 99))
+    }
+    rng = np.random.default_rng(21)
+    fails = 0
+    reps = 400
+    for _ in range(reps):
+        samples = (scale * np.exp(rng.normal(0.0, sigma, 3000))).astype(np.int64)
+        checks = check_latency(LatencyResult(samples_ns=samples), limits)
+        fails += any(c.status == "fail" for c in checks.values())
+        assert all(c.n_limits == 3 for c in checks.values())
+    assert fails / reps <= 0.04
+    text = checks["p99"].describe()
+    assert "lower bound at 98.33%, the false-FAIL share split over 3 limits" in text

@@ -110,3 +110,95 @@ def test_to_dict_is_strict_json() -> None:
     json.dumps(payload, allow_nan=False)
     assert payload["undecided"] is True and payload["gates"][0]["bound"] is None
     assert payload["candidates"]["m"]["p99"]["old_undersampled"] is True
+
+
+def _gate(old_sorted: np.ndarray, new_sorted: np.ndarray, limit: float = 0.10) -> str:
+    from dataclasses import replace
+
+    old = make_comparison([make_result("m")])
+    new = make_comparison([make_result("m", seed=1)])
+    r_old = replace(
+        old.results["m"],
+        latency=replace(old.results["m"].latency, samples_ns=(old_sorted * 1e6).astype(np.int64)),
+    )
+    r_new = replace(
+        new.results["m"],
+        latency=replace(new.results["m"].latency, samples_ns=(new_sorted * 1e6).astype(np.int64)),
+    )
+    diff = diff_runs(make_comparison([r_old]), make_comparison([r_new]), {"p99": limit})
+    return diff.gates[0].status
+
+
+def test_back_to_back_runs_are_ok_not_undecided() -> None:
+    """With enough samples, equal runs are shown within the limit: ok, exit 0.
+
+    At 5,000 samples a run (sigma 0.3) the p99 ratio's upper bound lands above
+    1.10 in a few percent of runs: those are undecided, never a silent ok.
+    """
+    rng = np.random.default_rng(11)
+    statuses = [_gate(_run(rng, 5000, 1.0), _run(rng, 5000, 1.0)) for _ in range(40)]
+    assert statuses.count("ok") >= 34 and "tripped" not in statuses
+
+
+def test_a_gate_whose_interval_holds_no_change_and_past_the_limit_is_undecided() -> None:
+    """The issue's case: a 2.3x slowdown against an old p99 from few samples was "ok"."""
+    rng = np.random.default_rng(12)
+    old = _run(rng, 700, 1.0)
+    old[-8:] *= 40  # a few huge tail samples: the old p99's upper bound is far out
+    new = _run(rng, 5000, 2.3)
+    low, high = ratio_bounds(np.sort(old), new, 99, 0.05)
+    assert low <= 1.0 and high > 1.1  # holds both "no change" and "past the limit"
+    old_cmp = make_comparison([make_result("m")])
+    from dataclasses import replace
+
+    r = old_cmp.results["m"]
+    r_old = replace(r, latency=replace(r.latency, samples_ns=(np.sort(old) * 1e6).astype(np.int64)))
+    r_new = replace(r, latency=replace(r.latency, samples_ns=(new * 1e6).astype(np.int64)))
+    diff = diff_runs(make_comparison([r_old]), make_comparison([r_new]), {"p99": 0.10})
+    gate = diff.gates[0]
+    assert gate.status == "undecided"
+    assert "contains both no change and past the limit" in gate.reason
+    assert diff.headline.startswith("gates: 1 undecided (m p99=+10%: the p99 ratio interval")
+
+
+def test_missing_candidates_other_data_and_changed_estimators_are_named_and_undecided() -> None:
+    from dataclasses import replace
+
+    from prodbench.results import Score
+
+    old = _cmp(a=1.0, b=1.0, c=1.0, d=1.0)
+    new_results = dict(_cmp(a=1.0, b=1.0, c=1.0, d=1.0).results)
+    del new_results["b"]  # b: not in the new run
+    s = new_results["c"].score
+    new_results["c"] = replace(
+        new_results["c"],
+        score=Score(s.name, s.value, y_true=s.y_true, y_pred=s.y_pred, rows_digest="other"),
+    )
+    new_results["d"] = replace(new_results["d"], estimator="fake.Other")
+    new = make_comparison(list(new_results.values()))
+    diff = diff_runs(old, new, {"p99": 0.10})
+    status = {g.candidate: g for g in diff.gates}
+    assert status["a"].status == "ok"
+    assert status["b"].status == "undecided" and status["b"].reason == "not in the new run"
+    assert status["c"].status == "undecided" and "different data" in status["c"].reason
+    assert status["d"].status == "undecided" and "estimator changed" in status["d"].reason
+    assert "3 undecided (b p99=+10%: not in the new run; c p99=+10%" in diff.headline
+    assert diff.headline.endswith("; 1 ok") and diff.to_dict()["headline"] == diff.headline
+
+
+def test_score_change_interval_agrees_with_its_test() -> None:
+    """The score change's interval inverts its paired test: it excludes 0 exactly when
+    the printed p-value is significant (the bootstrap interval did not)."""
+    rng = np.random.default_rng(13)
+    y = np.arange(360) % 2
+    for i in range(200):
+        base = rng.random(360) < 0.9
+        cand = base.copy()
+        flip = rng.choice(360, int(rng.integers(0, 20)), replace=False)
+        cand[flip] = rng.random(flip.size) < 0.8  # mostly fixes: some changes are real
+        old = make_comparison([make_result("m", correct=base, y_true=y)])
+        new = make_comparison([make_result("m", correct=cand, y_true=y, seed=i)])
+        change = diff_runs(old, new).candidates[0].score
+        assert change is not None and change.paired
+        assert (change.low > 0 or change.high < 0) == change.significant
+        assert change.low <= change.change <= change.high

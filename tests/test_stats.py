@@ -7,15 +7,21 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 
 from prodbench import stats
 from prodbench.errors import DataError, SpecError
 from prodbench.stats import (
     SCORERS,
+    McNemarInterval,
     McNemarResult,
+    SignFlipTest,
     bootstrap_quantile_ratio,
     detectable_difference,
+    holm,
+    holm_levels,
     mcnemar_exact,
     order_statistic_bounds,
     paired_bootstrap_mean,
@@ -540,3 +546,127 @@ def test_batch_means_interval() -> None:
     assert stats.batch_means_interval(x[:100], 99) == (-math.inf, math.inf)  # under two batches
     with pytest.raises(SpecError, match="strictly between 0 and 100"):
         stats.batch_means_interval(x, 100)
+
+
+# ------------------------------------------- paired tests and the intervals that invert them
+_LEVELS = st.sampled_from([0.05, 0.025, 0.05 / 3, 0.01, 0.1, 0.0125])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    b=st.integers(0, 60),
+    c=st.integers(0, 60),
+    concordant=st.integers(0, 10_000),
+    alpha=_LEVELS,
+)
+def test_mcnemar_interval_excludes_zero_exactly_when_significant(
+    b: int, c: int, concordant: int, alpha: float
+) -> None:
+    n = max(1, b + c + concordant)
+    t = McNemarInterval(b, c, n)
+    low, high = t.interval(1.0 - alpha)
+    assert low <= (c - b) / n <= high
+    assert (low > 0 or high < 0) == (t.p_value < alpha)
+    # agreement comes from the inversion, not from the rounding guard: away
+    # from rounding, the raw Clopper-Pearson bounds agree by themselves
+    if b + c:
+        m = b + c
+        p_lo = 0.0 if c == 0 else sps.beta.ppf(alpha / 2, c, m - c + 1)
+        p_hi = 1.0 if c == m else sps.beta.ppf(1 - alpha / 2, c + 1, m - c)
+        if abs(p_lo - 0.5) > 1e-9 and abs(p_hi - 0.5) > 1e-9:
+            assert (p_lo > 0.5 or p_hi < 0.5) == (t.p_value < alpha)
+
+
+def test_mcnemar_interval_matches_the_test_and_rejects_bad_tables() -> None:
+    t = McNemarInterval(b=2, c=10, n=400)
+    assert (
+        t.p_value
+        == mcnemar_exact(
+            np.r_[np.ones(2, bool), np.zeros(10, bool), np.ones(388, bool)],
+            np.r_[np.zeros(2, bool), np.ones(10, bool), np.ones(388, bool)],
+        ).p_value
+    )
+    low, high = t.interval(0.95)
+    assert 0 < low < 8 / 400 < high
+    low0, high0 = McNemarInterval(0, 0, 100).interval(0.95)
+    assert low0 == -high0 and 0.03 < high0 < 0.04  # no discordant row: up to ~3.6%
+    with pytest.raises(DataError, match="not a paired table"):
+        McNemarInterval(5, 5, 3)
+
+
+def test_mcnemar_interval_covers_at_least_nominal() -> None:
+    # 1% and 5% discordant rows, a real difference: the widened conditional
+    # interval keeps its 95% (the bare conditional one falls to ~60%)
+    rng = np.random.default_rng(3)
+    for n, share in [(150, 0.05), (1000, 0.01), (1000, 0.05)]:
+        pb, pc = 0.2 * share, 0.8 * share
+        hits = 0
+        for _ in range(400):
+            b, c, _rest = rng.multinomial(n, [pb, pc, 1 - share])
+            low, high = McNemarInterval(int(b), int(c), n).interval(0.95)
+            hits += low <= pc - pb <= high
+        assert hits / 400 >= 0.93, (n, share, hits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    p=st.lists(st.floats(1e-6, 1.0), min_size=1, max_size=8),
+    alpha=st.sampled_from([0.05, 0.1, 0.01]),
+)
+def test_holm_levels_agree_with_the_adjusted_decision(p: list[float], alpha: float) -> None:
+    levels = holm_levels(p, alpha)
+    adjusted = holm(p)
+    for raw, level, adj in zip(p, levels, adjusted, strict=True):
+        assert (raw < level) == (adj < alpha)
+        assert alpha / len(p) <= level <= alpha
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.integers(-3, 3), min_size=1, max_size=300),
+    shift=st.floats(-1.0, 1.0),
+    alpha=_LEVELS,
+    seed=st.integers(0, 2**16),
+)
+def test_sign_flip_interval_is_the_set_of_shifts_not_rejected(
+    values: list[int], shift: float, alpha: float, seed: int
+) -> None:
+    d = np.asarray(values, dtype=float) * 0.5 + shift * (seed % 2)
+    t = SignFlipTest.from_differences(d, n_resamples=999, random_state=seed)
+    low, high = t.interval(1.0 - alpha)
+    assert (low > 0 or high < 0) == (t.p_value < alpha)
+    assert low <= d.mean() <= high
+    if math.isfinite(low) and math.isfinite(high) and high > low:
+        span = high - low
+        # inside: not rejected; clearly outside: rejected
+        assert t.p_value_at(low + 0.01 * span) >= alpha
+        assert t.p_value_at(high - 0.01 * span) >= alpha
+        assert t.p_value_at(low - 0.05 * span - 1e-6) < alpha
+        assert t.p_value_at(high + 0.05 * span + 1e-6) < alpha
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(20, 400),
+    effect=st.floats(-0.5, 0.5),
+    alpha=_LEVELS,
+    seed=st.integers(0, 2**16),
+)
+def test_sign_flip_interval_on_continuous_differences(
+    n: int, effect: float, alpha: float, seed: int
+) -> None:
+    d = np.random.default_rng(seed).standard_t(3, n) + effect
+    t = SignFlipTest.from_differences(d, n_resamples=999, random_state=seed)
+    low, high = t.interval(1.0 - alpha)
+    assert (low > 0 or high < 0) == (t.p_value < alpha)
+    assert sign_flip_pvalue(-d, n_resamples=999, random_state=seed) == pytest.approx(t.p_value)
+
+
+def test_sign_flip_interval_covers_the_mean() -> None:
+    rng = np.random.default_rng(5)
+    hits = 0
+    for i in range(300):
+        d = rng.normal(0.3, 1.0, 150)
+        low, high = SignFlipTest.from_differences(d, n_resamples=999, random_state=i).interval()
+        hits += low <= 0.3 <= high
+    assert hits / 300 >= 0.92

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from prodbench.errors import BudgetError
-from prodbench.units import format_bytes, format_duration, parse_duration, parse_size
+from prodbench.units import (
+    format_bytes,
+    format_duration,
+    format_ratio,
+    parse_duration,
+    parse_size,
+    say_speed,
+)
 
 
 @pytest.mark.parametrize(
@@ -92,3 +99,26 @@ def test_a_unit_can_be_required():
         parse_size("10", require_unit=True)
     with pytest.raises(BudgetError, match="Unknown time unit 'parsecs'"):
         parse_duration("5 parsecs", require_unit=True)
+
+
+@pytest.mark.parametrize(
+    ("ratio", "text"),
+    [
+        (0.0023, "0.0023x"),
+        (0.0999, "0.1x"),
+        (0.76, "0.76x"),
+        (6.1, "6.10x"),
+        (19.94, "19.9x"),
+        (435.2, "435x"),
+        (float("inf"), "inf"),
+        (float("nan"), "n/a"),
+    ],
+)
+def test_format_ratio_never_reads_zero(ratio: float, text: str) -> None:
+    assert format_ratio(ratio) == text
+
+
+def test_say_speed_is_right_both_ways() -> None:
+    assert say_speed(3.23 / 0.53, "p50") == "6.09x slower p50"
+    assert say_speed(1 / 435) == "435x faster"
+    assert say_speed(1.001) == "as fast (1.00x)"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from factories import make_comparison, make_result
 
 import prodbench as pb
 from prodbench.errors import BudgetError, CandidateError, SchemaError
+from prodbench.results import TrainingResult
 from prodbench.verdict import Budget, FailedCandidate, check_latency
 
 N_ROWS = 2000
@@ -123,15 +126,18 @@ def test_research_vs_production_pick_the_seed_case():
     lone = make_result("lone", latency_ms=0.6, correct=base_correct, y_true=Y, fit_s=0.1)
     ens = make_result("ens", latency_ms=5.0, correct=better, y_true=Y, seed=1, fit_s=2.0)
     cmp = make_comparison([lone, ens], budget=Budget(p99="3ms"))
-    # Not significant: a tie on score, broken by training throughput -> lone.
-    assert cmp.research_pick == "lone"
+    # Not significant: a tie on score. Three fits cannot bound a fit-time
+    # ratio, so the tie is not broken on training (issue 18: it used to be,
+    # untested): the research pick is the best point score, the tie said.
+    assert cmp.research_pick == "ens"
     assert cmp.production_pick == "lone"
     text = cmp.verdict[0]
     assert text.startswith("ens: +0.20 pp accuracy (95% CI")
     assert "McNemar p=" in text and "not significant" in text
     assert "the p99 latency" in text and "fails p99 < 3 ms" in text
     assert cmp.verdict[-1] == (
-        "Research pick: lone (tied on accuracy with ens (p=0.12); faster training). "
+        "Research pick: ens (best point estimate; tied on accuracy with lone (p=0.12); fit "
+        "times not compared: 3 fits cannot bound a fit-time ratio (min_fits=7 could)). "
         "Production pick: lone (best accuracy within the budget)."
     )
 
@@ -430,3 +436,135 @@ def test_product_manager_marks_a_p99_that_is_not_separable():
     roles = {s.role: s for s in make_comparison([a, fast]).stakeholders}
     assert roles["Product manager"].pick == "fast"
     assert "not significant" not in roles["Product manager"].reason
+
+
+def _fits(result, seconds: float, n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    times = tuple(int(seconds * 1e9 * (1 + 0.1 * rng.random())) for _ in range(n))
+    return replace(result, training=TrainingResult(times, n_rows=3000))
+
+
+def _tied_pair():
+    base_correct = correct_with(100)
+    better = base_correct.copy()
+    better[np.flatnonzero(~base_correct)[:4]] = True  # +0.2 pp: a tie
+    lone = make_result("lone", latency_ms=0.6, correct=base_correct, y_true=Y)
+    ens = make_result("ens", latency_ms=5.0, correct=better, y_true=Y, seed=1)
+    return lone, ens
+
+
+def test_research_tie_goes_to_training_only_when_its_interval_decides():
+    lone, ens = _tied_pair()
+    cmp = make_comparison([_fits(lone, 0.1, 10, 1), _fits(ens, 2.0, 10, 2)])
+    assert cmp.research_pick == "lone"
+    assert re.fullmatch(
+        r"tied on accuracy with ens \(p=0\.12\); faster training \(0\.0\d+x the fit time, "
+        r"95% CI 0\.0\d+-0\.0\d+x\)",
+        cmp.research_reason,
+    )
+    ratio, low, high = cmp.fit_time_ratio("lone", "ens")
+    assert low < ratio < high < 1
+    # the ML engineer's line names another model and says why
+    ml = cmp.stakeholders[0]
+    assert ml.pick == "ens" and "the research pick lone is tied with it" in ml.reason
+    # fit times that overlap: no tie-break, the best point score
+    close = make_comparison([_fits(lone, 1.0, 10, 1), _fits(ens, 1.02, 10, 2)])
+    assert close.research_pick == "ens"
+    assert "fit times not separable from ens (ratio interval includes 1)" in close.research_reason
+    assert "the research pick" not in close.stakeholders[0].reason
+
+
+def test_a_prefitted_model_never_wins_on_training():
+    lone, ens = _tied_pair()
+    prefitted = replace(_fits(lone, 0.1, 10, 1), training=None)
+    cmp = make_comparison([prefitted, _fits(ens, 2.0, 10, 2)])
+    assert cmp.research_pick == "ens"
+    assert cmp.research_reason.endswith("training not compared: lone has no fit time (pre-fitted)")
+    assert math.isnan(cmp.fit_time_ratio("lone", "ens")[0])
+
+
+def test_research_pick_is_the_best_point_score_without_fits_to_decide():
+    """Three fits each (the default) never decide a tie, however far apart."""
+    lone, ens = _tied_pair()
+    cmp = make_comparison([_fits(lone, 0.01, 3, 1), _fits(ens, 5.0, 3, 2)])
+    assert cmp.research_pick == "ens"
+    assert cmp.fit_time_ratio("lone", "ens")[1:] == (0.0, math.inf)
+
+
+def test_compiled_variant_sentence_is_right_both_ways():
+    from prodbench.results import Parity, RuntimeVariant
+
+    lone, _ = _tied_pair()
+    knn = make_result("knn", latency_ms=0.53, correct=lone.score.correct, y_true=Y, seed=3)
+    parity = Parity(n=1000, n_differ=0, max_abs_diff=0.0)
+    slow = replace(
+        make_result("knn@onnx", latency_ms=3.23, correct=lone.score.correct, y_true=Y, seed=4),
+        runtime=RuntimeVariant("onnx", "knn", 1_000_000, 10_000, parity),
+    )
+    fast = replace(
+        make_result("knn@tl", latency_ms=0.53 / 435, correct=lone.score.correct, y_true=Y, seed=5),
+        runtime=RuntimeVariant("treelite", "knn", 1_000_000, 10_000, parity),
+    )
+    cmp = make_comparison([lone, knn, slow, fast])
+    slow_line = next(v for v in cmp.verdict if v.startswith("knn@onnx:"))
+    assert re.search(r"\(6\.\d\dx slower p50 than knn on scikit-learn", slow_line)
+    assert "not worth compiling: slower than scikit-learn" in slow_line
+    assert "0.2x faster" not in slow_line and "0.00x" not in slow_line
+    fast_line = next(v for v in cmp.verdict if v.startswith("knn@tl:"))
+    assert re.search(r"\(4\d\dx faster p50 than knn", fast_line)
+    assert "not worth compiling" not in fast_line
+    assert cmp.compile_gain("knn@tl")[3] and not cmp.compile_gain("knn@onnx")[3]
+    assert cmp.compile_gain("knn") is None
+
+
+def test_every_score_verdict_says_what_the_test_rows_can_detect():
+    lone, ens = _tied_pair()  # +0.2 pp on 2,000 rows: not significant
+    cmp = make_comparison([lone, ens])
+    d = cmp.versus("ens")
+    rows = d.rows_to_detect()
+    assert rows is not None and rows > 2000
+    assert rows == math.ceil(2000 * (d.detectable_diff / 0.002) ** 2)
+    line = cmp.verdict[0]
+    assert re.search(
+        r"; with 2,000 test rows a difference under about 0\.\d\d pp cannot be told from "
+        r"noise; about [\d,]+ rows would detect 0\.20 pp\.$",
+        line,
+    )
+    # a significant gain says the detectable difference, with no advice to add rows
+    base = correct_with(100)
+    better = base.copy()
+    better[np.flatnonzero(~base)[:60]] = True
+    sig = make_comparison(
+        [make_result("a", correct=base, y_true=Y), make_result("b", correct=better, y_true=Y)]
+    )
+    assert "cannot be told from noise." in sig.verdict[0]
+    assert "rows would detect" not in sig.verdict[0]
+
+
+def test_stakeholder_lines_state_objective_and_assumption():
+    c_lo, c_hi = correct_with(200), correct_with(100)
+    small = make_result("small", correct=c_lo, y_true=Y, size_bytes=8_000, fit_s=0.5)
+    # pre-fitted: no fit time, so it never counts as fast training
+    big = replace(
+        make_result("big", correct=c_hi, y_true=Y, size_bytes=5_000_000, seed=1), training=None
+    )
+    cmp = make_comparison([small, big])
+    roles = {s.role: s for s in cmp.stakeholders}
+    assert roles["Infrastructure"].pick == "small"
+    assert "sum of the size and fit-time ranks" in roles["Infrastructure"].objective
+    manager = roles["Manager"].objective
+    assert "the default price" in manager and "one core 100% busy at the mean latency" in manager
+
+
+def test_p99_tie_break_uses_order_statistic_bounds():
+    from prodbench import stats
+
+    well = make_result("well", latency_ms=1.0, n=5000, seed=1)
+    few = make_result("few", latency_ms=1.0, n=400, seed=2)  # under-sampled p99
+    cmp = make_comparison([well, few])
+    ratio, low, high = cmp.p99_ratio("well", "few")
+    assert (low, high) == stats.quantile_ratio_bounds(
+        few.latency.sorted_ns, well.latency.sorted_ns, 99, 0.025
+    )
+    assert ratio == pytest.approx(well.latency.p99 / few.latency.p99)
+    assert not high < 1.0  # never a "lower p99" against a p99 it cannot bound

@@ -2,15 +2,19 @@
 
 A :class:`Delta` holds what :meth:`Comparison.versus <prodbench.verdict.Comparison.versus>`
 reports for one pair: the paired score difference on the same test rows
-with its interval and test (:func:`paired_test`), and the p50/p99 ratios with
-bootstrap intervals. :mod:`prodbench.verdict` decides with them.
+with its test and the interval that inverts that same test
+(:func:`paired_score_test`: exact McNemar and its exact conditional interval
+for classifiers, a sign-flip permutation test and its inverted interval for
+regressors), so the interval excludes 0 exactly when the test is significant
+at the interval's level; and the p50/p99 ratios with bootstrap intervals.
+:mod:`prodbench.verdict` decides with them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +25,9 @@ from .results import (
     ModelResult,
 )
 
-__all__ = ["Delta", "paired_test"]
+__all__ = ["Delta", "PairedScoreTest", "paired_score_test", "paired_test"]
+
+PairedScoreTest = stats.McNemarInterval | stats.SignFlipTest
 
 ALPHA = 0.05
 
@@ -35,13 +41,24 @@ class Delta:
     score_diff : float
         Candidate minus baseline, in score units (accuracy as a fraction).
     score_diff_interval : tuple of float
-        95% paired bootstrap interval over test rows.
+        The interval that inverts the paired test, at ``score_diff_confidence``:
+        it excludes 0 exactly when ``significant`` is true.
     p_value : float
         Exact McNemar (classification) or paired sign-flip permutation
         (regression); with several challengers, Holm-adjusted across them.
     significant : bool
         ``p_value < 0.05`` (so, with several challengers, the chance that any
         of them is flagged by luck stays at or below 5%).
+    score_diff_confidence : float
+        The interval's level: 0.95 alone; with several challengers, one minus
+        the level Holm's step-down tested this challenger at
+        (:func:`prodbench.stats.holm_levels`), so that the interval and the
+        adjusted decision agree.
+    n_rows : int
+        Test rows the two scores were paired on.
+    method : str
+        The test and interval in words, e.g. ``"exact McNemar test and its
+        exact conditional interval"``.
     detectable_diff : float
         The smallest score difference this many test rows could tell from noise
         (two-sided 5% test, 80% power).
@@ -98,16 +115,55 @@ class Delta:
     n_challengers: int = 1
     p50_undersampled: bool = False
     p99_undersampled: bool = False
+    score_diff_confidence: float = 1.0 - ALPHA
+    n_rows: int = 0
+    method: str = ""
+    paired: PairedScoreTest | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if math.isnan(self.p_value_raw):
             object.__setattr__(self, "p_value_raw", self.p_value)
 
-    def adjusted(self, p_value: float, n_challengers: int) -> Delta:
-        """A copy whose ``p_value``/``significant`` are Holm-adjusted over ``n_challengers``.
+    def rows_to_detect(self, diff: float | None = None) -> int | None:
+        """About how many test rows would detect ``diff`` (default: the observed difference).
 
-        :class:`prodbench.Comparison` calls it with the Holm step-down p-value of
-        each challenger; the unadjusted one stays in ``p_value_raw``.
+        The detectable difference shrinks as ``1 / sqrt(rows)``; None when
+        ``diff`` is 0 or the row count is unknown.
+
+        Parameters
+        ----------
+        diff : float, optional
+            The score difference to detect (default: the observed one).
+
+        Returns
+        -------
+        int or None
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> base = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> tree = pb.measure(DecisionTreeClassifier(), X, y, max_time=0.3, batch_sizes=(1,))
+        >>> pb.Delta.between(base, tree).rows_to_detect(0.002) > 38
+        True
+        """
+        diff = abs(self.score_diff if diff is None else diff)
+        if diff == 0 or not self.n_rows or not math.isfinite(self.detectable_diff):
+            return None
+        return math.ceil(self.n_rows * (self.detectable_diff / diff) ** 2)
+
+    def adjusted(self, p_value: float, n_challengers: int, level: float = ALPHA) -> Delta:
+        """A copy Holm-adjusted over ``n_challengers``.
+
+        ``p_value`` is the adjusted p-value and ``level`` the level Holm's
+        step-down tested this challenger at (:func:`prodbench.stats.holm_levels`):
+        the interval is recomputed at ``1 - level`` so that it excludes 0
+        exactly when the adjusted p-value is below 0.05. The unadjusted
+        p-value stays in ``p_value_raw``.
 
         Parameters
         ----------
@@ -115,6 +171,8 @@ class Delta:
             The adjusted p-value.
         n_challengers : int
             How many challengers were tested against the baseline.
+        level : float, default 0.05
+            The level Holm's step-down tested this challenger at.
 
         Returns
         -------
@@ -129,16 +187,22 @@ class Delta:
         >>> X, y = load_iris(return_X_y=True)
         >>> base = pb.measure(GaussianNB(), X, y, max_time=0.3, batch_sizes=(1,))
         >>> tree = pb.measure(DecisionTreeClassifier(), X, y, max_time=0.3, batch_sizes=(1,))
-        >>> d = pb.Delta.between(base, tree).adjusted(0.9, n_challengers=3)
+        >>> d = pb.Delta.between(base, tree).adjusted(0.9, n_challengers=3, level=0.05 / 3)
         >>> d.p_value, d.significant, d.adjustment
         (0.9, False, 'Holm')
         """
+        significant = p_value < ALPHA
+        interval = self.score_diff_interval
+        if self.paired is not None:
+            interval = self.paired.interval(1.0 - level, reject=significant)
         return replace(
             self,
             p_value=p_value,
-            significant=p_value < ALPHA,
+            significant=significant,
             adjustment="Holm" if n_challengers > 1 else None,
             n_challengers=n_challengers,
+            score_diff_interval=interval,
+            score_diff_confidence=1.0 - level,
         )
 
     @classmethod
@@ -184,8 +248,9 @@ class Delta:
                 "compare() call."
             )
         d = sb.contributions() - sa.contributions()
-        low, high = stats.paired_bootstrap_mean(d)
-        p_value, test = paired_test(baseline, candidate)
+        paired = paired_score_test(baseline, candidate)
+        p_value = paired.p_value
+        low, high = paired.interval(1.0 - ALPHA, reject=p_value < ALPHA)
         la, lb = baseline.latency, candidate.latency
         r50 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 50)
         r99 = stats.bootstrap_quantile_ratio(la.sorted_ns, lb.sorted_ns, 99)
@@ -196,7 +261,7 @@ class Delta:
             score_diff=sb.value - sa.value,
             score_diff_interval=(low, high),
             p_value=p_value,
-            test=test,
+            test=paired.name,
             significant=p_value < ALPHA,
             detectable_diff=stats.detectable_difference(d),
             p50_ratio=r50[0],
@@ -219,20 +284,42 @@ class Delta:
             p_value_raw=p_value,
             p50_undersampled=la.undersampled(50) or lb.undersampled(50),
             p99_undersampled=la.undersampled(99) or lb.undersampled(99),
+            n_rows=int(sb.n),
+            method=paired.method,
+            paired=paired,
         )
+
+
+def paired_score_test(a: ModelResult, b: ModelResult) -> PairedScoreTest:
+    """The paired test of score B minus score A on the same test rows, with its interval.
+
+    Exact McNemar on per-row correctness for classifiers
+    (:class:`prodbench.stats.McNemarInterval`); a sign-flip permutation test
+    on per-row score contributions for regressors
+    (:class:`prodbench.stats.SignFlipTest`). Its ``p_value`` is symmetric in
+    ``a`` and ``b``; its ``interval(confidence)`` inverts the same test.
+
+    Examples
+    --------
+    >>> t = paired_score_test(baseline_result, candidate_result)  # doctest: +SKIP
+    >>> t.p_value, t.interval(0.95)  # doctest: +SKIP
+    (0.0386, (0.0023, 0.0391))
+    """
+    if a.task == "classification":
+        ca, cb = np.asarray(a.score.correct, bool), np.asarray(b.score.correct, bool)
+        r = stats.mcnemar_exact(ca, cb)
+        return stats.McNemarInterval(r.b, r.c, int(ca.size))
+    d = b.score.contributions() - a.score.contributions()
+    return stats.SignFlipTest.from_differences(d)
 
 
 def paired_test(a: ModelResult, b: ModelResult) -> tuple[float, str]:
     """p-value and name of the paired test of two scores on the same test rows.
 
-    Exact McNemar on per-row correctness for classifiers; a sign-flip
-    permutation test on per-row score contributions for regressors. Both
-    are symmetric in ``a`` and ``b``.
+    The test of :func:`paired_score_test`, symmetric in ``a`` and ``b``.
     """
-    if a.task == "classification":
-        return stats.mcnemar_exact(a.score.correct, b.score.correct).p_value, "McNemar"
-    d = b.score.contributions() - a.score.contributions()
-    return stats.sign_flip_pvalue(d), "permutation"
+    t = paired_score_test(a, b)
+    return t.p_value, t.name
 
 
 def _predictions_key(y_pred: Any) -> bytes:

@@ -13,8 +13,13 @@ point estimate:
   new/old lies above ``1 + N%``;
 * a score gate ``score=-D`` trips only when the upper bound of the change
   lies below ``-D``;
-* a gate whose deciding bound does not exist (say, the old run's p99 has no
-  upper bound: too few samples) is **undecided**, never a silent pass;
+* a gate whose interval holds both "no change" and "past the limit" is
+  **undecided**, never a silent pass (a 2.3x slowdown measured against an old
+  p99 with a far upper bound gave ``[0.23, inf]``), and so is one whose
+  deciding bound does not exist at all; otherwise the gate is ok;
+* a gated candidate that is not in the new run, that scored different data
+  (rows digest) or whose estimator changed is undecided too, with the reason,
+  and named in :attr:`RunDiff.headline`;
 * the family of gates (candidates x metrics) is Holm-controlled: in turn,
   with ``k`` gates still standing, every gate whose bound is beyond its limit
   at one-sided level ``alpha / k`` trips and leaves the family; so the chance
@@ -35,7 +40,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,9 +48,10 @@ import numpy as np
 
 from . import stats
 from .budget import PERCENTILE_KEYS
-from .deltas import ALPHA
+from .deltas import ALPHA, paired_score_test
 from .errors import CandidateError, SpecError
 from .results import ModelResult
+from .units import format_ratio
 from .verdict import Comparison
 
 __all__ = [
@@ -147,15 +153,7 @@ def ratio_bounds(
     >>> bool(1.5 < low < 2 < high < 2.7)
     True
     """
-    lo_new, hi_new = stats.one_sided_bounds(new_sorted.size, q, alpha / 2.0)
-    lo_old, hi_old = stats.one_sided_bounds(old_sorted.size, q, alpha / 2.0)
-    low = 0.0
-    if lo_new is not None and hi_old is not None and old_sorted[hi_old] > 0:
-        low = float(new_sorted[lo_new]) / float(old_sorted[hi_old])
-    high = math.inf
-    if hi_new is not None and lo_old is not None and old_sorted[lo_old] > 0:
-        high = float(new_sorted[hi_new]) / float(old_sorted[lo_old])
-    return low, high
+    return stats.quantile_ratio_bounds(old_sorted, new_sorted, q, alpha)
 
 
 # --------------------------------------------------------------------------- results
@@ -211,10 +209,12 @@ class Gate:
     """One ``--fail-on`` limit applied to one candidate.
 
     ``status`` is ``"tripped"`` when the interval lies beyond the limit at the
-    Holm level it was tested at, ``"undecided"`` when no interval can decide
-    it (``reason`` says why), else ``"ok"``. ``bound`` is the deciding bound
-    (the ratio's lower bound for latency, the change's upper bound for the
-    score) at one-sided confidence ``confidence``.
+    Holm level it was tested at, ``"undecided"`` when it holds both no change
+    and past the limit or cannot be computed (``reason`` says why), else
+    ``"ok"``. ``bound`` is the
+    tripping bound (the ratio's lower bound for latency, the change's upper
+    bound for the score) and ``other`` the far bound (the ratio's upper bound,
+    the change's lower bound), each at one-sided confidence ``confidence``.
     """
 
     candidate: str
@@ -224,6 +224,7 @@ class Gate:
     bound: float
     confidence: float
     reason: str = ""
+    other: float = math.nan
 
     @property
     def label(self) -> str:
@@ -238,9 +239,12 @@ class Gate:
         if self.status == "undecided":
             return f"{self.candidate}: {self.label} UNDECIDED: {self.reason}"
         if self.key == "score":
-            text = f"score change upper bound {self.bound:+.4g} ({conf} one-sided)"
+            text = f"score change [{self.other:+.4g}, {self.bound:+.4g}] ({conf} one-sided bounds)"
         else:
-            text = f"{self.key} ratio lower bound {self.bound:.3f}x ({conf} one-sided)"
+            text = (
+                f"{self.key} ratio [{format_ratio(self.bound, unit=False)}, "
+                f"{format_ratio(self.other)}] ({conf} one-sided bounds)"
+            )
         verdict = "TRIPPED" if self.status == "tripped" else "ok"
         return f"{self.candidate}: {self.label} {verdict}: {text}"
 
@@ -266,6 +270,30 @@ class RunDiff:
     failed_new: list[str]
     fail_on: dict[str, float] = field(default_factory=dict)
     alpha: float = ALPHA
+
+    @property
+    def headline(self) -> str:
+        """The gates' outcome in one sentence, naming every gate that is not ok.
+
+        Examples
+        --------
+        >>> diff.headline  # doctest: +SKIP
+        'gates: 1 undecided (forest p99=+10%: not in the new run); 1 ok'
+        """
+        if not self.gates:
+            return "no gates (--fail-on not given)"
+        parts = []
+        for word, gates in (("tripped", self.tripped), ("undecided", self.undecided)):
+            if gates:
+                named = "; ".join(
+                    f"{g.candidate} {g.label}" + (f": {g.reason}" if g.reason else "")
+                    for g in gates
+                )
+                parts.append(f"{len(gates)} {word} ({named})")
+        ok = len(self.gates) - len(self.tripped) - len(self.undecided)
+        if ok:
+            parts.append(f"{ok} ok")
+        return "gates: " + "; ".join(parts)
 
     @property
     def tripped(self) -> list[Gate]:
@@ -330,6 +358,7 @@ class RunDiff:
                 for g in self.gates
             ],
             "fail_on": self.fail_on,
+            "headline": self.headline,
             "tripped": bool(self.tripped),
             "undecided": bool(self.undecided),
             "warnings": self.warnings,
@@ -355,13 +384,10 @@ def _score_bounds(
 ) -> tuple[float, float, float | None]:
     """One-sided bounds at ``alpha`` each, and the two-sided p-value of no change."""
     so, sn = old.score, new.score
-    if paired:
-        d = sn.contributions() - so.contributions()
-        low, high = stats.paired_bootstrap_mean(d, confidence=1.0 - 2.0 * alpha)
-        if old.task == "classification":
-            p = float(stats.mcnemar_exact(so.correct, sn.correct).p_value)
-        else:
-            p = float(stats.sign_flip_pvalue(d))
+    if paired:  # the interval that inverts the paired test (prodbench.deltas)
+        test = paired_score_test(old, new)
+        p = float(test.p_value)
+        low, high = test.interval(1.0 - 2.0 * alpha)
         return low, high, p
     co = np.asarray(so.contributions(), float)
     cn = np.asarray(sn.contributions(), float)
@@ -399,66 +425,139 @@ def _percentile_change(
     )
 
 
-def _gate_bound(
+def _gate_bounds(
     old: ModelResult, new: ModelResult, key: str, alpha: float
-) -> tuple[float | None, str]:
-    """The deciding bound of a gate at one-sided ``alpha``; None and the reason when none exists."""
+) -> tuple[float, float, str]:
+    """The tripping and the meeting bound of a gate at one-sided ``alpha`` each.
+
+    NaN bounds and the reason when no interval of the change exists.
+    """
     if key == "score":
         if old.score.name != new.score.name:
-            return None, (
-                f"the runs used different scores ({old.score.name} vs {new.score.name}), "
-                "so no interval of the change exists"
+            return (
+                math.nan,
+                math.nan,
+                (
+                    f"the runs used different scores ({old.score.name} vs {new.score.name}), "
+                    "so no interval of the change exists"
+                ),
             )
         paired = old.score.rows_digest == new.score.rows_digest and old.score.n == new.score.n
-        _, high, _ = _score_bounds(old, new, alpha, paired)
+        low, high, _ = _score_bounds(old, new, alpha, paired)
         if not math.isfinite(high):
-            return None, "too few scored rows to bound the score change"
-        return high, ""
+            return math.nan, math.nan, "too few scored rows to bound the score change"
+        return high, low, ""
     q = PERCENTILE_KEYS[key]
     lo, ln = old.latency, new.latency
-    if stats.one_sided_bounds(lo.n, q, alpha / 2.0)[1] is None:
-        return None, (
-            f"the old run's {key} has no upper bound (n={lo.n:,}; under-sampled), so no "
-            "interval of the ratio can show a slowdown: re-measure the baseline run with "
-            "a longer --max-time"
-        )
+    low, high = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, alpha)
     if stats.one_sided_bounds(ln.n, q, alpha / 2.0)[0] is None:
-        return None, f"the new run's {key} has no lower bound (n={ln.n:,})"
-    low, _ = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, alpha)
-    return low, ""
+        return math.nan, high, f"the new run's {key} has no lower bound (n={ln.n:,})"
+    if stats.one_sided_bounds(lo.n, q, alpha / 2.0)[1] is None and not low > 0:
+        return (
+            math.nan,
+            high,
+            (
+                f"the old run's {key} has no upper bound (n={lo.n:,}; under-sampled), so no "
+                "interval of the ratio can show a slowdown: re-measure the baseline run with "
+                "a longer --max-time"
+            ),
+        )
+    return low, high, ""
+
+
+def _decide(key: str, limit: float, bound: float, other: float) -> tuple[GateStatus, str]:
+    """Tripped beyond the limit; undecided when the interval holds both no change and
+    past the limit; else ok (shown within the limit, or shown changed but not past it).
+    """
+    if key == "score":
+        if bound < -limit:
+            return "tripped", ""
+        if other < -limit and bound >= 0.0:
+            return "undecided", (
+                f"the score change interval [{other:+.4g}, {bound:+.4g}] contains both no "
+                f"change and past the -{limit:g} limit: more test rows would decide it"
+            )
+        return "ok", ""
+    if bound > 1.0 + limit:
+        return "tripped", ""
+    if other > 1.0 + limit and bound <= 1.0:
+        return "undecided", (
+            f"the {key} ratio interval [{format_ratio(bound, unit=False)}, "
+            f"{format_ratio(other)}] contains both no change and past the limit: more "
+            "samples in both runs (a longer --max-time) would decide it"
+        )
+    return "ok", ""
 
 
 def _gates(
     pairs: Mapping[str, tuple[ModelResult, ModelResult]],
     fail_on: Mapping[str, float],
     alpha: float,
+    blocked: Mapping[str, str] | None = None,
+    order: Sequence[str] = (),
 ) -> list[Gate]:
-    """Holm over every (candidate, limit) gate, in interval form."""
-    family = [(name, key, limit) for name in pairs for key, limit in fail_on.items()]
+    """Holm over every (candidate, limit) gate, in interval form.
+
+    ``blocked`` maps a gated candidate that cannot be compared (not in the
+    new run, different data, a changed estimator) to the reason: each of its
+    gates is undecided and counts in the family.
+    """
+    blocked = dict(blocked or {})
+    names = list(dict.fromkeys([*order, *pairs, *blocked]))
+    names = [n for n in names if n in pairs or n in blocked]
+    family = [(name, key, limit) for name in names for key, limit in fail_on.items()]
     status: dict[tuple[str, str], Gate] = {}
     standing = list(family)
     # Holm, step-down: with k gates standing, every gate beyond its limit at
-    # alpha / k trips and leaves; repeat until none trips. A gate with no
-    # deciding bound stays in the count (conservative) and is undecided.
+    # alpha / k trips and leaves; repeat until none trips. A gate that does
+    # not trip stays in the count (conservative), ok or undecided.
     while standing:
         level = alpha / len(standing)
         tripped: list[tuple[str, str, float]] = []
         kept: list[tuple[str, str, float]] = []
         for name, key, limit in standing:
-            old, new = pairs[name]
-            bound, reason = _gate_bound(old, new, key, level)
-            if bound is None:
-                gate = Gate(name, key, limit, "undecided", math.nan, 1.0 - level, reason)
+            if name in blocked:
+                gate = Gate(name, key, limit, "undecided", math.nan, 1.0 - level, blocked[name])
                 kept.append((name, key, limit))
+                status[(name, key)] = gate
+                continue
+            old, new = pairs[name]
+            bound, other, reason = _gate_bounds(old, new, key, level)
+            if math.isnan(bound):
+                verdict: GateStatus = "undecided"
             else:
-                beyond = bound < -limit if key == "score" else bound > 1.0 + limit
-                gate = Gate(name, key, limit, "tripped" if beyond else "ok", bound, 1.0 - level)
-                (tripped if beyond else kept).append((name, key, limit))
+                verdict, reason = _decide(key, limit, bound, other)
+            gate = Gate(name, key, limit, verdict, bound, 1.0 - level, reason, other)
+            (tripped if verdict == "tripped" else kept).append((name, key, limit))
             status[(name, key)] = gate
         if not tripped:
             break
         standing = kept
     return [status[(name, key)] for name, key, _ in family]
+
+
+def _blocked(old: Comparison, new: Comparison, common: list[str]) -> dict[str, str]:
+    """Gated candidates that cannot be compared, and why."""
+    out: dict[str, str] = {}
+    for name in old.measured:
+        if name in new.failures:
+            out[name] = f"failed in the new run ({new.failures[name].phase})"
+        elif name not in new.results:
+            out[name] = "not in the new run"
+    for name in common:
+        ro, rn = old.results[name], new.results[name]
+        if ro.score.rows_digest != rn.score.rows_digest or ro.score.n != rn.score.n:
+            out[name] = (
+                f"the runs used different data (rows digest {ro.score.rows_digest} vs "
+                f"{rn.score.rows_digest}): re-run both on the same data, or pass "
+                "--on-undecided pass to accept"
+            )
+        elif ro.estimator != rn.estimator:
+            out[name] = (
+                f"the estimator changed ({ro.estimator} -> {rn.estimator}): a different "
+                "model under the same name; pass --on-undecided pass to accept"
+            )
+    return out
 
 
 def _environment_warnings(old: Comparison, new: Comparison, common: list[str]) -> list[str]:
@@ -568,7 +667,7 @@ def diff_runs(
         )
     return RunDiff(
         candidates=candidates,
-        gates=_gates(pairs, limits, alpha),
+        gates=_gates(pairs, limits, alpha, _blocked(old, new, common), old.measured),
         warnings=_environment_warnings(old, new, common),
         only_old=[n for n in old.measured if n not in new.results and n not in new.failures],
         only_new=[n for n in new.measured if n not in old.results],

@@ -28,18 +28,22 @@ from prodbench.errors import DataError, SpecError
 
 __all__ = [
     "SCORERS",
+    "McNemarInterval",
     "McNemarResult",
     "Scorer",
+    "SignFlipTest",
     "batch_means_interval",
     "bootstrap_quantile_ratio",
     "detectable_difference",
     "holm",
+    "holm_levels",
     "mcnemar_exact",
     "one_sided_bounds",
     "order_statistic_bounds",
     "paired_bootstrap_mean",
     "percentile",
     "percentile_interval",
+    "quantile_ratio_bounds",
     "relative_halfwidth",
     "required_samples",
     "row_contributions",
@@ -348,6 +352,52 @@ def one_sided_bounds(n: int, q: float, alpha: float) -> tuple[int | None, int | 
     lo = lo1 - 1 if lo1 >= 1 else None
     hi = u - 1 if u <= n else None
     return lo, hi
+
+
+def quantile_ratio_bounds(
+    old_sorted: np.ndarray, new_sorted: np.ndarray, q: float, alpha: float
+) -> tuple[float, float]:
+    """Distribution-free bounds of ``percentile(new) / percentile(old)``.
+
+    Each bound is wrong with probability at most ``alpha``: the lower bound
+    is the new sample's lower order-statistic bound over the old one's upper
+    bound, each at ``alpha / 2`` (:func:`one_sided_bounds`), and the other
+    way round for the upper bound. ``0`` / ``inf`` where a sample is too
+    small to bound that side, so a ratio from few samples is never decided.
+
+    Parameters
+    ----------
+    old_sorted, new_sorted : ndarray
+        Ascending-sorted samples.
+    q : float
+        Percentile, in percent.
+    alpha : float
+        Error probability of each bound (a two-sided interval at confidence
+        ``c`` takes ``alpha = (1 - c) / 2``).
+
+    Returns
+    -------
+    low, high : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.sort(np.random.default_rng(0).lognormal(0, 0.3, 5000))
+    >>> low, high = quantile_ratio_bounds(x, 2 * x, 99, 0.025)
+    >>> bool(1.5 < low < 2 < high < 2.7)
+    True
+    >>> quantile_ratio_bounds(x[:3], x[:3], 50, 0.025)  # three samples bound nothing
+    (0.0, inf)
+    """
+    lo_new, hi_new = one_sided_bounds(new_sorted.size, q, alpha / 2.0)
+    lo_old, hi_old = one_sided_bounds(old_sorted.size, q, alpha / 2.0)
+    low = 0.0
+    if lo_new is not None and hi_old is not None and old_sorted[hi_old] > 0:
+        low = float(new_sorted[lo_new]) / float(old_sorted[hi_old])
+    high = math.inf
+    if hi_new is not None and lo_old is not None and old_sorted[lo_old] > 0:
+        high = float(new_sorted[hi_new]) / float(old_sorted[lo_old])
+    return low, high
 
 
 def samples_to_decide(
@@ -729,10 +779,7 @@ def mcnemar_exact(correct_a: np.ndarray, correct_b: np.ndarray) -> McNemarResult
         )
     b = int(np.count_nonzero(ca & ~cb))
     c = int(np.count_nonzero(~ca & cb))
-    if b + c == 0:
-        return McNemarResult(b, c, 1.0)
-    p = min(1.0, 2.0 * float(_sps.binom.cdf(min(b, c), b + c, 0.5)))
-    return McNemarResult(b, c, p)
+    return McNemarResult(b, c, McNemarInterval(b, c, ca.size).p_value)
 
 
 # --------------------------------------------------------------------------
@@ -954,10 +1001,8 @@ def sign_flip_pvalue(
 ) -> float:
     """Two-sided paired permutation (sign-flip) test of ``mean(d) == 0``.
 
-    Each replicate flips the sign of every row with probability 1/2. When
-    ``|d|`` takes few distinct values the sum of flipped rows sharing a value
-    ``v`` is drawn as ``v * (2 * Binomial(count, 1/2) - count)``, which is
-    exact; otherwise random sign bits are drawn in chunks.
+    Each replicate flips the sign of every row with probability 1/2, as
+    :class:`SignFlipTest` draws them (the same flips give its interval).
 
     Parameters
     ----------
@@ -983,38 +1028,310 @@ def sign_flip_pvalue(
     --------
     >>> import numpy as np
     >>> d = np.r_[np.ones(30), -np.ones(10), np.zeros(960)]
-    >>> round(sign_flip_pvalue(d), 3)
-    0.003
+    >>> round(sign_flip_pvalue(d), 3)  # exact: 2 * binom.cdf(10, 40, 0.5) = 0.0022
+    0.002
     """
-    x = _as_1d_float(d, "d")
-    n_resamples = _check_resamples(n_resamples)
-    ax = np.abs(x[x != 0.0])
-    if ax.size == 0:
-        return 1.0
-    rng = np.random.default_rng(random_state)
-    observed = abs(float(np.sum(x)))
-    total = float(np.sum(ax))
-    values, counts = np.unique(ax, return_counts=True)
-    stats = np.empty(n_resamples)
-    if values.size * 8 <= ax.size:
-        chunk = max(1, _CHUNK_ELEMENTS // values.size)
-        for start in range(0, n_resamples, chunk):
-            m = min(chunk, n_resamples - start)
-            pos = rng.binomial(counts, 0.5, size=(m, values.size))
-            stats[start : start + m] = (2 * pos - counts) @ values
-    else:
-        n = ax.size
-        chunk = max(1, (8 * _CHUNK_ELEMENTS) // n)
-        for start in range(0, n_resamples, chunk):
-            m = min(chunk, n_resamples - start)
-            raw = rng.integers(0, 256, size=(m, (n + 7) // 8), dtype=np.uint8)
-            bits = np.unpackbits(raw, axis=1, count=n)
-            stats[start : start + m] = 2.0 * (bits @ ax) - total
-    # relative tolerance so that a flip equal to the observed one counts
-    # despite rounding in a different summation order
-    tol = 1e-9 * total
-    count = int(np.count_nonzero(np.abs(stats) >= observed - tol))
-    return (1.0 + count) / (1.0 + n_resamples)
+    return SignFlipTest.from_differences(
+        d, n_resamples=n_resamples, random_state=random_state
+    ).p_value
+
+
+# --------------------------------------------------------------------------
+# paired score tests that carry their own interval
+# --------------------------------------------------------------------------
+
+
+def holm_levels(p_values: npt.ArrayLike, alpha: float = 0.05) -> np.ndarray:
+    """The level Holm's step-down tested each hypothesis at.
+
+    Sorted by p-value, hypothesis ``j`` (from 1) is compared with
+    ``alpha / (m - j + 1)``, and the procedure stops at the first that is not
+    below its level; every later one keeps that stopping level. With these
+    levels, ``p_values[i] < levels[i]`` exactly when the Holm-adjusted
+    p-value (:func:`holm`) is below ``alpha``, so an interval taken at
+    confidence ``1 - levels[i]`` excludes the null exactly when the adjusted
+    test rejects it.
+
+    Parameters
+    ----------
+    p_values : array-like of float, shape (m,)
+        Unadjusted p-values.
+    alpha : float, default 0.05
+        Family-wise error rate.
+
+    Returns
+    -------
+    ndarray of float, shape (m,)
+        The level of each hypothesis, in the input order.
+
+    Examples
+    --------
+    >>> holm_levels([0.01, 0.04, 0.03]).round(4).tolist()
+    [0.0167, 0.025, 0.025]
+    """
+    if not 0.0 < alpha < 1.0:
+        raise SpecError(f"alpha={alpha!r} must be strictly between 0 and 1 (e.g. 0.05).")
+    p = np.asarray(p_values, dtype=np.float64).ravel()
+    m = p.size
+    out = np.empty(m)
+    if m == 0:
+        return out
+    adjusted = holm(p)
+    order = np.argsort(p, kind="stable")
+    stop = alpha  # level of the step the procedure stopped at (if it stops)
+    stopped = False
+    for j, i in enumerate(order):
+        level = alpha / (m - j)
+        if not stopped and not adjusted[i] < alpha:
+            stopped, stop = True, level
+        out[i] = stop if stopped else level
+    return out
+
+
+@dataclass(frozen=True)
+class McNemarInterval:
+    """Exact McNemar test and its exact conditional interval for an accuracy difference.
+
+    Given the ``b + c`` rows where exactly one model is right, ``c`` (rows
+    only model B gets right) is ``Binomial(b + c, p)``; McNemar's exact test
+    is the two-sided binomial test of ``p = 1/2``. The interval inverts the
+    same test: a Clopper-Pearson interval for ``p`` at the same level, mapped
+    to the accuracy difference ``(c - b) / n = (b + c) / n * (2p - 1)``. The
+    factor ``(b + c) / n`` is widened to its own Clopper-Pearson bounds (the
+    upper one on the side away from 0), which never moves a bound across 0:
+    the interval excludes 0 exactly when the test rejects at that level.
+
+    Attributes
+    ----------
+    b, c : int
+        Rows only model A / only model B gets right.
+    n : int
+        Rows in total.
+
+    Examples
+    --------
+    >>> t = McNemarInterval(b=2, c=10, n=400)
+    >>> round(t.p_value, 4)
+    0.0386
+    >>> low, high = t.interval(0.95)
+    >>> bool(0 < low < (10 - 2) / 400 < high)
+    True
+    """
+
+    b: int
+    c: int
+    n: int
+
+    name = "McNemar"
+    method = "exact McNemar test and its exact conditional interval"
+
+    def __post_init__(self) -> None:
+        if min(self.b, self.c) < 0 or self.b + self.c > self.n or self.n < 1:
+            raise DataError(
+                f"b={self.b}, c={self.c}, n={self.n} is not a paired table: the discordant "
+                "counts must be non-negative and add up to at most n >= 1."
+            )
+
+    @property
+    def p_value(self) -> float:
+        """Exact two-sided p-value, ``min(1, 2 * binom.cdf(min(b, c), b + c, 1/2))``."""
+        m = self.b + self.c
+        if m == 0:
+            return 1.0
+        return min(1.0, 2.0 * float(_sps.binom.cdf(min(self.b, self.c), m, 0.5)))
+
+    def rejects(self, alpha: float) -> bool:
+        """Whether the test rejects ``p = 1/2`` at level ``alpha``."""
+        return self.p_value < alpha
+
+    def interval(
+        self, confidence: float = 0.95, *, reject: bool | None = None
+    ) -> tuple[float, float]:
+        """Interval for the accuracy difference B minus A at ``confidence``.
+
+        ``reject`` (default: :meth:`rejects` at ``1 - confidence``) is the
+        decision the interval must agree with; it only matters when floating
+        point puts a bound within rounding of 0.
+        """
+        confidence = _check_confidence(confidence)
+        alpha = 1.0 - confidence
+        if reject is None:
+            reject = self.rejects(alpha)
+        b, c, n = self.b, self.c, self.n
+        m = b + c
+        if m == 0:
+            p_lo, p_hi = 0.0, 1.0
+        else:
+            p_lo = 0.0 if c == 0 else float(_sps.beta.ppf(alpha / 2.0, c, m - c + 1))
+            p_hi = 1.0 if c == m else float(_sps.beta.ppf(1.0 - alpha / 2.0, c + 1, m - c))
+        s_lo = 0.0 if m == 0 else float(_sps.beta.ppf(alpha / 2.0, m, n - m + 1))
+        s_hi = 1.0 if m == n else float(_sps.beta.ppf(1.0 - alpha / 2.0, m + 1, n - m))
+        e_lo, e_hi = 2.0 * p_lo - 1.0, 2.0 * p_hi - 1.0
+        low = e_lo * (s_hi if e_lo < 0 else s_lo)
+        high = e_hi * (s_hi if e_hi > 0 else s_lo)
+        return _agree(low, high, reject, (c - b) / n)
+
+
+def _agree(low: float, high: float, reject: bool, point: float) -> tuple[float, float]:
+    """Bounds moved (by rounding only) so that "excludes 0" is ``reject``."""
+    excludes = low > 0.0 or high < 0.0
+    if excludes and not reject:
+        low, high = min(low, 0.0), max(high, 0.0)
+    elif reject and not excludes:
+        tiny = math.ulp(0.0)
+        if point > 0:
+            low = max(low, tiny)
+        elif point < 0:
+            high = min(high, -tiny)
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class SignFlipTest:
+    """Paired sign-flip permutation test of ``mean(d) == shift`` and the interval it inverts.
+
+    The random signs are drawn once, so every shift is tested against the
+    same flips: ``p(shift)`` is ``(1 + #{|sum s_i (d_i - shift)| >=
+    |sum (d_i - shift)|}) / (1 + R)``, and the interval at level ``alpha`` is
+    the set of shifts with ``p(shift) >= alpha`` (Hartigan's permutation
+    interval). Each flip accepts a closed interval of shifts around
+    ``mean(d)``, so that set is an interval found exactly from the flips'
+    endpoints, and it excludes 0 exactly when ``p(0) < alpha``.
+
+    Build it with :meth:`from_differences`.
+
+    Attributes
+    ----------
+    n : int
+        Rows.
+    total : float
+        ``sum(d)``.
+    a, k : ndarray of float, shape (R,)
+        For each flip ``s``: ``sum(s * d)`` and ``sum(s)``.
+    scale : float
+        ``sum(|d|)``, for the tie tolerance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.r_[np.ones(30), -np.ones(10), np.zeros(960)]
+    >>> t = SignFlipTest.from_differences(d)
+    >>> round(t.p_value, 3)
+    0.002
+    >>> low, high = t.interval(0.95)
+    >>> bool(0 < low < d.mean() < high)
+    True
+    """
+
+    n: int
+    total: float
+    a: np.ndarray
+    k: np.ndarray
+    scale: float
+
+    name = "permutation"
+    method = "paired sign-flip permutation test and the interval that inverts it"
+
+    @classmethod
+    def from_differences(
+        cls, d: npt.ArrayLike, *, n_resamples: int = 10000, random_state: RandomState = 0
+    ) -> SignFlipTest:
+        """Draw the flips for per-row differences ``d``.
+
+        When ``d`` takes few distinct values, the flipped rows sharing a value
+        are drawn as ``Binomial(count, 1/2)`` (exact); otherwise random sign
+        bits are drawn in chunks of about a million.
+
+        Raises
+        ------
+        DataError
+            If ``d`` is empty or not finite.
+        """
+        x = _as_1d_float(d, "d")
+        n_resamples = _check_resamples(n_resamples)
+        rng = np.random.default_rng(random_state)
+        values, counts = np.unique(x, return_counts=True)
+        # an order that ``-d`` shares (value v of d where -v is in -d), so the
+        # same draws give ``-d`` the same p-value: the test is symmetric
+        order = np.lexsort((np.sign(values), counts, np.abs(values)))
+        values, counts = values[order], counts[order]
+        a = np.empty(n_resamples)
+        k = np.empty(n_resamples)
+        if values.size * 8 <= x.size:
+            chunk = max(1, _CHUNK_ELEMENTS // values.size)
+            for start in range(0, n_resamples, chunk):
+                m = min(chunk, n_resamples - start)
+                signed = 2 * rng.binomial(counts, 0.5, size=(m, values.size)) - counts
+                a[start : start + m] = signed @ values
+                k[start : start + m] = signed.sum(axis=1)
+        else:
+            n = x.size
+            total = float(np.sum(x))
+            chunk = max(1, (8 * _CHUNK_ELEMENTS) // n)
+            for start in range(0, n_resamples, chunk):
+                m = min(chunk, n_resamples - start)
+                raw = rng.integers(0, 256, size=(m, (n + 7) // 8), dtype=np.uint8)
+                bits = np.unpackbits(raw, axis=1, count=n)
+                a[start : start + m] = 2.0 * (bits @ x) - total
+                k[start : start + m] = 2.0 * bits.sum(axis=1) - n
+        return cls(x.size, float(np.sum(x)), a, k, float(np.sum(np.abs(x))))
+
+    def p_value_at(self, shift: float = 0.0) -> float:
+        """p-value of ``mean(d) == shift``."""
+        observed = abs(self.total - self.n * shift)
+        if observed == 0.0 and shift == 0.0 and self.scale == 0.0:
+            return 1.0
+        flipped = np.abs(self.a - shift * self.k)
+        # relative tolerance: a flip equal to the observed one counts despite
+        # rounding in a different summation order
+        tol = 1e-9 * (self.scale + self.n * abs(shift))
+        count = int(np.count_nonzero(flipped >= observed - tol))
+        return (1.0 + count) / (1.0 + self.a.size)
+
+    @property
+    def p_value(self) -> float:
+        """p-value of ``mean(d) == 0``; 1.0 if every difference is zero."""
+        return self.p_value_at(0.0)
+
+    def rejects(self, alpha: float) -> bool:
+        """Whether the test rejects ``mean(d) == 0`` at level ``alpha``."""
+        return self.p_value < alpha
+
+    def interval(
+        self, confidence: float = 0.95, *, reject: bool | None = None
+    ) -> tuple[float, float]:
+        """The shifts the test does not reject at level ``1 - confidence``.
+
+        ``reject`` (default: :meth:`rejects`) is the decision at shift 0 the
+        interval must agree with; it only matters within rounding of 0.
+        """
+        confidence = _check_confidence(confidence)
+        alpha = 1.0 - confidence
+        if reject is None:
+            reject = self.rejects(alpha)
+        r = self.a.size
+        point = self.total / self.n
+        # accepted iff 1 + count >= alpha * (1 + R): at least `need` flips
+        need = math.ceil(alpha * (1.0 + r) - 1.0 - 1e-9)
+        if need <= 0:
+            return _agree(-math.inf, math.inf, reject, point)
+        if need > r:  # no shift is ever accepted at this level: R is too small
+            return _agree(point, point, reject, point)
+        n, total, a, k = self.n, self.total, self.a, self.k
+        # flip r accepts shift u iff |a - u k| >= |total - n u|: the closed
+        # interval between (a - total) / (k - n) and (a + total) / (k + n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u1 = np.where(k == n, -np.inf, (a - total) / (k - n))
+            u2 = np.where(k == -n, np.inf, (a + total) / (k + n))
+        lo = np.minimum(u1, u2)
+        hi = np.maximum(u1, u2)
+        lo = np.where(k == n, -np.inf, lo)
+        hi = np.where(k == n, np.inf, hi)
+        lo = np.where(k == -n, -np.inf, lo)
+        hi = np.where(k == -n, np.inf, hi)
+        low = float(np.partition(lo, need - 1)[need - 1])
+        high = float(-np.partition(-hi, need - 1)[need - 1])
+        return _agree(min(low, point), max(high, point), reject, point)
 
 
 def detectable_difference(d: np.ndarray, *, alpha: float = 0.05, power: float = 0.8) -> float:

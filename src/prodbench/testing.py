@@ -66,7 +66,7 @@ import numpy as np
 
 from . import data as _data
 from . import stats
-from .budget import PERCENTILE_KEYS, BudgetCheck, parse_limit
+from .budget import PERCENTILE_KEYS, BudgetCheck, limit_ns, parse_limit, whole_ns
 from .budget import format_confidence as _pct
 from .errors import BudgetError, LatencyInconclusive
 from .models import check_fitted, check_model, model_label
@@ -407,7 +407,7 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
 
 
 def _parse_limits(limits: Mapping[str, Any], scale: float) -> dict[str, float]:
-    parsed = {k: parse_limit(k, v) * scale for k, v in limits.items() if v is not None}
+    parsed = {k: whole_ns(parse_limit(k, v) * scale) for k, v in limits.items() if v is not None}
     if not parsed:
         raise BudgetError(
             "No latency limit was given. Pass at least one of "
@@ -688,7 +688,7 @@ def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
     )
     sampler.cold_start()
     rule = SequentialRule(error_rate=1.0 - float(confidence))
-    decision = SequentialDecision({k: v * 1e9 for k, v in limits.items()}, rule)
+    decision = SequentialDecision({k: limit_ns(v) for k, v in limits.items()}, rule)
     block = _FIRST_BLOCK_S
     while True:
         sampler.run_block(block)

@@ -16,11 +16,13 @@ __all__ = [
     "format_bytes",
     "format_duration",
     "format_p_value",
+    "format_ratio",
     "format_score",
     "format_score_diff",
     "parse_duration",
     "parse_size",
     "round_up",
+    "say_speed",
     "significant",
 ]
 
@@ -254,6 +256,52 @@ def significant(value: float, digits: int, trim: bool = False) -> str:
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def format_ratio(ratio: float, *, unit: bool = True) -> str:
+    """A ratio, the one way every output prints it: ``0.76x``, ``12.3x``, ``435x``.
+
+    Two decimals below 10, one below 100, none above; below 0.1, two
+    significant digits, so a small ratio never reads ``0.00x``. ``unit=False``
+    leaves off the ``x`` (the first bound of an interval).
+
+    Examples
+    --------
+    >>> [format_ratio(r) for r in (0.0023, 0.76, 6.1, 19.94, 435.2, float("inf"))]
+    ['0.0023x', '0.76x', '6.10x', '19.9x', '435x', 'inf']
+    """
+    x = "x" if unit else ""
+    if math.isnan(ratio):
+        return "n/a"
+    if math.isinf(ratio):
+        return "inf" if ratio > 0 else "-inf"
+    if ratio >= 100:
+        text = f"{ratio:.0f}"
+    elif ratio >= 10:
+        text = f"{ratio:.1f}"
+    elif ratio >= 0.1 or ratio <= 0:
+        text = f"{ratio:.2f}"
+    else:
+        text = f"{ratio:.2g}"
+    return text + x
+
+
+def say_speed(ratio: float, what: str = "") -> str:
+    """A time ratio (new / old) in words, right both ways: ``'6.10x slower'``, ``'435x faster'``.
+
+    Examples
+    --------
+    >>> say_speed(6.1, "p50"), say_speed(1 / 435), say_speed(1.0)
+    ('6.10x slower p50', '435x faster', 'as fast (1.00x)')
+    """
+    tail = f" {what}" if what else ""
+    if not ratio > 0 or math.isinf(ratio):
+        return f"{format_ratio(ratio)} the time{tail}"
+    if format_ratio(ratio) == "1.00x":
+        return f"as fast{tail} (1.00x)"
+    if ratio > 1:
+        return f"{format_ratio(ratio)} slower{tail}"
+    return f"{format_ratio(1.0 / ratio)} faster{tail}"
 
 
 def format_score(name: str, value: float) -> str:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import stats
 from .budget import (
     PERCENTILE_KEYS,
@@ -40,9 +42,11 @@ from .units import (
     format_bytes,
     format_duration,
     format_p_value,
+    format_ratio,
     format_score,
     format_score_diff,
     round_up,
+    say_speed,
 )
 
 if TYPE_CHECKING:
@@ -103,6 +107,21 @@ class FailedCandidate:
             "error_type": self.error_type,
             "message": self.message,
         }
+
+
+def _fits_for_interval(confidence: float) -> int:
+    """Fits per candidate for a median fit-time ratio interval at ``confidence``."""
+    n = 2
+    while None in stats.one_sided_bounds(n, 50, (1.0 - confidence) / 4.0):
+        n += 1
+    return n
+
+
+# How a score sentence names the paired test and the interval that inverts it.
+_TEST_WORDS = {
+    "McNemar": ("exact McNemar", "exact conditional"),
+    "permutation": ("sign-flip permutation", "permutation-inverted"),
+}
 
 
 @dataclass(frozen=True)
@@ -249,8 +268,26 @@ class Comparison:
         raw = {n: Delta.between(base, self.results[n]) for n in self.measured if n != self.baseline}
         # Many challengers, one error rate: Holm across the challengers.
         names = list(raw)
-        adjusted, family = self._holm(names, [raw[n].p_value_raw for n in names])
-        return {n: raw[n].adjusted(p, family) for n, p in zip(names, adjusted, strict=True)}
+        # Each interval is taken at the level Holm tested its challenger at,
+        # so it excludes 0 exactly when the adjusted p-value is significant.
+        p_raw = [raw[n].p_value_raw for n in names]
+        adjusted, family = self._holm(names, p_raw)
+        levels = self._holm_levels(names, p_raw)
+        return {
+            n: raw[n].adjusted(p, family, level)
+            for n, p, level in zip(names, adjusted, levels, strict=True)
+        }
+
+    def _holm_levels(self, names: list[str], p_values: list[float]) -> list[float]:
+        """The level Holm's step-down tested each hypothesis at (copies counted once)."""
+        keys = [_predictions_key(self.results[n].score.y_pred) for n in names]
+        distinct = list(dict.fromkeys(keys))
+        first: dict[bytes, float] = {}
+        for key, p in zip(keys, p_values, strict=True):
+            first.setdefault(key, p)
+        levels = stats.holm_levels([first[k] for k in distinct], ALPHA)
+        by_key = dict(zip(distinct, levels, strict=True))
+        return [float(by_key[k]) for k in keys]
 
     def _holm(self, names: list[str], p_values: list[float]) -> tuple[list[float], int]:
         """Holm-adjusted p-values, one hypothesis per distinct set of predictions.
@@ -432,24 +469,87 @@ class Comparison:
         score = self.results[best].score.name
         if len(tied) == 1:
             return best, f"best {score}"
-        pick = max(tied, key=self._training_speed)
-        return pick, f"{self._tie_text(best, tied, pick, family)}; faster training"
+        # Training tie-break, decided like the production p99 tie-break: the
+        # fastest-training tied candidate wins only where its fit-time ratio
+        # interval with every other tied candidate excludes 1 (Bonferroni over
+        # those comparisons). A candidate without a fit time (a pre-fitted
+        # file) never wins on training, and an undecided tie stays a tie.
+        tie = list(tied)
+        untimed = [n for n in tie if self.results[n].training is None]
+        timed = [n for n in tie if n not in untimed]
+        why: str
+        if untimed:
+            why = (
+                f"training not compared: {', '.join(untimed)} "
+                f"{'has' if len(untimed) == 1 else 'have'} no fit time (pre-fitted)"
+            )
+        else:
+            fastest = min(timed, key=lambda n: (self._fit_time(n), self.names.index(n)))
+            rivals = [n for n in tie if n != fastest]
+            confidence = 1.0 - ALPHA / len(rivals)
+            ratios = {n: self.fit_time_ratio(fastest, n, confidence=confidence) for n in rivals}
+            if all(high < 1.0 for _, _, high in ratios.values()):
+                worst = max(ratios.values(), key=lambda r: r[2])
+                return fastest, (
+                    f"{self._tie_text(best, tied, fastest, family)}; faster training "
+                    f"({format_ratio(worst[0])} the fit time, {_pct(confidence)} CI "
+                    f"{format_ratio(worst[1], unit=False)}-{format_ratio(worst[2])})"
+                )
+            fits = min(self.results[n].training.n_fits for n in tie)  # type: ignore[union-attr]
+            if any(math.isinf(high) for _, _, high in ratios.values()):
+                need = _fits_for_interval(confidence)
+                why = (
+                    f"fit times not compared: {fits} fit{'s' if fits != 1 else ''} "
+                    f"cannot bound a fit-time ratio (min_fits={need} could)"
+                )
+            else:
+                slow = [n for n, (_, _, high) in ratios.items() if not high < 1.0]
+                why = f"fit times not separable from {', '.join(slow)} (ratio interval includes 1)"
+        return best, f"best point estimate; {self._tie_text(best, tied, best, family)}; {why}"
 
     @property
     def research_pick(self) -> str | None:
-        """Best score; a tie (no Holm-adjusted significant difference) goes to faster training."""
+        """Best score, unless a tie on score is decided by a fit-time ratio interval.
+
+        Candidates the paired test cannot separate from the best (Holm-adjusted)
+        are tied; the tie goes to the fastest-training one only where the
+        interval on its fit-time ratio with each other tied candidate excludes
+        1. A candidate without a fit time never wins on training; otherwise the
+        pick is the best point score and the reason says it is a tie.
+        """
         return self._research[0]
 
     @property
     def research_reason(self) -> str:
-        """Why the research pick: ``"best accuracy"`` or ``"tied on ...; faster training"``."""
+        """Why the research pick: ``"best accuracy"``, a decided training tie-break, or a tie."""
         return self._research[1]
 
-    def _training_speed(self, name: str) -> float:
-        r = self.results[name]
-        if r.training is not None:
-            return r.training.samples_per_second
-        return r.throughput.largest.rows_per_second
+    def _fit_time(self, name: str) -> float:
+        training = self.results[name].training
+        return math.inf if training is None else training.fit_time
+
+    def fit_time_ratio(
+        self, name: str, other: str, *, confidence: float = 0.95
+    ) -> tuple[float, float, float]:
+        """Median fit time of ``name`` over that of ``other``, with a distribution-free interval.
+
+        The interval is the order-statistic bound of each median
+        (:func:`prodbench.stats.quantile_ratio_bounds`): ``(0, inf)`` when
+        there are too few fits to bound it, NaNs when a side has no fit time.
+
+        Examples
+        --------
+        >>> cmp.fit_time_ratio("logreg", "forest")  # doctest: +SKIP
+        (0.69, 0.0, inf)
+        """
+        a, b = self.results[other].training, self.results[name].training
+        if a is None or b is None:
+            return math.nan, math.nan, math.nan
+        old = np.sort(np.asarray(a.fit_times_ns, dtype=np.float64))
+        new = np.sort(np.asarray(b.fit_times_ns, dtype=np.float64))
+        low, high = stats.quantile_ratio_bounds(old, new, 50, (1.0 - confidence) / 2.0)
+        ratio = b.fit_time / a.fit_time if a.fit_time > 0 else math.inf
+        return ratio, low, high
 
     @property
     def eligible(self) -> list[str]:
@@ -490,8 +590,9 @@ class Comparison:
         if not not_separated:
             worst = max(ratios.values(), key=lambda r: r[2])
             reason = (
-                f"{self._tie_text(best, tied, fastest, family)}; lower p99 ({worst[0]:.2f}x, "
-                f"{_pct(confidence)} CI {worst[1]:.2f}-{worst[2]:.2f}x)"
+                f"{self._tie_text(best, tied, fastest, family)}; lower p99 "
+                f"({format_ratio(worst[0])}, {_pct(confidence)} CI "
+                f"{format_ratio(worst[1], unit=False)}-{format_ratio(worst[2])})"
             )
             return fastest, reason
         close = [fastest, *not_separated]
@@ -545,7 +646,11 @@ class Comparison:
     def p99_ratio(
         self, name: str, other: str, *, confidence: float = 0.95
     ) -> tuple[float, float, float]:
-        """p99 of ``name`` over p99 of ``other``, with a bootstrap interval (open if under-sampled).
+        """p99 of ``name`` over p99 of ``other``, with a distribution-free interval.
+
+        The order-statistic bounds of both p99s
+        (:func:`prodbench.stats.quantile_ratio_bounds`), valid at any sample
+        size and open on the side an under-sampled run cannot bound.
 
         Parameters
         ----------
@@ -575,9 +680,15 @@ class Comparison:
         """
         key = (name, other, confidence)
         if key not in self._p99_ratios:  # the picks and the stakeholder lines ask alike
-            a = self.results[other].latency.sorted_ns
-            b = self.results[name].latency.sorted_ns
-            self._p99_ratios[key] = stats.bootstrap_quantile_ratio(a, b, 99, confidence=confidence)
+            la, lb = self.results[other].latency, self.results[name].latency
+            # distribution-free order-statistic bounds: the bootstrap of a p99
+            # under-covers when a side has few samples in its tail (a false
+            # "lower p99" 4-7% of the time for a nominal 2.5%)
+            low, high = stats.quantile_ratio_bounds(
+                la.sorted_ns, lb.sorted_ns, 99, (1.0 - confidence) / 2.0
+            )
+            ratio = lb.p99 / la.p99 if la.p99 > 0 else math.inf
+            self._p99_ratios[key] = (ratio, low, high)
         return self._p99_ratios[key]
 
     @cached_property
@@ -711,7 +822,12 @@ class Comparison:
 
     @cached_property
     def stakeholders(self) -> list[Stakeholder]:
-        """The seed's stakeholders, each with its objective and its pick."""
+        """The seed's stakeholders, each with its objective (and its assumption) and its pick.
+
+        The manager's cost assumes one core 100% busy at the mean latency
+        unless a target rate is known (:attr:`target_capacity`), in which case
+        it is the workers that rate needs within the budget, times the price.
+        """
         pool = self.measured
         if not pool:
             return []
@@ -722,7 +838,8 @@ class Comparison:
         def infra_key(n: str) -> tuple[float, float]:
             footprint, training = res[n].footprint, res[n].training
             size = footprint.size_bytes if footprint is not None else math.inf
-            fit = training.fit_time if training is not None else 0.0
+            # no fit time (a pre-fitted file): never the fastest to train
+            fit = training.fit_time if training is not None else math.inf
             return (size, fit)
 
         sizes = sorted(pool, key=lambda n: infra_key(n)[0])
@@ -766,6 +883,12 @@ class Comparison:
                     else "; best point estimate, not significant "
                     f"({format_p_value(min(p for n, p in ml_tied.items() if n != ml))}"
                     f"{', Holm-adjusted' if ml_family > 1 else ''})"
+                )
+                + (
+                    ""
+                    if self.research_pick in (ml, None)
+                    else f"; the research pick {self.research_pick} is tied with it and "
+                    "trains faster"
                 ),
             ),
             Stakeholder(
@@ -776,7 +899,7 @@ class Comparison:
             ),
             Stakeholder(
                 "Infrastructure",
-                "small model, fast training",
+                "small model, fast training (best sum of the size and fit-time ranks)",
                 infra,
                 (
                     f"{format_bytes(infra_r.footprint.size_bytes)}"
@@ -792,11 +915,25 @@ class Comparison:
             ),
             Stakeholder(
                 "Manager",
-                f"lowest compute cost (at ${self.price_per_core_hour:g} per core-hour)",
+                self._manager_objective(None if cap is None else cap.qps),
                 mgr,
                 mgr_reason,
             ),
         ]
+
+    def _manager_objective(self, qps: float | None) -> str:
+        """The manager's objective with its price and its assumption about load."""
+        default = self.price_per_core_hour == DEFAULT_PRICE_PER_CORE_HOUR
+        return (
+            f"lowest compute cost (at ${self.price_per_core_hour:g} per core-hour"
+            + (", the default price: set price_per_core_hour" if default else "")
+            + (
+                "; one core 100% busy at the mean latency: no target rate given"
+                if qps is None
+                else f"; workers needed at {qps:g} QPS within the budget"
+            )
+            + ")"
+        )
 
     def _runtime_sentence(self, n: str) -> str:
         """A compiled variant: gain and latency against the baseline, budget, parity."""
@@ -805,7 +942,7 @@ class Comparison:
         gain = format_score_diff(d.score_name, d.score_diff)
         if d.score_name != "accuracy":  # "+1.23 pp" already says what it is
             gain += f" {d.score_name}"
-        text = f"{n}: {gain} for {d.p99_ratio:.2g}x the baseline's p99"
+        text = f"{n}: {gain} for {format_ratio(d.p99_ratio)} the baseline's p99"
         if not info.parity.ok:
             return f"{text}; {info.parity.describe()}: never the production pick."
         failing = [c for c in self.budget_status(n).values() if c.status == "fail"]
@@ -817,44 +954,108 @@ class Comparison:
         elif self.budget:
             status = self.budget_overall(n)
             text += ": within budget once compiled" if status == "pass" else f": budget {status}"
-        base = info.base
-        if base in self.results and base != n:
-            speed = self.results[base].latency.p50 / self.results[n].latency.p50
-            text += f" ({speed:.1f}x faster p50 than {base} on scikit-learn"
-            text += f", {100 * info.parity.agreement:.1f}% agreement)"
+        gain_vs_base = self.compile_gain(n)
+        if gain_vs_base is not None:
+            ratio, low, high, worth = gain_vs_base
+            text += (
+                f" ({say_speed(ratio, 'p50')} than {info.base} on scikit-learn, 95% CI "
+                f"{format_ratio(low, unit=False)}-{format_ratio(high)} the time"
+                f", {100 * info.parity.agreement:.1f}% agreement)"
+            )
+            if not worth:  # parity holds here: the latency decides
+                text += "; not worth compiling: " + (
+                    "slower than scikit-learn" if low > 1.0 else f"not faster than {info.base}"
+                )
         return text + "."
 
+    def compile_gain(self, name: str) -> tuple[float, float, float, bool] | None:
+        """A compiled variant's p50 over its scikit-learn base's, and whether compiling pays.
+
+        Returns ``(ratio, low, high, worth)``: the p50 ratio variant / base
+        with its 95% bootstrap interval, and ``worth`` true only when the
+        interval is below 1 (the variant is faster) and its predictions
+        agree (parity). None for a candidate that is not a compiled variant
+        of a measured base.
+
+        Examples
+        --------
+        >>> cmp.compile_gain("knn@onnx")  # doctest: +SKIP
+        (6.1, 5.8, 6.4, False)
+        """
+        if name not in self.results:
+            raise CandidateError(self._unknown(name))
+        info = self.results[name].runtime
+        if info is None or info.base not in self.results or info.base == name:
+            return None
+        base = self.results[info.base].latency.sorted_ns
+        ratio, low, high = stats.bootstrap_quantile_ratio(
+            base, self.results[name].latency.sorted_ns, 50
+        )
+        return ratio, low, high, bool(high < 1.0 and info.parity.ok)
+
     def _score_phrase(self, d: Delta) -> str:
+        """``'+1.11 pp accuracy (95% CI +0.22 to +2.22, exact conditional; exact McNemar ...)'``.
+
+        The interval inverts the printed test at the printed level, so it
+        excludes 0 exactly when the sentence says "significant".
+        """
         lo, hi = d.score_diff_interval
+        test_words, interval_words = _TEST_WORDS.get(d.test, (d.test, "paired"))
+        level = f"{_pct(d.score_diff_confidence)} CI"
         if d.score_name == "accuracy":
             body = (
-                f"{d.score_diff * 100:+.2f} pp accuracy (95% CI {lo * 100:+.2f} to {hi * 100:+.2f}"
+                f"{d.score_diff * 100:+.2f} pp accuracy ({level} {lo * 100:+.2f} to {hi * 100:+.2f}"
             )
         else:
             body = (
-                f"{format_score_diff(d.score_name, d.score_diff)} {d.score_name} (95% CI "
+                f"{format_score_diff(d.score_name, d.score_diff)} {d.score_name} ({level} "
                 f"{format_score_diff(d.score_name, lo)} to {format_score_diff(d.score_name, hi)}"
             )
+        body += f", {interval_words}"
+        if not math.isclose(d.score_diff_confidence, 1.0 - ALPHA):
+            body += ", at the level Holm tested this challenger at"
         sig = "significant" if d.significant else "not significant"
         if d.adjustment:
             test = (
-                f"{d.test} {format_p_value(d.p_value)} {d.adjustment}-adjusted over "
+                f"{test_words} {format_p_value(d.p_value)} {d.adjustment}-adjusted over "
                 f"{d.n_challengers} challengers (raw {format_p_value(d.p_value_raw)})"
             )
         else:
-            test = f"{d.test} {format_p_value(d.p_value)}"
+            test = f"{test_words} {format_p_value(d.p_value)}"
         return f"{body}; {test}, {sig})"
+
+    @staticmethod
+    def _detectable_phrase(d: Delta) -> str:
+        """``'; with 450 test rows a difference under about 3.30 pp cannot be told from noise'``."""
+        if not d.n_rows:
+            return ""
+
+        def diff_text(x: float) -> str:
+            return format_score_diff(d.score_name, x).lstrip("+") + (
+                "" if d.score_name == "accuracy" else f" {d.score_name}"
+            )
+
+        text = (
+            f"; with {d.n_rows:,} test rows a difference under about "
+            f"{diff_text(d.detectable_diff)} cannot be told from noise"
+        )
+        rows = d.rows_to_detect()
+        if not d.significant and rows is not None and rows > d.n_rows:
+            text += (
+                f"; about {round_up(rows):,.0f} rows would detect {diff_text(abs(d.score_diff))}"
+            )
+        return text
 
     def _latency_phrase(self, d: Delta) -> str:
         text = (
-            f"{d.p99_ratio:.1f}x{UNDERSAMPLED_MARK if d.p99_undersampled else ''} the p99 "
+            f"{format_ratio(d.p99_ratio)}{UNDERSAMPLED_MARK if d.p99_undersampled else ''} the p99 "
             f"latency ({'+' if d.p99_added >= 0 else '-'}{format_duration(abs(d.p99_added))}"
         )
         if d.p99_undersampled:
             low, high = d.p99_ratio_interval
             text += (
-                f"; {UNDERSAMPLED_MARK}p99 under-sampled, ratio 95% CI {low:.2f}x-"
-                f"{'inf' if math.isinf(high) else f'{high:.2f}x'}"
+                f"; {UNDERSAMPLED_MARK}p99 under-sampled, ratio 95% CI "
+                f"{format_ratio(low)}-{format_ratio(high)}"
             )
         return text + ")"
 
@@ -928,7 +1129,7 @@ class Comparison:
                 )
             elif self.budget:
                 text += f"; budget {_BUDGET_WORD[self.budget_overall(n) or 'pass']}"
-            lines.append(text + ".")
+            lines.append(text + self._detectable_phrase(d) + ".")
         if self.baseline in self.failures:
             lines.insert(
                 0,

@@ -13,7 +13,14 @@ import textwrap
 
 from ..budget import PERCENTILE_KEYS
 from ..budget import UNDERSAMPLED_MARK as UNDERSAMPLED_MARK  # re-exported for the renderers
-from ..units import format_bytes, format_duration, format_score, format_score_diff, significant
+from ..units import (
+    format_bytes,
+    format_duration,
+    format_ratio,
+    format_score,
+    format_score_diff,
+    significant,
+)
 
 DASH = "—"
 SIGNIFICANT_MARK = "*"
@@ -90,11 +97,7 @@ def fmt_ratio(ratio: float | None) -> str:
     """A latency ratio: ``0.76x``, ``12.3x``, ``150x``."""
     if ratio is None or math.isnan(ratio):
         return DASH
-    if math.isinf(ratio):
-        return "inf"
-    if ratio >= 100:
-        return f"{ratio:.0f}x"
-    return f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x"
+    return format_ratio(ratio)
 
 
 def fmt_int(n: int) -> str:
@@ -192,3 +195,27 @@ def cli_words(text: str) -> str:
     'pass --budget to check; or --target <column>'
     """
     return _LIBRARY_WORD.sub(lambda m: _CLI_OPTIONS[m.group(1)] + " ", text)
+
+
+# Why sampling stopped, in words (the results keep the internal reason).
+_STOP_WORDS = {
+    "max_time": "stopped: time limit",
+    "precision": "stopped: interval tight",
+    "enough_samples": "stopped: enough samples, the rest of the time went to others",
+    "decided": "stopped early: decided",
+    "max_samples": "stopped: sample limit",
+    "duration": "stopped: end of the run",
+    "time_limit": "stopped: time limit, requests dropped",
+    "interrupted": "stopped: interrupted",
+}
+
+
+def stop_words(reason: str) -> str:
+    """Why sampling stopped, for a reader: ``'max_time'`` -> ``'stopped: time limit'``.
+
+    Examples
+    --------
+    >>> stop_words("precision"), stop_words("something_else")
+    ('stopped: interval tight', 'stopped: something else')
+    """
+    return _STOP_WORDS.get(reason, f"stopped: {reason.replace('_', ' ')}")

@@ -6,7 +6,13 @@ import math
 from typing import TYPE_CHECKING
 
 from ..diff import DISPLAY_CONFIDENCE
-from ..units import format_duration, format_p_value, format_score, format_score_diff
+from ..units import (
+    format_duration,
+    format_p_value,
+    format_ratio,
+    format_score,
+    format_score_diff,
+)
 from .cells import UNDERSAMPLED_MARK
 
 if TYPE_CHECKING:
@@ -30,6 +36,8 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
     str
     """
     lines = [f"diff {old_path} -> {new_path}"]
+    if diff.gates:
+        lines.append(diff.headline)
     mark = UNDERSAMPLED_MARK
     any_under = False
     for c in diff.candidates:
@@ -42,7 +50,7 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
             sig = " *" if p.significant else ""
             lines.append(
                 f"  {p.key:<4} old {format_duration(p.old)}{om} (n={p.old_n:,})  new "
-                f"{format_duration(p.new)}{nm} (n={p.new_n:,})  new/old {p.ratio:.2f}x"
+                f"{format_duration(p.new)}{nm} (n={p.new_n:,})  new/old {format_ratio(p.ratio)}"
                 f"{mark if p.undersampled else ''} [{p.low:.2f}, {high}]{sig}"
             )
         s = c.score

@@ -31,6 +31,7 @@ from .cells import (
     fmt_ratio,
     fmt_score,
     fmt_score_diff,
+    stop_words,
 )
 from .types import Column, ComparisonReport, Row, Section
 
@@ -225,7 +226,11 @@ def _thread_trap_notes(cmp: Comparison) -> list[str]:
 
 def _significance_note(cmp: Comparison) -> str | None:
     tests = sorted(
-        {d.test for n in cmp.measured if (d := delta(cmp, n)) is not None and d.significant}
+        {
+            d.method or f"{d.test} test"
+            for n in cmp.measured
+            if (d := delta(cmp, n)) is not None and d.significant
+        }
     )
     if not tests:
         return None
@@ -234,10 +239,16 @@ def _significance_note(cmp: Comparison) -> str | None:
         for n in cmp.measured
         if (d := delta(cmp, n)) is not None and d.adjustment == "Holm"
     }
-    holm = f"; Holm-adjusted across {max(adjusted)} challengers" if adjusted else ""
+    holm = (
+        f"; Holm-adjusted across {max(adjusted)} challengers, each interval at the level "
+        "Holm tested its challenger at"
+        if adjusted
+        else ""
+    )
     return (
-        f"{SIGNIFICANT_MARK} significant at the 5% level ({', '.join(tests)} test, "
-        f"paired on the same test rows{holm})."
+        f"{SIGNIFICANT_MARK} significant at the 5% level ({', '.join(tests)}, "
+        f"paired on the same test rows; an interval excludes 0 exactly when its test is "
+        f"significant{holm})."
     )
 
 
@@ -255,7 +266,7 @@ def _measured_note(cmp: Comparison) -> str | None:
     samples = ", ".join(
         f"{n} n={fmt_int(cmp.results[n].latency.n)} ("
         + ("" if len(formats) == 1 else f"{cmp.results[n].latency.request_format}, ")
-        + f"{cmp.results[n].latency.stop_reason})"
+        + f"{stop_words(cmp.results[n].latency.stop_reason)})"
         for n in measured
     )
     text = f"{fmt_int(first.score.n)} test rows"
@@ -514,7 +525,7 @@ def result_items(result: ModelResult) -> list[tuple[str, str, bool]]:
         (
             "samples",
             f"{lat.n:,} one-row {lat.method} calls ({lat.request_format}), "
-            f"stopped by {lat.stop_reason} after {format_duration(lat.elapsed_s)}",
+            f"{stop_words(lat.stop_reason)} after {format_duration(lat.elapsed_s)}",
             False,
         )
     )

@@ -1,0 +1,141 @@
+"""Do the score sentences agree with their own numbers? By simulation (issue 18).
+
+Prints, for simulated paired classification tables (n test rows, a share of
+discordant rows, the candidate winning a fraction ``w`` of them):
+
+* how often the printed interval excludes 0 while the printed test says "not
+  significant" (or the reverse), before (the paired percentile bootstrap next
+  to the exact McNemar test) and after (the exact conditional interval that
+  inverts the McNemar test): the goal is 0;
+* the coverage of the new paired interval at n = 150, 360, 1,000 and 10,000
+  with 1% and 5% discordant rows (goal: at least the nominal 95% minus 1%);
+* the same disagreement rate and coverage for the regression path (sign-flip
+  permutation test and the interval that inverts it) on t(3) differences;
+* how often the production tie-break declares a false "lower p99" between a
+  well-sampled (5,000) and an under-sampled candidate of the same latency
+  distribution, with the bootstrap ratio interval (before) and the
+  order-statistic bounds the tie-break now uses (after).
+
+No timing at all: the figures do not depend on the machine.
+
+Run: ``python benchmarks/bench_statements.py`` (about ten minutes on a busy
+2-core machine);
+``--quick`` for a tenth of the replicates.
+"""
+
+import sys
+import time
+
+import numpy as np
+
+from prodbench import stats
+
+ALPHA = 0.05
+
+
+def _disagrees(low: float, high: float, p: float) -> bool:
+    return (low > 0 or high < 0) != (p < ALPHA)
+
+
+def classification(replicates: int) -> None:
+    """Disagreement before/after and coverage of the exact conditional interval."""
+    rng = np.random.default_rng(18)
+    print(f"classification: {replicates} tables per cell, 95% level")
+    print("      n  discordant  wins  before: CI vs test disagree  after  coverage")
+    worst = 1.0
+    for n in (150, 360, 1000, 10_000):
+        for share in (0.01, 0.05):
+            for wins in (0.5, 0.7, 0.9):
+                before = after = covered = 0
+                pc, pb = share * wins, share * (1 - wins)
+                truth = pc - pb
+                for _ in range(replicates):
+                    b, c, _rest = (int(v) for v in rng.multinomial(n, [pb, pc, 1 - share]))
+                    t = stats.McNemarInterval(b, c, n)
+                    p = t.p_value
+                    d = np.zeros(n)
+                    d[:b], d[b : b + c] = -1.0, 1.0
+                    old = stats.paired_bootstrap_mean(d, random_state=int(rng.integers(1 << 30)))
+                    before += _disagrees(*old, p)
+                    low, high = t.interval(1 - ALPHA)
+                    after += _disagrees(low, high, p)
+                    covered += low <= truth <= high
+                cov = covered / replicates
+                worst = min(worst, cov)
+                print(
+                    f"  {n:>5}  {share:>9.0%}  {wins:>4.0%}  {before / replicates:>27.2%}  "
+                    f"{after / replicates:>5.2%}  {cov:>8.1%}"
+                )
+    print(f"  lowest coverage: {worst:.1%} (goal >= 94.0%)")
+
+
+def holm_family(replicates: int) -> None:
+    """Three challengers, Holm-adjusted: the interval at each one's Holm level."""
+    rng = np.random.default_rng(19)
+    bad = 0
+    for _ in range(replicates):
+        n = int(rng.choice([150, 360, 1000]))
+        tables = [rng.multinomial(n, [0.01, w * 0.04, 1 - 0.01 - w * 0.04]) for w in (0.2, 0.5, 1)]
+        tests = [stats.McNemarInterval(int(b), int(c), n) for b, c, _ in tables]
+        raw = [t.p_value for t in tests]
+        adjusted, levels = stats.holm(raw), stats.holm_levels(raw, ALPHA)
+        for t, p, level in zip(tests, adjusted, levels, strict=True):
+            low, high = t.interval(1 - level, reject=p < ALPHA)
+            raw_low, raw_high = t.interval(1 - level)  # without the decision passed in
+            bad += _disagrees(low, high, p) or _disagrees(raw_low, raw_high, p)
+    print(f"Holm over 3 challengers, {replicates} families: disagreements {bad}")
+
+
+def regression(replicates: int) -> None:
+    """Sign-flip permutation: bootstrap (before) and the inverted interval (after)."""
+    rng = np.random.default_rng(20)
+    print(f"regression (t(3) differences): {replicates} cases per cell, 2,000 sign flips")
+    print("      n  effect  before: disagree  after  coverage")
+    for n in (150, 360, 1000):
+        for effect in (0.0, 0.1, 0.2):
+            before = after = covered = 0
+            for i in range(replicates):
+                d = rng.standard_t(3, n) + effect
+                t = stats.SignFlipTest.from_differences(d, n_resamples=2000, random_state=i)
+                p = t.p_value
+                before += _disagrees(*stats.paired_bootstrap_mean(d, random_state=i), p)
+                low, high = t.interval(1 - ALPHA)
+                after += _disagrees(low, high, p)
+                covered += low <= effect <= high
+            print(
+                f"  {n:>5}  {effect:>6}  {before / replicates:>16.2%}  "
+                f"{after / replicates:>5.2%}  {covered / replicates:>8.1%}"
+            )
+
+
+def p99_tie_break(replicates: int) -> None:
+    """False "lower p99" between equal candidates, one under-sampled."""
+    rng = np.random.default_rng(21)
+    print(f'p99 tie-break between equal candidates: {replicates} pairs, false "lower p99" rate')
+    print("  n_small  before (bootstrap)  after (order statistics)")
+    for n_small in (370, 600, 1000):
+        before = after = 0
+        for i in range(replicates):
+            a = np.sort(np.exp(rng.normal(0.0, 0.3, 5000)))
+            b = np.sort(np.exp(rng.normal(0.0, 0.3, n_small)))
+            fast, slow = (a, b) if stats.percentile(a, 99) <= stats.percentile(b, 99) else (b, a)
+            _, _, high = stats.bootstrap_quantile_ratio(slow, fast, 99, random_state=i)
+            before += high < 1.0
+            _, high2 = stats.quantile_ratio_bounds(slow, fast, 99, 0.025)
+            after += high2 < 1.0
+        print(f"  {n_small:>7}  {before / replicates:>18.2%}  {after / replicates:>24.2%}")
+
+
+def main() -> None:
+    """Print the figures."""
+    quick = "--quick" in sys.argv
+    t0 = time.time()
+    classification(200 if quick else 2000)
+    holm_family(300 if quick else 3000)
+    regression(50 if quick else 400)
+    p99_tie_break(200 if quick else 2000)
+    print(f"({time.time() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
