@@ -47,6 +47,7 @@ __all__ = [
     "input_format",
     "list_datasets",
     "load_dataset",
+    "match_columns",
     "request_rows",
     "rows_digest",
     "split",
@@ -792,6 +793,63 @@ def check_xy(X: Any, y: Any) -> None:
         raise DataError(
             f"X is empty (shape {x_shape}). Pass at least {_MIN_ROWS} rows and one feature."
         )
+
+
+def match_columns(X: pd.DataFrame, names: Any, what: str, reference: str) -> pd.DataFrame:
+    """``X`` with its columns in the order of ``names``, matched by name.
+
+    Columns are matched by name, never by position: reordered columns are
+    reordered, and a name missing from ``X`` or a column ``names`` does not
+    have is refused.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        The table whose columns are put in order.
+    names : sequence of str
+        The column names wanted, in order (the training data's columns, or a
+        fitted model's ``feature_names_in_``).
+    what, reference : str
+        What ``X`` and ``names`` are, for the message (``"--test-data"``,
+        ``"the training data"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataError
+        When the two sets of names differ, naming the missing and extra ones.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"b": [1.0], "a": [2.0]})
+    >>> list(match_columns(X, ["a", "b"], "X_test", "X").columns)
+    ['a', 'b']
+    """
+    wanted = [str(n) for n in names]
+    have = [str(c) for c in X.columns]
+    missing = [n for n in wanted if n not in have]
+    extra = [c for c in have if c not in wanted]
+    if missing or extra or len(set(have)) != len(have):
+        parts = []
+        if missing:
+            parts.append(f"lacks {_columns_text(missing)}")
+        if extra:
+            parts.append(f"has {_columns_text(extra)} that {reference} does not")
+        if not parts:
+            parts.append("repeats a column name")
+        raise DataError(
+            f"{what} does not have the columns of {reference}: it {' and '.join(parts)}. "
+            "Columns are matched by name; give both the same feature columns (in any order)."
+        )
+    if have == wanted:
+        return X
+    frame = X.copy()
+    frame.columns = pd.Index(have)
+    return frame[wanted]
 
 
 def _take(X: np.ndarray | pd.DataFrame, idx: np.ndarray) -> np.ndarray | pd.DataFrame:

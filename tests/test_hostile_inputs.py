@@ -1,0 +1,291 @@
+"""Hostile input, round two (issue 23): inputs matched by name, what is timed is checked.
+
+Each case goes through the entry point it was found on (the library, the
+CLI's ``main`` and one ``python -m prodbench`` subprocess, the plugin through
+pytester) and asserts the exit code or error type, that no traceback was
+printed, and the message.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pandas as pd
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+import prodbench as pb
+from prodbench.cli import main
+from prodbench.errors import DataError
+
+FAST = ["--max-time", "0.2", "--max-fit-time", "0.5", "--quiet", "--no-isolate"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_module(cwd: Path, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "prodbench", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_one_line_error(err: str, *needles: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("prodbench: error: "), err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle.lower() in err.lower(), err
+
+
+def iris_frame() -> pd.DataFrame:
+    frame = load_iris(as_frame=True).frame
+    frame.columns = ["sl", "sw", "pl", "pw", "label"]
+    return frame
+
+
+@pytest.fixture
+def csvs(tmp_path: Path) -> dict[str, Path]:
+    """iris.csv, the same rows with reordered columns, one with a column fewer, a fitted file
+    whose feature_names_in_ are in reverse order."""
+    frame = iris_frame()
+    paths = {
+        "data": tmp_path / "iris.csv",
+        "reordered": tmp_path / "reordered.csv",
+        "fewer": tmp_path / "fewer.csv",
+        "extra": tmp_path / "extra.csv",
+        "rev": tmp_path / "rev.joblib",
+    }
+    frame.to_csv(paths["data"], index=False)
+    frame[["pw", "pl", "sw", "sl", "label"]].to_csv(paths["reordered"], index=False)
+    frame[["sl", "sw", "pl", "label"]].to_csv(paths["fewer"], index=False)
+    frame.assign(zz=1.0).to_csv(paths["extra"], index=False)
+    X, y = frame.drop(columns="label"), frame["label"]
+    joblib.dump(LogisticRegression(max_iter=1000).fit(X[X.columns[::-1]], y), paths["rev"])
+    return paths
+
+
+def scores(out: str) -> dict[str, float]:
+    import json
+
+    doc = json.loads(out)
+    return {name: r["score"]["value"] for name, r in doc["results"].items()}
+
+
+# --------------------------------------------------------------------------- W1
+def test_w1_reordered_test_data_is_matched_by_name(capsys, csvs) -> None:
+    code, out, err = run(
+        capsys, "compare", "logreg", "forest", "--data", str(csvs["data"]), "--target", "label",
+        "--test-data", str(csvs["reordered"]), "--format", "json", *FAST,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Traceback" not in err
+    # Scored by position these are about 0.33; by name about 0.97.
+    assert min(scores(out).values()) > 0.9, out
+
+
+def test_w1_fitted_file_gets_its_columns_by_name(capsys, csvs) -> None:
+    code, out, err = run(
+        capsys, "compare", str(csvs["rev"]), "logreg", "--data", str(csvs["data"]),
+        "--target", "label", "--format", "json", *FAST,
+    )  # fmt: skip
+    assert code == 0, err
+    assert scores(out)["rev"] > 0.9, out  # by position: about 0.32
+
+
+@pytest.mark.parametrize(
+    ("which", "needle"),
+    [("fewer", "lacks 'pw'"), ("extra", "has 'zz' that --data")],
+)
+def test_w1_missing_or_extra_test_columns_refused_before_measuring(
+    capsys, csvs, which: str, needle: str
+) -> None:
+    out_file = csvs["data"].parent / "out.json"
+    code, out, err = run(
+        capsys, "compare", "logreg", "forest", "--data", str(csvs["data"]), "--target", "label",
+        "--test-data", str(csvs[which]), "--output", str(out_file), *FAST,
+    )  # fmt: skip
+    assert code == 2
+    assert out == ""
+    assert_one_line_error(err, needle, "matched by name")
+    assert not out_file.exists()  # refused before anything was measured or saved
+
+
+def test_w1_fitted_file_with_other_columns_refused(capsys, csvs, tmp_path: Path) -> None:
+    frame = iris_frame()
+    other = tmp_path / "other.joblib"
+    X = frame.drop(columns="label").rename(columns={"sl": "sepal"})
+    joblib.dump(LogisticRegression(max_iter=1000).fit(X, frame["label"]), other)
+    code, _, err = run(
+        capsys, "compare", str(other), "logreg", "--data", str(csvs["data"]),
+        "--target", "label", *FAST,
+    )  # fmt: skip
+    assert code == 2
+    assert_one_line_error(err, "lacks 'sepal'", "feature_names_in_")
+
+
+def test_w1_fitted_file_with_other_width_refused(capsys, csvs, tmp_path: Path) -> None:
+    frame = iris_frame()
+    narrow = tmp_path / "narrow.joblib"
+    X = frame[["sl", "sw"]].to_numpy()
+    joblib.dump(LogisticRegression(max_iter=1000).fit(X, frame["label"]), narrow)
+    code, _, err = run(
+        capsys, "compare", str(narrow), "logreg", "--data", str(csvs["data"]),
+        "--target", "label", *FAST,
+    )  # fmt: skip
+    assert code == 2  # an input error before measuring, not a candidate failure (P3)
+    assert_one_line_error(err, "fitted on 2 features", "has 4 columns")
+
+
+def test_w1_subprocess(csvs) -> None:
+    proc = run_module(
+        csvs["data"].parent, "compare", str(csvs["rev"]), "logreg", "--data", "iris.csv",
+        "--target", "label", "--test-data", "reordered.csv", "--format", "json",
+        "--max-time", "0.2", "--quiet",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert min(scores(proc.stdout).values()) > 0.9
+    proc = run_module(
+        csvs["data"].parent, "compare", "logreg", "knn", "--data", "iris.csv",
+        "--target", "label", "--test-data", "fewer.csv", "--max-time", "0.2", "--quiet",
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert_one_line_error(proc.stderr, "lacks 'pw'")
+
+
+def test_w1_library_dataframes_matched_by_name() -> None:
+    frame = iris_frame().sample(frac=1.0, random_state=0).reset_index(drop=True)
+    X, y = frame.drop(columns="label"), frame["label"].to_numpy()
+    X_train, X_test, y_train, y_test = X[:100], X[100:], y[:100], y[100:]
+    rev = LogisticRegression(max_iter=1000).fit(X_train[X_train.columns[::-1]], y_train)
+    result = pb.measure(
+        rev, X_train, y_train, X_test=X_test, y_test=y_test, fit=False, max_time=0.2,
+        progress=False,
+    )  # fmt: skip
+    assert result.score.value > 0.9
+    cmp = pb.compare(
+        {"a": LogisticRegression(max_iter=1000), "b": LogisticRegression(max_iter=500)},
+        X_train, y_train, X_test=X_test[X_test.columns[::-1]], y_test=y_test, max_time=0.2,
+        progress=False,
+    )  # fmt: skip
+    assert min(r.score.value for r in cmp.results.values()) > 0.9
+    with pytest.raises(DataError, match="lacks 'pw'"):
+        pb.measure(
+            LogisticRegression(), X_train, y_train, X_test=X_test.drop(columns="pw"),
+            y_test=y_test, max_time=0.2, progress=False,
+        )  # fmt: skip
+    other = LogisticRegression(max_iter=1000).fit(X_train.rename(columns={"sl": "s"}), y_train)
+    with pytest.raises(DataError, match="feature_names_in_"):
+        pb.measure(other, X_train, y_train, fit=False, max_time=0.2, progress=False)
+
+
+# --------------------------------------------------------------------------- W2
+PROBA_FAKES = """
+from sklearn.linear_model import LogisticRegression
+
+
+class NaNProba(LogisticRegression):
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), np.nan)
+
+
+class FlatProba(LogisticRegression):
+    def predict_proba(self, X):
+        return np.zeros(3)
+
+
+class UnnormalisedProba(LogisticRegression):
+    def predict_proba(self, X):
+        return super().predict_proba(X) * 2.0
+
+
+class WrongProba(LogisticRegression):
+    # predict is right; the probabilities (what is timed) always favour the last class
+    def predict_proba(self, X):
+        out = np.zeros((len(X), len(self.classes_)))
+        out[:, -1] = 1.0
+        return out
+"""
+
+
+@pytest.fixture
+def proba_fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    (tmp_path / "proba_fakes.py").write_text(PROBA_FAKES)
+    (tmp_path / "cands.py").write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from proba_fakes import NaNProba, FlatProba, UnnormalisedProba, WrongProba\n"
+        "CANDIDATES = {'ok': LogisticRegression(max_iter=1000), 'nan': NaNProba(max_iter=1000),"
+        " 'flat': FlatProba(max_iter=1000), 'unnorm': UnnormalisedProba(max_iter=1000),"
+        " 'wrong': WrongProba(max_iter=1000)}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    return importlib.import_module("proba_fakes")
+
+
+def test_w2_library_bad_probabilities_fail_their_candidate(proba_fakes) -> None:
+    X, y = load_iris(return_X_y=True)
+    cmp = pb.compare(
+        {
+            "ok": LogisticRegression(max_iter=1000),
+            "nan": proba_fakes.NaNProba(max_iter=1000),
+            "flat": proba_fakes.FlatProba(max_iter=1000),
+            "unnorm": proba_fakes.UnnormalisedProba(max_iter=1000),
+            "wrong": proba_fakes.WrongProba(max_iter=1000),
+        },
+        X, y, method="predict_proba", max_time=0.2, max_fit_time=0.5, progress=False,
+    )  # fmt: skip
+    assert set(cmp.results) == {"ok", "wrong"}
+    assert cmp.results["ok"].score.value > 0.9
+    # scored from the probabilities that were timed, not from predict
+    assert cmp.results["wrong"].score.value < 0.5
+    assert "NaN or infinite probabilities" in cmp.failures["nan"].message
+    assert "shape (3,)" in cmp.failures["flat"].message
+    assert "do not sum to 1" in cmp.failures["unnorm"].message
+
+
+def test_w2_cli_bad_probabilities_fail_their_candidate(capsys, proba_fakes, tmp_path) -> None:
+    code, out, err = run(
+        capsys, "compare", "--candidates", str(tmp_path / "cands.py"), "--data", "iris",
+        "--method", "predict_proba", "--format", "json", *FAST,
+    )  # fmt: skip
+    assert code == 3
+    assert "Traceback" not in err
+    got = scores(out)
+    assert set(got) == {"ok", "wrong"} and got["ok"] > 0.9 and got["wrong"] < 0.5
+    assert "'nan' (NaNProba)'s predict_proba returned NaN or infinite probabilities" in err
+    assert "shape (3,)" in err
+
+
+def test_w2_subprocess_isolated(proba_fakes, tmp_path) -> None:
+    env_path = os.pathsep.join([str(tmp_path), *sys.path])
+    proc = subprocess.run(
+        [sys.executable, "-m", "prodbench", "compare", "--candidates", "cands.py", "--data",
+         "iris", "--method", "predict_proba", "--max-time", "0.2", "--max-fit-time", "0.5",
+         "--quiet", "--format", "json"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": env_path}, capture_output=True,
+        text=True, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    got = scores(proc.stdout)
+    assert set(got) == {"ok", "wrong"} and got["wrong"] < 0.5
+    assert "NaN or infinite probabilities" in proc.stderr
