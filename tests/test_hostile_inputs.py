@@ -24,6 +24,8 @@ import prodbench as pb
 from prodbench.cli import main
 from prodbench.errors import DataError
 
+pytest_plugins = ["pytester"]
+
 FAST = ["--max-time", "0.2", "--max-fit-time", "0.5", "--quiet", "--no-isolate"]
 
 
@@ -289,3 +291,88 @@ def test_w2_subprocess_isolated(proba_fakes, tmp_path) -> None:
     got = scores(proc.stdout)
     assert set(got) == {"ok", "wrong"} and got["wrong"] < 0.5
     assert "NaN or infinite probabilities" in proc.stderr
+
+
+# --------------------------------------------------------------------------- W8
+PT_CONFTEST = """
+import time
+
+import numpy as np
+import pytest
+
+
+class Fake:
+    def predict(self, X):
+        end = time.perf_counter_ns() + 200_000
+        while time.perf_counter_ns() < end:
+            pass
+        return X[:, 0]
+
+
+@pytest.fixture
+def fast():
+    return Fake()
+
+
+@pytest.fixture
+def X():
+    return np.zeros((20, 3))
+"""
+
+
+def test_w8_pytest_marker_bare_number_refused(pytester: pytest.Pytester, monkeypatch) -> None:
+    monkeypatch.delenv("PRODBENCH_BUDGET_SCALE", raising=False)
+    pytester.makeconftest(PT_CONFTEST)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.latency_budget(p99=5)
+        def test_marker(latency, fast, X):
+            latency.check(fast, X)
+        """
+    )
+    res = pytester.runpytest("--latency-max-time=0.5", "-p", "no:cacheprovider")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR  # refused at collection, nothing run
+    err = res.stderr.str()
+    assert "test_marker: p99=5 has no unit" in err and "p99='5ms'" in err, err
+    assert "Traceback" not in err
+
+
+def test_w8_pytest_check_bare_number_refused(pytester: pytest.Pytester, monkeypatch) -> None:
+    monkeypatch.delenv("PRODBENCH_BUDGET_SCALE", raising=False)
+    pytester.makeconftest(PT_CONFTEST)
+    pytester.makepyfile(
+        """
+        import pytest
+        from prodbench.testing import assert_latency
+
+        def test_check_keyword(latency, fast, X):
+            latency.check(fast, X, p99=5)
+
+        def test_assert_latency(fast, X):
+            assert_latency(fast, X, p99=5, max_time=0.2)
+
+        @pytest.mark.latency_budget(p99="50ms")
+        def test_with_unit(latency, fast, X):
+            latency.check(fast, X)
+        """
+    )
+    res = pytester.runpytest("--latency-max-time=0.5", "-p", "no:cacheprovider")
+    res.assert_outcomes(passed=1, failed=2)
+    text = res.stdout.str()
+    assert text.count("BudgetError: p99=5 has no unit") == 2, text
+    assert "budget 5 s" not in text
+
+
+def test_w8_library_bare_number_refused() -> None:
+    from prodbench.errors import BudgetError
+    from prodbench.testing import assert_latency, check_latency_budget
+
+    X = load_iris(return_X_y=True)[0]
+    model = LogisticRegression(max_iter=1000).fit(X, load_iris(return_X_y=True)[1])
+    for call in (assert_latency, check_latency_budget):
+        with pytest.raises(BudgetError, match="p99=5 has no unit"):
+            call(model, X, p99=5)
+        with pytest.raises(BudgetError, match=r"p50=0\.001 has no unit"):
+            call(model, X, p50=0.001)

@@ -197,8 +197,13 @@ def _marker_problem(mark: pytest.Mark) -> str | None:
             f"unknown key(s) {', '.join(map(repr, unknown))} in {MARKER}(...). "
             f"Valid keys: {', '.join(MARKER_KEYS)}."
         )
+    from .testing import _bare_number_problem
     from .units import parse_duration
 
+    for key in PERCENTILES:
+        problem = _bare_number_problem(key, mark.kwargs.get(key))
+        if problem is not None:
+            return problem
     for key in (*PERCENTILES, "max_time"):
         if key in mark.kwargs:
             try:
