@@ -376,3 +376,107 @@ def test_w8_library_bare_number_refused() -> None:
             call(model, X, p99=5)
         with pytest.raises(BudgetError, match=r"p50=0\.001 has no unit"):
             call(model, X, p50=0.001)
+
+
+# --------------------------------------------------------------------------- W9, T4, T5
+def _saved(tmp_path: Path) -> dict[str, Any]:
+    import json
+
+    from factories import make_comparison, make_result
+
+    cmp = make_comparison([make_result("logreg"), make_result("forest", latency_ms=2.0)])
+    cmp.to_json(tmp_path / "base.json")
+    return json.loads((tmp_path / "base.json").read_text())
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        doc = doc[key]
+    doc[last] = value
+
+
+TAMPERED = {
+    # W9: impossible values are refused on load, naming the field
+    "neg_samples": ("results.logreg.latency.samples_ns", [-1000] * 500, "latency.samples_ns"),
+    "neg_fit": ("results.logreg.training.fit_times_ns", [-5, -6], "training.fit_times_ns"),
+    "neg_cold": ("results.logreg.latency.cold_start_ns", -1, "latency.cold_start_ns"),
+    "neg_size": ("results.logreg.footprint.size_bytes", -100, "footprint.size_bytes"),
+    "neg_price": ("price_per_core_hour", -1, "price_per_core_hour"),
+    "nan_price": ("price_per_core_hour", float("nan"), "price_per_core_hour"),
+    "nan_score": ("results.logreg.score.value", float("nan"), "score.value is nan"),
+    "float_samples": ("results.logreg.latency.samples_ns", [1.5] * 10, "samples_ns"),
+    # T4: crafted files that crashed show
+    "huge_samples": ("results.logreg.latency.samples_ns", [10**30] * 10, "100-bit integer"),
+    "ghost_name": ("names", ["logreg", "forest", "ghost"], "'ghost'"),
+    "score_str": ("results.logreg.score.value", "high", "score.value is 'high'"),
+    "bad_baseline": ("baseline", "nobody", "baseline"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERED))
+def test_w9_t4_tampered_files_refused_by_show_and_diff(capsys, tmp_path, case) -> None:
+    import json
+
+    doc = _saved(tmp_path)
+    path, value, needle = TAMPERED[case]
+    _set(doc, path, value)
+    bad = tmp_path / f"{case}.json"
+    bad.write_text(json.dumps(doc))
+    for argv in (["show", str(bad)], ["diff", str(tmp_path / "base.json"), str(bad)]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2, (argv, out, err)
+        assert out == ""
+        assert_one_line_error(err, needle, "re-run the measurement")
+    from prodbench.errors import SchemaError
+    from prodbench.verdict import Comparison
+
+    with pytest.raises(SchemaError, match="edited or corrupted"):
+        Comparison.from_json(bad)
+
+
+def test_t4_bigint_file_refused(capsys, tmp_path) -> None:
+    bad = tmp_path / "bigint.json"
+    bad.write_text('{"schema_version": ' + "9" * 5000 + "}")
+    code, _, err = run(capsys, "show", str(bad))
+    assert code == 2
+    assert_one_line_error(err, "cannot be read as JSON", "bigint.json")
+
+
+def test_w9_subprocess(tmp_path) -> None:
+    import json
+
+    doc = _saved(tmp_path)
+    _set(doc, "results.logreg.latency.samples_ns", [-1000] * 500)
+    (tmp_path / "neg.json").write_text(json.dumps(doc))
+    proc = run_module(tmp_path, "show", "neg.json")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert_one_line_error(proc.stderr, "latency.samples_ns value is -1000")
+
+
+def test_w9_saved_file_round_trips(tmp_path) -> None:
+    from prodbench.verdict import Comparison
+
+    _saved(tmp_path)
+    cmp = Comparison.from_json(tmp_path / "base.json")
+    assert set(cmp.results) == {"logreg", "forest"}
+
+
+def test_t5_diff_json_maps_nan_to_null() -> None:
+    import dataclasses
+    import json
+
+    from factories import make_comparison, make_result
+
+    from prodbench import report
+    from prodbench.diff import diff_runs
+
+    old = make_comparison([make_result("logreg"), make_result("forest", latency_ms=2.0)])
+    nan = make_result("logreg")
+    nan = dataclasses.replace(nan, score=dataclasses.replace(nan.score, value=float("nan")))
+    new = make_comparison([nan, make_result("forest", latency_ms=2.0)])
+    text = report.render(diff_runs(old, new), "json")
+    doc = json.loads(text)  # strict JSON: no bare NaN
+    assert "NaN" not in text and "Infinity" not in text
+    assert doc

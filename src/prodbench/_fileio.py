@@ -173,6 +173,12 @@ def load_json(path: str | os.PathLike[str]) -> Any:
             f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno}); it may be "
             "truncated or not a prodbench results file. Re-run the measurement to recreate it."
         ) from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise SchemaError(
+            f"{str(path)!r} cannot be read as JSON: a value in it cannot be converted (such as "
+            "an integer thousands of digits long), so it is not a prodbench results file. Pass "
+            "the .json file that compare --output or to_json wrote."
+        ) from exc
     except RecursionError:
         raise SchemaError(
             f"{str(path)!r} is nested too deeply to read as JSON; a prodbench results file "

@@ -32,6 +32,7 @@ from .errors import BudgetError, CandidateError, SchemaError
 from .results import (
     SCHEMA_VERSION,
     ModelResult,
+    check_saved_names,
     check_schema,
     load_json,
     write_json_atomic,
@@ -789,6 +790,7 @@ class Comparison:
     def from_dict(cls, data: Mapping[str, Any]) -> Comparison:
         """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
         data = check_schema(data, "Comparison")
+        check_saved_names(data, "comparison")  # names, baseline and price agree and make sense
         try:
             return cls(
                 names=tuple(data["names"]),
@@ -803,7 +805,7 @@ class Comparison:
             )
         except SchemaError:
             raise
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
             raise SchemaError(
                 f"The saved comparison is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Re-run the comparison and save it again."

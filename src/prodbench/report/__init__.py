@@ -71,6 +71,7 @@ formats agree.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -115,8 +116,19 @@ def _as_json(obj: Any) -> str:
     return json.dumps(obj.to_dict())
 
 
+def _nulled(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (strict JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nulled(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nulled(v) for v in value]
+    return value
+
+
 def _diff_json(diff: Any) -> str:
-    return json.dumps(diff.to_dict(), indent=2, allow_nan=False)
+    return json.dumps(_nulled(diff.to_dict()), indent=2, allow_nan=False)
 
 
 #: (result class name, format) -> renderer. ``"table"`` is the text form;
