@@ -480,3 +480,156 @@ def test_t5_diff_json_maps_nan_to_null() -> None:
     doc = json.loads(text)  # strict JSON: no bare NaN
     assert "NaN" not in text and "Infinity" not in text
     assert doc
+
+
+# --------------------------------------------------------------------------- W3
+SWEEP_FAST = ["--max-time", "0.2", "--max-fit-time", "0.5", "--quiet", "--no-isolate"]
+
+
+@pytest.fixture
+def swept(csvs, capsys) -> Path:
+    """A finished sweep of logreg and knn on iris.csv."""
+    out = csvs["data"].parent / "sw1.json"
+    argv = ["sweep", "logreg", "knn", "--data", str(csvs["data"]), "--target", "label"]
+    assert main([*argv, *SWEEP_FAST, "--output", str(out)]) == 0
+    capsys.readouterr()
+    return out
+
+
+def _resume(capsys, csvs, swept: Path, *extra: str, cands=("logreg", "knn")) -> tuple:
+    import shutil
+
+    copy = swept.parent / "resume.json"
+    shutil.copyfile(swept, copy)
+    before = copy.read_bytes()
+    code, out, err = run(
+        capsys, "sweep", *cands, "--data", str(csvs["data"]), "--target", "label", *extra,
+        *SWEEP_FAST, "--resume", str(copy), "--output", str(copy),
+    )  # fmt: skip
+    return code, out, err, copy.read_bytes() == before
+
+
+def test_w3_resume_same_run_reuses(capsys, csvs, swept) -> None:
+    code, _, err, _ = _resume(capsys, csvs, swept)
+    assert code == 0, err
+
+
+def test_w3_resume_refuses_another_model_under_the_name(capsys, csvs, swept) -> None:
+    code, out, err, kept = _resume(capsys, csvs, swept, cands=("logreg", "knn=hgb"))
+    assert code == 2 and out == "" and kept
+    assert_one_line_error(err, "'knn' was sklearn.pipeline.Pipeline there", "HistGradient")
+
+
+def test_w3_resume_refuses_other_parameters(capsys, csvs, swept) -> None:
+    spec = "knn=sklearn.neighbors:KNeighborsClassifier(n_neighbors=3)"
+    code, _, err, kept = _resume(capsys, csvs, swept, cands=("logreg", spec))
+    assert code == 2 and kept
+    assert_one_line_error(err, "'knn' was sklearn.pipeline.Pipeline there")
+    # same class, other parameters
+    import shutil
+
+    other = swept.parent / "knn3.json"
+    argv = ["sweep", "logreg", spec, "--data", str(csvs["data"]), "--target", "label"]
+    assert main([*argv, *SWEEP_FAST, "--output", str(other)]) == 0
+    shutil.copyfile(other, swept.parent / "knn5.json")
+    capsys.readouterr()
+    spec5 = "knn=sklearn.neighbors:KNeighborsClassifier(n_neighbors=5)"
+    code, _, err = run(
+        capsys, "sweep", "logreg", spec5, "--data", str(csvs["data"]), "--target", "label",
+        *SWEEP_FAST, "--resume", str(swept.parent / "knn5.json"),
+    )  # fmt: skip
+    assert code == 2
+    assert_one_line_error(err, "'knn' has other parameters now")
+
+
+def test_w3_resume_refuses_other_rows(capsys, csvs, swept) -> None:
+    code, _, err, kept = _resume(capsys, csvs, swept, "--rows", "50")
+    assert code == 2 and kept
+    assert_one_line_error(err, "150 rows there, 50 now")
+
+
+def test_w3_resume_refuses_a_changed_file(capsys, csvs, swept) -> None:
+    frame = pd.read_csv(csvs["data"])
+    frame["label"] = frame["label"].sample(frac=1.0, random_state=1).to_numpy()
+    frame.to_csv(csvs["data"], index=False)
+    code, _, err, kept = _resume(capsys, csvs, swept)
+    assert code == 2 and kept
+    assert_one_line_error(err, "its data changed")
+
+
+def test_w3_resume_subprocess(csvs, swept) -> None:
+    proc = run_module(
+        csvs["data"].parent, "sweep", "logreg", "knn=hgb", "--data", str(csvs["data"]), "--target",
+        "label", *SWEEP_FAST, "--resume", str(swept),
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert_one_line_error(proc.stderr, "other models or data")
+
+
+def test_w3_library_resume_checks_models_and_data(tmp_path) -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    from prodbench.errors import SpecError
+
+    X, y = load_iris(return_X_y=True)
+    out = tmp_path / "sw.json"
+
+    def cands(depth: int) -> dict[str, Any]:
+        return {"lone": LogisticRegression(max_iter=1000),
+                "tree": DecisionTreeClassifier(max_depth=depth, random_state=0)}  # fmt: skip
+
+    pb.sweep({"iris": (X, y)}, cands(3), max_time=0.2, batch_sizes=(1,), output=out)
+    again = pb.sweep({"iris": (X, y)}, cands(3), max_time=0.2, batch_sizes=(1,), resume=out)
+    assert again.finished == ["iris"]
+    with pytest.raises(SpecError, match="'tree' has other parameters now"):
+        pb.sweep({"iris": (X, y)}, cands(4), max_time=0.2, batch_sizes=(1,), resume=out)
+    with pytest.raises(SpecError, match="its data changed"):
+        pb.sweep(
+            {"iris": (X, y[::-1].copy())}, cands(3), max_time=0.2, batch_sizes=(1,), resume=out
+        )
+
+
+# --------------------------------------------------------------------------- T1
+@pytest.mark.parametrize("seed", ["-1", "99999999999999999999", "4294967296"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", "logreg", "knn", "--data", "iris"],
+        ["sweep", "logreg", "knn", "--data", "iris"],
+        ["load-test", "logreg", "--data", "iris", "--qps", "10", "--duration", "0.2"],
+    ],
+    ids=["compare", "sweep", "load-test"],
+)
+def test_t1_out_of_range_seed_refused(capsys, argv, seed) -> None:
+    extra = FAST if argv[0] != "load-test" else []
+    code, out, err = run(capsys, *argv, "--seed", seed, *extra)
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "--seed must be a whole number from 0 to 4294967295")
+
+
+def test_t1_capacity_seed_refused(capsys, tmp_path) -> None:
+    from factories import make_comparison, make_result
+
+    make_comparison([make_result("a"), make_result("b")]).to_json(tmp_path / "c.json")
+    code, out, err = run(
+        capsys, "capacity", str(tmp_path / "c.json"), "--budget", "p99=20ms", "--seed", "-1"
+    )
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "--seed must be a whole number")
+
+
+def test_t1_subprocess(tmp_path) -> None:
+    proc = run_module(tmp_path, "compare", "logreg", "knn", "--data", "iris", "--seed", "-1")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert_one_line_error(proc.stderr, "--seed must be a whole number")
+
+
+@pytest.mark.parametrize("seed", [-1, "x", 2**40, 1.5, True])
+def test_t1_library_seed_refused(seed) -> None:
+    from prodbench.errors import SpecError
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(SpecError, match="random_state must be a whole number"):
+        pb.measure(LogisticRegression(), X, y, random_state=seed, max_time=0.1, progress=False)
+    with pytest.raises(SpecError, match="random_state must be a whole number"):
+        pb.sweep(["iris"], [LogisticRegression(), LogisticRegression()], random_state=seed)

@@ -20,6 +20,7 @@ from ..errors import CandidateError, DataError, ProdbenchError
 from ..models import check_model
 from ..runtimes import RUNTIMES
 from ..timing import check_threads, thread_policy
+from ..units import check_seed
 
 DEFAULT_BATCH_SIZES: tuple[int, ...] = (1, 10, 100, 1000)
 DEFAULT_CALL_TIMEOUT = 60.0
@@ -138,7 +139,7 @@ def _check_options(
         max_fit_time=float(max_fit_time),
         batch_sizes=sizes,
         scoring=scoring,
-        random_state=int(random_state),
+        random_state=check_seed(random_state),
         call_timeout=float(call_timeout),
         isolate=bool(isolate),
     )
