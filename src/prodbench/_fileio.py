@@ -43,6 +43,13 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
     '{"a": 1}'
     """
     target = Path(path)
+    if target.is_dir():
+        from .errors import DataError
+
+        raise DataError(
+            f"{str(path)!r} is a directory; results are saved to a file. Pass a file name "
+            f"such as {str(target / 'results.json')!r}."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as handle:
         json.dump(data, handle, allow_nan=True)

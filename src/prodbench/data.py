@@ -402,6 +402,33 @@ def _parse_synthetic(spec: str) -> dict[str, Any]:
     return params
 
 
+def _available_memory() -> int | None:
+    """Bytes of memory available to allocate now (Linux's MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_fits_in_memory(n_samples: int, n_features: int) -> None:
+    """Refuse synthetic data whose float64 table (twice, while it is built) does not fit."""
+    need = 2 * n_samples * n_features * 8
+    free = _available_memory()
+    if free is not None and need > free:
+        raise SpecError(
+            f"synthetic data of n_samples={n_samples:,} and n_features={n_features:,} needs "
+            f"about {need / 1e9:,.1f} GB of memory while it is built, and {free / 1e9:,.1f} GB "
+            "is available. Ask for fewer rows or features (for example --rows 100000)."
+        )
+
+
 def _load_synthetic(
     spec: str, *, rows: int | None, features: int | None, random_state: int
 ) -> Dataset:
@@ -423,6 +450,7 @@ def _load_synthetic(
         )
     if n_features < 1:
         raise SpecError(f"n_features={n_features} must be at least 1.")
+    _check_fits_in_memory(n_samples, n_features)
     if params["n_informative"] is None:
         n_informative = min(int(_SYNTHETIC_DEFAULTS["n_informative"]), n_features)
     else:

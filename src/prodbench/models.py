@@ -464,20 +464,45 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+MAX_SPEC_CHARS = 2000
+"""The longest ``module:Class(...)`` spec read from the command line."""
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message, at most ``limit`` characters (never failing on huge ints)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int with more digits than Python converts to text
+        return "<a very large number>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _from_class_spec(spec: str) -> Any:
     """``module:Class(key=value)`` -> an instance; see :func:`parse_candidate`."""
     import ast
     import importlib
     import inspect
 
+    if len(spec) > MAX_SPEC_CHARS:
+        raise SpecError(
+            f"The candidate spec {spec[:40]!r}... is {len(spec):,} characters long; a "
+            f"module:Class(...) spec on the command line is at most {MAX_SPEC_CHARS:,}. Build "
+            "the model in a --candidates FILE.py instead."
+        )
     module_name, _, rest = spec.partition(":")
     module_name, rest = module_name.strip(), rest.strip()
-    where = f"in candidate {spec!r}"
+    where = f"in candidate {_short_repr(spec, 120)}"
     try:
         tree = ast.parse(rest, mode="eval").body
+    except (MemoryError, RecursionError) as exc:
+        raise SpecError(
+            f"{spec[:40]!r}... is nested too deeply to read as a spec. Write "
+            "module:Class(key=value, ...) with plain values, or build the model in a "
+            "--candidates FILE.py."
+        ) from exc
     except SyntaxError as exc:
         raise SpecError(
-            f"Cannot read {rest!r} {where}: {exc.msg}. Write module:Class or "
+            f"Cannot read {_short_repr(rest, 80)} {where}: {exc.msg}. Write module:Class or "
             "module:Class(key=value, ...), e.g. "
             "'sklearn.ensemble:RandomForestClassifier(n_estimators=200)'."
         ) from exc
@@ -505,7 +530,7 @@ def _from_class_spec(spec: str) -> Any:
                 raise SpecError(f"'**' arguments are not accepted {where}; name each argument.")
             try:
                 kwargs[kw.arg] = ast.literal_eval(kw.value)
-            except (ValueError, SyntaxError, TypeError) as exc:
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
                 raise SpecError(
                     f"The value of {kw.arg}= {where} is not a Python literal "
                     f"({ast.unparse(kw.value)}). Only numbers, strings, True/False/None, "
@@ -551,7 +576,7 @@ def _from_class_spec(spec: str) -> Any:
         estimator = obj(**kwargs)
     except (TypeError, ValueError) as exc:
         raise SpecError(
-            f"{qual}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) could not be "
+            f"{qual}({', '.join(f'{k}={_short_repr(v)}' for k, v in kwargs.items())}) could not be "
             f"created {where}: {exc}. Check the argument names and values against "
             f"{qual}'s documentation."
         ) from exc
