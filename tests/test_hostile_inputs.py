@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
@@ -633,3 +634,101 @@ def test_t1_library_seed_refused(seed) -> None:
         pb.measure(LogisticRegression(), X, y, random_state=seed, max_time=0.1, progress=False)
     with pytest.raises(SpecError, match="random_state must be a whole number"):
         pb.sweep(["iris"], [LogisticRegression(), LogisticRegression()], random_state=seed)
+
+
+# --------------------------------------------------------------------------- T2, T3, T6
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ("sklearn.linear_model:Ridge(alpha=" + "-" * 20000 + "1)", "20,035 characters long"),
+        ("sklearn.linear_model:Ridge(alpha=0x" + "f" * 20000 + ", bogus=1)", "characters long"),
+        ("sklearn.linear_model:Ridge(alpha=" + "[" * 300 + "]" * 300 + ")", "nested"),
+        ("sklearn.linear_model:Ridge(alpha=" + "9" * 1500 + ", bogus=1)", "could not be created"),
+    ],
+    ids=["minus-20000", "hex-20000", "nested", "int-1500-digits"],
+)
+def test_t2_hostile_spec_literals_refused(capsys, spec, needle) -> None:
+    code, out, err = run(capsys, "compare", "logreg", spec, "--data", "diabetes", *FAST)
+    assert code == 2 and out == ""
+    assert_one_line_error(err, needle)
+    assert len(err) < 1000  # the spec is not echoed in full
+
+
+def test_t2_subprocess(tmp_path) -> None:
+    spec = "sklearn.linear_model:Ridge(alpha=" + "-" * 20000 + "1)"
+    proc = run_module(tmp_path, "compare", "logreg", spec, "--data", "diabetes")
+    assert proc.returncode == 2
+    assert_one_line_error(proc.stderr, "characters long")
+
+
+def test_t3_synthetic_too_big_for_memory_refused(capsys) -> None:
+    argv = ["compare", "logreg", "knn", "--data", "synthetic:n_samples=1000000000000"]
+    code, out, err = run(capsys, *argv, *FAST)
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "GB of memory", "is available")
+
+
+def test_t3_subprocess(tmp_path) -> None:
+    proc = run_module(
+        tmp_path, "compare", "logreg", "knn", "--data", "synthetic:n_samples=1000000000000"
+    )
+    assert proc.returncode == 2
+    assert_one_line_error(proc.stderr, "GB of memory")
+
+
+def test_t6_unknown_scheduler_protocol_is_one_line(capsys, tmp_path) -> None:
+    pytest.importorskip("distributed")
+    code, out, err = run(
+        capsys, "sweep", "logreg", "knn", "--data", "iris", "--scheduler", "http://x", *FAST
+    )
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "'http' is not a Dask protocol", "tcp://host:8786")
+    proc = run_module(tmp_path, "sweep", "logreg", "knn", "--data", "iris", "--scheduler",
+                      "http://x")  # fmt: skip
+    assert proc.returncode == 2
+    assert_one_line_error(proc.stderr, "not a Dask protocol")
+
+
+# --------------------------------------------------------------------------- T9, W11
+def test_t9_library_errors_are_prodbench_errors(tmp_path) -> None:
+    from factories import make_comparison, make_result
+
+    from prodbench.errors import ProdbenchError
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(DataError, match=r"max_time=1e\+300 is more than"):
+        pb.measure(LogisticRegression(), X, y, max_time=1e300, progress=False)
+    cmp = make_comparison([make_result("a"), make_result("b")])
+    with pytest.raises(DataError, match="is a directory"):
+        cmp.to_json(tmp_path)
+    assert issubclass(DataError, ProdbenchError)
+
+
+def test_t9_w11_runtime_adapters_check_their_input() -> None:
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("treelite")
+    from sklearn.ensemble import RandomForestClassifier
+
+    from prodbench import runtimes
+
+    X, y = load_iris(return_X_y=True)
+    lr = LogisticRegression(max_iter=1000).fit(X, y)
+    rf = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    with pytest.raises(DataError, match="cannot be read as rows of numbers"):
+        runtimes.onnx(lr, "abc")
+    fast = runtimes.onnx(lr, X[:5])
+    with pytest.raises(DataError, match="X_test has 2 features, but the model was fitted on 4"):
+        runtimes.parity(lr, fast, X[:, :2])
+    with pytest.raises(DataError, match="non-empty"):
+        runtimes.parity(lr, fast, X[:0])
+    # W11: what the source model refuses, the compiled one refuses
+    tree = runtimes.treelite(rf)
+    with pytest.raises(DataError, match=r"X has 2 features.*takes 4"):
+        tree.predict(X[:3, :2])
+    with pytest.raises(DataError, match="contains NaN"):
+        fast.predict(np.full((2, 4), np.nan))
+    assert (tree.predict(X[:20]) == rf.predict(X[:20])).all()
+    assert (fast.predict(X[:20]) == lr.predict(X[:20])).all()
+    import pickle
+
+    assert pickle.loads(pickle.dumps(tree)).n_features_in_ == 4
