@@ -732,3 +732,25 @@ def test_t9_w11_runtime_adapters_check_their_input() -> None:
     import pickle
 
     assert pickle.loads(pickle.dumps(tree)).n_features_in_ == 4
+
+
+# --------------------------------------------------------------------------- S2
+def test_s2_show_escapes_control_characters_in_names(capsys, tmp_path) -> None:
+    import json
+
+    doc = _saved(tmp_path)
+    evil = "\x1b[2J\x1b[31mEVIL"
+    result = doc["results"].pop("forest")
+    result["name"] = evil
+    doc["results"][evil] = result
+    doc["names"] = ["logreg", evil]
+    (tmp_path / "ansi.json").write_text(json.dumps(doc))
+    code, out, err = run(capsys, "show", str(tmp_path / "ansi.json"))
+    assert code == 0, err
+    assert "\x1b" not in out
+    assert "\\x1b[2J\\x1b[31mEVIL" in out
+    proc = run_module(tmp_path, "show", "ansi.json")
+    assert proc.returncode == 0 and "\x1b" not in proc.stdout and "EVIL" in proc.stdout
+    # markdown and HTML escape their own way; JSON keeps the name as data
+    code, out, _ = run(capsys, "show", str(tmp_path / "ansi.json"), "--format", "json")
+    assert code == 0 and evil in json.loads(out)["names"]

@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -229,7 +230,21 @@ def render(obj: Any, fmt: str = "table", **options: Any) -> str:
         raise ValueError(
             f"unknown format {fmt!r} for a {kind}; use one of {', '.join(FORMATS[kind])}"
         )
-    return _RENDERERS[key](obj, **options)
+    text = _RENDERERS[key](obj, **options)
+    return _escape_controls(text) if key[1] == "table" else text
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape_controls(text: str) -> str:
+    """Terminal text with control characters (an ESC from a name in a file) shown repr-style.
+
+    Newlines and tabs are layout; every other control character is written
+    as ``\\x1b`` and so on, so a results file cannot clear the screen or
+    recolour the terminal through a candidate name.
+    """
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def to_json_dict(obj: Any) -> dict[str, Any]:
