@@ -754,3 +754,58 @@ def test_s2_show_escapes_control_characters_in_names(capsys, tmp_path) -> None:
     # markdown and HTML escape their own way; JSON keeps the name as data
     code, out, _ = run(capsys, "show", str(tmp_path / "ansi.json"), "--format", "json")
     assert code == 0 and evil in json.loads(out)["names"]
+
+
+# --------------------------------------------------------------------------- W12
+def test_w12_prefitted_never_wins_on_training_it_never_did(capsys, tmp_path) -> None:
+    import dataclasses
+
+    from factories import make_comparison, make_result
+
+    trained = make_result("trained")
+    prefitted = dataclasses.replace(make_result("prefitted", seed=1), training=None)
+    cmp = make_comparison([trained, prefitted])
+    assert cmp.research_pick is not None
+    reason = cmp._research[1]
+    assert "faster training" not in reason and "no training time for prefitted" in reason
+    infra = next(s for s in cmp.stakeholders if s.role == "Infrastructure")
+    assert "fit" not in infra.reason or infra.pick == "trained"
+    cmp.to_json(tmp_path / "w12.json")
+    code, out, err = run(capsys, "show", str(tmp_path / "w12.json"))
+    assert code == 0, err
+    assert "faster training" not in out and "no training time for prefitted" in out
+
+
+def test_w9_capacity_and_load_test_files_checked_on_load(tmp_path) -> None:
+    import json
+
+    from factories import make_comparison, make_result
+
+    from prodbench.errors import SchemaError
+    from prodbench.serving_results import Capacity, LoadLatency, LoadTestResult
+
+    cmp = make_comparison([make_result("a"), make_result("b")])
+    doc = json.loads(json.dumps(cmp.capacity("p99=20ms", workers=(1,)).to_dict()))
+    assert Capacity.from_dict(doc).workers == (1,)
+    for key, value, needle in [
+        ("price_per_core_hour", -1.0, "price_per_core_hour is -1.0"),
+        ("price_per_core_hour", float("nan"), "price_per_core_hour is nan"),
+        ("workers", [0], "workers is 0"),
+    ]:
+        bad = {**doc, key: value}
+        with pytest.raises(SchemaError, match=needle):
+            Capacity.from_dict(bad)
+    lat = LoadLatency(samples_ns=[1000, 2000, 3000], batch_size=1)
+    lt = LoadTestResult(
+        latency=lat, offered_qps=10.0, requests=3, duration_s=1.0, elapsed_s=1.0, workers=1,
+        startup_s=0.1,
+    )  # fmt: skip
+    good = json.loads(json.dumps(lt.to_dict()))
+    assert LoadTestResult.from_dict(good).latency.n == 3
+    bad = json.loads(json.dumps(good))
+    bad["latency"]["samples_ns"] = [-5, 1, 2]
+    with pytest.raises(SchemaError, match="samples_ns value is -5"):
+        LoadTestResult.from_dict(bad)
+    bad = {**good, "offered_qps": float("inf")}
+    with pytest.raises(SchemaError, match="offered_qps"):
+        LoadTestResult.from_dict(bad)

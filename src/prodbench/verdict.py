@@ -290,6 +290,12 @@ class Comparison:
         score = self.results[best].score.name
         if len(tied) == 1:
             return best, f"best {score}"
+        untrained = [n for n in tied if self.results[n].training is None]
+        if untrained:  # a pre-fitted model has no training time to break the tie with
+            return best, (
+                f"{self._tie_text(best, tied, best, family)}; best point estimate (no training "
+                f"time for {', '.join(untrained)} to break the tie)"
+            )
         pick = max(tied, key=self._training_speed)
         return pick, f"{self._tie_text(best, tied, pick, family)}; faster training"
 
@@ -505,7 +511,8 @@ class Comparison:
         def infra_key(n: str) -> tuple[float, float]:
             footprint, training = res[n].footprint, res[n].training
             size = footprint.size_bytes if footprint is not None else math.inf
-            fit = training.fit_time if training is not None else 0.0
+            # No fit time (a pre-fitted model) is not fast training: it ranks last on fits.
+            fit = training.fit_time if training is not None else math.inf
             return (size, fit)
 
         sizes = sorted(pool, key=lambda n: infra_key(n)[0])
