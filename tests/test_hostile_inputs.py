@@ -809,3 +809,39 @@ def test_w9_capacity_and_load_test_files_checked_on_load(tmp_path) -> None:
     bad = {**good, "offered_qps": float("inf")}
     with pytest.raises(SchemaError, match="offered_qps"):
         LoadTestResult.from_dict(bad)
+
+
+# --------------------------------------------------------------------------- P4, P8
+@pytest.mark.parametrize(
+    ("cand", "needle"),
+    [
+        ("=logreg", "the name before '=' ('')"),
+        ("a b=logreg", "the name before '=' ('a b')"),
+        ("sklearn.linear_model:Ridge(1.0)", "e.g. Ridge(key=value)"),
+    ],
+)
+def test_p4_candidate_wording(capsys, cand, needle) -> None:
+    code, out, err = run(capsys, "compare", "logreg", cand, "--data", "diabetes", *FAST)
+    assert code == 2 and out == ""
+    assert_one_line_error(err, needle)
+    assert "n_estimators" not in err and "Did you mean" not in err
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda d: d["results"]["logreg"]["latency"].__setitem__("samples_ns", []), "at least one"),
+        (lambda d: d.update(names=[], results={}, failures={}), "baseline"),
+        (lambda d: d.update(baseline="ghost"), "baseline is 'ghost'"),
+    ],
+    ids=["empty-samples", "no-candidates", "ghost-baseline"],
+)
+def test_p4_p8_impossible_files_refused(capsys, tmp_path, edit, needle) -> None:
+    import json
+
+    doc = _saved(tmp_path)
+    edit(doc)
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    code, out, err = run(capsys, "show", str(tmp_path / "bad.json"))
+    assert code == 2 and out == ""
+    assert_one_line_error(err, needle)

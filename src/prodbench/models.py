@@ -445,6 +445,19 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
         raise SpecError(f"An empty candidate was given. {_SPEC_FORMS}")
     name, spec = split_name(text.strip())
     spec = spec.strip()
+    if (
+        name is None
+        and "=" in spec
+        and ":" not in spec.partition("=")[0]
+        and not spec.lower().endswith(MODEL_FILE_SUFFIXES)
+        and not os.path.exists(spec)
+    ):
+        label = spec.partition("=")[0]
+        raise SpecError(
+            f"Cannot read the candidate {_short_repr(text, 80)}: the name before '=' "
+            f"({_short_repr(label, 40)}) must start with a letter or '_' and hold only letters, "
+            "digits, '_', '.' and '-' (no spaces), e.g. fast=logreg."
+        )
     if spec.lower().endswith(MODEL_FILE_SUFFIXES):
         estimator = load_model_file(spec)
         default = os.path.splitext(os.path.basename(spec))[0]
@@ -523,7 +536,7 @@ def _from_class_spec(spec: str) -> Any:
         if call.args:
             raise SpecError(
                 f"Positional arguments are not accepted {where}: name every argument, "
-                f"e.g. {parts[-1]}(n_estimators=200)."
+                f"e.g. {parts[-1]}(key=value) with the parameter names of {parts[-1]}."
             )
         for kw in call.keywords:
             if kw.arg is None:

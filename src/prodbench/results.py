@@ -857,6 +857,11 @@ class ModelResult:
     def from_dict(cls, data: Mapping[str, Any]) -> ModelResult:
         """Inverse of :meth:`to_dict`; rejects an unknown ``schema_version``."""
         data = check_schema(data, "ModelResult")
+        samples = data.get("latency", {}).get("samples_ns") if isinstance(data, Mapping) else None
+        if isinstance(samples, list) and not samples:
+            raise invalid(
+                "latency.samples_ns", samples, "at least one sample (a measured result has one)"
+            )
         try:
             return cls(
                 name=saved_text(data["name"], "result name"),

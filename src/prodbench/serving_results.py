@@ -463,7 +463,7 @@ class LoadLatency(LatencyResult):
         checked = LatencyResult.from_dict({k: v for k, v in data.items() if k != "batch_size"})
         fields = {k: getattr(checked, k) for k in LatencyResult.__dataclass_fields__}
         if "batch_size" in data:
-            fields["batch_size"] = saved_count(data["batch_size"], "latency.batch_size", least=1)
+            fields["batch_size"] = saved_count(data["batch_size"], "latency.batch_size")
         return cls(**fields)
 
 
