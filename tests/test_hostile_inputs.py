@@ -845,3 +845,48 @@ def test_p4_p8_impossible_files_refused(capsys, tmp_path, edit, needle) -> None:
     code, out, err = run(capsys, "show", str(tmp_path / "bad.json"))
     assert code == 2 and out == ""
     assert_one_line_error(err, needle)
+
+
+# --------------------------------------------------------------------------- P9
+@pytest.mark.parametrize(
+    ("marker", "needle"),
+    [
+        ("confidence=2.0", "confidence=2.0: use a number between 0 and 1"),
+        ("confidence='high'", "confidence='high'"),
+        ("method='transform'", "method='transform': use one of predict, predict_proba"),
+    ],
+)
+def test_p9_marker_settings_checked_at_collection(pytester, monkeypatch, marker, needle) -> None:
+    monkeypatch.delenv("PRODBENCH_BUDGET_SCALE", raising=False)
+    pytester.makeconftest(PT_CONFTEST)
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.latency_budget(p99="50ms", {marker})
+        def test_marker(latency, fast, X):
+            latency.check(fast, X)
+        """
+    )
+    res = pytester.runpytest("--latency-max-time=0.5", "-p", "no:cacheprovider")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    err = res.stderr.str()
+    assert needle in err and "Traceback" not in err, err
+
+
+def test_p9_huge_latency_scale_refused(pytester, monkeypatch) -> None:
+    monkeypatch.delenv("PRODBENCH_BUDGET_SCALE", raising=False)
+    pytester.makeconftest(PT_CONFTEST)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.latency_budget(p99="1ns")
+        def test_marker(latency, fast, X):
+            latency.check(fast, X)
+        """
+    )
+    res = pytester.runpytest("--latency-scale", "1e308", "-p", "no:cacheprovider")
+    assert res.ret != pytest.ExitCode.OK
+    text = res.stdout.str() + res.stderr.str()
+    assert "above 1000" in text, text

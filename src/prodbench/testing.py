@@ -394,7 +394,17 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
             f"{source} must be a positive number such as 1.5 (limits are multiplied by it), "
             f"not {value!r}."
         )
+    if factor > MAX_BUDGET_SCALE:
+        raise BudgetError(
+            f"{source} is {factor:g}, above {MAX_BUDGET_SCALE:g}: every limit multiplied by "
+            "it would pass whatever the model does. Use a factor such as 1.5 or 3 for a "
+            "slower machine."
+        )
     return factor
+
+
+MAX_BUDGET_SCALE = 1000.0
+"""The largest budget scale: beyond it a latency limit no longer limits anything."""
 
 
 def _bare_number_problem(key: str, value: Any) -> str | None:
