@@ -490,11 +490,9 @@ def _short_repr(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _from_class_spec(spec: str) -> Any:
-    """``module:Class(key=value)`` -> an instance; see :func:`parse_candidate`."""
+def _parse_spec_expression(spec: str, rest: str, where: str) -> Any:
+    """The expression after ``module:`` parsed (never evaluated), or a :class:`SpecError`."""
     import ast
-    import importlib
-    import inspect
 
     if len(spec) > MAX_SPEC_CHARS:
         raise SpecError(
@@ -502,11 +500,8 @@ def _from_class_spec(spec: str) -> Any:
             f"module:Class(...) spec on the command line is at most {MAX_SPEC_CHARS:,}. Build "
             "the model in a --candidates FILE.py instead."
         )
-    module_name, _, rest = spec.partition(":")
-    module_name, rest = module_name.strip(), rest.strip()
-    where = f"in candidate {_short_repr(spec, 120)}"
     try:
-        tree = ast.parse(rest, mode="eval").body
+        return ast.parse(rest, mode="eval").body
     except (MemoryError, RecursionError) as exc:
         raise SpecError(
             f"{spec[:40]!r}... is nested too deeply to read as a spec. Write "
@@ -519,6 +514,18 @@ def _from_class_spec(spec: str) -> Any:
             "module:Class(key=value, ...), e.g. "
             "'sklearn.ensemble:RandomForestClassifier(n_estimators=200)'."
         ) from exc
+
+
+def _from_class_spec(spec: str) -> Any:
+    """``module:Class(key=value)`` -> an instance; see :func:`parse_candidate`."""
+    import ast
+    import importlib
+    import inspect
+
+    module_name, _, rest = spec.partition(":")
+    module_name, rest = module_name.strip(), rest.strip()
+    where = f"in candidate {_short_repr(spec, 120)}"
+    tree = _parse_spec_expression(spec, rest, where)
     call = tree if isinstance(tree, ast.Call) else None
     target = call.func if call is not None else tree
     parts: list[str] = []

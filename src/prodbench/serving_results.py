@@ -17,17 +17,9 @@ from typing import Any
 import numpy as np
 
 from . import stats
+from ._saved import invalid, saved_count, saved_float
 from .errors import SchemaError
-from .results import (
-    SCHEMA_VERSION,
-    LatencyResult,
-    check_schema,
-    invalid,
-    load_json,
-    saved_count,
-    saved_float,
-    write_json_atomic,
-)
+from .results import SCHEMA_VERSION, LatencyResult, check_schema, load_json, write_json_atomic
 
 
 def _non_negative(value: Any, field_name: str) -> float:

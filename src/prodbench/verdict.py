@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from . import stats
+from ._saved import check_saved_names
 from .budget import (
     PERCENTILE_KEYS,
     UNDERSAMPLED_MARK,
@@ -32,7 +33,6 @@ from .errors import BudgetError, CandidateError, SchemaError
 from .results import (
     SCHEMA_VERSION,
     ModelResult,
-    check_saved_names,
     check_schema,
     load_json,
     write_json_atomic,
