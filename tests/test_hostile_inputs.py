@@ -890,3 +890,20 @@ def test_p9_huge_latency_scale_refused(pytester, monkeypatch) -> None:
     assert res.ret != pytest.ExitCode.OK
     text = res.stdout.str() + res.stderr.str()
     assert "above 1000" in text, text
+
+
+# --------------------------------------------------------------------------- P2
+@pytest.mark.parametrize(
+    ("fail_on", "needle"),
+    [
+        ("p99=-10%", "written with '+'"),
+        ("score=+1pp", "written with '-'"),
+        ("", "--fail-on is empty"),
+    ],
+)
+def test_p2_fail_on_is_read_as_written(capsys, tmp_path, fail_on, needle) -> None:
+    _saved(tmp_path)
+    base = str(tmp_path / "base.json")
+    code, out, err = run(capsys, "diff", base, base, "--fail-on", fail_on)
+    assert code == 2 and out == ""
+    assert_one_line_error(err, needle)
