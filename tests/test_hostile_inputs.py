@@ -907,3 +907,26 @@ def test_p2_fail_on_is_read_as_written(capsys, tmp_path, fail_on, needle) -> Non
     code, out, err = run(capsys, "diff", base, base, "--fail-on", fail_on)
     assert code == 2 and out == ""
     assert_one_line_error(err, needle)
+
+
+def test_p4_semicolon_csv_gets_a_delimiter_hint(capsys, tmp_path) -> None:
+    iris_frame().to_csv(tmp_path / "semi.csv", sep=";", index=False)
+    code, out, err = run(
+        capsys, "compare", "logreg", "knn", "--data", str(tmp_path / "semi.csv"),
+        "--target", "label", *FAST,
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "separated by ';'", "save it with commas")
+
+
+@pytest.mark.parametrize(("budget", "needle"), [(5, "not int .5."), (",,,", "holds no limit")])
+def test_p2_p4_budget_parse_wording(capsys, budget, needle) -> None:
+    from prodbench.errors import BudgetError
+    from prodbench.verdict import Budget
+
+    with pytest.raises(BudgetError, match=needle):
+        Budget.parse(budget)
+    if isinstance(budget, str):
+        code, _, err = run(capsys, "compare", "logreg", "knn", "--budget", budget, *FAST)
+        assert code == 2
+        assert_one_line_error(err, needle)

@@ -552,10 +552,17 @@ def _load_file(path: Path, *, target: str | None, rows: int | None, random_state
             f"Its columns are: {shown}."
         )
     if target not in columns:
+        delimiter = next((d for d in ";\t|" if len(columns) == 1 and d in columns[0]), None)
+        hint = (
+            f" It has one column whose name holds {delimiter!r}: the file looks separated by "
+            f"{delimiter!r}, and prodbench reads comma-separated CSV; save it with commas."
+            if delimiter
+            else ""
+        )
         raise DataError(
             f"Column {target!r} is not in {str(path)!r}, so it cannot be the target. "
             f"Its columns are: {shown}. Pass one of them as the target (names are "
-            "case-sensitive)."
+            f"case-sensitive).{hint}"
         )
     feature_cols = [c for c in columns if c != target]
     if not feature_cols:
