@@ -201,6 +201,7 @@ def test_w1_library_dataframes_matched_by_name() -> None:
 
 # --------------------------------------------------------------------------- W2
 PROBA_FAKES = """
+import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 
@@ -256,7 +257,7 @@ def test_w2_library_bad_probabilities_fail_their_candidate(proba_fakes) -> None:
         },
         X, y, method="predict_proba", max_time=0.2, max_fit_time=0.5, progress=False,
     )  # fmt: skip
-    assert set(cmp.results) == {"ok", "wrong"}
+    assert set(cmp.results) == {"ok", "wrong"}, {k: f.message for k, f in cmp.failures.items()}
     assert cmp.results["ok"].score.value > 0.9
     # scored from the probabilities that were timed, not from predict
     assert cmp.results["wrong"].score.value < 0.5
