@@ -42,7 +42,13 @@ def _shown(value: Any) -> str:
 
 
 def invalid(field_name: str, value: Any, need: str) -> SchemaError:
-    """The error for one impossible saved value: the field, the value, what it must be."""
+    """The error for one impossible saved value: the field, the value, what it must be.
+
+    Examples
+    --------
+    >>> str(invalid("score.value", "high", "a number")).split(",")[0]
+    "The saved score.value is 'high'"
+    """
     return SchemaError(
         f"The saved {field_name} is {_shown(value)}, but it must be {need}. The file was "
         "edited or corrupted: re-run the measurement and save it again."
@@ -50,7 +56,17 @@ def invalid(field_name: str, value: Any, need: str) -> SchemaError:
 
 
 def saved_ns(values: Any, field_name: str) -> np.ndarray:
-    """A saved list of nanosecond durations: whole numbers from 0 to :data:`MAX_SAVED_NS`."""
+    """A saved list of nanosecond durations: whole numbers from 0 to :data:`MAX_SAVED_NS`.
+
+    Examples
+    --------
+    >>> saved_ns([1000, 2000], "latency.samples_ns").tolist()
+    [1000, 2000]
+    >>> saved_ns([-5], "latency.samples_ns")
+    Traceback (most recent call last):
+    ...
+    prodbench.errors.SchemaError: The saved latency.samples_ns value is -5, ...
+    """
     need = f"a list of whole nanoseconds from 0 to {MAX_SAVED_NS}"
     if not isinstance(values, list | tuple | np.ndarray):
         raise invalid(field_name, values, need)
@@ -70,7 +86,13 @@ def saved_ns(values: Any, field_name: str) -> np.ndarray:
 
 
 def saved_count(value: Any, field_name: str, *, least: int = 0, optional: bool = False) -> Any:
-    """A saved whole number (a count, bytes, nanoseconds) of at least ``least``."""
+    """A saved whole number (a count, bytes, nanoseconds) of at least ``least``.
+
+    Examples
+    --------
+    >>> saved_count(2048, "footprint.size_bytes")
+    2048
+    """
     if value is None and optional:
         return None
     if (
@@ -83,7 +105,13 @@ def saved_count(value: Any, field_name: str, *, least: int = 0, optional: bool =
 
 
 def saved_float(value: Any, field_name: str, *, positive: bool = False) -> float:
-    """A saved finite number (positive when asked)."""
+    """A saved finite number (positive when asked).
+
+    Examples
+    --------
+    >>> saved_float(0.97, "score.value")
+    0.97
+    """
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise invalid(field_name, value, "a number")
     number = float(value)
@@ -93,7 +121,13 @@ def saved_float(value: Any, field_name: str, *, positive: bool = False) -> float
 
 
 def saved_text(value: Any, field_name: str) -> str:
-    """A saved string."""
+    """A saved string.
+
+    Examples
+    --------
+    >>> saved_text("accuracy", "score.name")
+    'accuracy'
+    """
     if not isinstance(value, str):
         raise invalid(field_name, value, "a string")
     return value
@@ -104,6 +138,14 @@ def check_saved_names(data: Mapping[str, Any], what: str) -> None:
 
     Every name is a string and names a result or a failure, every result and
     failure is named, and the baseline is one of the names.
+
+    Examples
+    --------
+    >>> check_saved_names({"names": ["a"], "results": {"a": {}}, "baseline": "a"}, "comparison")
+    >>> check_saved_names({"names": ["a", "b"], "results": {"a": {}}, "baseline": "a"}, "x")
+    Traceback (most recent call last):
+    ...
+    prodbench.errors.SchemaError: The saved x names 'b', which has neither a result nor ...
     """
     names = data.get("names")
     results = data.get("results")
