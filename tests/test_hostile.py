@@ -461,7 +461,7 @@ RESULTS_CASES = {
     "binary": "not a UTF-8 text file",
     "utf16": "UTF-16",
     "deep": "nested too deeply",
-    "wrong shape": "malformed",
+    "wrong shape": "names is 5",
 }
 
 

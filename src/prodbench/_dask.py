@@ -185,8 +185,26 @@ def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None
                 cluster.close()
 
         return opened, f"local:{n}", close_local
+    scheme = text.partition("://")[0] if "://" in text else "tcp"
+    try:
+        from distributed.comm.registry import backends
+
+        known = sorted(backends)
+    except ImportError:  # pragma: no cover - an older distributed
+        known = ["inproc", "tcp", "tls"]
+    if scheme not in known:
+        raise SpecError(
+            f"Cannot read the scheduler address {text[:80]!r}: {scheme!r} is not a Dask "
+            f"protocol ({', '.join(known)}). Write tcp://host:8786, or local:N to start N "
+            "workers on this machine."
+        )
     try:
         opened = distributed.Client(text, timeout="20s")
+    except ValueError as exc:  # an address distributed cannot parse
+        raise SpecError(
+            f"Cannot read the scheduler address {text[:80]!r} ({exc}). Write "
+            "tcp://host:8786, or local:N to start N workers on this machine."
+        ) from exc
     except (OSError, TimeoutError) as exc:
         raise SpecError(
             f"Cannot reach the Dask scheduler at {text!r} ({type(exc).__name__}: {exc}). "

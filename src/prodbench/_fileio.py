@@ -43,6 +43,13 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
     '{"a": 1}'
     """
     target = Path(path)
+    if target.is_dir():
+        from .errors import DataError
+
+        raise DataError(
+            f"{str(path)!r} is a directory; results are saved to a file. Pass a file name "
+            f"such as {str(target / 'results.json')!r}."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as handle:
         json.dump(data, handle, allow_nan=True)
@@ -172,6 +179,12 @@ def load_json(path: str | os.PathLike[str]) -> Any:
         raise SchemaError(
             f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno}); it may be "
             "truncated or not a prodbench results file. Re-run the measurement to recreate it."
+        ) from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise SchemaError(
+            f"{str(path)!r} cannot be read as JSON: a value in it cannot be converted (such as "
+            "an integer thousands of digits long), so it is not a prodbench results file. Pass "
+            "the .json file that compare --output or to_json wrote."
         ) from exc
     except RecursionError:
         raise SchemaError(

@@ -241,7 +241,12 @@ class Budget:
         >>> Budget.parse("p99 = 5 ms").p99
         0.005
         """
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
+            raise BudgetError(
+                f"A budget to parse is text such as 'p99=5ms,p50=1ms', not "
+                f"{type(text).__name__} {str(text)[:40]!r}. Pass Budget(p99='5ms') for values."
+            )
+        if not text.strip():
             raise BudgetError("An empty budget was given. Write limits such as 'p99=5ms,p50=1ms'.")
         limits: dict[str, str] = {}
         # Parts are separated by commas/semicolons, or by spaces that start a new
@@ -260,6 +265,11 @@ class Budget:
             if key in limits:
                 raise BudgetError(f"The budget {text!r} sets {key} twice. Set each limit once.")
             limits[key] = match.group(2)
+        if not limits:
+            raise BudgetError(
+                f"The budget {text[:40]!r} holds no limit. Write limits such as "
+                "'p99=5ms,p50=1ms', or leave the budget out."
+            )
         return cls.from_mapping(limits)
 
     @classmethod

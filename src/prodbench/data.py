@@ -47,6 +47,7 @@ __all__ = [
     "input_format",
     "list_datasets",
     "load_dataset",
+    "match_columns",
     "request_rows",
     "rows_digest",
     "split",
@@ -401,6 +402,33 @@ def _parse_synthetic(spec: str) -> dict[str, Any]:
     return params
 
 
+def _available_memory() -> int | None:
+    """Bytes of memory available to allocate now (Linux's MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_fits_in_memory(n_samples: int, n_features: int) -> None:
+    """Refuse synthetic data whose float64 table (twice, while it is built) does not fit."""
+    need = 2 * n_samples * n_features * 8
+    free = _available_memory()
+    if free is not None and need > free:
+        raise SpecError(
+            f"synthetic data of n_samples={n_samples:,} and n_features={n_features:,} needs "
+            f"about {need / 1e9:,.1f} GB of memory while it is built, and {free / 1e9:,.1f} GB "
+            "is available. Ask for fewer rows or features (for example --rows 100000)."
+        )
+
+
 def _load_synthetic(
     spec: str, *, rows: int | None, features: int | None, random_state: int
 ) -> Dataset:
@@ -422,6 +450,7 @@ def _load_synthetic(
         )
     if n_features < 1:
         raise SpecError(f"n_features={n_features} must be at least 1.")
+    _check_fits_in_memory(n_samples, n_features)
     if params["n_informative"] is None:
         n_informative = min(int(_SYNTHETIC_DEFAULTS["n_informative"]), n_features)
     else:
@@ -523,10 +552,17 @@ def _load_file(path: Path, *, target: str | None, rows: int | None, random_state
             f"Its columns are: {shown}."
         )
     if target not in columns:
+        delimiter = next((d for d in ";\t|" if len(columns) == 1 and d in columns[0]), None)
+        hint = (
+            f" It has one column whose name holds {delimiter!r}: the file looks separated by "
+            f"{delimiter!r}, and prodbench reads comma-separated CSV; save it with commas."
+            if delimiter
+            else ""
+        )
         raise DataError(
             f"Column {target!r} is not in {str(path)!r}, so it cannot be the target. "
             f"Its columns are: {shown}. Pass one of them as the target (names are "
-            "case-sensitive)."
+            f"case-sensitive).{hint}"
         )
     feature_cols = [c for c in columns if c != target]
     if not feature_cols:
@@ -792,6 +828,63 @@ def check_xy(X: Any, y: Any) -> None:
         raise DataError(
             f"X is empty (shape {x_shape}). Pass at least {_MIN_ROWS} rows and one feature."
         )
+
+
+def match_columns(X: pd.DataFrame, names: Any, what: str, reference: str) -> pd.DataFrame:
+    """``X`` with its columns in the order of ``names``, matched by name.
+
+    Columns are matched by name, never by position: reordered columns are
+    reordered, and a name missing from ``X`` or a column ``names`` does not
+    have is refused.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        The table whose columns are put in order.
+    names : sequence of str
+        The column names wanted, in order (the training data's columns, or a
+        fitted model's ``feature_names_in_``).
+    what, reference : str
+        What ``X`` and ``names`` are, for the message (``"--test-data"``,
+        ``"the training data"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataError
+        When the two sets of names differ, naming the missing and extra ones.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"b": [1.0], "a": [2.0]})
+    >>> list(match_columns(X, ["a", "b"], "X_test", "X").columns)
+    ['a', 'b']
+    """
+    wanted = [str(n) for n in names]
+    have = [str(c) for c in X.columns]
+    missing = [n for n in wanted if n not in have]
+    extra = [c for c in have if c not in wanted]
+    if missing or extra or len(set(have)) != len(have):
+        parts = []
+        if missing:
+            parts.append(f"lacks {_columns_text(missing)}")
+        if extra:
+            parts.append(f"has {_columns_text(extra)} that {reference} does not")
+        if not parts:
+            parts.append("repeats a column name")
+        raise DataError(
+            f"{what} does not have the columns of {reference}: it {' and '.join(parts)}. "
+            "Columns are matched by name; give both the same feature columns (in any order)."
+        )
+    if have == wanted:
+        return X
+    frame = X.copy()
+    frame.columns = pd.Index(have)
+    return frame[wanted]
 
 
 def _take(X: np.ndarray | pd.DataFrame, idx: np.ndarray) -> np.ndarray | pd.DataFrame:

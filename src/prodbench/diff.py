@@ -115,6 +115,17 @@ def parse_fail_on(text: str) -> dict[str, float]:
             raise SpecError(
                 f"Unknown --fail-on key {key!r}. Use p50, p90, p99, p999 or score, {example}."
             )
+        sign = number.strip()[:1]
+        if key in PERCENTILE_KEYS and sign == "-":
+            raise SpecError(
+                f"--fail-on {part!r}: a latency gate is the largest increase allowed, so it "
+                f"is written with '+' (or no sign), e.g. {key}=+{number.strip()[1:]}%."
+            )
+        if key == "score" and sign == "+":
+            raise SpecError(
+                f"--fail-on {part!r}: a score gate is the largest drop allowed, so it is "
+                f"written with '-' (or no sign), e.g. score=-{value.strip()[1:]}."
+            )
         try:
             amount = abs(float(number)) * scale
         except ValueError:

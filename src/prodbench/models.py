@@ -445,6 +445,19 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
         raise SpecError(f"An empty candidate was given. {_SPEC_FORMS}")
     name, spec = split_name(text.strip())
     spec = spec.strip()
+    if (
+        name is None
+        and "=" in spec
+        and ":" not in spec.partition("=")[0]
+        and not spec.lower().endswith(MODEL_FILE_SUFFIXES)
+        and not os.path.exists(spec)
+    ):
+        label = spec.partition("=")[0]
+        raise SpecError(
+            f"Cannot read the candidate {_short_repr(text, 80)}: the name before '=' "
+            f"({_short_repr(label, 40)}) must start with a letter or '_' and hold only letters, "
+            "digits, '_', '.' and '-' (no spaces), e.g. fast=logreg."
+        )
     if spec.lower().endswith(MODEL_FILE_SUFFIXES):
         estimator = load_model_file(spec)
         default = os.path.splitext(os.path.basename(spec))[0]
@@ -464,6 +477,45 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+MAX_SPEC_CHARS = 2000
+"""The longest ``module:Class(...)`` spec read from the command line."""
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message, at most ``limit`` characters (never failing on huge ints)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int with more digits than Python converts to text
+        return "<a very large number>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _parse_spec_expression(spec: str, rest: str, where: str) -> Any:
+    """The expression after ``module:`` parsed (never evaluated), or a :class:`SpecError`."""
+    import ast
+
+    if len(spec) > MAX_SPEC_CHARS:
+        raise SpecError(
+            f"The candidate spec {spec[:40]!r}... is {len(spec):,} characters long; a "
+            f"module:Class(...) spec on the command line is at most {MAX_SPEC_CHARS:,}. Build "
+            "the model in a --candidates FILE.py instead."
+        )
+    try:
+        return ast.parse(rest, mode="eval").body
+    except (MemoryError, RecursionError) as exc:
+        raise SpecError(
+            f"{spec[:40]!r}... is nested too deeply to read as a spec. Write "
+            "module:Class(key=value, ...) with plain values, or build the model in a "
+            "--candidates FILE.py."
+        ) from exc
+    except SyntaxError as exc:
+        raise SpecError(
+            f"Cannot read {_short_repr(rest, 80)} {where}: {exc.msg}. Write module:Class or "
+            "module:Class(key=value, ...), e.g. "
+            "'sklearn.ensemble:RandomForestClassifier(n_estimators=200)'."
+        ) from exc
+
+
 def _from_class_spec(spec: str) -> Any:
     """``module:Class(key=value)`` -> an instance; see :func:`parse_candidate`."""
     import ast
@@ -472,15 +524,8 @@ def _from_class_spec(spec: str) -> Any:
 
     module_name, _, rest = spec.partition(":")
     module_name, rest = module_name.strip(), rest.strip()
-    where = f"in candidate {spec!r}"
-    try:
-        tree = ast.parse(rest, mode="eval").body
-    except SyntaxError as exc:
-        raise SpecError(
-            f"Cannot read {rest!r} {where}: {exc.msg}. Write module:Class or "
-            "module:Class(key=value, ...), e.g. "
-            "'sklearn.ensemble:RandomForestClassifier(n_estimators=200)'."
-        ) from exc
+    where = f"in candidate {_short_repr(spec, 120)}"
+    tree = _parse_spec_expression(spec, rest, where)
     call = tree if isinstance(tree, ast.Call) else None
     target = call.func if call is not None else tree
     parts: list[str] = []
@@ -498,14 +543,14 @@ def _from_class_spec(spec: str) -> Any:
         if call.args:
             raise SpecError(
                 f"Positional arguments are not accepted {where}: name every argument, "
-                f"e.g. {parts[-1]}(n_estimators=200)."
+                f"e.g. {parts[-1]}(key=value) with the parameter names of {parts[-1]}."
             )
         for kw in call.keywords:
             if kw.arg is None:
                 raise SpecError(f"'**' arguments are not accepted {where}; name each argument.")
             try:
                 kwargs[kw.arg] = ast.literal_eval(kw.value)
-            except (ValueError, SyntaxError, TypeError) as exc:
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
                 raise SpecError(
                     f"The value of {kw.arg}= {where} is not a Python literal "
                     f"({ast.unparse(kw.value)}). Only numbers, strings, True/False/None, "
@@ -551,7 +596,7 @@ def _from_class_spec(spec: str) -> Any:
         estimator = obj(**kwargs)
     except (TypeError, ValueError) as exc:
         raise SpecError(
-            f"{qual}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) could not be "
+            f"{qual}({', '.join(f'{k}={_short_repr(v)}' for k, v in kwargs.items())}) could not be "
             f"created {where}: {exc}. Check the argument names and values against "
             f"{qual}'s documentation."
         ) from exc

@@ -30,7 +30,7 @@ from .engine.options import (
     _check_runtimes,
     _Options,
 )
-from .engine.shared import _check_tasks, _prepare
+from .engine.shared import _check_names, _check_tasks, _prepare
 from .engine.variants import _check_variant_names, _Variants
 from .errors import ProdbenchError
 from .models import check_model, model_label, name_candidates
@@ -197,6 +197,7 @@ def measure(
     check_model(model, name=label, method=method, fit=fit)
     options = _Options.from_kwargs(given)
     shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
+    _check_names({label: model}, {label: fit}, shared)
     show = resolve_progress(progress, [label], options.max_time)
     runs = _make_candidates(
         {label: model}, shared, options, {label: fit}, show, None, raise_errors=True
@@ -325,6 +326,7 @@ def compare(
     options = _Options.from_kwargs(given)
     shared = _prepare(X, y, X_test, y_test, test_size=test_size, options=options)
     _check_tasks(named, shared.task)
+    _check_names(named, fits, shared)
     calls = _Callbacks(on_result, on_failure)
     show = resolve_progress(progress, list(named), options.max_time)
     runs = _make_candidates(

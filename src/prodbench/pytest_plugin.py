@@ -197,14 +197,28 @@ def _marker_problem(mark: pytest.Mark) -> str | None:
             f"unknown key(s) {', '.join(map(repr, unknown))} in {MARKER}(...). "
             f"Valid keys: {', '.join(MARKER_KEYS)}."
         )
+    from .testing import _bare_number_problem
     from .units import parse_duration
 
+    for key in PERCENTILES:
+        problem = _bare_number_problem(key, mark.kwargs.get(key))
+        if problem is not None:
+            return problem
     for key in (*PERCENTILES, "max_time"):
         if key in mark.kwargs:
             try:
                 parse_duration(mark.kwargs[key], require_unit=key != "max_time")
             except ValueError as exc:
                 return f"{key}={mark.kwargs[key]!r}: {exc}"
+    confidence = mark.kwargs.get("confidence", 0.95)
+    if isinstance(confidence, bool) or not (
+        isinstance(confidence, int | float) and 0.0 < confidence < 1.0
+    ):
+        return f"confidence={confidence!r}: use a number between 0 and 1, e.g. 0.95."
+    from .models import PREDICT_METHODS
+
+    if mark.kwargs.get("method", "predict") not in PREDICT_METHODS:
+        return f"method={mark.kwargs['method']!r}: use one of {', '.join(PREDICT_METHODS)}."
     if mark.kwargs.get("on_inconclusive", "fail") not in ("fail", "pass", "skip"):
         return f"on_inconclusive={mark.kwargs['on_inconclusive']!r}: use 'fail', 'pass' or 'skip'."
     fmt = mark.kwargs.get("request_format", "auto")

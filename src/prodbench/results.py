@@ -23,6 +23,15 @@ import numpy as np
 
 from . import stats
 from ._fileio import atomic_path, load_json, write_json_atomic
+from ._saved import (
+    _shown,
+    invalid,
+    latency_fields,
+    saved_count,
+    saved_ns,
+    saved_text,
+    score_fields,
+)
 from .errors import SchemaError
 
 __all__ = [
@@ -388,7 +397,7 @@ class LatencyResult:
         >>> pb.LatencyResult.from_dict(x.to_dict()) .p50 == x.p50
         True
         """
-        return cls(**data)
+        return cls(**latency_fields(data))
 
     def __repr__(self) -> str:
         if not self.n:
@@ -477,7 +486,10 @@ class TrainingResult:
         >>> pb.TrainingResult.from_dict(x.to_dict()) == x
         True
         """
-        return cls(fit_times_ns=tuple(data["fit_times_ns"]), n_rows=int(data["n_rows"]))
+        return cls(
+            fit_times_ns=tuple(saved_ns(data["fit_times_ns"], "training.fit_times_ns").tolist()),
+            n_rows=saved_count(data["n_rows"], "training.n_rows", least=1),
+        )
 
 
 @dataclass(frozen=True)
@@ -544,7 +556,10 @@ class BatchThroughput:
         >>> pb.BatchThroughput.from_dict(x.to_dict()) == x
         True
         """
-        return cls(batch_size=int(data["batch_size"]), times_ns=tuple(data["times_ns"]))
+        return cls(
+            batch_size=saved_count(data["batch_size"], "throughput batch_size", least=1),
+            times_ns=tuple(saved_ns(data["times_ns"], "throughput times_ns").tolist()),
+        )
 
 
 @dataclass(frozen=True)
@@ -667,7 +682,10 @@ class Footprint:
         >>> pb.Footprint.from_dict(x.to_dict()) == x
         True
         """
-        return cls(size_bytes=int(data["size_bytes"]), load_time_ns=int(data["load_time_ns"]))
+        return cls(
+            size_bytes=saved_count(data["size_bytes"], "footprint.size_bytes"),
+            load_time_ns=saved_count(data["load_time_ns"], "footprint.load_time_ns"),
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -779,7 +797,7 @@ class Score:
         >>> pb.Score.from_dict(x.to_dict()) .correct.tolist()
         [True, True, False, True]
         """
-        return cls(**data)
+        return cls(**score_fields(data))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Score):
@@ -882,8 +900,8 @@ class Parity:
         """Inverse of :meth:`to_dict`."""
         diff = data.get("max_abs_diff")
         return cls(
-            n=int(data["n"]),
-            n_differ=int(data["n_differ"]),
+            n=saved_count(data["n"], "runtime.parity.n"),
+            n_differ=saved_count(data["n_differ"], "runtime.parity.n_differ"),
             max_abs_diff=None if diff is None else float(diff),
             task=str(data.get("task", "classification")),
             tolerance=float(data.get("tolerance", PARITY_TOLERANCE)),
@@ -946,8 +964,10 @@ class RuntimeVariant:
         return cls(
             runtime=str(data["runtime"]),
             base=str(data["base"]),
-            conversion_time_ns=int(data["conversion_time_ns"]),
-            size_bytes=int(data["size_bytes"]),
+            conversion_time_ns=saved_count(
+                data["conversion_time_ns"], "runtime.conversion_time_ns"
+            ),
+            size_bytes=saved_count(data["size_bytes"], "runtime.size_bytes"),
             parity=Parity.from_dict(data["parity"]),
             details=dict(data.get("details", {})),
         )
@@ -1059,11 +1079,16 @@ class ModelResult:
         True
         """
         data = check_schema(data, "ModelResult")
+        samples = data.get("latency", {}).get("samples_ns") if isinstance(data, Mapping) else None
+        if isinstance(samples, list) and not samples:
+            raise invalid(
+                "latency.samples_ns", samples, "at least one sample (a measured result has one)"
+            )
         try:
             return cls(
-                name=data["name"],
-                estimator=data["estimator"],
-                task=data["task"],
+                name=saved_text(data["name"], "result name"),
+                estimator=saved_text(data["estimator"], "estimator"),
+                task=saved_text(data["task"], "task"),
                 score=Score.from_dict(data["score"]),
                 latency=LatencyResult.from_dict(data["latency"]),
                 throughput=ThroughputResult.from_dict(data["throughput"]),
@@ -1080,9 +1105,12 @@ class ModelResult:
                 if data.get("runtime") is None
                 else RuntimeVariant.from_dict(data["runtime"]),
             )
-        except SchemaError:
+        except SchemaError as exc:
+            name = data.get("name")
+            if isinstance(name, str) and str(exc).startswith("The saved "):
+                raise SchemaError(f"In the result of {_shown(name)}: {exc}") from exc
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise SchemaError(
                 f"The saved result is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Re-run the measurement and save it again."

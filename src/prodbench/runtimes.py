@@ -44,7 +44,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .errors import DataError, MissingDependencyError, RuntimeConversionError
+from .errors import DataError, MissingDependencyError, RuntimeConversionError, SpecError
 from .results import PARITY_TOLERANCE, Parity, RuntimeVariant
 from .timing import current_thread_limit
 
@@ -129,6 +129,37 @@ def _as_array(X: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
+def _check_rows(model: Any, X: Any, name: str) -> None:
+    """``X`` is a non-empty table of ``model``'s width, or a :class:`DataError` saying so."""
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        try:
+            shape = np.asarray(X).shape
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{name} cannot be read as a table: {_short(exc, 120)}.") from exc
+    if len(shape) != 2 or shape[0] == 0:
+        raise DataError(
+            f"{name} must be a non-empty 2-D table (rows x features); got shape {tuple(shape)}."
+        )
+    width = _n_features(model)
+    if width is not None and shape[1] != width:
+        raise DataError(
+            f"{name} has {shape[1]} features, but the model was fitted on {width}. Pass rows "
+            "with the columns the model was fitted on."
+        )
+
+
+def _allows_nan(model: Any) -> bool:
+    """Whether a fitted model takes NaN features (scikit-learn's ``allow_nan`` input tag)."""
+    tags = getattr(model, "__sklearn_tags__", None)
+    if not callable(tags):
+        return True  # not a scikit-learn estimator: nothing to go by, so nothing refused
+    try:
+        return bool(tags().input_tags.allow_nan)
+    except Exception:
+        return True
+
+
 def _compare_dtype(model: Any) -> type[np.floating[Any]]:
     """The dtype the original model compares features in: parity needs the same.
 
@@ -172,6 +203,30 @@ class CompiledModel:
     threads: int | None = 1
     source: str = ""
     conversion_time_s: float = 0.0
+    n_features_in_: int | None = None  # the original's width: other widths are refused
+    _allow_nan: bool = True  # False when the original model refuses NaN
+
+    def _take_input_rules(self, model: Any) -> None:
+        """Refuse what the original refuses: another width, and NaN where it has no NaN support."""
+        self.n_features_in_ = _n_features(model)
+        self._allow_nan = _allows_nan(model)
+
+    def _checked(self, X: Any, dtype: Any = None) -> np.ndarray:
+        """``X`` as a 2-D array, once it has the original's width (and no NaN it would refuse)."""
+        data = _as_array(X, dtype)
+        n = self.n_features_in_
+        if n is not None and (data.ndim != 2 or data.shape[1] != n):
+            raise DataError(
+                f"X has {data.shape[-1] if data.ndim else 0} features, but this {self.source} "
+                f"compiled for {self.runtime} takes {n}, as the original model does. Pass rows "
+                "with the columns it was fitted on."
+            )
+        if not self._allow_nan and data.dtype.kind == "f" and bool(np.isnan(data).any()):
+            raise DataError(
+                f"X contains NaN, which the original {self.source} refuses, so its form "
+                f"compiled for {self.runtime} refuses it too. Impute the missing values first."
+            )
+        return data
 
     def __init__(
         self,
@@ -319,7 +374,7 @@ class OnnxModel(CompiledModel):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict with ONNX Runtime (``X`` cast to float32 inside the call)."""
-        out = self._session().run([self._label], {self._input: _as_float32(X)})[0]
+        out = self._session().run([self._label], {self._input: self._checked(X, np.float32)})[0]
         if self._estimator_type == "classifier":
             out = np.asarray(out).reshape(-1)
             kind = self.classes_.dtype.kind
@@ -330,7 +385,8 @@ class OnnxModel(CompiledModel):
         return out.reshape(-1) if out.ndim == 2 and out.shape[1] == 1 else out
 
     def _predict_proba(self, X: Any) -> np.ndarray:
-        return np.asarray(self._session().run([self._proba], {self._input: _as_float32(X)})[0])
+        data = self._checked(X, np.float32)
+        return np.asarray(self._session().run([self._proba], {self._input: data})[0])
 
     @property
     def predict_proba(self) -> Any:
@@ -398,7 +454,18 @@ def _to_onnx_bytes(model: Any, sample: np.ndarray, classifier: bool) -> bytes:
 
 def _sample(model: Any, X_sample: Any) -> np.ndarray:
     if X_sample is not None:
-        sample = _as_float32(X_sample)
+        try:
+            sample = _as_float32(X_sample)
+        except (TypeError, ValueError) as exc:
+            raise DataError(
+                f"X_sample ({type(X_sample).__name__}) cannot be read as rows of numbers: "
+                f"{_short(exc, 120)}. Pass a few rows of the training data."
+            ) from exc
+        if sample.ndim != 2 or sample.shape[0] == 0:
+            raise DataError(
+                f"X_sample must hold at least one row of features; got shape {sample.shape}. "
+                "Pass a few rows of the training data."
+            )
         return sample[:1]
     n = _n_features(model)
     if n is None:
@@ -448,6 +515,7 @@ def _onnx_single(model: Any, X_sample: Any, threads: int | None) -> OnnxModel:
         and bool(fast._proba)
     )
     fast.conversion_time_s = time.perf_counter() - t0
+    fast._take_input_rules(model)
     return fast
 
 
@@ -492,7 +560,7 @@ class TreeliteModel(CompiledModel):
 
     def _raw(self, X: Any) -> np.ndarray:
         model = self._model if self._model is not None else self._open()
-        data = _as_array(X, self.dtype)
+        data = self._checked(X, self.dtype)
         out = self._gtil.predict(model, data, nthread=_threads_now(self.threads))
         return np.asarray(out).reshape(data.shape[0], -1)
 
@@ -592,6 +660,7 @@ def _treelite_single(model: Any, threads: int | None) -> TreeliteModel:
                 "(an objective without probabilities?). Keep this model on scikit-learn."
             )
     fast.conversion_time_s = time.perf_counter() - t0
+    fast._take_input_rules(model)
     return fast
 
 
@@ -771,7 +840,7 @@ def compile_model(
     """
     threads = _check_threads(threads)
     if runtime not in ("onnx", "treelite"):
-        raise ValueError(f"Unknown runtime {runtime!r}: use 'onnx' or 'treelite'.")
+        raise SpecError(f"Unknown runtime {runtime!r}: use 'onnx' or 'treelite'.")
     _check_is_fitted(fitted_model, runtime)
     if _is_voting(fitted_model):
         if runtime == "onnx":
@@ -902,6 +971,7 @@ def parity(fitted_model: Any, fast: Any, X_test: Any, *, task: str | None = None
     """
     if task is None:
         task = "classification" if _is_classifier(fitted_model) else "regression"
+    _check_rows(fitted_model, X_test, "X_test")
     ref = np.asarray(fitted_model.predict(X_test))
     got = np.asarray(fast.predict(X_test))
     n = int(ref.shape[0])

@@ -17,8 +17,20 @@ from typing import Any
 import numpy as np
 
 from . import stats
+from ._saved import invalid, saved_count, saved_float
 from .errors import SchemaError
 from .results import SCHEMA_VERSION, LatencyResult, check_schema, load_json, write_json_atomic
+
+
+def _non_negative(value: Any, field_name: str) -> float:
+    """A saved number that is 0 or more (infinite allowed: an open interval's side)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise invalid(field_name, value, "a number")
+    number = float(value)
+    if number != number or number < 0:  # NaN or negative
+        raise invalid(field_name, value, "a number of 0 or more")
+    return number
+
 
 __all__ = [
     "CandidateCapacity",
@@ -125,12 +137,12 @@ class MaxQPS:
     def from_dict(cls, data: Mapping[str, Any]) -> MaxQPS:
         """Inverse of :meth:`to_dict`."""
         return cls(
-            workers=int(data["workers"]),
-            qps=float(data["qps"]),
-            qps_low=float(data["qps_low"]),
-            qps_high=float(data["qps_high"]),
-            mean_service_s=float(data["mean_service_s"]),
-            n_samples=int(data["n_samples"]),
+            workers=saved_count(data["workers"], "max_qps workers", least=1),
+            qps=_non_negative(data["qps"], "max_qps qps"),
+            qps_low=_non_negative(data["qps_low"], "max_qps qps_low"),
+            qps_high=_non_negative(data["qps_high"], "max_qps qps_high"),
+            mean_service_s=_non_negative(data["mean_service_s"], "max_qps mean_service_s"),
+            n_samples=saved_count(data["n_samples"], "max_qps n_samples"),
             budget=_limits(data.get("budget", {})),
             undersampled=bool(data.get("undersampled", False)),
             requests=int(data.get("requests", 0)),
@@ -408,15 +420,19 @@ class Capacity:
             qps = data.get("qps")
             return cls(
                 budget=_limits(data["budget"]),
-                workers=tuple(int(w) for w in data["workers"]),
+                workers=tuple(saved_count(w, "workers", least=1) for w in data["workers"]),
                 candidates={c.name: c for c in items},
-                qps=None if qps is None else float(qps),
-                price_per_core_hour=float(data.get("price_per_core_hour", 0.05)),
+                qps=None if qps is None else saved_float(qps, "qps", positive=True),
+                price_per_core_hour=saved_float(
+                    data.get("price_per_core_hour", 0.05), "price_per_core_hour", positive=True
+                ),
                 replicates=int(data.get("replicates", 0)),
                 requests=int(data.get("requests", 0)),
                 notes=tuple(data.get("notes", ())),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except SchemaError:
+            raise
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SchemaError(
                 f"The saved capacity is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Compute it again with Comparison.capacity() and save it."
@@ -550,8 +566,12 @@ class LoadLatency(LatencyResult):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LoadLatency:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**data)
+        """Inverse of :meth:`to_dict`; impossible samples are a :class:`SchemaError`."""
+        checked = LatencyResult.from_dict({k: v for k, v in data.items() if k != "batch_size"})
+        fields = {k: getattr(checked, k) for k in LatencyResult.__dataclass_fields__}
+        if "batch_size" in data:
+            fields["batch_size"] = saved_count(data["batch_size"], "latency.batch_size")
+        return cls(**fields)
 
 
 @dataclass(frozen=True, eq=False)
@@ -707,18 +727,20 @@ class LoadTestResult:
             floor = data.get("floor")
             return cls(
                 latency=LoadLatency.from_dict(data["latency"]),
-                offered_qps=float(data["offered_qps"]),
-                requests=int(data["requests"]),
-                duration_s=float(data["duration_s"]),
-                elapsed_s=float(data["elapsed_s"]),
-                workers=int(data["workers"]),
-                startup_s=float(data["startup_s"]),
+                offered_qps=saved_float(data["offered_qps"], "offered_qps", positive=True),
+                requests=saved_count(data["requests"], "requests"),
+                duration_s=saved_float(data["duration_s"], "duration_s", positive=True),
+                elapsed_s=_non_negative(data["elapsed_s"], "elapsed_s"),
+                workers=saved_count(data["workers"], "workers", least=1),
+                startup_s=_non_negative(data["startup_s"], "startup_s"),
                 floor=None if floor is None else LoadLatency.from_dict(floor),
-                dropped=int(data.get("dropped", 0)),
+                dropped=saved_count(data.get("dropped", 0), "dropped"),
                 notes=tuple(data.get("notes", ())),
                 service_ns=data.get("service_ns"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except SchemaError:
+            raise
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SchemaError(
                 f"The saved load test is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Run the load test again."

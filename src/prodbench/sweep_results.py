@@ -276,6 +276,10 @@ class Sweep:
         The compare options every case ran with (JSON form).
     notes : tuple of str
         Things said at run time (e.g. workers sharing this machine's cores).
+    fingerprints : dict
+        Case -> what it ran on: each candidate's estimator class and a hash of
+        its parameters, the data's rows, features, columns and a digest of its
+        values. ``resume`` reuses a finished case only when they match.
 
     Examples
     --------
@@ -301,6 +305,7 @@ class Sweep:
     exclusive_hosts: bool = True
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- derived ---------------------------------------------------------------
     @property
@@ -612,6 +617,7 @@ class Sweep:
             "comparisons": {c: cmp.to_dict() for c, cmp in self.comparisons.items()},
             "failures": {c: f.to_dict() for c, f in self.failures.items()},
             "runs": {c: r.to_dict() for c, r in self.runs.items()},
+            "fingerprints": self.fingerprints,
             "summary": self.summary.to_dict(),
         }
 
@@ -658,8 +664,11 @@ class Sweep:
                 exclusive_hosts=bool(data.get("exclusive_hosts", True)),
                 options=dict(data.get("options", {})),
                 notes=tuple(data.get("notes", ())),
+                fingerprints={
+                    str(c): dict(f) for c, f in dict(data.get("fingerprints", {})).items()
+                },
             )
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
             if isinstance(exc, SchemaError):
                 raise
             raise SchemaError(

@@ -50,7 +50,7 @@ import socket
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .environment import THREAD_ENV_VARS, json_safe
@@ -58,6 +58,7 @@ from .errors import CandidateError, DataError, SpecError
 from .progress import ProgressEvent, SweepEvent, SweepProgress
 from .sweep_results import CaseOutcome as _Outcome
 from .sweep_results import CaseRun, FailedCase, Sweep, SweepInterrupted, SweepSummary
+from .units import check_seed
 from .verdict import Budget, Comparison
 
 __all__ = [
@@ -87,6 +88,7 @@ class _Case:
     y_test: Any
     names: tuple[str, ...]
     blob: bytes  # cloudpickle of {name: estimator}
+    fingerprint: dict[str, Any] = field(default_factory=dict)  # what resume checks
 
 
 def _load_spec(spec: str, random_state: int) -> Any:
@@ -172,10 +174,72 @@ def _build_cases(
             raise CandidateError(
                 f"Case {name!r} has {len(named)} candidate(s); a comparison needs at least two."
             )
-        cases.append(
-            _Case(name, X, y, X_test, y_test, tuple(named), _pickle_candidates(name, named))
-        )
+        blob = _pickle_candidates(name, named)
+        fingerprint = {
+            "candidates": {label: _model_fingerprint(model) for label, model in named.items()},
+            "data": _data_fingerprint(X, y, X_test, y_test),
+        }
+        cases.append(_Case(name, X, y, X_test, y_test, tuple(named), blob, fingerprint))
     return cases
+
+
+def _param_text(value: Any) -> str:
+    """A parameter as stable text: estimators and functions by name, no memory addresses."""
+    import re
+
+    if hasattr(value, "get_params") or callable(value):
+        kind = value if isinstance(value, type) else type(value)
+        name = getattr(value, "__qualname__", None) if callable(value) else None
+        return f"{kind.__module__}.{name or kind.__qualname__}"
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
+
+
+def _model_fingerprint(model: Any) -> dict[str, str]:
+    """A candidate's estimator class and a hash of its parameters (or of its pickle)."""
+    import hashlib
+
+    kind = type(model)
+    get_params = getattr(model, "get_params", None)
+    try:
+        params = get_params(deep=True) if callable(get_params) else None
+    except Exception:  # a model whose get_params fails is hashed by its pickle
+        params = None
+    if isinstance(params, Mapping):
+        text = repr(sorted((str(k), _param_text(v)) for k, v in params.items())).encode()
+    else:
+        import cloudpickle
+
+        text = cloudpickle.dumps(model)
+    return {
+        "estimator": f"{kind.__module__}.{kind.__qualname__}",
+        "params": hashlib.sha256(text).hexdigest()[:16],
+    }
+
+
+def _data_fingerprint(X: Any, y: Any, X_test: Any, y_test: Any) -> dict[str, Any]:
+    """A case's data: rows, features, column names and a digest of every value."""
+    import hashlib
+
+    import numpy as np
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    for part in (X, y, X_test, y_test):
+        if part is None:
+            digest.update(b"-")
+            continue
+        table = part if isinstance(part, pd.DataFrame | pd.Series) else pd.DataFrame(
+            np.asarray(part).reshape(len(part), -1)
+        )  # fmt: skip
+        digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    columns = getattr(X, "columns", None)
+    return {
+        "rows": len(X),
+        "features": int(np.shape(X)[1]) if np.ndim(X) == 2 else 0,
+        "test_rows": None if X_test is None else len(X_test),
+        "columns": None if columns is None else [str(c) for c in columns],
+        "digest": digest.hexdigest()[:16],
+    }
 
 
 def _check_compare_options(options: Mapping[str, Any]) -> None:
@@ -383,6 +447,7 @@ class _Collector:
         self.comparisons: dict[str, Comparison] = {}
         self.failures: dict[str, FailedCase] = {}
         self.runs: dict[str, CaseRun] = {}
+        self.fingerprints: dict[str, dict[str, Any]] = {}
 
     def emit(self, event: SweepEvent) -> None:
         if self.progress is not None:
@@ -433,6 +498,7 @@ class _Collector:
             exclusive_hosts=self.exclusive_hosts,
             options=self.options,
             notes=tuple(self.notes),
+            fingerprints={c: self.fingerprints[c] for c in self.cases if c in self.fingerprints},
         )
 
     def save(self) -> None:
@@ -591,13 +657,14 @@ def sweep(
                 "isolate=False on Dask workers: call_timeout cannot interrupt a hung call "
                 "there (a task runs in a worker thread), so a hung candidate hangs its case"
             )
-    random_state = int(compare_options.get("random_state", 0))
+    random_state = check_seed(compare_options.get("random_state", 0))
     data = _normalize_datasets(datasets, random_state)
     cases = _build_cases(data, candidates)
     options_json = _options_json(compare_options)
     previous = Sweep.from_json(resume) if resume is not None else None
     if previous is not None:
         _check_resume(previous, budget_obj, options_json, {c.name: c.names for c in cases})
+        _check_resume_fingerprints(previous, {c.name: c.fingerprint for c in cases})
     collector = _Collector(
         [c.name for c in cases],
         {c.name: c.names for c in cases},
@@ -609,6 +676,7 @@ def sweep(
         output,
         progress,
     )
+    collector.fingerprints = {c.name: c.fingerprint for c in cases}
     if previous is not None:
         collector.keep(previous)
     todo = [c for c in cases if c.name not in collector.comparisons]
@@ -669,6 +737,55 @@ def _check_resume(
         raise SpecError(
             "The sweep to resume was run with other settings (" + "; ".join(problems) + "). "
             "Resume with the same candidates, budget and options, or start a new output file."
+        )
+
+
+def _check_resume_fingerprints(previous: Sweep, now: dict[str, dict[str, Any]]) -> None:
+    """A finished case is reused only when its models and data are the ones it ran on.
+
+    Names are not enough: a different estimator under the same name, other
+    ``rows`` or a changed file at the same path would reuse old results.
+    """
+    problems = []
+    for case in previous.finished:
+        if case not in now:
+            continue
+        then = previous.fingerprints.get(case)
+        if not then:
+            problems.append(
+                f"case {case!r} was saved without a record of its models and data (an older "
+                "prodbench, or an edited file), so it cannot be checked"
+            )
+            continue
+        for label, model in now[case].get("candidates", {}).items():
+            old = then.get("candidates", {}).get(label)
+            if old is None:
+                continue  # a different set of names is reported by _check_resume
+            if old.get("estimator") != model["estimator"]:
+                problems.append(
+                    f"case {case!r}: {label!r} was {old.get('estimator')} there, "
+                    f"{model['estimator']} now"
+                )
+            elif old.get("params") != model["params"]:
+                problems.append(f"case {case!r}: {label!r} has other parameters now")
+        old_data, data = then.get("data", {}), now[case].get("data", {})
+        for key, what in (("rows", "rows"), ("features", "features"), ("test_rows", "test rows")):
+            if old_data.get(key) != data.get(key):
+                problems.append(
+                    f"case {case!r}: {old_data.get(key)} {what} there, {data.get(key)} now"
+                )
+        if old_data.get("columns") != data.get("columns"):
+            problems.append(f"case {case!r}: other data columns now")
+        if old_data.get("digest") != data.get("digest") and not any(
+            p.startswith(f"case {case!r}: ") and "rows" in p for p in problems
+        ):
+            problems.append(f"case {case!r}: its data changed (the values differ)")
+    if problems:
+        raise SpecError(
+            "The sweep to resume was run on other models or data ("
+            + "; ".join(problems)
+            + "). Its results would be reused for something they do not measure: resume with "
+            "the same candidates and data, or start a new output file."
         )
 
 

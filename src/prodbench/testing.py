@@ -310,7 +310,7 @@ class LatencyCheck:
         >>> from sklearn.datasets import load_iris
         >>> from sklearn.tree import DecisionTreeClassifier
         >>> X, y = load_iris(return_X_y=True)
-        >>> check = check_latency_budget(DecisionTreeClassifier().fit(X, y), X, p50=0.1)
+        >>> check = check_latency_budget(DecisionTreeClassifier().fit(X, y), X, p50="100ms")
         >>> sorted(check.to_dict(include_samples=False)["budget"])
         ['p50']
         """
@@ -403,10 +403,39 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
             f"{source} must be a positive number such as 1.5 (limits are multiplied by it), "
             f"not {value!r}."
         )
+    if factor > MAX_BUDGET_SCALE:
+        raise BudgetError(
+            f"{source} is {factor:g}, above {MAX_BUDGET_SCALE:g}: every limit multiplied by "
+            "it would pass whatever the model does. Use a factor such as 1.5 or 3 for a "
+            "slower machine."
+        )
     return factor
 
 
+MAX_BUDGET_SCALE = 1000.0
+"""The largest budget scale: beyond it a latency limit no longer limits anything."""
+
+
+def _bare_number_problem(key: str, value: Any) -> str | None:
+    """Why a percentile limit given as a bare number is refused (None for a string).
+
+    A test's budget is read by people: ``p99=5`` could be 5 ms or 5 s, and
+    read as seconds it is a test that always passes. The command line refuses
+    it too.
+    """
+    if isinstance(value, str) or value is None:
+        return None
+    return (
+        f"{key}={value!r} has no unit. Write the limit with its unit, e.g. {key}='5ms' "
+        f"or {key}='250us' (a bare number is refused, as on the command line)."
+    )
+
+
 def _parse_limits(limits: Mapping[str, Any], scale: float) -> dict[str, float]:
+    for key, value in limits.items():
+        problem = _bare_number_problem(key, value)
+        if problem is not None:
+            raise BudgetError(problem)
     parsed = {k: whole_ns(parse_limit(k, v) * scale) for k, v in limits.items() if v is not None}
     if not parsed:
         raise BudgetError(
@@ -596,10 +625,10 @@ def check_latency_budget(
     model: Any,
     X: Any,
     *,
-    p50: float | str | None = None,
-    p90: float | str | None = None,
-    p99: float | str | None = None,
-    p999: float | str | None = None,
+    p50: str | None = None,
+    p90: str | None = None,
+    p99: str | None = None,
+    p999: str | None = None,
     confidence: float = 0.95,
     max_time: float | str | None = None,
     method: str = "predict",
@@ -764,10 +793,10 @@ def assert_latency(
     model: Any,
     X: Any,
     *,
-    p50: float | str | None = None,
-    p90: float | str | None = None,
-    p99: float | str | None = None,
-    p999: float | str | None = None,
+    p50: str | None = None,
+    p90: str | None = None,
+    p99: str | None = None,
+    p999: str | None = None,
     confidence: float = 0.95,
     max_time: float | str | None = None,
     method: str = "predict",
@@ -793,9 +822,10 @@ def assert_latency(
         A fitted model with the prediction ``method``.
     X : numpy.ndarray or pandas.DataFrame
         Rows to send as one-row requests (up to 1000, shuffled).
-    p50, p90, p99, p999 : float or str, optional
-        Upper limits on those percentiles, in seconds or as ``"5ms"``,
-        ``"250us"``. At least one is required.
+    p50, p90, p99, p999 : str, optional
+        Upper limits on those percentiles with their unit, such as ``"5ms"``
+        or ``"250us"`` (a bare number such as ``p99=5`` is refused: seconds or
+        milliseconds?). At least one is required.
     confidence : float, default 0.95
         ``1 - confidence`` bounds the false-PASS and the false-FAIL rate.
     max_time : float or str, optional

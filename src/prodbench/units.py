@@ -10,7 +10,7 @@ import math
 import numbers
 import re
 
-from .errors import BudgetError
+from .errors import BudgetError, SpecError
 
 __all__ = [
     "format_bytes",
@@ -68,6 +68,49 @@ def _unit_needed(value: str, what: str, examples: str) -> BudgetError:
         f"The {what} {value!r} has no unit. Write the unit after the number, for example "
         f"{examples}; a limit without one is ambiguous."
     )
+
+
+MAX_SEED = 2**32 - 1
+"""The largest seed numpy's and scikit-learn's random states take."""
+
+
+def check_seed(value: object, name: str = "random_state") -> int:
+    """A seed: a whole number from 0 to :data:`MAX_SEED` (what numpy and scikit-learn take).
+
+    Parameters
+    ----------
+    value : int
+        The seed.
+    name : str, default "random_state"
+        The option's name, for the message (``"--seed"`` on the command line).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    SpecError
+        When the seed is not a whole number in range.
+
+    Examples
+    --------
+    >>> check_seed(42)
+    42
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise SpecError(
+            f"{name} must be a whole number from 0 to {MAX_SEED}, not "
+            f"{type(value).__name__} {str(value)[:40]!r}. Pass a seed such as 0 or 42."
+        )
+    seed = int(value)
+    if not 0 <= seed <= MAX_SEED:
+        shown = str(seed) if seed.bit_length() < 128 else f"a {seed.bit_length()}-bit number"
+        raise SpecError(
+            f"{name} must be a whole number from 0 to {MAX_SEED} (the range numpy and "
+            f"scikit-learn take), not {shown}. Pass a seed such as 0 or 42."
+        )
+    return seed
 
 
 def parse_duration(value: float | int | str, *, require_unit: bool = False) -> float:

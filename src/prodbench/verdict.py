@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import stats
+from ._saved import check_saved_names
 from .budget import (
     PERCENTILE_KEYS,
     UNDERSAMPLED_MARK,
@@ -1414,6 +1415,7 @@ class Comparison:
         True
         """
         data = check_schema(data, "Comparison")
+        check_saved_names(data, "comparison")  # names, baseline and price agree and make sense
         try:
             return cls(
                 names=tuple(data["names"]),
@@ -1428,7 +1430,7 @@ class Comparison:
             )
         except SchemaError:
             raise
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
             raise SchemaError(
                 f"The saved comparison is incomplete or malformed ({type(exc).__name__}: {exc}). "
                 "Re-run the comparison and save it again."

@@ -310,6 +310,9 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         raise SpecError(
             f"--test-size must be between 0 and 1 (exclusive), e.g. 0.25; got {args.test_size:g}."
         )
+    from ..units import check_seed
+
+    check_seed(args.seed, "--seed")
     _check_positive(args.max_time, "--max-time")
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_positive(args.call_timeout, "--call-timeout")

@@ -218,6 +218,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
     with to_stderr():
         named, fitted = read_candidates(args, dataset.task)
     options.update(candidate_kwargs(args, named, fitted))
+    dataset, held_out = _by_name(args, dataset, held_out, named, fitted)
     X, y, X_test, y_test, warnings = _held_out(args, dataset, held_out, fitted)
 
     from ..progress import ProgressLine
@@ -309,6 +310,51 @@ def _as_arrays(X: Any, request_format: str) -> Any:
     if X.select_dtypes(include="number").shape[1] != X.shape[1]:
         return X
     return X.to_numpy(dtype=float)
+
+
+def _by_name(
+    args: argparse.Namespace, dataset: Any, held_out: Any, named: dict[str, Any],
+    fitted: dict[str, bool],
+) -> tuple[Any, Any]:  # fmt: skip
+    """``--data`` and ``--test-data`` with their columns matched by name, before measuring.
+
+    ``--test-data`` gets ``--data``'s column order; when the tables become
+    arrays (every format but ``--request-format pandas``), both get the order
+    of the fitted files' ``feature_names_in_``. Missing or extra columns, or
+    fitted files whose orders differ, are a :class:`DataError` (exit 2).
+    """
+    import dataclasses
+
+    from ..data import match_columns
+    from ..errors import DataError
+
+    columns = getattr(dataset.X, "columns", None)
+    if columns is None:  # synthetic data: no names to match
+        return dataset, held_out
+    data_name = f"--data {args.data or DEFAULT_DATA!r}"
+    if held_out is not None and getattr(held_out.X, "columns", None) is not None:
+        matched = match_columns(held_out.X, columns, f"--test-data {args.test_data!r}", data_name)
+        held_out = dataclasses.replace(held_out, X=matched)
+    orders = {
+        name: tuple(str(n) for n in model.feature_names_in_)
+        for name, model in named.items()
+        if fitted.get(name) and getattr(model, "feature_names_in_", None) is not None
+    }
+    for name, order in orders.items():
+        match_columns(dataset.X, order, data_name, f"{name!r} (its feature_names_in_)")
+    if not orders or args.request_format == "pandas":
+        return dataset, held_out  # DataFrames reach each model in its own order
+    if len(set(orders.values())) > 1:
+        raise DataError(
+            f"The fitted files {', '.join(map(repr, orders))} were fitted on the same columns "
+            "in different orders, and the rows are sent as arrays. Pass --request-format "
+            "pandas (each gets its columns by name), or compare them in separate runs."
+        )
+    wanted = list(next(iter(orders.values())))
+    dataset = dataclasses.replace(dataset, X=dataset.X[wanted])
+    if held_out is not None and getattr(held_out.X, "columns", None) is not None:
+        held_out = dataclasses.replace(held_out, X=held_out.X[wanted])
+    return dataset, held_out
 
 
 def _held_out(

@@ -97,7 +97,8 @@ def run(args: argparse.Namespace, state: _State) -> int:
     from ..diff import diff_runs
     from ..verdict import Comparison
 
-    limits = parse_fail_on(args.fail_on) if args.fail_on else {}
+    # An empty --fail-on (an unset CI variable) is refused, never read as no gate.
+    limits = parse_fail_on(args.fail_on) if args.fail_on is not None else {}
     old = Comparison.from_json(args.old)
     new = Comparison.from_json(args.new)
     diff = diff_runs(old, new, limits)

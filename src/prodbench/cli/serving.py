@@ -177,6 +177,9 @@ def _add_load_test(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, state: _State) -> int:
     """``prodbench capacity`` or ``prodbench load-test``: its exit code."""
+    from ..units import check_seed
+
+    check_seed(args.seed, "--seed")  # before any data is loaded or worker started
     if args.command == "capacity":
         return cmd_capacity(args, state)
     return cmd_load_test(args, state)

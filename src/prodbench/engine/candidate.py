@@ -249,15 +249,19 @@ class _Candidate(_Reports):
     def _score(self) -> Score:
         split = self.shared.split
         predict = getattr(self.model, "predict", None)
+        # What is timed is what is scored: with method="predict_proba" (or a
+        # model without predict) the score is the most probable class.
+        from_proba = self.options.method == "predict_proba" or not callable(predict)
         try:
             with self._guarded(0.0), thread_limit(self.options.bulk_threads):
-                if callable(predict):
-                    y_pred = np.asarray(predict(split.X_test))
-                else:  # predict_proba only: the most probable class
-                    proba = np.asarray(self.model.predict_proba(split.X_test))
-                    y_pred = np.asarray(self.model.classes_)[proba.argmax(axis=1)]
+                if from_proba:
+                    proba = self.model.predict_proba(split.X_test)
+                else:
+                    y_pred = np.asarray(predict(split.X_test))  # type: ignore[misc]
         except BaseException as exc:
             raise self._predict_failure("score", exc) from exc
+        if from_proba:
+            y_pred = self._labels_from_proba(proba, len(split.y_test))
         y_true = np.asarray(split.y_test)
         self._check_predictions(y_true, y_pred)
         value = stats.score(self.shared.scoring, y_true, y_pred)
@@ -268,6 +272,54 @@ class _Candidate(_Reports):
             y_pred=y_pred,
             rows_digest=self.shared.digest,
         )
+
+    def _labels_from_proba(self, proba: Any, n_rows: int) -> np.ndarray:
+        """The most probable class of each row, once the probabilities are checked.
+
+        ``predict_proba`` must return a finite ``(n_rows, n_classes)`` array
+        whose rows sum to 1 (within 1e-3), ``n_classes`` being
+        ``len(classes_)``; anything else is a :class:`ModelError`, so the
+        candidate fails instead of being scored from something else.
+        """
+        who = f"Candidate {self.name!r} ({type(self.model).__name__})"
+        classes = getattr(self.model, "classes_", None)
+        if classes is None:
+            raise ModelError(
+                f"{who} has predict_proba but no classes_, so its probabilities cannot be "
+                "mapped to labels. Give the model a classes_ attribute (scikit-learn "
+                "classifiers set it in fit)."
+            )
+        classes = np.asarray(classes)
+        try:
+            arr = np.asarray(proba, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ModelError(
+                f"{who}'s predict_proba returned a {type(proba).__name__} that is not an array "
+                f"of numbers ({exc}). It must return one row of class probabilities per row."
+            ) from exc
+        want = (n_rows, len(classes))
+        if arr.shape != want:
+            raise ModelError(
+                f"{who}'s predict_proba returned shape {arr.shape} for {n_rows} test rows and "
+                f"{len(classes)} classes; it must return shape {want}, one row of class "
+                "probabilities per row. Fix predict_proba, or measure method='predict'."
+            )
+        bad = int((~np.isfinite(arr)).any(axis=1).sum())
+        if bad:
+            raise ModelError(
+                f"{who}'s predict_proba returned NaN or infinite probabilities for {bad} of "
+                f"{n_rows} test rows, so no score can come from them. Check the model (or its "
+                "input) for rows it cannot handle."
+            )
+        off = np.abs(arr.sum(axis=1) - 1.0)
+        if bool((off > 1e-3).any()) or bool((arr < -1e-9).any()):
+            raise ModelError(
+                f"{who}'s predict_proba rows are not probabilities: {int((off > 1e-3).sum())} "
+                f"of {n_rows} rows do not sum to 1 (worst {arr.sum(axis=1)[off.argmax()]:.4g}) "
+                "or hold negative values. It must return class probabilities; measure "
+                "method='predict' for scores that are not."
+            )
+        return classes[arr.argmax(axis=1)]
 
     def _check_predictions(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         who = f"Candidate {self.name!r} ({type(self.model).__name__})"

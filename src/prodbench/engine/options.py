@@ -20,9 +20,12 @@ from ..errors import CandidateError, DataError, ProdbenchError
 from ..models import check_model
 from ..runtimes import RUNTIMES
 from ..timing import check_threads, thread_policy
+from ..units import check_seed
 
 DEFAULT_BATCH_SIZES: tuple[int, ...] = (1, 10, 100, 1000)
 DEFAULT_CALL_TIMEOUT = 60.0
+MAX_SECONDS = 10_000_000
+"""The longest max_time, max_fit_time or call_timeout (about four months)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def _check_options(
         raise DataError(f"precision must be between 0 and 1 (e.g. 0.05), not {precision!r}.")
     if min_fits < 1:
         raise DataError(f"min_fits must be at least 1, not {min_fits!r}.")
-    if not (call_timeout > 0):
+    if not (0 < call_timeout <= MAX_SECONDS):
         raise DataError(
             f"call_timeout must be a positive number of seconds (default 60), not {call_timeout!r}."
         )
@@ -138,7 +141,7 @@ def _check_options(
         max_fit_time=float(max_fit_time),
         batch_sizes=sizes,
         scoring=scoring,
-        random_state=int(random_state),
+        random_state=check_seed(random_state),
         call_timeout=float(call_timeout),
         isolate=bool(isolate),
     )
@@ -149,13 +152,20 @@ def _seconds(value: Any, option: str) -> float:
     from ..units import parse_duration
 
     try:
-        return parse_duration(value)
+        seconds = parse_duration(value)
     except ProdbenchError as exc:
         detail = f" ({exc})" if isinstance(value, str) else ""
         raise DataError(
             f"{option} must be a positive, finite number of seconds or a duration such as "
-            f"'1.5s' or '500ms', not {value!r}.{detail}"
+            f"'1.5s' or '500ms', not {str(value)[:60]!r}.{detail}"
         ) from None
+    if seconds > MAX_SECONDS:
+        raise DataError(
+            f"{option}={str(value)[:60]} is more than {MAX_SECONDS:,} seconds (about four "
+            "months): no run is meant to last that long. Give a duration such as '10s' or "
+            "'30min'."
+        )
+    return seconds
 
 
 def _batch_sizes(batch_sizes: Any) -> tuple[int, ...]:

@@ -74,6 +74,8 @@ formats agree.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -121,8 +123,19 @@ def _as_json(obj: Any) -> str:
     return json.dumps(obj.to_dict())
 
 
+def _nulled(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (strict JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nulled(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nulled(v) for v in value]
+    return value
+
+
 def _diff_json(diff: Any) -> str:
-    return json.dumps(diff.to_dict(), indent=2, allow_nan=False)
+    return json.dumps(_nulled(diff.to_dict()), indent=2, allow_nan=False)
 
 
 #: (result class name, format) -> renderer. ``"table"`` is the text form;
@@ -234,7 +247,21 @@ def render(obj: Any, fmt: str = "table", **options: Any) -> str:
         raise ValueError(
             f"unknown format {fmt!r} for a {kind}; use one of {', '.join(FORMATS[kind])}"
         )
-    return _RENDERERS[key](obj, **options)
+    text = _RENDERERS[key](obj, **options)
+    return _escape_controls(text) if key[1] == "table" else text
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape_controls(text: str) -> str:
+    """Terminal text with control characters (an ESC from a name in a file) shown repr-style.
+
+    Newlines and tabs are layout; every other control character is written
+    as ``\\x1b`` and so on, so a results file cannot clear the screen or
+    recolour the terminal through a candidate name.
+    """
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def to_json_dict(obj: Any) -> dict[str, Any]:

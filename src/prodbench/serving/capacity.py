@@ -17,6 +17,7 @@ from .. import stats
 from ..budget import PERCENTILE_KEYS, percentile_limits
 from ..errors import SpecError
 from ..serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
+from ..units import check_seed
 from .simulation import (
     RandomState,
     _check_qps,
@@ -359,6 +360,8 @@ def _make_lanes(
     services: Sequence[np.ndarray], random_state: RandomState, replicates: int, requests: int
 ) -> _Lanes:
     warmup = max(1000, requests // 10)
+    if isinstance(random_state, int | np.integer):
+        random_state = check_seed(random_state)
     return _Lanes(services, replicates, requests, warmup, random_state)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import SpecError
 from ..serving_results import LoadLatency, LoadTestResult
+from ..units import check_seed
 from .simulation import _check_qps, _check_workers
 
 __all__ = ["LOAD_MAX_REQUESTS", "LOAD_ROWS", "load_test", "load_test_candidate"]
@@ -359,7 +360,7 @@ def load_test(
             f"The model has no callable {method!r}. Pass a fitted estimator with {method}()."
         )
     limit = 2.0 * span + 5.0 if time_limit is None else _check_duration(time_limit)
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(check_seed(random_state))
     schedule = _arrivals(rate, span, rng, LOAD_MAX_REQUESTS)
     if schedule.size == 0:
         raise SpecError(
