@@ -768,13 +768,13 @@ def test_w12_prefitted_never_wins_on_training_it_never_did(capsys, tmp_path) -> 
     cmp = make_comparison([trained, prefitted])
     assert cmp.research_pick is not None
     reason = cmp._research[1]
-    assert "faster training" not in reason and "no training time for prefitted" in reason
+    assert "faster training" not in reason and "prefitted has no fit time" in reason
     infra = next(s for s in cmp.stakeholders if s.role == "Infrastructure")
     assert "fit" not in infra.reason or infra.pick == "trained"
     cmp.to_json(tmp_path / "w12.json")
     code, out, err = run(capsys, "show", str(tmp_path / "w12.json"))
     assert code == 0, err
-    assert "faster training" not in out and "no training time for prefitted" in out
+    assert "faster training" not in out and "prefitted has no fit time" in out
 
 
 def test_w9_capacity_and_load_test_files_checked_on_load(tmp_path) -> None:
