@@ -39,13 +39,23 @@ def assert_one_line_error(err: str, needle: str = "") -> None:
     assert needle.lower() in err.lower(), err
 
 
-def run_cli(cwd: Path, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``prodbench ...`` in a subprocess, started as the console script is (``-P``:
-    the working directory is not on the parent's ``sys.path`` either)."""
+CONSOLE_SCRIPT = """\
+import sys
+from prodbench.cli import main
+if __name__ == "__main__":
+    sys.exit(main())
+"""
+
+
+def run_cli(cwd: Path, *argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """``prodbench ...`` in a subprocess, started as the console script is: a script in
+    another directory (its directory, not the working directory, is on ``sys.path``)."""
+    script = cwd.parent / "bin" / "prodbench"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(CONSOLE_SCRIPT)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    flags = ["-P"] if sys.version_info >= (3, 11) else []
     return subprocess.run(
-        [sys.executable, *flags, "-m", "prodbench", *argv],
+        [sys.executable, str(script), *argv],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -124,6 +134,45 @@ def test_cli_compare_and_load_test_in_a_subprocess_import_nothing_from_cwd(hosti
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
     assert not (hostile_cwd / "SENTINEL").exists(), (hostile_cwd / "SENTINEL").read_text()
+
+
+def test_cli_sweep_on_a_local_dask_cluster_imports_nothing_from_cwd(hostile_cwd) -> None:
+    pytest.importorskip("distributed")
+    if sys.version_info < (3, 11):
+        pytest.skip("PYTHONSAFEPATH, which keeps the cwd off a Dask worker's path, is 3.11+")
+    done = run_cli(
+        hostile_cwd, "sweep", "logreg", "knn", "--data", "iris", "--scheduler", "local:1", *FAST
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (hostile_cwd / "SENTINEL").exists(), (hostile_cwd / "SENTINEL").read_text()
+
+
+# --------------------------------------------------------------------------- H3
+def test_sweep_local_workers_far_above_the_cores_are_refused(capsys, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    monkeypatch.delenv("PRODBENCH_MAX_LOCAL_WORKERS", raising=False)
+    started = time.monotonic()
+    code, out, err = run(
+        capsys, "sweep", "logreg", "knn", "--data", "iris", "--scheduler", "local:100000", *FAST
+    )
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "PRODBENCH_MAX_LOCAL_WORKERS")
+    assert time.monotonic() - started < 30  # refused, not started
+
+
+def test_sweep_local_workers_cap_is_checked_before_any_process_starts(monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    from prodbench import _dask
+    from prodbench.errors import SpecError
+
+    monkeypatch.setenv("PRODBENCH_MAX_LOCAL_WORKERS", "3")
+    assert _dask.local_workers_cap() == 3
+    with pytest.raises(SpecError, match="local:4 would start 4"):
+        _dask._connect("local:4", [])
+    monkeypatch.setenv("PRODBENCH_MAX_LOCAL_WORKERS", "lots")
+    with pytest.raises(SpecError, match="positive whole number"):
+        _dask.local_workers_cap()
 
 
 # --------------------------------------------------------------------------- D5

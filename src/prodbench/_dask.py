@@ -12,6 +12,7 @@ this module never imports it back.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import time
 import uuid
@@ -136,6 +137,41 @@ def _cluster_case(
     )
 
 
+LOCAL_WORKERS_ENV = "PRODBENCH_MAX_LOCAL_WORKERS"
+
+
+def local_workers_cap() -> int:
+    """The most worker processes ``local:N`` may start: 4 per core (at least 8).
+
+    ``PRODBENCH_MAX_LOCAL_WORKERS`` (a positive integer) replaces it.
+
+    Examples
+    --------
+    >>> local_workers_cap() >= 8
+    True
+    """
+    text = os.environ.get(LOCAL_WORKERS_ENV, "").strip()
+    if text:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise SpecError(
+                f"{LOCAL_WORKERS_ENV}={text!r} is not a positive whole number of worker "
+                "processes; set it to e.g. 64, or unset it for the default cap."
+            )
+        return value
+    return max(8, 4 * (os.cpu_count() or 1))
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None]]:
     """A distributed.Client for ``client``; its description; how to close what we opened."""
     try:
@@ -164,18 +200,39 @@ def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None
                 f"Cannot read {text!r}: write local:N with N the number of worker "
                 "processes, e.g. local:2."
             )
+        cap = local_workers_cap()
+        if n > cap:
+            raise SpecError(
+                f"local:{n} would start {n} worker processes on a machine with "
+                f"{os.cpu_count() or 1} cores; the cap is {cap} (4 per core, at least 8), and "
+                "beyond the cores they only wait for one another. Pass a smaller N, or set "
+                f"{LOCAL_WORKERS_ENV}={n} to raise the cap on purpose."
+            )
         note = (
             f"local:{n} runs {n} single-threaded worker processes on this machine: they "
             "share its cores, so under the host lock its cases run one after another"
         )
         notes.append(note)
         warnings.warn(note, UserWarning, stacklevel=3)
-        cluster = distributed.LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
+        # The workers (and multiprocessing's resource tracker) are spawned as ``python -c
+        # ...``, which puts the working directory first on sys.path before the parent's
+        # path arrives: PYTHONSAFEPATH (Python 3.11+) keeps a struct.py or select.py there
+        # from running in them. Set here while the cluster starts, and by the nanny before
+        # a restart; this process's own value is restored after.
+        before = os.environ.get("PYTHONSAFEPATH")
+        import dask
+
+        try:
+            os.environ["PYTHONSAFEPATH"] = "1"
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONSAFEPATH": "1"}):
+                cluster = distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+        finally:
+            _restore_env("PYTHONSAFEPATH", before)
         opened = distributed.Client(cluster)
 
         def close_local() -> None:

@@ -30,9 +30,10 @@ What can go wrong, and what the parent sees:
   child's side) or :class:`WorkerError` (on the parent's side).
 
 Workers are always reaped, with their process group: :meth:`Worker.close` in
-``finally`` (or the context manager), an ``atexit`` hook for any left running, and on Linux the child dies
-with its parent (``PR_SET_PDEATHSIG``). The child ignores ``SIGINT``: Ctrl-C
-interrupts the parent, whose clean-up kills the workers.
+``finally`` (or the context manager), an ``atexit`` hook for any left running,
+and on Linux the child dies with its parent (``PR_SET_PDEATHSIG``). The child
+ignores ``SIGINT``: Ctrl-C interrupts the parent, whose clean-up kills the
+workers.
 
 Examples
 --------

@@ -82,7 +82,8 @@ _LAYOUT: Layout = (
             _option(
                 "--scheduler",
                 metavar="ADDRESS",
-                help="tcp://host:8786 (a Dask scheduler) or local:N (N local worker processes); "
+                help="tcp://host:8786 (a Dask scheduler) or local:N (N local worker processes, at "
+                "most 4 per core unless PRODBENCH_MAX_LOCAL_WORKERS says more); "
                 "default: one case after another here",
             ),
             _option(
