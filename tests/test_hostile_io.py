@@ -214,3 +214,359 @@ def test_processes_forked_by_an_isolated_model_die_with_its_worker(tmp_path, mon
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in pids if _alive(p)]
+
+
+# --------------------------------------------------------------------------- D1, D2, D3, H4
+def _specials(tmp_path: Path) -> dict[str, Path]:
+    """A device node (a copy of /dev/null), a FIFO, a directory, and symlinks to them."""
+    import stat
+
+    made = {
+        "device": tmp_path / "null",
+        "fifo": tmp_path / "fifo.json",
+        "directory": tmp_path / "a_dir",
+    }
+    os.mknod(made["device"], stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    os.mkfifo(made["fifo"])
+    made["directory"].mkdir()
+    for kind in ("device", "fifo", "directory"):
+        link = tmp_path / f"link_to_{kind}"
+        link.symlink_to(made[kind])
+        made[f"symlink to {kind}"] = link
+    return made
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int]:
+    st = os.lstat(path)
+    return (st.st_mode, st.st_rdev, st.st_ino)
+
+
+def _no_measuring(monkeypatch: pytest.MonkeyPatch) -> None:
+    import prodbench
+    from prodbench import serving
+
+    def boom(*args, **kwargs):  # pragma: no cover - the point is that it is not called
+        raise AssertionError("measured although an output path is bad")
+
+    for owner, name in (
+        (prodbench, "compare"),
+        (prodbench, "sweep"),
+        (serving, "load_test_candidate"),
+    ):
+        monkeypatch.setattr(owner, name, boom)
+
+
+SPECIAL_KINDS = [
+    "device",
+    "fifo",
+    "directory",
+    "symlink to device",
+    "symlink to fifo",
+    "symlink to directory",
+]
+
+
+@pytest.mark.parametrize("kind", SPECIAL_KINDS)
+@pytest.mark.parametrize("option", ["--output", "--plot"])
+def test_compare_refuses_an_output_that_is_not_a_regular_file(
+    capsys, tmp_path, monkeypatch, kind, option
+) -> None:
+    paths = _specials(tmp_path)
+    before = {k: _fingerprint(p) for k, p in paths.items()}
+    _no_measuring(monkeypatch)
+    code, out, err = run(capsys, "compare", "logreg", "knn", "--data", "iris", option,
+                         str(paths[kind]), *FAST)  # fmt: skip
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "directory" if "directory" in kind else "not a regular file")
+    assert {k: _fingerprint(p) for k, p in paths.items()} == before
+
+
+@pytest.mark.parametrize("target", ["-", "/dev/stdout", "/dev/stderr", "/dev/fd/1"])
+def test_standard_streams_are_refused_as_outputs(capsys, monkeypatch, target) -> None:
+    _no_measuring(monkeypatch)
+    code, out, err = run(capsys, "compare", "logreg", "knn", "--data", "iris",
+                         "--output", target, *FAST)  # fmt: skip
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "--format json")
+    assert not Path("-").exists()
+
+
+def test_sweep_load_test_capacity_and_show_refuse_special_outputs(
+    capsys, tmp_path, monkeypatch
+) -> None:
+    from factories import make_comparison, make_result
+
+    paths = _specials(tmp_path)
+    before = {k: _fingerprint(p) for k, p in paths.items()}
+    saved = tmp_path / "run.json"
+    make_comparison([make_result("a"), make_result("b", seed=1)]).to_json(saved)
+    _no_measuring(monkeypatch)
+    cases = [
+        ["sweep", "logreg", "knn", "--data", "iris", "--output", str(paths["device"])],
+        ["sweep", "logreg", "knn", "--data", "iris", "--plot", str(paths["symlink to fifo"])],
+        ["load-test", "logreg", "--data", "iris", "--output", str(paths["fifo"])],
+        ["load-test", "logreg", "--data", "iris", "--output", str(paths["directory"])],
+        ["capacity", str(saved), "--budget", "p99=20ms", "--output", str(paths["device"])],
+        ["show", str(saved), "--plot", str(paths["symlink to device"])],
+    ]
+    for argv in cases:
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "", argv
+        assert_one_line_error(err)
+    assert {k: _fingerprint(p) for k, p in paths.items()} == before
+
+
+def test_a_symlink_to_a_regular_file_is_written_through(capsys, tmp_path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text('{"keep": "me"}')
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    code, out, err = run(capsys, "compare", "logreg", "knn", "--data", "iris", "--no-isolate",
+                         "--output", str(link), *FAST)  # fmt: skip
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert '"schema_version"' in real.read_text()
+
+
+def test_library_to_json_refuses_special_targets_and_writes_through_symlinks(tmp_path) -> None:
+    from factories import make_comparison, make_result
+
+    from prodbench.errors import SpecError
+
+    cmp = make_comparison([make_result("a"), make_result("b", seed=1)])
+    paths = _specials(tmp_path)
+    before = {k: _fingerprint(p) for k, p in paths.items()}
+    for kind in SPECIAL_KINDS:
+        with pytest.raises(SpecError, match="directory|not a regular file"):
+            cmp.to_json(paths[kind])
+        with pytest.raises(SpecError):
+            cmp.results["a"].to_json(paths[kind])
+    assert {k: _fingerprint(p) for k, p in paths.items()} == before
+    real = tmp_path / "real.json"
+    real.write_text("{}")
+    (tmp_path / "l.json").symlink_to(real)
+    cmp.to_json(tmp_path / "l.json")
+    assert (tmp_path / "l.json").is_symlink() and "schema_version" in real.read_text()
+
+
+def test_outputs_that_are_inputs_or_each_other_are_refused(capsys, tmp_path, monkeypatch):
+    train = tmp_path / "train.csv"
+    train.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40)))
+    original = train.read_bytes()
+    (tmp_path / "hard.csv").hardlink_to(train)
+    (tmp_path / "soft.png").symlink_to(train)
+    cands = tmp_path / "cands.py"
+    cands.write_text("from sklearn.linear_model import LogisticRegression as L\n"
+                     "CANDIDATES = {'a': L(), 'b': L(C=2)}\n")  # fmt: skip
+    data = ["--data", str(train), "--target", "label"]
+    _no_measuring(monkeypatch)
+    cases = {
+        "output is the data": ["--output", str(train)],
+        "output is a hard link to the data": ["--output", str(tmp_path / "hard.csv")],
+        "plot is a symlink to the data": ["--plot", str(tmp_path / "soft.png")],
+        "output is the test data": ["--test-data", str(train), "--output", str(train)],
+        "output is the candidates file": ["--candidates", str(cands), "--output", str(cands)],
+        "plot is the output": ["--output", str(tmp_path / "s.png"), "--plot",
+                               str(tmp_path / "s.png")],
+    }  # fmt: skip
+    for name, extra in cases.items():
+        base = [] if "--candidates" in extra else ["logreg", "knn"]
+        code, out, err = run(capsys, "compare", *base, *data, *extra, *FAST)
+        assert code == 2 and out == "", name
+        assert_one_line_error(err, "same file")
+    assert train.read_bytes() == original and cands.exists()
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_show_capacity_and_load_test_refuse_an_output_that_is_their_input(
+    capsys, tmp_path, monkeypatch
+) -> None:
+    from factories import make_comparison, make_result
+
+    saved = tmp_path / "run.json"
+    make_comparison([make_result("a"), make_result("b", seed=1)]).to_json(saved)
+    original = saved.read_bytes()
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,label\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
+    _no_measuring(monkeypatch)
+    for argv in (
+        ["capacity", str(saved), "--budget", "p99=20ms", "--output", str(saved)],
+        ["load-test", "logreg", "--data", str(csv), "--target", "label", "--output", str(csv)],
+    ):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "", argv
+        assert_one_line_error(err, "same file")
+    assert saved.read_bytes() == original
+    assert csv.read_text().startswith("a,label")
+
+
+def test_sweep_may_resume_the_file_it_saves(tmp_path, monkeypatch) -> None:
+    import argparse
+
+    from prodbench.cli._common import check_output_paths
+
+    out = tmp_path / "sw.json"
+    out.write_text("{}")
+    ns = argparse.Namespace(output=str(out), plot=None)
+    check_output_paths(ns, ("--output", "--plot"), [("--resume", str(out))],
+                       may_equal=[("--resume", "--output")])  # fmt: skip
+    assert ns.output == str(out)
+
+
+def test_relative_outputs_are_made_absolute_when_parsed(capsys, tmp_path, monkeypatch) -> None:
+    """W7: a model that changes directory cannot move a relative --output."""
+    import prodbench
+
+    monkeypatch.chdir(tmp_path)
+    seen = {}
+
+    def fake_compare(*args, **kwargs):
+        seen["cwd"] = os.getcwd()
+        raise KeyboardInterrupt  # stops here: only the path matters
+
+    monkeypatch.setattr(prodbench, "compare", fake_compare)
+    main(["compare", "logreg", "knn", "--data", "iris", "--output", "rel.json", *FAST])
+    _, err = capsys.readouterr()
+    assert str(tmp_path / "rel.json") in err  # the message names the absolute path
+
+
+def test_a_failed_save_after_load_test_and_capacity_prints_first_and_exits_2(
+    capsys, tmp_path, monkeypatch
+) -> None:
+    import errno
+
+    from factories import make_comparison, make_result
+
+    import prodbench.results
+    import prodbench.serving_results
+
+    saved = tmp_path / "run.json"
+    make_comparison([make_result("a"), make_result("b", seed=1)]).to_json(saved)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(prodbench.results, "write_json_atomic", full)
+    monkeypatch.setattr(prodbench.serving_results, "write_json_atomic", full)
+    code, out, err = run(capsys, "capacity", str(saved), "--budget", "p99=20ms", "--workers",
+                         "1", "--output", str(tmp_path / "cap.json"))  # fmt: skip
+    assert code == 2 and "a" in out
+    assert_one_line_error(err, "No space left on device")
+    code, out, err = run(capsys, "load-test", "logreg", "--data", "iris", "--qps", "20",
+                         "--duration", "0.3", "--no-floor", "--output",
+                         str(tmp_path / "lt.json"))  # fmt: skip
+    assert code == 2 and out.strip()
+    assert_one_line_error(err, "No space left on device")
+
+
+def _rescue_in(seconds: float, fifo: Path) -> None:
+    """Open ``fifo`` for writing after ``seconds``: a reader blocked on it gets EOF (no hang)."""
+    import threading
+
+    def rescue() -> None:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # nobody is reading: nothing blocked
+            return
+        os.close(fd)
+
+    timer = threading.Timer(seconds, rescue)
+    timer.daemon = True
+    timer.start()
+
+
+def test_fifos_and_devices_as_inputs_are_refused_not_read(capsys, tmp_path, monkeypatch):
+    from factories import make_comparison, make_result
+
+    fifo, fifo_csv = tmp_path / "in.json", tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    os.mkfifo(fifo_csv)
+    saved = tmp_path / "run.json"
+    make_comparison([make_result("a"), make_result("b", seed=1)]).to_json(saved)
+    cases = [
+        ["show", str(fifo)],
+        ["show", "/dev/zero"],
+        ["diff", str(saved), str(fifo)],
+        ["capacity", str(fifo), "--budget", "p99=5ms"],
+        ["compare", "logreg", "knn", "--data", str(fifo_csv), "--target", "y", *FAST],
+        ["sweep", "logreg", "knn", "--data", "iris", "--resume", str(fifo), *FAST],
+        ["load-test", "logreg", "--data", str(fifo_csv), "--target", "y"],
+    ]
+    for argv in cases:
+        _rescue_in(15, fifo)
+        _rescue_in(15, fifo_csv)
+        started = time.monotonic()
+        code, out, err = run(capsys, *argv)
+        assert time.monotonic() - started < 10, f"{argv} blocked on the FIFO"
+        assert code == 2 and out == "", argv
+        assert_one_line_error(err, "not a regular file")
+    assert fifo.exists() and not fifo.is_file()
+
+
+def test_special_output_in_a_subprocess_exits_2_and_keeps_the_node(tmp_path) -> None:
+    paths = _specials(tmp_path)
+    before = _fingerprint(paths["device"])
+    done = run_cli(tmp_path, "compare", "logreg", "knn", "--data", "iris", "--output",
+                   "null", *FAST)  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert_one_line_error(done.stderr, "character device")
+    assert _fingerprint(paths["device"]) == before
+
+
+# --------------------------------------------------------------------------- D6
+class RaisesKeyboardInterrupt(Quick):
+    """Model code that raises KeyboardInterrupt itself: no Ctrl-C behind it."""
+
+    def predict(self, X):
+        raise KeyboardInterrupt
+
+
+class SendsSigint(Quick):
+    """A real SIGINT arrives while it predicts (as when the user presses Ctrl-C)."""
+
+    def predict(self, X):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here
+        return super().predict(X)
+
+
+def test_a_models_own_keyboard_interrupt_fails_only_that_candidate() -> None:
+    import prodbench
+
+    X, y = small_xy()
+    cmp = prodbench.compare(
+        {"ok": Quick(), "kb": RaisesKeyboardInterrupt()}, X, y, isolate=False, **LIB_FAST
+    )
+    assert "ok" in cmp.results and "kb" in cmp.failures
+    assert "KeyboardInterrupt" in str(cmp.failures["kb"])
+
+
+def test_a_real_sigint_still_interrupts_the_run() -> None:
+    import prodbench
+
+    X, y = small_xy()
+    with pytest.raises(KeyboardInterrupt):
+        prodbench.compare({"ok": Quick(), "sig": SendsSigint()}, X, y, isolate=False, **LIB_FAST)
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_cli_no_isolate_keyboard_interrupt_from_a_model_exits_3(capsys, tmp_path) -> None:
+    cands = tmp_path / "cands.py"
+    cands.write_text(
+        "import numpy as np\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "class KbInt(LogisticRegression):\n"
+        "    def predict(self, X):\n"
+        "        raise KeyboardInterrupt\n"
+        "CANDIDATES = {'ok': LogisticRegression(max_iter=500), 'kb': KbInt()}\n"
+    )
+    out_file = tmp_path / "kb.json"
+    code, out, err = run(capsys, "compare", "--candidates", str(cands), "--data", "iris",
+                         "--no-isolate", "--output", str(out_file), *FAST)  # fmt: skip
+    assert code == 3, err
+    assert "Traceback" not in err and "interrupted" not in err
+    assert "ok" in out and '"ok"' in out_file.read_text()
