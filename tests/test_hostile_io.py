@@ -570,3 +570,26 @@ def test_cli_no_isolate_keyboard_interrupt_from_a_model_exits_3(capsys, tmp_path
     assert code == 3, err
     assert "Traceback" not in err and "interrupted" not in err
     assert "ok" in out and '"ok"' in out_file.read_text()
+
+
+# --------------------------------------------------------------------------- H2
+def test_capacity_workers_above_the_cap_are_refused(capsys, tmp_path) -> None:
+    from factories import make_comparison, make_result
+
+    from prodbench.errors import SpecError
+    from prodbench.serving.capacity import MAX_WORKERS
+
+    cmp = make_comparison([make_result("a"), make_result("b", seed=1)])
+    saved = tmp_path / "run.json"
+    cmp.to_json(saved)
+    for workers in ("2000", "1,2,1000000"):
+        started = time.monotonic()
+        code, out, err = run(capsys, "capacity", str(saved), "--budget", "p99=20ms",
+                             "--workers", workers)  # fmt: skip
+        assert code == 2 and out == ""
+        assert_one_line_error(err, f"cap of {MAX_WORKERS}")
+        assert time.monotonic() - started < 10
+    with pytest.raises(SpecError, match="cap of"):
+        cmp.capacity({"p99": 0.02}, workers=MAX_WORKERS + 1)
+    with pytest.raises(SpecError, match="cap of"):
+        cmp.capacity({"p99": 0.02}, workers=(1, MAX_WORKERS + 1))

@@ -83,6 +83,9 @@ def parse_workers(text: str) -> tuple[int, ...]:
         ) from None
     if not counts or min(counts) < 1:
         raise SpecError(f"--workers must be whole numbers of at least 1, e.g. 1,2,4; got {text!r}.")
+    from ..serving.capacity import _check_worker_cap
+
+    _check_worker_cap(counts, "--workers")
     return counts
 
 
