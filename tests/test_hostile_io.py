@@ -21,6 +21,8 @@ import pytest
 
 from prodbench.cli import main
 
+pytest_plugins = ["pytester"]
+
 FAST = ["--max-time", "0.2", "--max-fit-time", "0.5", "--quiet"]
 LIB_FAST = {"max_time": 0.05, "min_fits": 1, "batch_sizes": (1,), "progress": None}
 
@@ -321,7 +323,7 @@ def test_a_symlink_to_a_regular_file_is_written_through(capsys, tmp_path) -> Non
     real.write_text('{"keep": "me"}')
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    code, out, err = run(capsys, "compare", "logreg", "knn", "--data", "iris", "--no-isolate",
+    code, _, err = run(capsys, "compare", "logreg", "knn", "--data", "iris", "--no-isolate",
                          "--output", str(link), *FAST)  # fmt: skip
     assert code == 0, err
     assert link.is_symlink() and os.readlink(link) == str(real)
@@ -337,7 +339,7 @@ def test_library_to_json_refuses_special_targets_and_writes_through_symlinks(tmp
     paths = _specials(tmp_path)
     before = {k: _fingerprint(p) for k, p in paths.items()}
     for kind in SPECIAL_KINDS:
-        with pytest.raises(SpecError, match="directory|not a regular file"):
+        with pytest.raises(SpecError, match=r"directory|not a regular file"):
             cmp.to_json(paths[kind])
         with pytest.raises(SpecError):
             cmp.results["a"].to_json(paths[kind])
@@ -593,3 +595,66 @@ def test_capacity_workers_above_the_cap_are_refused(capsys, tmp_path) -> None:
         cmp.capacity({"p99": 0.02}, workers=MAX_WORKERS + 1)
     with pytest.raises(SpecError, match="cap of"):
         cmp.capacity({"p99": 0.02}, workers=(1, MAX_WORKERS + 1))
+
+
+# --------------------------------------------------------------------------- H1
+HANGS = """
+import numpy as np
+import pytest
+
+from prodbench.testing import assert_latency
+
+
+class HangsAfterAWhile:
+    calls = 0
+
+    def predict(self, X):
+        type(self).calls += 1
+        if type(self).calls > 50:
+            while True:  # a hung call, interruptible only between bytecodes
+                pass
+        return X[:, 0]
+
+
+X = np.zeros((20, 3))
+
+
+@pytest.mark.latency_budget(p99="50ms", max_time=0.5)
+def test_fixture(latency):
+    HangsAfterAWhile.calls = 0
+    latency.check(HangsAfterAWhile(), X, call_timeout=0.5)
+
+
+def test_assert_latency():
+    HangsAfterAWhile.calls = 0
+    assert_latency(HangsAfterAWhile(), X, p99="50ms", max_time=0.5, call_timeout=0.5)
+
+
+def test_first_call_hangs():
+    HangsAfterAWhile.calls = 10**6
+    assert_latency(HangsAfterAWhile(), X, p99="50ms", max_time=0.5, call_timeout=0.5)
+"""
+
+
+def test_a_hung_predict_fails_the_check_with_a_timeout(pytester, monkeypatch) -> None:
+    monkeypatch.delenv("PRODBENCH_BUDGET_SCALE", raising=False)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    pytester.makepyfile(HANGS)
+    started = time.monotonic()
+    res = pytester.runpytest_subprocess("-p", "no:cacheprovider",
+                                        timeout=120)  # fmt: skip
+    assert time.monotonic() - started < 60
+    res.assert_outcomes(failed=3)
+    out = res.stdout.str()
+    assert out.count("timeout: a call to predict()") >= 3, out
+    assert "latency phase" in out and "cold start phase" in out
+
+
+def test_call_timeout_is_checked() -> None:
+    from prodbench.errors import BudgetError
+    from prodbench.testing import check_latency_budget
+
+    X, y = small_xy()
+    for bad in (0, -1, float("nan"), float("inf"), "5s", True):
+        with pytest.raises(BudgetError, match="call_timeout"):
+            check_latency_budget(Quick().fit(X, y), X, p99="5ms", call_timeout=bad)
