@@ -658,3 +658,21 @@ def test_call_timeout_is_checked() -> None:
     for bad in (0, -1, float("nan"), float("inf"), "5s", True):
         with pytest.raises(BudgetError, match="call_timeout"):
             check_latency_budget(Quick().fit(X, y), X, p99="5ms", call_timeout=bad)
+
+
+# --------------------------------------------------------------------------- C2
+def test_runtime_threads_above_the_cores_are_refused() -> None:
+    pytest.importorskip("skl2onnx")
+    pytest.importorskip("onnxruntime")
+    from sklearn.linear_model import LogisticRegression
+
+    from prodbench import runtimes
+    from prodbench.errors import DataError
+
+    X, y = small_xy()
+    lr = LogisticRegression().fit(X, y)
+    cores = os.cpu_count() or 1
+    for threads in (cores + 1, 10**6):
+        with pytest.raises(DataError, match=f"more than this machine's {cores} cores"):
+            runtimes.onnx(lr, X[:5], threads=threads)
+    assert runtimes.onnx(lr, X[:5], threads=cores).predict(X[:3]).shape == (3,)
