@@ -676,3 +676,36 @@ def test_runtime_threads_above_the_cores_are_refused() -> None:
         with pytest.raises(DataError, match=f"more than this machine's {cores} cores"):
             runtimes.onnx(lr, X[:5], threads=threads)
     assert runtimes.onnx(lr, X[:5], threads=cores).predict(X[:3]).shape == (3,)
+
+
+# --------------------------------------------------------------------------- C1
+EXIT_IN_DEL = """\
+import os
+from sklearn.linear_model import LogisticRegression
+
+
+class ExitInDel(LogisticRegression):
+    def __del__(self):
+        os._exit(9)
+
+
+CANDIDATES = {"ok": LogisticRegression(max_iter=500), "exits": ExitInDel(max_iter=500)}
+"""
+
+
+@pytest.mark.parametrize("isolate", [True, False], ids=["isolated", "no-isolate"])
+def test_the_cli_ends_with_its_exit_code_whatever_a_models_del_does(tmp_path, isolate) -> None:
+    cands = tmp_path / "cands.py"
+    cands.write_text(EXIT_IN_DEL)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    flags = ["-P"] if sys.version_info >= (3, 11) else []
+    argv = ["compare", "--candidates", str(cands), "--data", "iris", "--format", "json", *FAST]
+    done = subprocess.run(
+        [sys.executable, *flags, "-m", "prodbench", *argv, *([] if isolate else ["--no-isolate"])],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode in (0, 1, 3), (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr
+    import json
+
+    assert "ok" in json.loads(done.stdout)["results"]

@@ -127,6 +127,9 @@ class _State:
     finished: list[str] = field(default_factory=list)  # candidates in the saved file
     save_errors: dict[str, str] = field(default_factory=dict)
     failures: dict[str, ProdbenchError] = field(default_factory=dict)  # for partial saves
+    # The candidates (objects whose code is the user's), held until the process ends
+    # when run as a script, so that no __del__ of theirs runs on the way out.
+    keep: list[Any] = field(default_factory=list)
 
     def record_failure(self, name: str, error: ProdbenchError) -> None:
         """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
@@ -325,9 +328,10 @@ def check_output_paths(
                 known.setdefault(_file_key(path), (option, path))
     for option in outputs:
         attr = option.lstrip("-").replace("-", "_")
-        path = getattr(args, attr, None)
-        if path is None:
+        given = getattr(args, attr, None)
+        if given is None:
             continue
+        path = str(given)
         if option == "--plot":
             _check_plot_path(path)
         else:
