@@ -709,3 +709,40 @@ def test_the_cli_ends_with_its_exit_code_whatever_a_models_del_does(tmp_path, is
     import json
 
     assert "ok" in json.loads(done.stdout)["results"]
+
+
+# --------------------------------------------------------------------------- W6
+WRITES_FD1 = """\
+import os
+from sklearn.linear_model import LogisticRegression
+
+
+class WritesFd1(LogisticRegression):
+    '''Writes to file descriptor 1 directly, as native logging does.'''
+
+    def fit(self, X, y):
+        os.write(1, b"GARBAGE-ON-FD1 from fit\\n")
+        return super().fit(X, y)
+
+    def predict(self, X):
+        os.write(1, b"GARBAGE-ON-FD1\\n")
+        return super().predict(X)
+
+
+CANDIDATES = {"ok": LogisticRegression(max_iter=500), "noisy": WritesFd1(max_iter=500)}
+"""
+
+
+def test_no_isolate_native_writes_to_fd1_never_reach_json_stdout(tmp_path) -> None:
+    import json
+
+    cands = tmp_path / "cands.py"
+    cands.write_text(WRITES_FD1)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    done = run_cli(cwd, "compare", "--candidates", str(cands), "--data", "iris", "--no-isolate",
+                   "--format", "json", *FAST)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "GARBAGE" not in done.stdout
+    assert set(json.loads(done.stdout)["results"]) == {"ok", "noisy"}
+    assert "GARBAGE-ON-FD1" in done.stderr

@@ -11,7 +11,7 @@ import contextlib
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -178,12 +178,44 @@ def _print(text: str) -> None:
     sys.stdout.flush()
 
 
-def to_stderr() -> contextlib.AbstractContextManager[Any]:
+@contextlib.contextmanager
+def to_stderr() -> Iterator[None]:
     """Send what candidates print (on import, in fit or predict) to stderr.
 
-    stdout carries only the rendered results: ``--format json`` stays parseable.
+    stdout carries only the rendered results: ``--format json`` stays
+    parseable. Python's ``sys.stdout`` is redirected, and so is file
+    descriptor 1 itself (``dup2(2, 1)``) while the block runs, so that native
+    code writing to fd 1 (a C ``printf``, LightGBM's or XGBoost's logging)
+    under ``--no-isolate`` lands on stderr too; the original fd 1 is put back
+    afterwards, before anything is printed.
     """
-    return contextlib.redirect_stdout(sys.stderr)
+    saved = _swap_fd1_to_stderr()
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            with contextlib.suppress(OSError):
+                sys.stderr.flush()
+                os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _swap_fd1_to_stderr() -> int | None:
+    """Point fd 1 at stderr when ``sys.stdout`` writes to it; a duplicate of the old fd 1."""
+    try:
+        if sys.stdout.fileno() != 1:
+            return None
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (AttributeError, OSError, ValueError):  # captured (pytest) or closed: nothing to do
+        return None
+    try:
+        os.dup2(2, 1)
+    except OSError:
+        os.close(saved)
+        return None
+    return saved
 
 
 def _render(result: Any, fmt: str, **options: Any) -> str:
