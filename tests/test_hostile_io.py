@@ -746,3 +746,29 @@ def test_no_isolate_native_writes_to_fd1_never_reach_json_stdout(tmp_path) -> No
     assert "GARBAGE" not in done.stdout
     assert set(json.loads(done.stdout)["results"]) == {"ok", "noisy"}
     assert "GARBAGE-ON-FD1" in done.stderr
+
+
+# --------------------------------------------------------------------------- T8
+def test_an_isolated_models_keyboard_interrupt_is_a_one_line_failure(capsys, tmp_path) -> None:
+    import prodbench
+
+    X, y = small_xy()
+    cmp = prodbench.compare(
+        {"ok": Quick(), "kb": RaisesKeyboardInterrupt()}, X, y, isolate=True, **LIB_FAST
+    )
+    assert "ok" in cmp.results
+    message = str(cmp.failures["kb"])
+    assert "raised KeyboardInterrupt" in message and "Traceback" not in message
+    assert "\n" not in message
+    cands = tmp_path / "cands.py"
+    cands.write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "class KbInt(LogisticRegression):\n"
+        "    def predict(self, X):\n"
+        "        raise KeyboardInterrupt\n"
+        "CANDIDATES = {'ok': LogisticRegression(max_iter=500), 'kb': KbInt()}\n"
+    )
+    code, out, err = run(capsys, "compare", "--candidates", str(cands), "--data", "iris", *FAST)
+    assert code == 3 and "ok" in out
+    assert "Traceback" not in err and "Traceback" not in out
+    assert "raised KeyboardInterrupt" in err

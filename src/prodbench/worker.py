@@ -238,6 +238,16 @@ def failure_message(
                 "unpickler, say). A model that cannot be unpickled cannot be deployed; "
                 f"fix its pickling{alternative}."
             )
+        if exc.type_name == "builtins.KeyboardInterrupt":  # the worker ignores Ctrl-C
+            return (
+                f"{who} raised KeyboardInterrupt in the {phase} phase: its own code raised "
+                "it (the worker ignores Ctrl-C). Fix the model."
+            )
+        if exc.type_name == "builtins.SystemExit":
+            return (
+                f"{who} tried to exit its worker process (SystemExit({exc.remote_message!r})) "
+                f"in the {phase} phase. A model must not call sys.exit(); fix the model."
+            )
         return (
             f"{who} raised {exc.short_type} in the {phase} phase: {exc.remote_message}. "
             f"Fix the model or its data. Remote traceback:\n{exc.remote_traceback}"
