@@ -772,3 +772,44 @@ def test_an_isolated_models_keyboard_interrupt_is_a_one_line_failure(capsys, tmp
     assert code == 3 and "ok" in out
     assert "Traceback" not in err and "Traceback" not in out
     assert "raised KeyboardInterrupt" in err
+
+
+# --------------------------------------------------------------------------- T7
+def test_ctrl_c_during_a_local_dask_sweep_ends_cleanly(tmp_path) -> None:
+    """Ctrl-C (SIGINT to the whole process group) while a case runs on local:1."""
+    import signal
+
+    pytest.importorskip("distributed")
+    script = tmp_path / "bin" / "prodbench"
+    script.parent.mkdir()
+    script.write_text(CONSOLE_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    argv = ["sweep", "logreg", "knn", "--data", "iris", "--data", "wine", "--data",
+            "breast_cancer", "--max-time", "2", "--scheduler", "local:1"]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, str(script), *argv], cwd=tmp_path, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    lines = []
+    assert proc.stderr is not None
+    for line in proc.stderr:  # wait until a case runs on the worker
+        lines.append(line)
+        if ": started on " in line:
+            break
+    time.sleep(1.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    err = "".join(lines) + err
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert " - WARNING - " not in err and " - ERROR - " not in err, err
+    assert "interrupted" in err
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("processes of the interrupted sweep are still running")

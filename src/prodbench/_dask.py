@@ -12,12 +12,16 @@ this module never imports it back.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import signal
 import socket
+import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +35,18 @@ MAX_ATTEMPTS = 2
 """A case is run at most this often: once, and once more if its worker was lost."""
 
 _LOCK_PREFIX = "prodbench-host-"
+# In a Dask worker: the host locks its cases hold, so that a local cluster closing
+# after Ctrl-C can stop their lease refreshes first (see _stop_lease_refresh).
+_HELD_LOCKS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _stop_lease_refresh() -> int:
+    """In a worker: stop the lease refreshes of the host locks held there; how many."""
+    locks = list(_HELD_LOCKS)
+    for lock in locks:
+        with contextlib.suppress(Exception):
+            lock.refresh_callback.stop()
+    return len(locks)
 
 
 def _host_lock(host: str, lease_timeout: float) -> Callable[[], None]:
@@ -43,8 +59,10 @@ def _host_lock(host: str, lease_timeout: float) -> Callable[[], None]:
     with dask.config.set({"distributed.scheduler.locks.lease-timeout": f"{lease_timeout}s"}):
         lock = Lock(_LOCK_PREFIX + host)
         lock.acquire()
+    _HELD_LOCKS.add(lock)
 
     def release() -> None:
+        _HELD_LOCKS.discard(lock)
         with contextlib.suppress(Exception):  # the lease may have been freed already
             lock.release()
 
@@ -165,6 +183,46 @@ def local_workers_cap() -> int:
     return max(8, 4 * (os.cpu_count() or 1))
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore ``SIGINT`` while a local cluster starts: its processes inherit that.
+
+    Ctrl-C reaches the whole process group; this process is the one to handle
+    it (it cancels the cases and closes the cluster). The cluster's worker
+    processes inherit the ignored disposition across ``exec``, so they never
+    die of it half-way with a traceback (the cluster's close ends them). A
+    Ctrl-C during the few seconds of start-up is lost: press it again.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _quiet_shutdown() -> Iterator[None]:
+    """Silence distributed's, tornado's and asyncio's loggers while a cluster closes.
+
+    Closing after Ctrl-C cancels running cases: their lease refreshes and
+    heartbeats then fail on closed connections, which those loggers report
+    as warnings and tracebacks although nothing is wrong.
+    """
+    names = ("distributed", "tornado", "asyncio")
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def _restore_env(name: str, value: str | None) -> None:
     if value is None:
         os.environ.pop(name, None)
@@ -224,22 +282,33 @@ def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None
 
         try:
             os.environ["PYTHONSAFEPATH"] = "1"
-            with dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONSAFEPATH": "1"}):
+            with (
+                _sigint_ignored(),
+                dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONSAFEPATH": "1"}),
+            ):
                 cluster = distributed.LocalCluster(
                     n_workers=n,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    # Its own warnings (a worker lost, a task cancelled at Ctrl-C) are
+                    # noise here: the sweep reports every case's outcome itself.
+                    silence_logs=logging.ERROR,
                 )
         finally:
             _restore_env("PYTHONSAFEPATH", before)
         opened = distributed.Client(cluster)
 
         def close_local() -> None:
+            # Cases cancelled by Ctrl-C may still hold a host lock: stop its lease
+            # refresh first, or it fails on the closed connection with a traceback.
             with contextlib.suppress(Exception):
-                opened.close()
-            with contextlib.suppress(Exception):
-                cluster.close()
+                opened.run(_stop_lease_refresh, wait=True)
+            with _quiet_shutdown():
+                with contextlib.suppress(Exception):
+                    opened.close()
+                with contextlib.suppress(Exception):
+                    cluster.close()
 
         return opened, f"local:{n}", close_local
     try:
