@@ -15,8 +15,8 @@ from factories import make_comparison, make_result
 
 from prodbench import report
 from prodbench.diff import diff_runs
-from prodbench.report.diff import render_diff
 from prodbench.report.capacity import render_capacity, render_load_test
+from prodbench.report.diff import render_diff
 from prodbench.report.sweep import (
     render_sweep_csv,
     render_sweep_html,
