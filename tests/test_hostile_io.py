@@ -813,3 +813,19 @@ def test_ctrl_c_during_a_local_dask_sweep_ends_cleanly(tmp_path) -> None:
         time.sleep(0.2)
     else:
         pytest.fail("processes of the interrupted sweep are still running")
+
+
+def test_sweep_no_isolate_prints_and_fd1_writes_never_reach_json_stdout(tmp_path) -> None:
+    import json
+
+    cands = tmp_path / "cands.py"
+    noisy = 'os.write(1, b"GARBAGE-ON-FD1\\n")'
+    cands.write_text(WRITES_FD1.replace(noisy, noisy + '; print("PRINTED")'))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    done = run_cli(cwd, "sweep", "--candidates", str(cands), "--data", "iris", "--data", "wine",
+                   "--no-isolate", "--format", "json", *FAST)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "GARBAGE" not in done.stdout and "PRINTED" not in done.stdout
+    assert json.loads(done.stdout)
+    assert "GARBAGE-ON-FD1" in done.stderr and "PRINTED" in done.stderr

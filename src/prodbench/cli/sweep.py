@@ -20,6 +20,7 @@ from ._common import (
     _State,
     save_figure,
     sweep_exit,
+    to_stderr,
 )
 from ._options import (
     SWEEP_DATA_DEFAULT,
@@ -185,7 +186,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
 
     shown: set[str] = set()
     try:
-        with _own_warnings(shown):
+        with _own_warnings(shown), to_stderr():  # what candidates print, fd 1 included
             sw = pb.sweep(
                 data,
                 candidates,
