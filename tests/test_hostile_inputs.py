@@ -700,7 +700,7 @@ def test_t9_library_errors_are_prodbench_errors(tmp_path) -> None:
     with pytest.raises(DataError, match=r"max_time=1e\+300 is more than"):
         pb.measure(LogisticRegression(), X, y, max_time=1e300, progress=False)
     cmp = make_comparison([make_result("a"), make_result("b")])
-    with pytest.raises(DataError, match="is a directory"):
+    with pytest.raises(ProdbenchError, match="is a directory"):
         cmp.to_json(tmp_path)
     assert issubclass(DataError, ProdbenchError)
 

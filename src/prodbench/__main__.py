@@ -1,8 +1,8 @@
 """``python -m prodbench``: the command line."""
 
-from prodbench.cli import main
+from prodbench.cli import script
 
 # Guarded: worker processes started with the "spawn" method (a Dask
 # LocalCluster, ``sweep --scheduler local:N``) import the main module again.
 if __name__ == "__main__":
-    raise SystemExit(main())
+    script()  # main(), then os._exit with its code (see prodbench.cli.script)

@@ -12,11 +12,16 @@ this module never imports it back.
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import signal
 import socket
+import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +35,18 @@ MAX_ATTEMPTS = 2
 """A case is run at most this often: once, and once more if its worker was lost."""
 
 _LOCK_PREFIX = "prodbench-host-"
+# In a Dask worker: the host locks its cases hold, so that a local cluster closing
+# after Ctrl-C can stop their lease refreshes first (see _stop_lease_refresh).
+_HELD_LOCKS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _stop_lease_refresh() -> int:
+    """In a worker: stop the lease refreshes of the host locks held there; how many."""
+    locks = list(_HELD_LOCKS)
+    for lock in locks:
+        with contextlib.suppress(Exception):
+            lock.refresh_callback.stop()
+    return len(locks)
 
 
 def _host_lock(host: str, lease_timeout: float) -> Callable[[], None]:
@@ -42,8 +59,10 @@ def _host_lock(host: str, lease_timeout: float) -> Callable[[], None]:
     with dask.config.set({"distributed.scheduler.locks.lease-timeout": f"{lease_timeout}s"}):
         lock = Lock(_LOCK_PREFIX + host)
         lock.acquire()
+    _HELD_LOCKS.add(lock)
 
     def release() -> None:
+        _HELD_LOCKS.discard(lock)
         with contextlib.suppress(Exception):  # the lease may have been freed already
             lock.release()
 
@@ -136,6 +155,81 @@ def _cluster_case(
     )
 
 
+LOCAL_WORKERS_ENV = "PRODBENCH_MAX_LOCAL_WORKERS"
+
+
+def local_workers_cap() -> int:
+    """The most worker processes ``local:N`` may start: 4 per core (at least 8).
+
+    ``PRODBENCH_MAX_LOCAL_WORKERS`` (a positive integer) replaces it.
+
+    Examples
+    --------
+    >>> local_workers_cap() >= 8
+    True
+    """
+    text = os.environ.get(LOCAL_WORKERS_ENV, "").strip()
+    if text:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise SpecError(
+                f"{LOCAL_WORKERS_ENV}={text!r} is not a positive whole number of worker "
+                "processes; set it to e.g. 64, or unset it for the default cap."
+            )
+        return value
+    return max(8, 4 * (os.cpu_count() or 1))
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore ``SIGINT`` while a local cluster starts: its processes inherit that.
+
+    Ctrl-C reaches the whole process group; this process is the one to handle
+    it (it cancels the cases and closes the cluster). The cluster's worker
+    processes inherit the ignored disposition across ``exec``, so they never
+    die of it half-way with a traceback (the cluster's close ends them). A
+    Ctrl-C during the few seconds of start-up is lost: press it again.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _quiet_shutdown() -> Iterator[None]:
+    """Silence distributed's, tornado's and asyncio's loggers while a cluster closes.
+
+    Closing after Ctrl-C cancels running cases: their lease refreshes and
+    heartbeats then fail on closed connections, which those loggers report
+    as warnings and tracebacks although nothing is wrong.
+    """
+    names = ("distributed", "tornado", "asyncio")
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None]]:
     """A distributed.Client for ``client``; its description; how to close what we opened."""
     try:
@@ -164,25 +258,57 @@ def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None
                 f"Cannot read {text!r}: write local:N with N the number of worker "
                 "processes, e.g. local:2."
             )
+        cap = local_workers_cap()
+        if n > cap:
+            raise SpecError(
+                f"local:{n} would start {n} worker processes on a machine with "
+                f"{os.cpu_count() or 1} cores; the cap is {cap} (4 per core, at least 8), and "
+                "beyond the cores they only wait for one another. Pass a smaller N, or set "
+                f"{LOCAL_WORKERS_ENV}={n} to raise the cap on purpose."
+            )
         note = (
             f"local:{n} runs {n} single-threaded worker processes on this machine: they "
             "share its cores, so under the host lock its cases run one after another"
         )
         notes.append(note)
         warnings.warn(note, UserWarning, stacklevel=3)
-        cluster = distributed.LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
+        # The workers (and multiprocessing's resource tracker) are spawned as ``python -c
+        # ...``, which puts the working directory first on sys.path before the parent's
+        # path arrives: PYTHONSAFEPATH (Python 3.11+) keeps a struct.py or select.py there
+        # from running in them. Set here while the cluster starts, and by the nanny before
+        # a restart; this process's own value is restored after.
+        before = os.environ.get("PYTHONSAFEPATH")
+        import dask
+
+        try:
+            os.environ["PYTHONSAFEPATH"] = "1"
+            with (
+                _sigint_ignored(),
+                dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONSAFEPATH": "1"}),
+            ):
+                cluster = distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    # Its own warnings (a worker lost, a task cancelled at Ctrl-C) are
+                    # noise here: the sweep reports every case's outcome itself.
+                    silence_logs=logging.ERROR,
+                )
+        finally:
+            _restore_env("PYTHONSAFEPATH", before)
         opened = distributed.Client(cluster)
 
         def close_local() -> None:
+            # Cases cancelled by Ctrl-C may still hold a host lock: stop its lease
+            # refresh first, or it fails on the closed connection with a traceback.
             with contextlib.suppress(Exception):
-                opened.close()
-            with contextlib.suppress(Exception):
-                cluster.close()
+                opened.run(_stop_lease_refresh, wait=True)
+            with _quiet_shutdown():
+                with contextlib.suppress(Exception):
+                    opened.close()
+                with contextlib.suppress(Exception):
+                    cluster.close()
 
         return opened, f"local:{n}", close_local
     scheme = text.partition("://")[0] if "://" in text else "tcp"

@@ -20,9 +20,120 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import SchemaError
+from .errors import SchemaError, SpecError
 
-__all__ = ["atomic_path", "load_json", "write_json_atomic"]
+__all__ = ["atomic_path", "input_file", "load_json", "output_target", "write_json_atomic"]
+
+_KINDS = (
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISFIFO, "FIFO (named pipe)"),
+    (stat.S_ISSOCK, "socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "special file"
+
+
+def _through_proc(path: str) -> bool:
+    """True when ``path``, or a symlink on its way, is under ``/proc`` (``/dev/stdout``)."""
+    current = os.path.abspath(path)
+    for _ in range(40):
+        if os.path.realpath(os.path.dirname(current)).startswith("/proc/"):
+            return True
+        if not os.path.islink(current):
+            return False
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), link))
+    return False
+
+
+def output_target(path: str | os.PathLike[str], option: str = "") -> str:
+    """The file a write to ``path`` replaces: absolute, through symlinks; refuse the rest.
+
+    Results are written through a temporary file and a rename, which replaces
+    whatever is at the path. So an existing path must be a regular file (a
+    symlink to one is written through: its target gets the new content and the
+    link stays); a directory, a device node, a FIFO or a socket is refused, and
+    so are the standard streams (``-``, ``/dev/stdout``, ``/dev/fd/N``): on the
+    command line ``--format json`` puts JSON on stdout.
+
+    Raises
+    ------
+    SpecError
+        The path is one of those, naming ``option`` when given.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "run.json"
+    >>> output_target(p) == str(p.resolve())
+    True
+    >>> output_target("/dev/null")
+    Traceback (most recent call last):
+    ...
+    prodbench.errors.SpecError: '/dev/null' is a character device, not a regular file: ...
+    """
+    text = os.fspath(path)
+    label = f"{option} {text!r}" if option else repr(text)
+    how = (
+        "Results are written through a temporary file renamed over the path, which would replace it"
+    )
+    if text.strip() in ("-", "") or _through_proc(text):
+        stream = "empty" if not text.strip() else "a standard stream, not a file"
+        raise SpecError(
+            f"{label} is {stream}. Name a regular file to write, e.g. run.json; on the "
+            "command line, --format json puts JSON on stdout."
+        )
+    real = os.path.realpath(text)
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:  # nothing there yet (or a dangling link: its target is created)
+        return real
+    if stat.S_ISDIR(mode):
+        raise SpecError(
+            f"{label} is a directory. Name a file inside it, e.g. {os.path.join(text, 'run.json')}."
+        )
+    if not stat.S_ISREG(mode):
+        where = f" (it resolves to {real!r})" if real != os.path.abspath(text) else ""
+        raise SpecError(
+            f"{label} is a {_kind(mode)}{where}, not a regular file: {how}. Choose a path "
+            "that is a regular file or does not exist yet, e.g. run.json."
+        )
+    return real
+
+
+def input_file(path: str | os.PathLike[str], option: str = "") -> None:
+    """Refuse an input that exists and is not a regular file (a FIFO would block for ever).
+
+    A missing path is left to the reader, which says so in its own words.
+
+    Examples
+    --------
+    >>> input_file("/dev/null", "--data")
+    Traceback (most recent call last):
+    ...
+    prodbench.errors.SpecError: --data '/dev/null' is a character device, not a regular file: ...
+    """
+    text = os.fspath(path)
+    try:
+        mode = os.stat(text).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a directory has its own message
+        return
+    label = f"{option} {text!r}" if option else repr(text)
+    raise SpecError(
+        f"{label} is a {_kind(mode)}, not a regular file: prodbench reads files whole, and "
+        "reading a FIFO or a device may never end. Save the data to a file and pass its path."
+    )
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
@@ -42,14 +153,7 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
     >>> write_json_atomic(p, {"a": 1}); p.read_text()
     '{"a": 1}'
     """
-    target = Path(path)
-    if target.is_dir():
-        from .errors import DataError
-
-        raise DataError(
-            f"{str(path)!r} is a directory; results are saved to a file. Pass a file name "
-            f"such as {str(target / 'results.json')!r}."
-        )
+    target = Path(output_target(path))
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as handle:
         json.dump(data, handle, allow_nan=True)
@@ -62,7 +166,11 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[str]:
     The temporary file is created empty with the mode ``target`` would get
     from a plain ``open`` (the umask's, or the existing file's mode), and is
     removed when the block raises (Ctrl-C included). Stale temporary files of
-    ``target`` left by killed processes are removed first.
+    ``target`` left by killed processes are removed first. ``target`` goes
+    through :func:`output_target` first: a symlink to a regular file is
+    written through (its target is replaced, the link kept); a directory, a
+    device, a FIFO, a socket or a standard stream is refused
+    (:class:`~prodbench.errors.SpecError`) and left as it is.
 
     Examples
     --------
@@ -73,7 +181,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[str]:
     >>> p.read_text()
     'done'
     """
-    target = Path(target)
+    target = Path(output_target(target))
     _remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(
         prefix=f".{target.name}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=target.parent
@@ -156,6 +264,10 @@ def _process_alive(pid: int) -> bool:
 
 def load_json(path: str | os.PathLike[str]) -> Any:
     """Read JSON from ``path``, turning unreadable or corrupt files into :class:`SchemaError`."""
+    try:
+        input_file(path)
+    except SpecError as exc:
+        raise SchemaError(str(exc)) from None
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:

@@ -517,6 +517,12 @@ def _read_table(path: Path) -> pd.DataFrame:
             f"{str(path)!r} is a directory, not a data file. Pass the path of one .csv or "
             ".parquet file."
         )
+    if not path.is_file():  # a FIFO or a device: reading it may never end
+        raise DataError(
+            f"{str(path)!r} is not a regular file (a FIFO, a device or a socket): a data "
+            "file is read whole, and reading this may never end. Save the data to a .csv "
+            "or .parquet file and pass its path."
+        )
     is_parquet = path.suffix.lower() == ".parquet"
     try:
         return pd.read_parquet(path) if is_parquet else pd.read_csv(path)

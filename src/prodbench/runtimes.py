@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.metadata
+import os
 import time
 from collections.abc import Sequence
 from typing import Any, cast
@@ -277,6 +278,13 @@ def _check_threads(threads: Any) -> int | None:
         raise DataError(  # a ValueError too, as timing.check_threads raises for this option
             f"threads must be a positive integer or None (follow prodbench's thread policy), "
             f"not {threads!r}."
+        )
+    cores = os.cpu_count() or 1
+    if threads > cores:  # a runtime would start that many native threads, per session
+        raise DataError(
+            f"threads={threads} is more than this machine's {cores} cores; a runtime's extra "
+            f"threads only contend for them (and very many can exhaust the process). Pass "
+            f"threads between 1 and {cores}, or None for prodbench's thread policy."
         )
     return int(threads)
 
@@ -868,8 +876,8 @@ def onnx(fitted_model: Any, X_sample: Any = None, threads: int | None = 1) -> Co
         ``n_features_in_`` columns.
     threads : int or None, default 1
         ONNX Runtime's intra-op and inter-op threads (one: a serving
-        worker's one-row latency). None follows prodbench's per-phase thread
-        policy (see :class:`CompiledModel`).
+        worker's one-row latency), at most ``os.cpu_count()``. None follows
+        prodbench's per-phase thread policy (see :class:`CompiledModel`).
 
     Returns
     -------

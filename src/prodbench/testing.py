@@ -68,7 +68,8 @@ from . import data as _data
 from . import stats
 from .budget import PERCENTILE_KEYS, BudgetCheck, limit_ns, parse_limit, whole_ns
 from .budget import format_confidence as _pct
-from .errors import BudgetError, LatencyInconclusive
+from .engine.failures import _CallTimeout, _watchdog
+from .errors import BudgetError, LatencyInconclusive, ModelFailedError
 from .models import check_fitted, check_model, model_label
 from .results import LatencyResult
 from .sequential import SequentialDecision, SequentialRule
@@ -574,6 +575,7 @@ _CHECK_NAMES = (
     "request_format",
     "budget_scale",
     "name",
+    "call_timeout",
 )
 """The keywords of :func:`check_latency_budget`, which :func:`assert_latency` takes too."""
 
@@ -590,6 +592,7 @@ class _CheckOptions:
     request_format: Literal["auto", "numpy", "pandas"]
     scale: float
     name: str | None
+    call_timeout: float = 60.0
 
     @classmethod
     def from_kwargs(cls, given: Mapping[str, Any]) -> _CheckOptions:
@@ -609,6 +612,16 @@ class _CheckOptions:
             raise BudgetError(
                 f"request_format must be 'auto', 'numpy' or 'pandas', not {o['request_format']!r}."
             )
+        call_timeout = o["call_timeout"]
+        if not (
+            isinstance(call_timeout, (int, float))
+            and not isinstance(call_timeout, bool)
+            and math.isfinite(call_timeout)
+            and call_timeout > 0
+        ):
+            raise BudgetError(
+                f"call_timeout must be a positive number of seconds, e.g. 60; got {call_timeout!r}."
+            )
         return cls(
             limits=limits,
             confidence=confidence,
@@ -618,6 +631,7 @@ class _CheckOptions:
             request_format=o["request_format"],
             scale=scale,
             name=o["name"],
+            call_timeout=float(call_timeout),
         )
 
 
@@ -636,6 +650,7 @@ def check_latency_budget(
     request_format: Literal["auto", "numpy", "pandas"] = "auto",
     budget_scale: float | None = None,
     name: str | None = None,
+    call_timeout: float = 60.0,
 ) -> LatencyCheck:
     """Check a fitted model's single-request latency against percentile limits.
 
@@ -715,18 +730,33 @@ def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
         warmup_time=min(_WARMUP_S, 0.05 * seconds),
         threads=thread_policy(o.threads)["latency"],
     )
-    sampler.cold_start()
     rule = SequentialRule(error_rate=1.0 - float(confidence))
     decision = SequentialDecision({k: limit_ns(v) for k, v in limits.items()}, rule)
     block = _FIRST_BLOCK_S
-    while True:
-        sampler.run_block(block)
-        samples = sampler.result().samples_ns
-        if decision.update(samples, final=sampler.done) or sampler.done:
-            break
-        # Looks sit at planned sample counts; let blocks grow with the time
-        # spent, so the checks' cost stays a small fraction of the sampling.
-        block = max(_FIRST_BLOCK_S, 0.25 * sampler.elapsed)
+    # The engine's in-process watchdog: each step may overrun by call_timeout at most.
+    warmup = min(_WARMUP_S, 0.05 * seconds)
+    phase = "cold start"
+    try:
+        with _watchdog(o.call_timeout):
+            sampler.cold_start()
+        phase = "latency"
+        while True:
+            with _watchdog(block + warmup + o.call_timeout):
+                sampler.run_block(block)
+            samples = sampler.result().samples_ns
+            if decision.update(samples, final=sampler.done) or sampler.done:
+                break
+            # Looks sit at planned sample counts; let blocks grow with the time
+            # spent, so the checks' cost stays a small fraction of the sampling.
+            block = max(_FIRST_BLOCK_S, 0.25 * sampler.elapsed)
+    except _CallTimeout:
+        raise ModelFailedError(
+            f"{label} timeout: a call to {o.method}() in the {phase} phase took longer than "
+            f"call_timeout={o.call_timeout:g} s and was interrupted. Fix the model, or raise "
+            "call_timeout if such calls are expected.",
+            candidate=label,
+            phase=phase,
+        ) from None
     latency = LatencyResult.from_raw(sampler.result(), method=o.method, request_format=fmt)
     if not latency.n:
         raise BudgetError(
@@ -805,6 +835,7 @@ def assert_latency(
     budget_scale: float | None = None,
     name: str | None = None,
     on_inconclusive: OnInconclusive | None = None,
+    call_timeout: float = 60.0,
 ) -> LatencyResult:
     """Assert that a fitted model answers single requests within latency limits.
 
@@ -845,6 +876,13 @@ def assert_latency(
         variable, else 1.
     name : str, optional
         The model's name in messages; default its class name.
+    call_timeout : float, default 60
+        Seconds one call may take beyond its sampling block before it is
+        interrupted and the check fails with ``timeout``
+        (:class:`~prodbench.errors.ModelFailedError`): a hung ``predict``
+        never hangs the test session. The watchdog is the one
+        :func:`prodbench.measure` uses with ``isolate=False`` (``SIGALRM``, main
+        thread only, when no other handler such as pytest-timeout holds it).
     on_inconclusive : {"fail", "pass", "skip"}, optional
         What an undecided check does. ``"fail"`` raises
         :class:`LatencyInconclusive`; ``"skip"`` skips the test
@@ -874,6 +912,8 @@ def assert_latency(
         When no limit is given or a value does not parse.
     ModelError
         When the model cannot be timed (no such method, not fitted).
+    ModelFailedError
+        When a call took longer than ``call_timeout`` (``timeout``).
 
     Examples
     --------

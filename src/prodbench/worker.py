@@ -1,7 +1,11 @@
 """Run functions in a worker process: isolation of one candidate, load-test workers.
 
 A :class:`Worker` is a child Python process started with
-``subprocess.Popen([sys.executable, "-m", "prodbench.worker", ...])``: a fresh
+``subprocess.Popen([sys.executable, "-P", "-c", _BOOTSTRAP, ...])``: a fresh
+interpreter that never puts the working directory on ``sys.path`` (a
+``struct.py`` or ``select.py`` where prodbench runs is not imported; it gets
+the parent's ``sys.path`` once started), in its own session (process group),
+so that killing it kills whatever a model forked too. It is a fresh
 interpreter (exec'd, never a bare fork, so it is safe after OpenMP has started
 and inside daemonic processes such as Dask workers, where ``multiprocessing``
 may not start children). The parent ships functions and arguments to it over
@@ -25,10 +29,11 @@ What can go wrong, and what the parent sees:
 * the arguments or the result cannot be pickled: :class:`RemoteError` (on the
   child's side) or :class:`WorkerError` (on the parent's side).
 
-Workers are always reaped: :meth:`Worker.close` in ``finally`` (or the context
-manager), an ``atexit`` hook for any left running, and on Linux the child dies
-with its parent (``PR_SET_PDEATHSIG``). The child ignores ``SIGINT``: Ctrl-C
-interrupts the parent, whose clean-up kills the workers.
+Workers are always reaped, with their process group: :meth:`Worker.close` in
+``finally`` (or the context manager), an ``atexit`` hook for any left running,
+and on Linux the child dies with its parent (``PR_SET_PDEATHSIG``). The child
+ignores ``SIGINT``: Ctrl-C interrupts the parent, whose clean-up kills the
+workers.
 
 Examples
 --------
@@ -75,6 +80,20 @@ __all__ = [
 _HEADER = struct.Struct("!Q")
 _CHUNK = 1 << 20
 _LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # for the atexit clean-up only
+
+# The child's entry point. ``-c`` (not ``-m``) with ``-P`` on Python >= 3.11, and the
+# empty entry (the working directory) dropped for 3.10, so that nothing in the working
+# directory is imported before the parent's ``sys.path`` arrives (see ``_child_main``).
+_BOOTSTRAP = (
+    "import sys; sys.path[:] = [p for p in sys.path if p]; "
+    "from prodbench.worker import _child_main; raise SystemExit(_child_main(sys.argv[1:]))"
+)
+
+
+def _worker_command(*args: str) -> list[str]:
+    """The command line that starts a worker (``-P``: no working directory on the path)."""
+    isolate_path = ["-P"] if sys.version_info >= (3, 11) else []
+    return [sys.executable, *isolate_path, "-c", _BOOTSTRAP, *args]
 
 
 class WorkerError(ProdbenchError, RuntimeError):
@@ -218,6 +237,16 @@ def failure_message(
                 f"{exc.short_type}: {exc.remote_message} (in __setstate__ or a custom "
                 "unpickler, say). A model that cannot be unpickled cannot be deployed; "
                 f"fix its pickling{alternative}."
+            )
+        if exc.type_name == "builtins.KeyboardInterrupt":  # the worker ignores Ctrl-C
+            return (
+                f"{who} raised KeyboardInterrupt in the {phase} phase: its own code raised "
+                "it (the worker ignores Ctrl-C). Fix the model."
+            )
+        if exc.type_name == "builtins.SystemExit":
+            return (
+                f"{who} tried to exit its worker process (SystemExit({exc.remote_message!r})) "
+                f"in the {phase} phase. A model must not call sys.exit(); fix the model."
             )
         return (
             f"{who} raised {exc.short_type} in the {phase} phase: {exc.remote_message}. "
@@ -446,18 +475,12 @@ class Worker:
         t0 = time.perf_counter()
         try:
             self._proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "prodbench.worker",
-                    str(to_child_r),
-                    str(from_child_w),
-                    str(os.getpid()),
-                ],
+                _worker_command(str(to_child_r), str(from_child_w), str(os.getpid())),
                 stdin=subprocess.DEVNULL,
                 pass_fds=(to_child_r, from_child_w),
                 close_fds=True,
                 env=env,
+                start_new_session=True,  # its own group: killed with what a model forks
             )
         except BaseException:
             for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
@@ -501,18 +524,28 @@ class Worker:
         try:
             self._proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self._proc.kill()
+            self._kill_group()
             self._proc.wait()
+        self._kill_group()  # what the model forked, still running after the worker left
         self._release()
 
     def kill(self) -> None:
-        """Kill the worker now (``SIGKILL``) and reap it."""
-        if self._proc is not None and self._proc.poll() is None:
-            with contextlib.suppress(OSError):
-                self._proc.kill()
+        """Kill the worker and its process group now (``SIGKILL``) and reap it."""
         if self._proc is not None:
+            self._kill_group()
             self._proc.wait()
         self._release()
+
+    def _kill_group(self) -> None:
+        """``SIGKILL`` the worker's process group (the worker and what it forked)."""
+        if self._proc is None or self._closed:  # released: its pid may belong to another
+            return
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except OSError:  # the group is empty (all gone), or not ours: the worker alone
+            if self._proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    self._proc.kill()
 
     def _release(self) -> None:
         self._close_fd("_to_child")
@@ -672,8 +705,9 @@ class Worker:
             try:
                 code = self._proc.wait(5.0)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
+                self._kill_group()
                 code = self._proc.wait()
+            self._kill_group()
         self._release()
         return WorkerCrashed(
             f"Worker {self.name!r} died {when} ({_describe_exit(code)}): a crash in native "
@@ -772,6 +806,8 @@ def _child_main(argv: list[str]) -> int:
     if init is None:
         return 0
     setup = _loads(init)
+    # The parent's path, as it is there: what the parent can import, the worker can.
+    # The working directory is on it only where it is on the parent's (``-P``).
     sys.path[:] = list(dict.fromkeys([*setup["sys_path"], *sys.path]))
     with contextlib.suppress(OSError):
         os.chdir(setup["cwd"])

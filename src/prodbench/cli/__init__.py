@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from .._version import __version__
 from ..errors import ProdbenchError
@@ -66,6 +67,7 @@ __all__ = [
     "EXIT_USAGE",
     "build_parser",
     "main",
+    "script",
 ]
 
 COMMANDS = (compare, show, report, diff, catalog, serving, sweep)
@@ -115,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, _state: _State | None = None) -> int:
     """Run the ``prodbench`` command line and return its exit code.
 
     Parameters
@@ -137,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     0
     """
     parser = build_parser()
-    state = _State()
+    state = _State() if _state is None else _state
     args: argparse.Namespace | None = None
     try:
         try:
@@ -168,3 +170,30 @@ def main(argv: list[str] | None = None) -> int:
         state.clear_progress()
         sys.stderr.write(f"prodbench: {state.interrupted()}\n")
         return EXIT_INTERRUPTED
+
+
+def script() -> NoReturn:
+    """The ``prodbench`` console script and ``python -m prodbench``: :func:`main`, then exit.
+
+    Ends the process with :func:`main`'s exit code whatever the candidates'
+    own code does on the way out: the candidates stay referenced until the
+    end (a model whose ``__del__`` calls ``os._exit(9)`` never runs it), the
+    output is flushed, the ``atexit`` handlers run, and the process ends with
+    ``os._exit(code)`` (no interpreter teardown, where a model's non-daemon
+    thread or finaliser could hang or change the code).
+
+    Examples
+    --------
+    >>> script()  # doctest: +SKIP
+    """
+    import atexit
+    import contextlib
+    import os
+
+    state = _State()
+    code = main(_state=state)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed or broken stream: nothing to say
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)

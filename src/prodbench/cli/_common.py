@@ -11,7 +11,7 @@ import contextlib
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -127,6 +127,9 @@ class _State:
     finished: list[str] = field(default_factory=list)  # candidates in the saved file
     save_errors: dict[str, str] = field(default_factory=dict)
     failures: dict[str, ProdbenchError] = field(default_factory=dict)  # for partial saves
+    # The candidates (objects whose code is the user's), held until the process ends
+    # when run as a script, so that no __del__ of theirs runs on the way out.
+    keep: list[Any] = field(default_factory=list)
 
     def record_failure(self, name: str, error: ProdbenchError) -> None:
         """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
@@ -175,12 +178,44 @@ def _print(text: str) -> None:
     sys.stdout.flush()
 
 
-def to_stderr() -> contextlib.AbstractContextManager[Any]:
+@contextlib.contextmanager
+def to_stderr() -> Iterator[None]:
     """Send what candidates print (on import, in fit or predict) to stderr.
 
-    stdout carries only the rendered results: ``--format json`` stays parseable.
+    stdout carries only the rendered results: ``--format json`` stays
+    parseable. Python's ``sys.stdout`` is redirected, and so is file
+    descriptor 1 itself (``dup2(2, 1)``) while the block runs, so that native
+    code writing to fd 1 (a C ``printf``, LightGBM's or XGBoost's logging)
+    under ``--no-isolate`` lands on stderr too; the original fd 1 is put back
+    afterwards, before anything is printed.
     """
-    return contextlib.redirect_stdout(sys.stderr)
+    saved = _swap_fd1_to_stderr()
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            with contextlib.suppress(OSError):
+                sys.stderr.flush()
+                os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _swap_fd1_to_stderr() -> int | None:
+    """Point fd 1 at stderr when ``sys.stdout`` writes to it; a duplicate of the old fd 1."""
+    try:
+        if sys.stdout.fileno() != 1:
+            return None
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (AttributeError, OSError, ValueError):  # captured (pytest) or closed: nothing to do
+        return None
+    try:
+        os.dup2(2, 1)
+    except OSError:
+        os.close(saved)
+        return None
+    return saved
 
 
 def _render(result: Any, fmt: str, **options: Any) -> str:
@@ -223,19 +258,22 @@ def save_figure(result: Any, path: str) -> None:
             pass
 
 
-def _check_writable(path: str, option: str) -> None:
-    """Refuse, before measuring, an output path that cannot be written."""
+def _check_writable(path: str, option: str) -> str:
+    """Refuse, before measuring, an output path that cannot be written; the file it writes.
+
+    What :func:`prodbench._fileio.output_target` refuses (a directory, a device
+    node, a FIFO, a socket, ``-`` and ``/dev/stdout``) is refused here too; a
+    symlink to a regular file is written through, so its target is checked.
+    """
     import tempfile
     from pathlib import Path
 
-    target = Path(path)
+    from .._fileio import output_target
+
     if not path.strip():
         raise SpecError(f"{option} is empty. Name the file to write, e.g. {option} run.json.")
-    if target.is_dir():
-        raise SpecError(
-            f"{option} {path!r} is a directory. Name a file inside it, e.g. "
-            f"{option} {os.path.join(path, 'run' + (target.suffix or '.json'))}."
-        )
+    real = output_target(path, option)
+    target = Path(real)
     parent = target.parent
     if not parent.exists():
         raise SpecError(
@@ -262,6 +300,84 @@ def _check_writable(path: str, option: str) -> None:
             f"{option} {path!r} cannot be written: {exc.strerror or exc}. Choose a path in a "
             "writable directory."
         ) from None
+    return real
+
+
+def _file_key(path: str) -> tuple[Any, ...]:
+    """What makes two paths the same file: device and inode when it exists, else its real path."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return ("path", os.path.realpath(path))
+    return ("inode", st.st_dev, st.st_ino)
+
+
+def _paths_in(value: Any) -> list[str]:
+    """The strings of an option that may name files (``name=path`` candidates too)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    out: list[str] = []
+    for v in values:
+        if isinstance(v, str) and v:
+            out.append(v)
+            if "=" in v:
+                out.append(v.split("=", 1)[1])
+    return out
+
+
+def check_output_paths(
+    args: argparse.Namespace,
+    outputs: Sequence[str],
+    inputs: Sequence[tuple[str, Any]] = (),
+    *,
+    may_equal: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Check the output options before measuring, and make them absolute paths.
+
+    Each output in ``outputs`` (``"--output"``, ``"--plot"``) is checked
+    (:func:`_check_writable`; ``--plot`` also for its format) and replaced on
+    ``args`` by its absolute path, so a model that changes the working
+    directory cannot move it. An output that is the same file as an input
+    (``inputs``: option and value(s); a value that is not an existing file is
+    ignored) or as another output is refused, unless the pair is in
+    ``may_equal`` (``sweep --resume F --output F``).
+
+    Examples
+    --------
+    >>> ns = argparse.Namespace(output="run.json", plot=None)
+    >>> check_output_paths(ns, ["--output"]); os.path.isabs(ns.output)
+    True
+    >>> ns = argparse.Namespace(output="same.png", plot="same.png")
+    >>> check_output_paths(ns, ["--output", "--plot"])
+    Traceback (most recent call last):
+    ...
+    prodbench.errors.SpecError: --plot 'same.png' and --output 'same.png' are the same file: ...
+    """
+    allowed = {frozenset(pair) for pair in may_equal}
+    known: dict[tuple[Any, ...], tuple[str, str]] = {}
+    for option, value in inputs:
+        for path in _paths_in(value):
+            if os.path.isfile(path):
+                known.setdefault(_file_key(path), (option, path))
+    for option in outputs:
+        attr = option.lstrip("-").replace("-", "_")
+        given = getattr(args, attr, None)
+        if given is None:
+            continue
+        path = str(given)
+        if option == "--plot":
+            _check_plot_path(path)
+        else:
+            _check_writable(path, option)
+        key = _file_key(path)
+        if key in known and frozenset((option, known[key][0])) not in allowed:
+            other, other_path = known[key]
+            what = "output" if other in outputs else "input"
+            raise SpecError(
+                f"{option} {path!r} and {other} {other_path!r} are the same file: writing "
+                f"{option} would replace that {what}. Give {option} another path."
+            )
+        known[key] = (option, path)
+        setattr(args, attr, os.path.abspath(path))
 
 
 def _check_plot_path(path: str) -> None:

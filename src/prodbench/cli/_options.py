@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import CandidateError, SpecError
-from ._common import FORMAT_HELP, FORMATS, _check_plot_path, _check_writable
+from ._common import FORMAT_HELP, FORMATS, check_output_paths
 
 # The run of ``python -m prodbench compare`` with no candidates: a lone model
 # against an ensemble, on scikit-learn's digits, within ~30 s on 2 cores.
@@ -302,10 +302,22 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             f"--price-per-core-hour must be a positive price such as 0.05 (USD per core-hour), "
             f"not {price:g}."
         )
-    if args.output is not None:
-        _check_writable(args.output, "--output")
-    if args.plot is not None:  # a bad --output/--plot fails before heavy imports
-        _check_plot_path(args.plot)
+    # A bad --output/--plot fails before heavy imports; they become absolute paths here.
+    check_output_paths(
+        args,
+        ("--output", "--plot"),
+        [
+            (option, getattr(args, attr, None))
+            for option, attr in (
+                ("--data", "data"),
+                ("--test-data", "test_data"),
+                ("--candidates", "candidates_file"),
+                ("a candidate", "candidates"),
+                ("--resume", "resume"),
+            )
+        ],
+        may_equal=[("--resume", "--output")],  # sweep: resume a file and keep saving it
+    )
     if not (0.0 < args.test_size < 1.0):
         raise SpecError(
             f"--test-size must be between 0 and 1 (exclusive), e.g. 0.25; got {args.test_size:g}."

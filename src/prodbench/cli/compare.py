@@ -217,6 +217,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
     )
     with to_stderr():
         named, fitted = read_candidates(args, dataset.task)
+        state.keep.append(named)
     options.update(candidate_kwargs(args, named, fitted))
     dataset, held_out = _by_name(args, dataset, held_out, named, fitted)
     X, y, X_test, y_test, warnings = _held_out(args, dataset, held_out, fitted)

@@ -11,7 +11,16 @@ import math
 from typing import Any
 
 from ..errors import SpecError
-from ._common import _add_format, _print, _render, _State, check_qps
+from ._common import (
+    _add_format,
+    _print,
+    _render,
+    _report_save_errors,
+    _save,
+    _State,
+    check_output_paths,
+    check_qps,
+)
 
 DEFAULT_WORKERS = "1,2,4,8"
 DEFAULT_LOAD_QPS = 300.0
@@ -74,6 +83,9 @@ def parse_workers(text: str) -> tuple[int, ...]:
         ) from None
     if not counts or min(counts) < 1:
         raise SpecError(f"--workers must be whole numbers of at least 1, e.g. 1,2,4; got {text!r}.")
+    from ..serving.capacity import _check_worker_cap
+
+    _check_worker_cap(counts, "--workers")
     return counts
 
 
@@ -200,6 +212,7 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     from ..verdict import Comparison
 
     check_qps(args.qps)
+    check_output_paths(args, ("--output",), [("the results file", args.results)])
     counts = parse_workers(args.workers)
     price = args.price_per_core_hour
     if price is not None and not (price > 0 and math.isfinite(price)):
@@ -216,10 +229,11 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     if price is not None:
         cmp = dataclasses.replace(cmp, price_per_core_hour=price)
     cap = cmp.capacity(limits, qps=args.qps, workers=counts, random_state=args.seed)
+    _print(_render(cap, args.format))  # printed first: a failed save loses nothing
+    state = state if state is not None else _State()
     if args.output:
-        cap.to_json(args.output)
-    _print(_render(cap, args.format))
-    return 0
+        _save("capacity", args.output, lambda: cap.to_json(args.output), state)
+    return _report_save_errors(state) or 0
 
 
 def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:
@@ -239,6 +253,9 @@ def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:
         raise SpecError("--duration must be a positive number of seconds, e.g. 10.")
     if args.workers < 1:
         raise SpecError(f"--workers must be at least 1; got {args.workers}.")
+    check_output_paths(
+        args, ("--output",), [("--data", args.data), ("the candidate", args.candidate)]
+    )
     name, result = load_test_candidate(
         args.candidate,
         args.data,
@@ -249,9 +266,11 @@ def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:
         floor=not args.no_floor,
         random_state=args.seed,
     )
-    if args.output:
+    _print(_render(result, args.format, **({"name": name} if args.format == "table" else {})))
+    state = state if state is not None else _State()
+    if args.output:  # after printing: a failed save loses nothing
         from ..results import write_json_atomic
 
-        write_json_atomic(args.output, result.to_dict())
-    _print(_render(result, args.format, **({"name": name} if args.format == "table" else {})))
-    return 0 if result.kept_up else 1
+        path = args.output
+        _save("load test", path, lambda: write_json_atomic(path, result.to_dict()), state)
+    return _report_save_errors(state) or (0 if result.kept_up else 1)

@@ -8,12 +8,12 @@ from typing import Any
 from ._common import (
     EXIT_CODES_HELP,
     _add_format,
-    _check_plot_path,
     _print,
     _render,
     _report_save_errors,
     _save,
     _State,
+    check_output_paths,
     comparison_exit,
     save_figure,
     sweep_exit,
@@ -56,8 +56,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
     from ..results import load_json
     from ..verdict import Comparison
 
-    if args.plot:
-        _check_plot_path(args.plot)
+    check_output_paths(args, ("--plot",), [("the results file", args.results)])
     data = load_json(args.results)  # read once; its "kind" says what it holds
     if isinstance(data, dict) and data.get("kind") == "Sweep":
         return _show_sweep(data, args, state)

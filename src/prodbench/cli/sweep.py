@@ -20,6 +20,7 @@ from ._common import (
     _State,
     save_figure,
     sweep_exit,
+    to_stderr,
 )
 from ._options import (
     SWEEP_DATA_DEFAULT,
@@ -82,7 +83,8 @@ _LAYOUT: Layout = (
             _option(
                 "--scheduler",
                 metavar="ADDRESS",
-                help="tcp://host:8786 (a Dask scheduler) or local:N (N local worker processes); "
+                help="tcp://host:8786 (a Dask scheduler) or local:N (N local worker processes, at "
+                "most 4 per core unless PRODBENCH_MAX_LOCAL_WORKERS says more); "
                 "default: one case after another here",
             ),
             _option(
@@ -184,7 +186,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
 
     shown: set[str] = set()
     try:
-        with _own_warnings(shown):
+        with _own_warnings(shown), to_stderr():  # what candidates print, fd 1 included
             sw = pb.sweep(
                 data,
                 candidates,

@@ -19,6 +19,7 @@ from ..errors import CallbackError, ProdbenchError
 from ..progress import ProgressCallback
 from ..results import ModelResult, RuntimeVariant, TrainingResult
 from .candidate import _Candidate
+from .failures import real_interrupts
 from .isolated import _IsolatedCandidate
 from .options import _Options
 from .shared import _Shared
@@ -192,6 +193,23 @@ def _run(
     intervals are tight enough stops, and the time it leaves goes to those
     whose percentiles still need samples.
     """
+    with real_interrupts():  # a model's own KeyboardInterrupt fails only that model
+        return _drive(
+            candidates, on_result, on_failure, raise_errors=raise_errors, max_time=max_time,
+            derive=derive,
+        )  # fmt: skip
+
+
+def _drive(
+    candidates: list[Runner],
+    on_result: Callable[[str, ModelResult], None] | None,
+    on_failure: Callable[[str, ProdbenchError], None] | None,
+    *,
+    raise_errors: bool,
+    max_time: float,
+    derive: Callable[[list[Runner]], Derived] | None = None,
+) -> dict[str, ModelResult]:
+    """The body of :func:`_run`, under :func:`~prodbench.engine.failures.real_interrupts`."""
     results: dict[str, ModelResult] = {}
 
     def guard(cand: Runner, step: Callable[[], None]) -> None:

@@ -57,9 +57,67 @@ def _watchdog(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class _Interrupts:
+    """Whether a real ``SIGINT`` arrived while candidates run in this process.
+
+    Set by the handler :func:`real_interrupts` installs: a ``KeyboardInterrupt``
+    that a model raises itself, with no signal behind it, is that model's
+    failure, not the user's Ctrl-C.
+    """
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.seen = False
+
+
+_INTERRUPTS = _Interrupts()
+
+
+@contextmanager
+def real_interrupts() -> Iterator[None]:
+    """While the block runs, remember whether ``SIGINT`` (Ctrl-C) really arrived.
+
+    The handler sets the flag and then does what the previous one did (by
+    default: raise ``KeyboardInterrupt``). Outside the main thread, or when
+    ``SIGINT`` is ignored, nothing is installed and every ``KeyboardInterrupt``
+    counts as the user's.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    usable = threading.current_thread() is threading.main_thread() and previous not in (
+        signal.SIG_IGN,
+        None,
+    )
+    if not usable:
+        yield
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        _INTERRUPTS.seen = True
+        if callable(previous):
+            previous(signum, frame)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    if _INTERRUPTS.active == 0:
+        _INTERRUPTS.seen = False
+    _INTERRUPTS.active += 1
+    try:
+        yield
+    finally:
+        _INTERRUPTS.active -= 1
+        signal.signal(signal.SIGINT, previous)
+        if _INTERRUPTS.active == 0:
+            _INTERRUPTS.seen = False
+
+
 def _reraise_interrupt(exc: BaseException) -> None:
-    """Ctrl-C is the user's, never the candidate's: let it through."""
-    if isinstance(exc, KeyboardInterrupt):
+    """Ctrl-C is the user's, never the candidate's: let it through.
+
+    Under :func:`real_interrupts`, a ``KeyboardInterrupt`` with no ``SIGINT``
+    behind it was raised by model code: it is not let through, and becomes
+    that candidate's failure.
+    """
+    if isinstance(exc, KeyboardInterrupt) and (_INTERRUPTS.active == 0 or _INTERRUPTS.seen):
         raise exc
 
 

@@ -59,7 +59,7 @@ TARGET_REQUESTS = 100_000
 """Simulated requests for the p50/p99 reported at a target rate."""
 
 MAX_WORKERS = 1024
-"""The most workers :func:`workers_needed` will consider."""
+"""The most workers :func:`workers_needed` will consider, and the most a capacity table takes."""
 
 _MAX_ROWS = 640  # rows stepped together by the several-worker loop (memory bound)
 _GRID = 8  # rates tried at once per replicate in each refinement pass
@@ -533,7 +533,9 @@ def workers_needed(
 
 def _as_worker_tuple(workers: int | Iterable[int]) -> tuple[int, ...]:
     if isinstance(workers, (int, np.integer)) and not isinstance(workers, bool):
-        return (_check_workers(workers),)
+        single = (_check_workers(workers),)
+        _check_worker_cap(single)
+        return single
     try:
         items = tuple(workers)  # type: ignore[arg-type]
     except TypeError:
@@ -542,7 +544,19 @@ def _as_worker_tuple(workers: int | Iterable[int]) -> tuple[int, ...]:
         ) from None
     if not items:
         raise SpecError("workers is empty. Pass at least one worker count, e.g. (1, 2, 4).")
-    return tuple(sorted({_check_workers(w) for w in items}))
+    counts = tuple(sorted({_check_workers(w) for w in items}))
+    _check_worker_cap(counts)
+    return counts
+
+
+def _check_worker_cap(counts: tuple[int, ...], option: str = "workers") -> None:
+    """Refuse worker counts above :data:`MAX_WORKERS`, the cap of the workers search too."""
+    if counts and counts[-1] > MAX_WORKERS:
+        raise SpecError(
+            f"{option} {counts[-1]} is above the cap of {MAX_WORKERS} workers (the same cap "
+            "as the search for the workers a target rate needs); simulating that many takes "
+            f"minutes. Pass counts up to {MAX_WORKERS}, e.g. 1,2,4,8."
+        )
 
 
 def _capacities(
