@@ -128,7 +128,8 @@ class _Figure:
         self.figure: Any = None
 
     def plot(self) -> Any:
-        plt = pytest.importorskip("matplotlib.pyplot")
+        import matplotlib.pyplot as plt
+
         self.figure = plt.figure()
         if self.fail:
             self.figure.savefig = _broken_savefig
@@ -141,7 +142,8 @@ def _broken_savefig(path: str, **kwargs: Any) -> None:
 
 
 def test_save_figure_is_atomic_and_closes_the_figure(tmp_path: Path) -> None:
-    plt = pytest.importorskip("matplotlib.pyplot")
+    import matplotlib.pyplot as plt
+
     target = tmp_path / "plot.png"
     result = _Figure()
     save_figure(result, str(target))

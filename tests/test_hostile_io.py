@@ -138,10 +138,13 @@ def test_cli_compare_and_load_test_in_a_subprocess_import_nothing_from_cwd(hosti
     assert not (hostile_cwd / "SENTINEL").exists(), (hostile_cwd / "SENTINEL").read_text()
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="PYTHONSAFEPATH, which keeps the cwd off a Dask worker's path, is Python 3.11+",
+)
 def test_cli_sweep_on_a_local_dask_cluster_imports_nothing_from_cwd(hostile_cwd) -> None:
-    pytest.importorskip("distributed")
-    if sys.version_info < (3, 11):
-        pytest.skip("PYTHONSAFEPATH, which keeps the cwd off a Dask worker's path, is 3.11+")
+    import distributed  # noqa: F401 (CI installs every extra)
+
     done = run_cli(
         hostile_cwd, "sweep", "logreg", "knn", "--data", "iris", "--scheduler", "local:1", *FAST
     )
@@ -152,7 +155,8 @@ def test_cli_sweep_on_a_local_dask_cluster_imports_nothing_from_cwd(hostile_cwd)
 
 # --------------------------------------------------------------------------- H3
 def test_sweep_local_workers_far_above_the_cores_are_refused(capsys, monkeypatch) -> None:
-    pytest.importorskip("distributed")
+    import distributed  # noqa: F401 (CI installs every extra)
+
     monkeypatch.delenv("PRODBENCH_MAX_LOCAL_WORKERS", raising=False)
     started = time.monotonic()
     code, out, err = run(
@@ -164,7 +168,8 @@ def test_sweep_local_workers_far_above_the_cores_are_refused(capsys, monkeypatch
 
 
 def test_sweep_local_workers_cap_is_checked_before_any_process_starts(monkeypatch) -> None:
-    pytest.importorskip("distributed")
+    import distributed  # noqa: F401 (CI installs every extra)
+
     from prodbench import _dask
     from prodbench.errors import SpecError
 
@@ -662,8 +667,8 @@ def test_call_timeout_is_checked() -> None:
 
 # --------------------------------------------------------------------------- C2
 def test_runtime_threads_above_the_cores_are_refused() -> None:
-    pytest.importorskip("skl2onnx")
-    pytest.importorskip("onnxruntime")
+    import onnxruntime  # noqa: F401 (CI installs every extra)
+    import skl2onnx  # noqa: F401 (CI installs every extra)
     from sklearn.linear_model import LogisticRegression
 
     from prodbench import runtimes
@@ -779,7 +784,8 @@ def test_ctrl_c_during_a_local_dask_sweep_ends_cleanly(tmp_path) -> None:
     """Ctrl-C (SIGINT to the whole process group) while a case runs on local:1."""
     import signal
 
-    pytest.importorskip("distributed")
+    import distributed  # noqa: F401 (CI installs every extra)
+
     script = tmp_path / "bin" / "prodbench"
     script.parent.mkdir()
     script.write_text(CONSOLE_SCRIPT)

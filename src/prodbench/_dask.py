@@ -248,69 +248,83 @@ def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None
         )
     text = client.strip()
     if text.startswith("local:") or text == "local":
-        count = text.partition(":")[2] or "2"
-        try:
-            n = int(count)
-        except ValueError:
-            n = 0
-        if n < 1:
-            raise SpecError(
-                f"Cannot read {text!r}: write local:N with N the number of worker "
-                "processes, e.g. local:2."
-            )
-        cap = local_workers_cap()
-        if n > cap:
-            raise SpecError(
-                f"local:{n} would start {n} worker processes on a machine with "
-                f"{os.cpu_count() or 1} cores; the cap is {cap} (4 per core, at least 8), and "
-                "beyond the cores they only wait for one another. Pass a smaller N, or set "
-                f"{LOCAL_WORKERS_ENV}={n} to raise the cap on purpose."
-            )
-        note = (
-            f"local:{n} runs {n} single-threaded worker processes on this machine: they "
-            "share its cores, so under the host lock its cases run one after another"
+        return _connect_local(text, notes)
+    return _connect_remote(text)
+
+
+def _connect_local(text: str, notes: list[str]) -> tuple[Any, str, Callable[[], None]]:
+    """Start ``local:N``: N single-threaded worker processes here, and how to close them."""
+    import distributed
+
+    count = text.partition(":")[2] or "2"
+    try:
+        n = int(count)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise SpecError(
+            f"Cannot read {text!r}: write local:N with N the number of worker "
+            "processes, e.g. local:2."
         )
-        notes.append(note)
-        warnings.warn(note, UserWarning, stacklevel=3)
-        # The workers (and multiprocessing's resource tracker) are spawned as ``python -c
-        # ...``, which puts the working directory first on sys.path before the parent's
-        # path arrives: PYTHONSAFEPATH (Python 3.11+) keeps a struct.py or select.py there
-        # from running in them. Set here while the cluster starts, and by the nanny before
-        # a restart; this process's own value is restored after.
-        before = os.environ.get("PYTHONSAFEPATH")
-        import dask
+    cap = local_workers_cap()
+    if n > cap:
+        raise SpecError(
+            f"local:{n} would start {n} worker processes on a machine with "
+            f"{os.cpu_count() or 1} cores; the cap is {cap} (4 per core, at least 8), and "
+            "beyond the cores they only wait for one another. Pass a smaller N, or set "
+            f"{LOCAL_WORKERS_ENV}={n} to raise the cap on purpose."
+        )
+    note = (
+        f"local:{n} runs {n} single-threaded worker processes on this machine: they "
+        "share its cores, so under the host lock its cases run one after another"
+    )
+    notes.append(note)
+    warnings.warn(note, UserWarning, stacklevel=4)
+    # The workers (and multiprocessing's resource tracker) are spawned as ``python -c
+    # ...``, which puts the working directory first on sys.path before the parent's
+    # path arrives: PYTHONSAFEPATH (Python 3.11+) keeps a struct.py or select.py there
+    # from running in them. Set here while the cluster starts, and by the nanny before
+    # a restart; this process's own value is restored after.
+    before = os.environ.get("PYTHONSAFEPATH")
+    import dask
 
-        try:
-            os.environ["PYTHONSAFEPATH"] = "1"
-            with (
-                _sigint_ignored(),
-                dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONSAFEPATH": "1"}),
-            ):
-                cluster = distributed.LocalCluster(
-                    n_workers=n,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    # Its own warnings (a worker lost, a task cancelled at Ctrl-C) are
-                    # noise here: the sweep reports every case's outcome itself.
-                    silence_logs=logging.ERROR,
-                )
-        finally:
-            _restore_env("PYTHONSAFEPATH", before)
-        opened = distributed.Client(cluster)
+    try:
+        os.environ["PYTHONSAFEPATH"] = "1"
+        with (
+            _sigint_ignored(),
+            dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONSAFEPATH": "1"}),
+        ):
+            cluster = distributed.LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                # Its own warnings (a worker lost, a task cancelled at Ctrl-C) are
+                # noise here: the sweep reports every case's outcome itself.
+                silence_logs=logging.ERROR,
+            )
+    finally:
+        _restore_env("PYTHONSAFEPATH", before)
+    opened = distributed.Client(cluster)
 
-        def close_local() -> None:
-            # Cases cancelled by Ctrl-C may still hold a host lock: stop its lease
-            # refresh first, or it fails on the closed connection with a traceback.
+    def close_local() -> None:
+        # Cases cancelled by Ctrl-C may still hold a host lock: stop its lease
+        # refresh first, or it fails on the closed connection with a traceback.
+        with contextlib.suppress(Exception):
+            opened.run(_stop_lease_refresh, wait=True)
+        with _quiet_shutdown():
             with contextlib.suppress(Exception):
-                opened.run(_stop_lease_refresh, wait=True)
-            with _quiet_shutdown():
-                with contextlib.suppress(Exception):
-                    opened.close()
-                with contextlib.suppress(Exception):
-                    cluster.close()
+                opened.close()
+            with contextlib.suppress(Exception):
+                cluster.close()
 
-        return opened, f"local:{n}", close_local
+    return opened, f"local:{n}", close_local
+
+
+def _connect_remote(text: str) -> tuple[Any, str, Callable[[], None]]:
+    """Connect to the scheduler at ``text``, and how to close the connection."""
+    import distributed
+
     scheme = text.partition("://")[0] if "://" in text else "tcp"
     try:
         from distributed.comm.registry import backends
