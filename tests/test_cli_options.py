@@ -48,7 +48,17 @@ def test_compare_and_sweep_define_every_shared_option_alike() -> None:
 
 
 def test_every_command_module_adds_its_parser_and_runs() -> None:
-    names = {"compare", "show", "diff", "datasets", "presets", "capacity", "load-test", "sweep"}
+    names = {
+        "compare",
+        "show",
+        "report",
+        "diff",
+        "datasets",
+        "presets",
+        "capacity",
+        "load-test",
+        "sweep",
+    }
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(sub.choices) == names
     runs = {command.run for command in COMMANDS}

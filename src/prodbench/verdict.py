@@ -538,10 +538,31 @@ class Comparison:
         (:func:`prodbench.stats.quantile_ratio_bounds`): ``(0, inf)`` when
         there are too few fits to bound it, NaNs when a side has no fit time.
 
+        Parameters
+        ----------
+        name, other : str
+            Two candidates' names.
+        confidence : float, default 0.95
+            The interval's coverage.
+
+        Returns
+        -------
+        (float, float, float)
+            The ratio and its interval's lower and upper bounds. Below 1:
+            ``name`` trains faster.
+
         Examples
         --------
-        >>> cmp.fit_time_ratio("logreg", "forest")  # doctest: +SKIP
-        (0.69, 0.0, inf)
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  max_time=0.3, batch_sizes=(1,), min_fits=3)
+        >>> ratio, low, high = cmp.fit_time_ratio("GaussianNB", "DecisionTreeClassifier")
+        >>> low <= ratio <= high
+        True
         """
         a, b = self.results[other].training, self.results[name].training
         if a is None or b is None:
@@ -978,10 +999,26 @@ class Comparison:
         agree (parity). None for a candidate that is not a compiled variant
         of a measured base.
 
+        Parameters
+        ----------
+        name : str
+            A candidate's name, e.g. ``"knn@onnx"``.
+
+        Returns
+        -------
+        (float, float, float, bool) or None
+
         Examples
         --------
-        >>> cmp.compile_gain("knn@onnx")  # doctest: +SKIP
-        (6.1, 5.8, 6.4, False)
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> cmp = pb.compare([GaussianNB(), DecisionTreeClassifier()], X, y,
+        ...                  max_time=0.3, batch_sizes=(1,))
+        >>> cmp.compile_gain("GaussianNB") is None  # not a compiled variant
+        True
         """
         if name not in self.results:
             raise CandidateError(self._unknown(name))
