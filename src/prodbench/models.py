@@ -110,7 +110,8 @@ def check_model(model: object, *, name: str, method: str = "predict", fit: bool 
     if fit and not _has_method(model, "fit"):
         raise ModelError(
             f"Candidate {name!r} ({type(model).__name__}) has no callable fit() method. "
-            "Pass fit=False (or --no-fit) to measure a model that is already fitted."
+            "To measure a model that is already fitted, pass fit=False (on the command line, "
+            "name its fitted .joblib file instead)."
         )
 
 

@@ -107,7 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
         + EXIT_CODES_HELP
         + "\n"
         + SECURITY_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"prodbench {__version__}")

@@ -47,6 +47,14 @@ here wins: 2, then 3, then 1, then 0):
   130  interrupted (Ctrl-C); with --output, finished candidates are kept
 """
 
+EXIT_CODES_POINTER = (
+    "exit codes (0, 1, 2, 3, 130): one rule for every command, see 'prodbench --help'\n"
+)
+"""What a subcommand's help says about exit codes: the table is in the top-level help only."""
+
+HELP_WIDTH = 80
+"""No help line is wider than this, however wide the terminal (man-page width)."""
+
 SECURITY_HELP = """\
 security: loading a model file (.joblib/.pkl/.pickle) unpickles it, and
 --candidates FILE.py runs that file: both run code from the file. Use only
@@ -110,8 +118,54 @@ class _UsageError(Exception):
     """A command-line usage error, printed as one line with exit code 2."""
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help at most :data:`HELP_WIDTH` columns wide, keeping the layout of examples.
+
+    Descriptions and epilogs are written as they should read: a line that
+    fits is kept as it is (example blocks, the exit-code table); a longer one
+    is wrapped at word boundaries, continuing under its own indentation, so a
+    paragraph written on one line reads as a paragraph on an 80-column
+    terminal. Option help is wrapped by argparse at the same width.
+    """
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        import shutil
+
+        columns = shutil.get_terminal_size((HELP_WIDTH, 24)).columns
+        kwargs["width"] = min(columns, HELP_WIDTH) - 2
+        super().__init__(prog, **kwargs)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        out = []
+        for line in text.splitlines():
+            if len(indent + line) <= width + 2:
+                out.append(indent + line)
+                continue
+            lead = line[: len(line) - len(line.lstrip())]
+            out.extend(
+                textwrap.wrap(
+                    line.strip(),
+                    width + 2,
+                    initial_indent=indent + lead,
+                    subsequent_indent=indent + lead,
+                    break_on_hyphens=False,
+                )
+            )
+        return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and do not exit the process."""
+    """An ArgumentParser whose errors are one line and do not exit the process.
+
+    Every prodbench parser (subcommands included: they are made by this class)
+    formats its help with :class:`_HelpFormatter`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["formatter_class"] = _HelpFormatter
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(f"{message} (see '{self.prog} --help')")
@@ -170,6 +224,27 @@ def _one_line(text: str) -> str:
 
 def _error(message: str) -> None:
     sys.stderr.write(f"prodbench: error: {_one_line(message)}\n")
+
+
+def same_terminal() -> bool:
+    """Whether stdout and stderr are one terminal: what is on stdout is already seen.
+
+    A failure that the report on stdout shows in full is then said on stderr
+    in a few words, not printed twice; when stdout goes to a file or a pipe,
+    stderr carries the whole message.
+
+    Examples
+    --------
+    >>> same_terminal() in (True, False)
+    True
+    """
+    try:
+        if not (sys.stdout.isatty() and sys.stderr.isatty()):
+            return False
+        out, err = os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (out.st_dev, out.st_ino, out.st_rdev) == (err.st_dev, err.st_ino, err.st_rdev)
 
 
 def _print(text: str) -> None:

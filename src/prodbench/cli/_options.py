@@ -103,7 +103,13 @@ def _runtimes_arg(text: str | None) -> tuple[str, ...]:
 
 
 _SHARED = (
-    _option("candidates", nargs="*", metavar="CANDIDATE", help="see below", sweep="as for compare"),
+    _option(
+        "candidates",
+        nargs="*",
+        metavar="CANDIDATE",
+        help="a preset, module:Class(k=v) spec or model file (forms: see below)",
+        sweep="a preset, module:Class(k=v) spec or model file, as for compare",
+    ),
     _option(
         "--candidates",
         dest="candidates_file",

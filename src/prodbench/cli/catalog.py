@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import EXIT_CODES_HELP, EXIT_OK, _print, _State
+from ._common import EXIT_CODES_POINTER, EXIT_OK, _print, _State
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -15,8 +15,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="list the bundled datasets",
         description="The bundled datasets and the synthetic one, with shapes and task.",
         epilog="examples:\n  prodbench datasets\n  prodbench compare logreg knn --data wine\n\n"
-        + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        + EXIT_CODES_POINTER,
         parents=[common],
     )
     p.set_defaults(func=run)
@@ -27,8 +26,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         description="The preset names compare accepts, each with the model it builds "
         "(classifier, and the regressor used when the target is continuous).",
         epilog="examples:\n  prodbench presets\n  prodbench compare logreg knn forest\n\n"
-        + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        + EXIT_CODES_POINTER,
         parents=[common],
     )
     p.set_defaults(func=run)
@@ -55,6 +53,8 @@ def _datasets() -> str:
     body = [
         (d.name, f"{d.n_rows:,}", str(d.n_features), d.task, d.description) for d in list_datasets()
     ]
+    import textwrap
+
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(4)]
     lines = []
     for row in [header, *body]:
@@ -63,9 +63,10 @@ def _datasets() -> str:
             row[1].rjust(widths[1]),
             row[2].rjust(widths[2]),
             row[3].ljust(widths[3]),
-            row[4],
         ]
-        lines.append("  ".join(cells))
+        lines.append("  ".join(cells).rstrip())
+        # The description goes under the row, indented, wrapped at 80 columns.
+        lines += textwrap.wrap(row[4], 78, initial_indent="    ", subsequent_indent="    ")
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._common import (
-    EXIT_CODES_HELP,
+    EXIT_CODES_POINTER,
     EXIT_USAGE,
     SECURITY_HELP,
     _error,
@@ -20,6 +20,7 @@ from ._common import (
     _State,
     check_qps,
     comparison_exit,
+    same_terminal,
     save_figure,
     to_stderr,
 )
@@ -118,8 +119,9 @@ _LAYOUT: Layout = (
             _option(
                 "--scoring",
                 choices=SCORINGS,
-                help="the score on the test rows (default: accuracy for classification, r2 "
-                "for regression)",
+                metavar="NAME",
+                help="the score on the test rows: " + ", ".join(SCORINGS) + " (default: accuracy "
+                "for classification, r2 for regression)",
             ),
             _option(
                 "--precision",
@@ -173,8 +175,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
             "Measure two or more candidates on the same train/test split and the same "
             "request rows, and print the comparison, the verdict and the picks."
         ),
-        epilog=CANDIDATE_HELP + "\n" + EXIT_CODES_HELP + "\n" + SECURITY_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=CANDIDATE_HELP + "\n" + EXIT_CODES_POINTER + "\n" + SECURITY_HELP,
         parents=[common],
     )
     add_measurement_options(p, "compare", _LAYOUT)
@@ -274,6 +275,14 @@ def _with_options(cmp: Comparison, args: argparse.Namespace, warnings: list[str]
     return cmp
 
 
+def _failure_lines(cmp: Comparison, *, brief: bool) -> None:
+    """One stderr line per failed candidate: its whole message, or its name (``brief``)."""
+    for name, failure in cmp.failures.items():
+        what = "runtime variant not compiled" if failure.phase == "compile" else "candidate failed"
+        text = f"{name} (see Failures above)" if brief else _one_line(failure.message)
+        sys.stderr.write(f"prodbench: {what}: {text}\n")
+
+
 def _report(
     args: argparse.Namespace, state: _State, cmp: Comparison, callback_error: Exception | None
 ) -> int:
@@ -286,10 +295,14 @@ def _report(
             "results", args.output, lambda: write_json_atomic(args.output, to_json_dict(cmp)), state
         ):
             state.saved = args.output
-    for failure in cmp.failures.values():
-        what = "runtime variant not compiled" if failure.phase == "compile" else "candidate failed"
-        sys.stderr.write(f"prodbench: {what}: {_one_line(failure.message)}\n")
+    # A failure is shown once: on a terminal the report's Failures section has it in
+    # full and stderr names it after the report; elsewhere stderr carries it whole.
+    shown = same_terminal() and args.format == "table"
+    if not shown:
+        _failure_lines(cmp, brief=False)
     _print(_render(cmp, args.format))
+    if shown:
+        _failure_lines(cmp, brief=True)
     if args.plot:
         _save("figure", args.plot, lambda: save_figure(cmp, args.plot), state)
     if callback_error is not None:

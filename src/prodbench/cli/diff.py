@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ._common import (
-    EXIT_CODES_HELP,
+    EXIT_CODES_POINTER,
     _add_format,
     _one_line,
     _print,
@@ -36,7 +36,7 @@ DIFF_EPILOG = (
     "  prodbench diff old.json new.json\n"
     "  prodbench diff old.json new.json --fail-on 'p99=+10%,score=-0.5pp'\n"
     "  prodbench diff old.json new.json --fail-on p99=+10% --on-undecided pass\n\n"
-    + EXIT_CODES_HELP
+    + EXIT_CODES_POINTER
 )
 
 
@@ -47,11 +47,16 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="compare two saved runs (for CI)",
         description=DIFF_DESCRIPTION,
         epilog=DIFF_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    p.add_argument("old", metavar="OLD.json")
-    p.add_argument("new", metavar="NEW.json")
+    p.add_argument(
+        "old", metavar="OLD.json", help="the earlier run: a file written by compare --output"
+    )
+    p.add_argument(
+        "new",
+        metavar="NEW.json",
+        help="the later run, compared with OLD.json candidate by candidate",
+    )
     p.add_argument(
         "--fail-on",
         metavar="LIMITS",

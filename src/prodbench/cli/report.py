@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._common import (
-    EXIT_CODES_HELP,
+    EXIT_CODES_POINTER,
     _check_writable,
     _one_line,
     _report_save_errors,
@@ -34,7 +34,7 @@ REPORT_EPILOG = (
     "  prodbench compare --output run.json\n"
     "  prodbench report run.json --output report.html\n"
     "  prodbench report run.json                 # writes run.html beside it\n"
-    "  prodbench report sweep.json --output sweep.html\n\n" + EXIT_CODES_HELP
+    "  prodbench report sweep.json --output sweep.html\n\n" + EXIT_CODES_POINTER
 )
 
 
@@ -45,10 +45,13 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="write a saved run as a self-contained HTML page",
         description=REPORT_DESCRIPTION,
         epilog=REPORT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    p.add_argument("results", metavar="RESULTS.json")
+    p.add_argument(
+        "results",
+        metavar="RESULTS.json",
+        help="a file written by compare --output or sweep --output",
+    )
     p.add_argument(
         "--output",
         metavar="FILE.html",

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ._common import (
+    EXIT_CODES_POINTER,
     _add_format,
     _print,
     _render,
@@ -42,7 +43,6 @@ reaches it, p50/p99 at that load and the cost per million predictions
 (workers x price per core-hour, one core per worker).
 
 exit codes: 0 done; 2 usage or input error (no percentile budget, bad file)
-(one rule for every command; when several apply: 2, then 3, then 1, then 0)
 """
 
 
@@ -63,7 +63,6 @@ Defaults: --qps {DEFAULT_LOAD_QPS:g}, --duration {DEFAULT_LOAD_DURATION:g} s, --
 
 exit codes: 0 done; 1 the run could not keep up (achieved < 95% of offered);
 2 usage or input error; 3 the model failed in a worker
-(one rule for every command; when several apply: 2, then 3, then 1, then 0)
 """
 
 
@@ -104,8 +103,7 @@ def _add_capacity(sub: Any, common: argparse.ArgumentParser) -> None:
             "per candidate the max QPS within the budget for each worker count, and for "
             "a target --qps the workers needed and what they cost."
         ),
-        epilog=CAPACITY_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=CAPACITY_HELP + "\n" + EXIT_CODES_POINTER,
         parents=[common],
     )
     p.add_argument("results", metavar="RESULTS.json", help="a file written by compare --output")
@@ -148,8 +146,7 @@ def _add_load_test(sub: Any, common: argparse.ArgumentParser) -> None:
             "Send Poisson-timed one-row requests to worker processes holding the model "
             "and measure latency from each request's scheduled arrival."
         ),
-        epilog=LOAD_TEST_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=LOAD_TEST_HELP + "\n" + EXIT_CODES_POINTER,
         parents=[common],
     )
     p.add_argument("candidate", metavar="CANDIDATE", help="a preset, module:Class spec or file")

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ._common import (
-    EXIT_CODES_HELP,
+    EXIT_CODES_POINTER,
     _add_format,
     _print,
     _render,
@@ -30,11 +30,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
             "Render a results file written by compare --output. Exits by the same rule "
             "as compare, on the saved run."
         ),
-        epilog="example:\n  prodbench show results.json --format markdown\n\n" + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  prodbench show results.json --format markdown\n\n" + EXIT_CODES_POINTER,
         parents=[common],
     )
-    p.add_argument("results", metavar="RESULTS.json")
+    p.add_argument(
+        "results", metavar="RESULTS.json", help="a results file written by prodbench (--output)"
+    )
     _add_format(p)
     MEASUREMENT_OPTIONS["--plot"].add_to(p)
     p.set_defaults(func=run)

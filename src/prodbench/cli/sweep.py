@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from ..errors import SpecError
 from ._common import (
+    EXIT_CODES_POINTER,
     SECURITY_HELP,
     _one_line,
     _print,
@@ -49,8 +50,7 @@ A case whose worker is lost is retried once, then recorded as failed. With
 --output the sweep is saved after every case; --resume FILE skips the cases
 already finished in FILE.
 
-exit codes (over all cases; one rule for every command; when several apply:
-2, then 3, then 1, then 0):
+what the exit codes mean for a sweep, over all cases:
   2    usage or input error
   3    a case, or a candidate in a case, failed
   1    a case has no production pick (no candidate PASSES the budget)
@@ -125,9 +125,10 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
             "--data breast_cancer --budget p99=5ms --scheduler local:2 --output sweep.json\n\n"
             + SWEEP_HELP
             + "\n"
+            + EXIT_CODES_POINTER
+            + "\n"
             + SECURITY_HELP
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     add_measurement_options(p, "sweep", _LAYOUT)

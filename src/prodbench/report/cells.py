@@ -25,6 +25,8 @@ from ..units import (
 DASH = "—"
 SIGNIFICANT_MARK = "*"
 PROSE_WIDTH = 116
+TEXT_WIDTH = 80
+"""No line of terminal text is wider than this (issue: 80 columns everywhere)."""
 STATUS_TEXT = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
 STATUS_SYMBOL = {"pass": "✓", "fail": "✗", "inconclusive": "?"}
 PERCENTILES = tuple(PERCENTILE_KEYS.items())
@@ -183,18 +185,71 @@ _CLI_OPTIONS = {
     "baseline": "--baseline",
     "method": "--method",
 }
-_LIBRARY_WORD = re.compile(r"(?<![\w.-])(" + "|".join(_CLI_OPTIONS) + r")=( ?)")
+_CLI_OPTIONS.update(
+    {
+        "call_timeout": "--call-timeout",
+        "runtime": "--runtime",
+        "runtimes": "--runtime",
+        "qps": "--qps",
+        "workers": "--workers",
+        "seed": "--seed",
+    }
+)
+# A flag the command line spells as its own option, by the library's value.
+_CLI_FLAGS = {
+    ("isolate", "False"): "--no-isolate",
+    ("isolate", "True"): "isolation (the default: drop --no-isolate)",
+    ("client", "None"): "no --scheduler",
+}
+_VALUE = r"""('[^']*'|"[^"]*"|None|True|False)?"""
+_LIBRARY_WORD = re.compile(
+    r"(?<![\w.-])(" + "|".join([*_CLI_OPTIONS, "isolate", "client"]) + r")=( ?)" + _VALUE
+)
+# "pass client=None", "drop fit=False": the verb that goes with the option
+_PHRASES = (
+    (re.compile(r"\bpass client=None\b"), "drop --scheduler"),
+    (re.compile(r"\bclient=(?!None)"), "--scheduler "),
+)
+# "--threads none (--threads none)": the library spelling said twice, once is enough
+_TWICE = re.compile(r"(--[\w-]+(?: [\w.:-]+)?) \((?:or )?\1\)")
+# "Load it with LoadTestResult.from_json instead": what a command-line user runs
+_FROM_JSON = re.compile(r"\b[A-Z]\w*\.from_json\b")
+
+
+def _cli_word(match: re.Match[str]) -> str:
+    key, value = match.group(1), match.group(3)
+    if value is not None and (key, value) in _CLI_FLAGS:
+        return _CLI_FLAGS[key, value]
+    if key not in _CLI_OPTIONS:
+        return match.group(0)  # isolate=<expr>: not a spelling the command line has
+    option = _CLI_OPTIONS[key]
+    if value is None:
+        return option + " "
+    if value in ("None", "True", "False"):
+        return f"{option} {value.lower()}"
+    return f"{option} {value[1:-1]}"
 
 
 def cli_words(text: str) -> str:
     """Say the command line's option where a library sentence names a keyword argument.
 
+    ``budget=`` becomes ``--budget``, ``threads=None`` ``--threads none``,
+    ``runtime='onnx'`` ``--runtime onnx``, ``isolate=False`` ``--no-isolate``,
+    ``pass client=None`` ``drop --scheduler``, and ``Type.from_json`` (a
+    library loader) ``prodbench show``.
+
     Examples
     --------
     >>> cli_words("pass budget= to check; or target=<column>")
     'pass --budget to check; or --target <column>'
+    >>> cli_words("measure with threads=None (--threads none), or try runtime='onnx'")
+    'measure with --threads none, or try --runtime onnx'
     """
-    return _LIBRARY_WORD.sub(lambda m: _CLI_OPTIONS[m.group(1)] + " ", text)
+    for pattern, words in _PHRASES:
+        text = pattern.sub(words, text)
+    text = _LIBRARY_WORD.sub(_cli_word, text)
+    text = _FROM_JSON.sub("prodbench show", text)
+    return _TWICE.sub(r"\1", text)
 
 
 # Why sampling stopped, in words (the results keep the internal reason).

@@ -13,7 +13,7 @@ from ..units import (
     format_score,
     format_score_diff,
 )
-from .cells import UNDERSAMPLED_MARK
+from .cells import TEXT_WIDTH, UNDERSAMPLED_MARK, wrap
 
 if TYPE_CHECKING:
     from ..diff import RunDiff
@@ -85,4 +85,11 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
     if diff.failed_new:
         lines.append(f"failed in {new_path}: {', '.join(diff.failed_new)}")
     lines += [f"warning: {w}" for w in diff.warnings]
-    return "\n".join(lines)
+    # Prose (legend, gates, warnings) wraps at 80 columns, continuing two spaces in;
+    # a line naming the user's files stays whole (a path is not broken, nor its line).
+    out: list[str] = []
+    for line in lines:
+        lead = line[: len(line) - len(line.lstrip())]
+        keep = len(line) <= TEXT_WIDTH or any(p and p in line for p in (old_path, new_path))
+        out += [line] if keep else wrap(line.strip(), lead, hang=lead + "  ", width=TEXT_WIDTH)
+    return "\n".join(out)
