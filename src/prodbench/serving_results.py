@@ -38,9 +38,7 @@ __all__ = [
     "LoadLatency",
     "LoadPoint",
     "LoadTestResult",
-    "LoadVerdict",
     "MaxQPS",
-    "load_verdict",
 ]
 
 
@@ -729,9 +727,13 @@ class LoadTestResult:
         return float(np.median(self.service_ns)) / 1e9
 
     @property
-    def verdict(self) -> LoadVerdict | None:
+    def verdict(self) -> Any:
         """PASS, FAIL or UNDECIDED against :attr:`limits` (None without a budget)."""
-        return None if not self.limits else load_verdict(self)
+        if not self.limits:
+            return None
+        from .loadverdict import load_verdict
+
+        return load_verdict(self)
 
     @property
     def achieved_qps(self) -> float:
@@ -794,6 +796,7 @@ class LoadTestResult:
             "max_wait_s": self.max_wait_s,
             "limits": None if self.limits is None else dict(self.limits),
             "idle_p50_s": self.idle_p50_s,
+            "summary": _summary(self),
         }
 
     @classmethod
@@ -870,97 +873,7 @@ def _saved_limits(value: Any) -> dict[str, float] | None:
     return {str(k): saved_float(v, f"limits.{k}", positive=True) for k, v in value.items()}
 
 
-@dataclass(frozen=True)
-class LoadVerdict:
-    """A load test's outcome against its budget: PASS, FAIL or UNDECIDED, and why.
+def _summary(lt: LoadTestResult) -> dict[str, Any]:
+    from .loadverdict import load_summary
 
-    Parameters
-    ----------
-    status : str
-        ``"PASS"`` (every limit's interval within it), ``"FAIL"`` (one
-        interval beyond its limit, or the run could not keep up) or
-        ``"UNDECIDED"``.
-    reason : str
-        One sentence.
-    checks : dict
-        Per percentile key the :class:`prodbench.budget.BudgetCheck`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> lat = LoadLatency(samples_ns=np.random.default_rng(0).integers(900_000, 1_100_000, 20_000))
-    >>> lt = LoadTestResult(lat, offered_qps=100.0, requests=20_000, duration_s=200.0,
-    ...                     elapsed_s=200.0, workers=1, startup_s=0.5, limits={"p99": 0.005})
-    >>> lt.verdict.status
-    'PASS'
-    """
-
-    status: str
-    reason: str
-    checks: Mapping[str, Any] = field(default_factory=dict)
-
-
-def load_verdict(lt: LoadTestResult) -> LoadVerdict:
-    """Decide a load test against its limits from the intervals (see :class:`LoadVerdict`).
-
-    Parameters
-    ----------
-    lt : LoadTestResult
-        With :attr:`LoadTestResult.limits`.
-
-    Returns
-    -------
-    LoadVerdict
-
-    Examples
-    --------
-    >>> lat = LoadLatency(samples_ns=[1_000_000] * 50)
-    >>> lt = LoadTestResult(lat, offered_qps=10.0, requests=50, duration_s=5.0, elapsed_s=5.0,
-    ...                     workers=1, startup_s=0.5, limits={"p99": 0.005})
-    >>> load_verdict(lt).status
-    'UNDECIDED'
-    """
-    from .budget import PERCENTILE_KEYS, BudgetCheck, format_limit
-
-    limits = dict(lt.limits or {})
-    if not limits:
-        raise SchemaError("load_verdict needs a load test with a budget (limits).")
-    lat = lt.latency
-    checks: dict[str, Any] = {}
-    reasons: list[str] = []
-    split = 1.0 - 0.05 / len(limits)  # the false-FAIL share split over the limits
-    for key, limit in limits.items():
-        q = PERCENTILE_KEYS[key]
-        info = lat.interval_info(q)
-        low_info = lat.interval_info(q, split) if len(limits) > 1 else info
-        estimate = info.estimate / 1e9
-        low, high = low_info.low / 1e9, info.high / 1e9
-        if not info.ok and not lat.lower_bound(q):
-            status = "inconclusive"
-            reasons.append(f"{key}: {info.reason}")
-        elif low > limit:
-            status = "fail"
-        elif high <= limit:
-            status = "pass"
-        else:
-            status = "inconclusive"
-        checks[key] = BudgetCheck(
-            key, limit, estimate, low, high, status, lat.n, 0.95, None, len(limits)
-        )
-        if status != "inconclusive" or info.ok:
-            word = {"pass": "within", "fail": "beyond", "inconclusive": "undecided against"}
-            bound = ">= " if lat.lower_bound(q) else ""
-            reasons.append(
-                f"{key} {bound}{estimate * 1e3:.3g} ms {word[status]} {format_limit(key, limit)}"
-            )
-    if not lt.kept_up:
-        return LoadVerdict(
-            "FAIL",
-            f"the run could not keep up: achieved {lt.achieved_qps:,.1f} QPS of the "
-            f"{lt.scheduled_qps:,.1f} that arrived"
-            + (f", {lt.dropped:,} requests never completed" if lt.dropped else ""),
-            checks,
-        )
-    statuses = {c.status for c in checks.values()}
-    status = "FAIL" if "fail" in statuses else "PASS" if statuses == {"pass"} else "UNDECIDED"
-    return LoadVerdict(status, "; ".join(reasons), checks)
+    return load_summary(lt)
