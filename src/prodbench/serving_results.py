@@ -679,6 +679,9 @@ class LoadTestResult:
     idle_p50_s : float, optional
         The one-row p50 of the same candidate measured idle (``compare``),
         to set the service time under load against.
+    batch_sizes : array of int, optional
+        With batching, per completed request the size of the batch it was
+        served in.
 
     Examples
     --------
@@ -705,8 +708,13 @@ class LoadTestResult:
     max_wait_s: float = 0.0
     limits: Mapping[str, float] | None = None
     idle_p50_s: float | None = None
+    batch_sizes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.batch_sizes is not None:
+            sizes = np.array(self.batch_sizes, dtype=np.int64, copy=True)
+            sizes.setflags(write=False)
+            object.__setattr__(self, "batch_sizes", sizes)
         if self.limits is not None:
             object.__setattr__(self, "limits", {str(k): float(v) for k, v in self.limits.items()})
         if self.service_ns is not None:
@@ -796,6 +804,7 @@ class LoadTestResult:
             "max_wait_s": self.max_wait_s,
             "limits": None if self.limits is None else dict(self.limits),
             "idle_p50_s": self.idle_p50_s,
+            "batch_sizes": None if self.batch_sizes is None else self.batch_sizes.tolist(),
             "summary": _summary(self),
         }
 
@@ -843,6 +852,7 @@ class LoadTestResult:
                 idle_p50_s=None
                 if data.get("idle_p50_s") is None
                 else saved_float(data["idle_p50_s"], "idle_p50_s", positive=True),
+                batch_sizes=data.get("batch_sizes"),
             )
         except SchemaError:
             raise

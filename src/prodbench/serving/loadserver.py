@@ -65,6 +65,11 @@ class RunStamps:
         return self.done_ns > 0
 
     @property
+    def batch_sizes(self) -> np.ndarray:
+        """The size of the batch each completed request was served in."""
+        return self.batch[self.completed]
+
+    @property
     def service_ns(self) -> np.ndarray:
         """The model call's duration (of the batch) for each completed request."""
         ok = self.completed
@@ -131,7 +136,9 @@ def _take(head: np.ndarray, sched: np.ndarray, n: int, max_batch: int, max_wait_
     last = min(i + max_batch, n) - 1
     first_at = int(sched[i])
     _wait_until(first_at)
-    fill = min(int(sched[last]), first_at + max_wait_ns)
+    fill = first_at + max_wait_ns  # a batch the schedule cannot fill waits its max_wait
+    if i + max_batch <= n:
+        fill = min(int(sched[last]), fill)
     if fill > time.monotonic_ns():
         _wait_until(fill)
     now = time.monotonic_ns()

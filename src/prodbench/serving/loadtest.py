@@ -372,6 +372,7 @@ def _load_test_offsets(
         floor=floor_latency,
         dropped=int((~ok).sum()),
         service_ns=stamps.service_ns,
+        batch_sizes=stamps.batch_sizes if batch > 1 else None,
         rows=len(rows),
         max_batch=batch,
         max_wait_s=wait,
