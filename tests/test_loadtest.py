@@ -49,8 +49,8 @@ def test_too_few_requests_is_a_reason_not_infinities() -> None:
     info = correlated.interval(np.arange(1.0, 300.0), 99)
     assert not info.ok and info.reason.startswith("too few requests")
     assert math.isnan(info.low) and math.isnan(info.high)
-    # runs of 150 equal values: 6,000 requests, but only 40 independent ones
-    runs = np.repeat(np.random.default_rng(0).exponential(size=40), 150)
+    # runs of 150 equal values: 4,500 requests, but only 30 independent ones
+    runs = np.repeat(np.random.default_rng(0).exponential(size=30), 150)
     strong = correlated.interval(runs, 50)
     assert not strong.ok and "correlation" in strong.reason
     assert correlated.autocorrelation_time(runs) > 50

@@ -7,12 +7,15 @@ requests at or below it*: that fraction is a mean (of the indicator
 ``x_i <= estimate``), and batch means is valid for a mean of a correlated
 sequence when the batches are much longer than its correlation. The batch
 length comes from the indicator's integrated autocorrelation time (Geyer's
-initial monotone sequence): at least :data:`BATCH_TAUS` times it, and the
-interval needs at least :data:`MIN_BATCHES` batches. Then the fraction's
-standard error ``se`` (never below the independent one) gives the interval
-``[Q(q - t se), Q(q + t se)]`` on the empirical quantile function, ``t``
-from Student's law with ``batches - 1`` degrees of freedom. When there are
-too few requests for that, the answer is no interval and the reason.
+initial monotone sequence): the run is cut into :data:`MIN_BATCHES` batches,
+each at least :data:`BATCH_TAUS` times it. The fraction's standard error
+``se`` (never below the independent one) is carried to the percentile by the
+slope of the empirical quantile function on each side (the delta method, on
+the log scale, so the interval is longer above than below), with ``t`` from
+Student's law with ``batches - 1`` degrees of freedom. When there are too
+few requests for that, the answer is no interval and the reason.
+Coverage of the nominal 95% p99 interval on M/M/1 queues of 20,000 requests
+is measured by ``benchmarks/bench_loadtest.py``.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ __all__ = ["BATCH_TAUS", "MIN_BATCHES", "PercentileInterval", "autocorrelation_t
 BATCH_TAUS = 10
 """Batches are at least this many integrated autocorrelation times long."""
 
-MIN_BATCHES = 10
-"""Fewest batches an interval is computed from."""
+MIN_BATCHES = 5
+"""The batches an interval is computed from (Student's t with 4 degrees of freedom)."""
 
 
 @dataclass(frozen=True)
@@ -180,10 +183,13 @@ def interval(values: npt.ArrayLike, q: float, confidence: float = 0.95) -> Perce
     means = indicator[n - batches * size :].reshape(batches, size).mean(axis=1)
     se = max(float(means.std(ddof=1)) / math.sqrt(batches), math.sqrt(p * (1.0 - p) / n))
     t = float(sps.t.ppf(0.5 + confidence / 2.0, batches - 1))
-    h = min(t * se, (1.0 - p) / 2.0, p / 2.0)
-    slope = float(np.percentile(arr, 100.0 * (p + h)) - np.percentile(arr, 100.0 * (p - h)))
-    slope /= 2.0 * h
-    if not (estimate > 0 and math.isfinite(slope)):
+    # Each side's slope of the quantile function over its own half-window: the tail
+    # above the percentile is steeper than the body below it.
+    up = min(t * se, (1.0 - p) / 2.0)
+    down = min(t * se, p / 2.0)
+    slope_up = (float(np.percentile(arr, 100.0 * (p + up))) - estimate) / up
+    slope_down = (estimate - float(np.percentile(arr, 100.0 * (p - down)))) / down
+    if not (estimate > 0 and math.isfinite(slope_up) and math.isfinite(slope_down)):
         return PercentileInterval(
             estimate,
             math.nan,
@@ -193,11 +199,12 @@ def interval(values: npt.ArrayLike, q: float, confidence: float = 0.95) -> Perce
             size,
             tau,
         )
-    half = t * se * slope / estimate  # on the log scale: latencies are positive and skewed
+    # on the log scale: latencies are positive and skewed
+    half_up, half_down = t * se * slope_up / estimate, t * se * slope_down / estimate
     return PercentileInterval(
         estimate,
-        estimate * math.exp(-half),
-        estimate * math.exp(half),
+        estimate * math.exp(-half_down),
+        estimate * math.exp(half_up),
         "",
         batches,
         size,

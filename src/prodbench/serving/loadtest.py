@@ -428,7 +428,7 @@ def load_test_candidate(
     X = dataset.X
     if hasattr(X, "select_dtypes") and X.select_dtypes(include="number").shape[1] == X.shape[1]:
         names = getattr(cand.estimator, "feature_names_in_", None) if cand.fitted else None
-        X = X.to_numpy(dtype=float) if names is None else X
+        X = np.asarray(X, dtype=float) if names is None else X
     parts = split(X, dataset.y, random_state=random_state, task=dataset.task)
     model = cand.estimator
     if not cand.fitted:
