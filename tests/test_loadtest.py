@@ -89,8 +89,9 @@ def test_verdict_pass_fail_undecided_from_the_interval() -> None:
 
 
 def test_load_test_serves_from_the_shared_schedule_with_little_overhead() -> None:
-    import prodbench as pb
     from fakes import BusyModel, constant
+
+    import prodbench as pb
 
     model = BusyModel(constant(300_000)).fit(None, np.array([0, 1]))
     lt = pb.load_test(model, np.zeros((40, 3)), qps=100, duration=1.0, budget="p99=50ms")
@@ -105,8 +106,9 @@ def test_load_test_serves_from_the_shared_schedule_with_little_overhead() -> Non
 
 
 def test_a_request_that_never_completes_is_censored_not_left_out() -> None:
-    import prodbench as pb
     from fakes import BusyModel, constant
+
+    import prodbench as pb
 
     # 30 ms per request at 200/s for 0.5 s: the worker cannot finish them by the limit
     model = BusyModel(constant(30_000_000)).fit(None, np.array([0, 1]))
@@ -131,8 +133,9 @@ def test_more_workers_than_cores_is_refused_unless_forced() -> None:
 
 
 def test_batching_at_saturation_matches_the_closed_form() -> None:
-    import prodbench as pb
     from fakes import BatchBusyModel
+
+    import prodbench as pb
 
     a, c = 2_000_000, 100_000  # s(b) = 2 ms + 0.1 ms * b: one by one 476/s, by 8 2,857/s
     model = BatchBusyModel(a, c)
@@ -152,8 +155,9 @@ def test_batching_at_saturation_matches_the_closed_form() -> None:
 
 
 def test_batching_waits_for_the_batch_to_fill_at_low_rate() -> None:
-    import prodbench as pb
     from fakes import BatchBusyModel
+
+    import prodbench as pb
 
     model = BatchBusyModel(500_000, 50_000)
     lt = pb.load_test(model, np.zeros((20, 2)), qps=40, duration=1.0, floor=False,
@@ -166,3 +170,53 @@ def test_batching_waits_for_the_batch_to_fill_at_low_rate() -> None:
     assert lt.latency.p50 < 3 * (3e-3 + 0.55e-3)
     with pytest.raises(SpecError, match="max_batch"):
         pb.load_test(model, np.zeros((20, 2)), qps=40, duration=1.0, max_wait="3ms")
+
+
+def test_cli_load_test_states_what_it_sent_and_decides_the_budget(
+    capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    from prodbench.cli import main
+
+    argv = ["load-test", "logreg", "--data", "iris", "--qps", "20", "--duration", "0.5"]
+    code = main([*argv, "--no-floor", "--format", "json", "--budget", "p99=5ms"])
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)["summary"]
+    assert summary["request_format"] == "numpy"  # as compare sends presets: arrays
+    assert summary["rows"] == 38 and summary["workers"] == 1  # iris's 25% test split
+    assert summary["offered_qps"] == 20 and summary["achieved_qps"] > 0
+    assert summary["verdict"] == "UNDECIDED" and "too few requests" in summary["verdict_reason"]
+    assert code == 1 and "load test UNDECIDED" in captured.err  # not PASS: exit 1
+    assert main([*argv, "--no-floor"]) in (0, 1)
+    text = capsys.readouterr().out
+    assert "one-row numpy requests cycling over 38 test rows" in text
+    assert "arrived" in text and "achieved" in text and "1 worker" in text
+    # P6: into a missing directory is refused like compare, before anything runs
+    missing = tmp_path / "no" / "such" / "lt.json"
+    assert main([*argv, "--output", str(missing)]) == 2
+    assert "does not exist" in capsys.readouterr().err and not missing.parent.exists()
+
+
+def test_cli_load_test_from_a_saved_run_sets_the_service_time_against_the_idle_p50(
+    capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    from prodbench.cli import main
+
+    run = tmp_path / "run.json"
+    assert main(["compare", "logreg", "knn", "--data", "iris", "--max-time", "0.3", "--quiet",
+                 "--no-isolate", "--output", str(run)]) in (0, 1)  # fmt: skip
+    capsys.readouterr()
+    argv = ["load-test", "logreg", "--data", "iris", "--qps", "20", "--duration", "0.3"]
+    main([*argv, "--no-floor", "--from", str(run)])
+    assert "idle one-row p50" in capsys.readouterr().out
+    assert main([*argv, "--from", str(run), "--max-batch", "4", "--max-wait", "1ms"]) in (0, 1)
+    assert "batches of up to 4" in capsys.readouterr().out
+    assert main(["load-test", "forest", "--data", "iris", "--from", str(run)]) == 2
+    assert "no measured candidate named 'forest'" in capsys.readouterr().err
+
+
+def test_the_load_test_interrupt_line_is_its_own() -> None:
+    from prodbench.cli._common import _State
+
+    state = _State(on_interrupt="interrupted; the load test was stopped and its workers ended")
+    assert "finished candidates" not in state.interrupted()
+    assert "finished candidates" in _State().interrupted()  # compare's, unchanged
