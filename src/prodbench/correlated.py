@@ -141,7 +141,7 @@ def interval(values: npt.ArrayLike, q: float, confidence: float = 0.95) -> Perce
     Examples
     --------
     >>> interval([1.0, 2.0, 3.0], 99).reason
-    'too few requests: 3 requests, 0.03 expected above p99 (an interval needs at least 100)'
+    'too few requests: 3 requests, 0.03 expected above p99 (an interval needs at least 1,000)'
     """
     from scipy import stats as sps
 
