@@ -73,11 +73,11 @@ def floor(duration: float, before_src: str | None) -> None:
                   f"{before_src}; load {load()})")  # fmt: skip
 
 
-def versus_simulation(duration: float) -> None:
-    print(f"2. load test vs simulation of its own service times, rho 0.5, {duration:g} s each")
+def versus_simulation(duration: float, rho: float) -> None:
+    print(f"2. load test vs simulation of its own service times, rho {rho:g}, {duration:g} s each")
     for workers in (1, 2):
         model = BusyModel(uniform(800_000, 1_200_000)).fit(None, np.array([0, 1]))
-        qps = 0.5 * workers / 1e-3
+        qps = rho * workers / 1e-3
         lt = pb.load_test(model, np.zeros((50, 3)), qps=qps, duration=duration, workers=workers,
                           floor=False)  # fmt: skip
         service = np.asarray(lt.service_ns) / 1e9
@@ -86,7 +86,8 @@ def versus_simulation(duration: float) -> None:
         print(f"   {workers} worker(s) at {qps:g} QPS: load test p50 {lt.latency.p50 * 1e3:.3f} ms "
               f"p99 {real99 * 1e3:.3f} ms; simulated p50 {np.percentile(sim, 50) * 1e3:.3f} ms "
               f"p99 {sim99 * 1e3:.3f} ms; p99 difference {100 * (real99 / sim99 - 1):+.1f}% "
-              f"(service p50 {np.median(service) * 1e3:.3f} ms, {lt.requests:,} requests, "
+              f"(service p50 {np.median(service) * 1e3:.3f} ms, "
+              f"mean {service.mean() * 1e3:.3f} ms, {lt.requests:,} requests, "
               f"kept up {lt.kept_up}; load {load()})")  # fmt: skip
 
 
@@ -98,6 +99,8 @@ def _mm1(rho: float, n: int, rng: np.random.Generator, warm: int = 2000) -> np.n
 
 
 def coverage(replicates: int) -> None:
+    if replicates < 1:
+        return
     print(f"3. nominal 95% p99 interval on M/M/1, 20,000 requests, {replicates} replicates")
     for rho in (0.5, 0.8):
         truth = math.log(100.0) / (1.0 - rho)
@@ -123,6 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--replicates", type=int, default=300)
+    parser.add_argument("--rho", type=float, default=0.5, help="utilisation of part 2")
     parser.add_argument("--before-src", default="/work/main/src")
     parser.add_argument("--skip-before", action="store_true")
     parser.add_argument("--skip-load", action="store_true", help="only the coverage part")
@@ -130,7 +134,7 @@ def main() -> None:
     print(f"load average at start: {load()} on {os.cpu_count()} logical cores")
     if not args.skip_load:
         floor(args.duration, None if args.skip_before else args.before_src)
-        versus_simulation(args.duration)
+        versus_simulation(args.duration, args.rho)
     coverage(args.replicates)
 
 
