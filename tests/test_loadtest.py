@@ -130,6 +130,8 @@ def test_more_workers_than_cores_is_refused_unless_forced() -> None:
         lt = pb.load_test(pb.serving._NoOpModel(), np.zeros((5, 2)), qps=20, duration=0.2,
                           workers=too_many, oversubscribe=True, floor=False)  # fmt: skip
     assert any("oversubscribe" in note for note in lt.notes)
+    # one FIFO over the workers: every request served once, none lost between them
+    assert lt.completed == lt.requests and lt.workers == too_many
 
 
 def test_batching_at_saturation_matches_the_closed_form() -> None:
@@ -208,6 +210,11 @@ def test_cli_load_test_from_a_saved_run_sets_the_service_time_against_the_idle_p
     argv = ["load-test", "logreg", "--data", "iris", "--qps", "20", "--duration", "0.3"]
     main([*argv, "--no-floor", "--from", str(run)])
     assert "idle one-row p50" in capsys.readouterr().out
+    main([*argv, "--no-floor", "--from", str(run), "--format", "json"])
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["service_over_idle"] == pytest.approx(
+        summary["service_p50_s"] / summary["idle_p50_s"]
+    )
     assert main([*argv, "--from", str(run), "--max-batch", "4", "--max-wait", "1ms"]) in (0, 1)
     assert "batches of up to 4" in capsys.readouterr().out
     assert main(["load-test", "forest", "--data", "iris", "--from", str(run)]) == 2

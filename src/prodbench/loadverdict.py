@@ -155,6 +155,9 @@ def load_summary(lt: Any) -> dict[str, Any]:
         "p99_interval_reason": None if info is None else info.reason or None,
         "service_p50_s": finite(lt.service_p50_s),
         "idle_p50_s": lt.idle_p50_s,
+        "service_over_idle": None
+        if lt.idle_p50_s is None or not math.isfinite(lt.service_p50_s)
+        else lt.service_p50_s / lt.idle_p50_s,
         "verdict": None if verdict is None else verdict.status,
         "verdict_reason": None if verdict is None else verdict.reason,
     }
