@@ -168,3 +168,19 @@ def read_spy_log(log_path: str) -> list[tuple[str, int]]:
     """The ``(kind, threads)`` lines of a :class:`ThreadSpy` log, in order."""
     with open(log_path, encoding="utf-8") as f:
         return [(kind, int(n)) for kind, n in (line.split() for line in f)]
+
+
+class BatchBusyModel:
+    """A classifier whose ``predict`` on ``b`` rows busy-waits ``a_ns + c_ns * b``."""
+
+    def __init__(self, a_ns: int, c_ns: int) -> None:
+        self.a_ns = a_ns
+        self.c_ns = c_ns
+        self.classes_ = np.array([0, 1])
+
+    def fit(self, X: object, y: object) -> BatchBusyModel:
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        busy_wait_ns(self.a_ns + self.c_ns * len(X))
+        return np.zeros(len(X), dtype=np.int64)

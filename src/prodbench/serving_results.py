@@ -526,33 +526,85 @@ class LoadLatency(LatencyResult):
     Under load a slow request delays the ones queued behind it, so the
     samples are not independent and the order-statistic interval of a
     plain :class:`LatencyResult` would be too narrow. :meth:`interval` here
-    uses batch means over consecutive requests instead (see
-    :func:`prodbench.stats.batch_means_interval`); the samples are in
-    scheduled-arrival order.
+    inverts batch means of the fraction of requests under the percentile,
+    batches chosen from the autocorrelation (see
+    :func:`prodbench.correlated.interval`); the samples are in
+    scheduled-arrival order. Requests that never completed are *censored*:
+    they are in ``samples_ns`` at a lower bound (the time from their arrival
+    to the end of the run), their positions in ``censored``; a percentile
+    they reach is only a lower bound (:meth:`lower_bound`) and its interval
+    is open above.
 
     Parameters
     ----------
     batch_size : int
-        Consecutive requests per batch (0: chosen from the percentile, see
-        :func:`prodbench.stats.batch_means_interval`).
+        Unused (kept so that saved files read back); the batches are chosen
+        from the autocorrelation.
+    censored : array of int, optional
+        Positions (in ``samples_ns``) of the requests that never completed.
 
     Examples
     --------
     >>> import numpy as np
-    >>> lat = LoadLatency(samples_ns=np.arange(1, 20_001) * 1000)
+    >>> lat = LoadLatency(samples_ns=np.random.default_rng(0).integers(1000, 2000, 20_000))
     >>> low, high = lat.interval(50)
-    >>> low < lat.p50 < high
+    >>> bool(low < lat.p50 < high)
     True
+    >>> LoadLatency(samples_ns=[1000] * 50).interval_info(99).reason[:16]
+    'too few requests'
     """
 
     batch_size: int = 0
+    censored: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        marks = np.array(() if self.censored is None else self.censored, dtype=np.int64)
+        if marks.size and (marks.min() < 0 or marks.max() >= self.samples_ns.size):
+            raise ValueError("censored positions must index samples_ns")
+        marks = np.unique(marks)
+        marks.setflags(write=False)
+        object.__setattr__(self, "censored", marks)
+
+    @property
+    def n_censored(self) -> int:
+        """Requests that never completed (in the samples at a lower bound)."""
+        return int(self.censored.size) if self.censored is not None else 0
+
+    def lower_bound(self, q: float) -> bool:
+        """True when the ``q``-th percentile reaches a censored request: only a lower bound."""
+        if not self.n_censored or not self.n:
+            return False
+        bound = float(np.min(self.samples_ns[self.censored]))
+        rank = q / 100.0 * (self.n - 1)
+        at = float(self.sorted_ns[min(self.n - 1, math.ceil(rank))])
+        return bound <= at
+
+    def interval_info(self, q: float, confidence: float = 0.95) -> Any:
+        """The ``q``-th percentile's interval with its method, or why there is none.
+
+        Returns
+        -------
+        prodbench.correlated.PercentileInterval
+            In nanoseconds; ``reason`` says why there is no interval. When the
+            percentile reaches a censored request the upper end is infinite.
+        """
+        import dataclasses
+
+        from . import correlated
+
+        info = correlated.interval(self.samples_ns, q, confidence) if self.n else None
+        if info is None:
+            return correlated.PercentileInterval(math.nan, math.nan, math.nan, "no requests")
+        if self.lower_bound(q):
+            low = info.low if info.ok else info.estimate
+            return dataclasses.replace(info, low=min(low, info.estimate), high=math.inf, reason="")
+        return info
 
     def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
-        """Batch-means interval of the ``q``-th percentile, in seconds (infinite if too few)."""
-        low, high = stats.batch_means_interval(
-            self.samples_ns, q, self.batch_size or None, confidence
-        )
-        return low / 1e9, high / 1e9
+        """The ``q``-th percentile's interval in seconds (NaN when too few requests)."""
+        info = self.interval_info(q, confidence)
+        return info.low / 1e9, info.high / 1e9
 
     def percentile(self, q: float) -> float:
         """The ``q``-th percentile in seconds (linear interpolation; inside :meth:`interval`)."""
@@ -562,16 +614,23 @@ class LoadLatency(LatencyResult):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict holding the raw samples."""
-        return {**super().to_dict(), "batch_size": self.batch_size}
+        censored = [] if self.censored is None else self.censored.tolist()
+        return {**super().to_dict(), "batch_size": self.batch_size, "censored": censored}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LoadLatency:
         """Inverse of :meth:`to_dict`; impossible samples are a :class:`SchemaError`."""
-        checked = LatencyResult.from_dict({k: v for k, v in data.items() if k != "batch_size"})
+        own = ("batch_size", "censored")
+        checked = LatencyResult.from_dict({k: v for k, v in data.items() if k not in own})
         fields = {k: getattr(checked, k) for k in LatencyResult.__dataclass_fields__}
         if "batch_size" in data:
             fields["batch_size"] = saved_count(data["batch_size"], "latency.batch_size")
-        return cls(**fields)
+        marks = data.get("censored") or []
+        if not isinstance(marks, list) or any(
+            isinstance(m, bool) or not isinstance(m, int) or not 0 <= m < checked.n for m in marks
+        ):
+            raise invalid("latency.censored", marks, "a list of sample positions")
+        return cls(**fields, censored=np.array(marks, dtype=np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -608,7 +667,21 @@ class LoadTestResult:
     service_ns : array of int, optional
         Per completed request (arrival order), the model call as the worker
         timed it: the service time under load, to simulate with
-        (:func:`prodbench.serving.simulate`) and compare.
+        (:func:`prodbench.serving.simulate`) and compare. With batching, the
+        call on the request's batch.
+    rows : int
+        Distinct test rows the requests cycled through.
+    max_batch, max_wait_s : int, float
+        The batching policy (1 and 0: one request per call).
+    limits : dict, optional
+        The percentile budget, e.g. ``{"p99": 0.005}``; :attr:`verdict` is
+        decided against it.
+    idle_p50_s : float, optional
+        The one-row p50 of the same candidate measured idle (``compare``),
+        to set the service time under load against.
+    batch_sizes : array of int, optional
+        With batching, per completed request the size of the batch it was
+        served in.
 
     Examples
     --------
@@ -630,8 +703,20 @@ class LoadTestResult:
     dropped: int = 0
     notes: tuple[str, ...] = ()
     service_ns: np.ndarray | None = None
+    rows: int = 0
+    max_batch: int = 1
+    max_wait_s: float = 0.0
+    limits: Mapping[str, float] | None = None
+    idle_p50_s: float | None = None
+    batch_sizes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.batch_sizes is not None:
+            sizes = np.array(self.batch_sizes, dtype=np.int64, copy=True)
+            sizes.setflags(write=False)
+            object.__setattr__(self, "batch_sizes", sizes)
+        if self.limits is not None:
+            object.__setattr__(self, "limits", {str(k): float(v) for k, v in self.limits.items()})
         if self.service_ns is not None:
             service = np.array(self.service_ns, dtype=np.int64, copy=True)
             service.setflags(write=False)
@@ -639,8 +724,24 @@ class LoadTestResult:
 
     @property
     def completed(self) -> int:
-        """Requests that completed."""
-        return self.latency.n
+        """Requests that completed (the censored ones did not)."""
+        return self.latency.n - self.latency.n_censored
+
+    @property
+    def service_p50_s(self) -> float:
+        """Median model call under load, in seconds (NaN when not recorded)."""
+        if self.service_ns is None or not self.service_ns.size:
+            return math.nan
+        return float(np.median(self.service_ns)) / 1e9
+
+    @property
+    def verdict(self) -> Any:
+        """PASS, FAIL or UNDECIDED against :attr:`limits` (None without a budget)."""
+        if not self.limits:
+            return None
+        from .loadverdict import load_verdict
+
+        return load_verdict(self)
 
     @property
     def achieved_qps(self) -> float:
@@ -698,6 +799,13 @@ class LoadTestResult:
             "dropped": self.dropped,
             "notes": list(self.notes),
             "service_ns": None if self.service_ns is None else self.service_ns.tolist(),
+            "rows": self.rows,
+            "max_batch": self.max_batch,
+            "max_wait_s": self.max_wait_s,
+            "limits": None if self.limits is None else dict(self.limits),
+            "idle_p50_s": self.idle_p50_s,
+            "batch_sizes": None if self.batch_sizes is None else self.batch_sizes.tolist(),
+            "summary": _summary(self),
         }
 
     @classmethod
@@ -737,6 +845,14 @@ class LoadTestResult:
                 dropped=saved_count(data.get("dropped", 0), "dropped"),
                 notes=tuple(data.get("notes", ())),
                 service_ns=data.get("service_ns"),
+                rows=saved_count(data.get("rows", 0), "rows"),
+                max_batch=saved_count(data.get("max_batch", 1), "max_batch", least=1),
+                max_wait_s=_non_negative(data.get("max_wait_s", 0.0), "max_wait_s"),
+                limits=_saved_limits(data.get("limits")),
+                idle_p50_s=None
+                if data.get("idle_p50_s") is None
+                else saved_float(data["idle_p50_s"], "idle_p50_s", positive=True),
+                batch_sizes=data.get("batch_sizes"),
             )
         except SchemaError:
             raise
@@ -757,3 +873,17 @@ class LoadTestResult:
             f"achieved_qps={self.achieved_qps:.4g}, n={self.completed}, "
             f"p99={self.latency.p99 * 1e3:.3g}ms, workers={self.workers})"
         )
+
+
+def _saved_limits(value: Any) -> dict[str, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise invalid("limits", value, "a mapping of percentile limits")
+    return {str(k): saved_float(v, f"limits.{k}", positive=True) for k, v in value.items()}
+
+
+def _summary(lt: LoadTestResult) -> dict[str, Any]:
+    from .loadverdict import load_summary
+
+    return load_summary(lt)

@@ -184,6 +184,7 @@ class _State:
     # The candidates (objects whose code is the user's), held until the process ends
     # when run as a script, so that no __del__ of theirs runs on the way out.
     keep: list[Any] = field(default_factory=list)
+    on_interrupt: str | None = None  # a command's own Ctrl-C line, when compare's does not fit
 
     def record_failure(self, name: str, error: ProdbenchError) -> None:
         """``on_failure`` of :func:`prodbench.compare`: kept for partial saves."""
@@ -191,6 +192,8 @@ class _State:
 
     def interrupted(self) -> str:
         """What Ctrl-C leaves behind, in one line."""
+        if self.on_interrupt is not None:
+            return self.on_interrupt
         if self.saved:
             done = ", ".join(self.finished)
             return f"interrupted; finished candidates ({done}) saved in {self.saved}"

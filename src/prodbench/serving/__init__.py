@@ -75,23 +75,16 @@ from .capacity import (
     workers_needed,
 )
 from .loadtest import (
-    _DEPTH,
-    _LEAD_NS,
-    _SPIN_NS,
     LOAD_MAX_REQUESTS,
     LOAD_ROWS,
     _arrivals,
     _check_duration,
-    _ModelServer,
     _NoOpModel,
-    _open_loop,
-    _run_phases,
     _serve_request,
     _serve_setup,
-    _Server,
-    _start_servers,
     load_test,
     load_test_candidate,
+    usable_cores,
 )
 from .simulation import (
     RandomState,
