@@ -180,6 +180,8 @@ class LoadPoint:
         US dollars per core-hour; one core per worker.
     reason : str
         Why ``workers`` is None, else empty.
+    note : str
+        A caveat on ``workers`` (e.g. it has no upper bound), else empty.
 
     Examples
     --------
@@ -194,6 +196,7 @@ class LoadPoint:
     p99: float
     price_per_core_hour: float
     reason: str = ""
+    note: str = ""
 
     @property
     def cost_per_million(self) -> float:
@@ -212,6 +215,7 @@ class LoadPoint:
             "p99": self.p99,
             "price_per_core_hour": self.price_per_core_hour,
             "reason": self.reason,
+            "note": self.note,
         }
 
     @classmethod
@@ -225,6 +229,7 @@ class LoadPoint:
             p99=float(data["p99"]),
             price_per_core_hour=float(data["price_per_core_hour"]),
             reason=str(data.get("reason", "")),
+            note=str(data.get("note", "")),
         )
 
 

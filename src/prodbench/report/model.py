@@ -364,6 +364,7 @@ def capacity_section(cap: Capacity) -> Section:
                 f"{name}: {t.workers} worker{'s' if t.workers != 1 else ''} for {cap.qps:g} QPS; "
                 f"p50 {fmt_duration(t.p50)}, p99 {fmt_duration(t.p99)} at that load; "
                 f"${t.cost_per_million:.4f} per million predictions"
+                + (f"; {t.note}" if t.note else "")
             )
     notes = [
         "Max QPS: the highest Poisson arrival rate at which the simulated "

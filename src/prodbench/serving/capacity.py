@@ -87,7 +87,12 @@ class _Lanes:
         requests: int,
         warmup: int,
         random_state: RandomState,
+        arrivals: Any = None,
     ) -> None:
+        from .arrivals import parse_arrivals
+
+        process = parse_arrivals(arrivals)
+        self.arrivals = process
         per = replicates + 1
         total = requests + warmup
         self.per = per
@@ -96,11 +101,10 @@ class _Lanes:
         self.unit_arrivals = np.empty((per * len(services), total))
         self.service = np.empty_like(self.unit_arrivals)
         self.mean = np.empty(per * len(services))
-        self._resampled = []
         for j, service in enumerate(services):
             rng = np.random.default_rng(random_state)
             rows = slice(j * per, (j + 1) * per)
-            self.unit_arrivals[rows] = np.cumsum(rng.exponential(1.0, (per, total)), axis=1)
+            self.unit_arrivals[rows] = np.cumsum(process.unit_gaps(rng, (per, total)), axis=1)
             picks = rng.integers(0, service.size, (per, service.size))
             picks[0] = np.arange(service.size)
             resampled = service[picks]
@@ -108,12 +112,12 @@ class _Lanes:
             self.service[rows] = np.take_along_axis(
                 resampled, rng.integers(0, service.size, (per, total)), axis=1
             )
-            self._resampled.append(resampled)
         self._done = np.cumsum(self.service, axis=1)
         self._started = self._done - self.service
         # request-major copies for the several-worker loop
         self._arrivals_t = np.ascontiguousarray(self.unit_arrivals.T)
         self._service_t = np.ascontiguousarray(self.service.T)
+        self._limit_ratio: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
 
     @property
     def lanes(self) -> int:
@@ -179,6 +183,16 @@ class _Lanes:
         total = self._arrivals_t.shape[0]
         rows = rates.size
         width = int(workers.max())
+        if rows < 2 * width:
+            # few rows, many servers: a heap per row costs less than stepping all the servers
+            out = np.empty(rows)
+            for r in range(rows):
+                lane = int(lanes[r])
+                soj = _sojourn_heap(
+                    self.unit_arrivals[lane] / rates[r], self.service[lane], int(workers[r])
+                )
+                out[r] = _budget_ratio(soj[None, self.warmup :], limits)[0]
+            return out
         warm = self.warmup
         free = np.zeros((width, rows))
         free[np.arange(width)[:, None] >= workers[None, :]] = np.inf
@@ -205,12 +219,20 @@ class _Lanes:
         return _budget_ratio(kept, limits)
 
     def idle_ratio(self, limits: Mapping[str, float], candidate: int | None = None) -> np.ndarray:
-        """The ratio at a vanishing rate: the service-time percentiles alone, per lane.
+        """The ratio of each lane when no request waits: its own service draws alone.
 
-        Of every lane, or only of ``candidate``'s lanes (the order of :meth:`of`).
+        This is the ratio at a vanishing rate and at unboundedly many
+        workers, computed on the very draws the simulation serves (not on
+        the resample they come from), so a lane judged feasible here does
+        meet the budget with enough workers. Of every lane, or only of
+        ``candidate``'s lanes (the order of :meth:`of`).
         """
-        chosen = self._resampled if candidate is None else [self._resampled[candidate]]
-        return np.concatenate([_budget_ratio(r.copy(), limits) for r in chosen])
+        key = tuple(sorted(limits.items()))
+        ratio = self._limit_ratio.get(key)
+        if ratio is None:
+            ratio = _budget_ratio(self.service[:, self.warmup :].copy(), limits)
+            self._limit_ratio[key] = ratio
+        return ratio if candidate is None else ratio[self.of(candidate)]
 
 
 def _row_percentiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
@@ -357,12 +379,16 @@ def _max_qps_table(
 
 
 def _make_lanes(
-    services: Sequence[np.ndarray], random_state: RandomState, replicates: int, requests: int
+    services: Sequence[np.ndarray],
+    random_state: RandomState,
+    replicates: int,
+    requests: int,
+    arrivals: Any = None,
 ) -> _Lanes:
     warmup = max(1000, requests // 10)
     if isinstance(random_state, int | np.integer):
         random_state = check_seed(random_state)
-    return _Lanes(services, replicates, requests, warmup, random_state)
+    return _Lanes(services, replicates, requests, warmup, random_state, arrivals)
 
 
 def _check_replicates(replicates: Any) -> int:
@@ -459,40 +485,59 @@ def _workers_for(
     price_per_core_hour: float,
     max_workers: int,
 ) -> LoadPoint:
+    """The workers ``candidate`` needs at ``rate``: lane 0 and the 97.5% point of the replicates.
+
+    Each lane's fewest workers come from :func:`.workers.lane_workers`. The
+    answer is the larger of the samples' own count and the 97.5% point
+    ("higher") of the replicates' counts, so that the max-QPS lower bound at
+    that count reaches ``rate``. When the samples as measured meet the budget
+    but more than 2.5% of the replicates cannot at any count (the service
+    time's own percentile is within its uncertainty of the limit), the
+    samples' count is given with a note instead of "no number of workers".
+    """
+    from .workers import lane_workers
+
     mine = lanes.of(candidate)
-    if float(lanes.idle_ratio(limits, candidate).max()) > 1.0:
-        worst = ", ".join(f"{k} < {v * 1e3:g} ms" for k, v in limits.items())
-        return LoadPoint(
-            rate,
-            None,
-            math.nan,
-            math.nan,
-            price_per_core_hour,
-            f"the service time alone exceeds {worst} (in the samples or a bootstrap replicate); "
-            "no number of workers meets the budget",
-        )
-    means = lanes.mean[mine]
-    c = max(1, math.floor(rate * float(means.max())) + 1)
     trusted = trusted_utilization(lanes.requests)
-    while c <= max_workers:
-        # as max QPS: within the trusted utilisation, and the budget met in every replicate
-        if bool(np.all(rate * means <= c * trusted)):
-            ratio = lanes.ratios(np.full(mine.size, rate), np.full(mine.size, c), limits, mine)
-            if bool(np.all(ratio <= 1.0)):
-                break
-        c += 1
-    else:
+    needs, timed_out = lane_workers(lanes, mine, rate, limits, trusted, max_workers)
+    worst = ", ".join(f"{k} < {v * 1e3:g} ms" for k, v in limits.items())
+    if math.isinf(needs[0]):
         return LoadPoint(
             rate,
             None,
             math.nan,
             math.nan,
             price_per_core_hour,
-            f"more than {max_workers} workers would be needed",
+            f"the service time alone exceeds {worst} (in {lanes.requests:,} draws from the "
+            "samples as measured); no number of workers meets the budget",
         )
-    lat = simulate(service, rate, c, TARGET_REQUESTS, random_state)
+    reps = needs[1:]
+    if math.isnan(needs[0]) or (reps.size and np.isnan(reps).any()):
+        from .workers import SEARCH_SECONDS
+
+        why = (
+            f"the search for workers stopped at its time bound ({SEARCH_SECONDS:g} s) before "
+            "every replicate met the budget"
+            if timed_out
+            else f"more than {max_workers} workers would be needed"
+        )
+        return LoadPoint(rate, None, math.nan, math.nan, price_per_core_hour, why)
+    note = ""
+    high = float(np.percentile(reps, 97.5, method="higher")) if reps.size else needs[0]
+    if math.isinf(high):
+        lost = int(np.isinf(reps).sum())
+        note = (
+            f"{lost} of {reps.size} bootstrap replicates cannot meet {worst} at any worker "
+            "count (the service time's own percentile is within its uncertainty of the "
+            "limit): workers is from the samples as measured and has no upper bound; "
+            "measure more samples"
+        )
+        c = int(needs[0])
+    else:
+        c = int(max(needs[0], high))
+    lat = simulate(service, rate, c, TARGET_REQUESTS, random_state, arrivals=lanes.arrivals)
     p50, p99 = np.percentile(lat, [50, 99])
-    return LoadPoint(rate, c, float(p50), float(p99), price_per_core_hour)
+    return LoadPoint(rate, c, float(p50), float(p99), price_per_core_hour, note=note)
 
 
 def workers_needed(
