@@ -419,6 +419,7 @@ def max_qps(
     *,
     replicates: int | None = None,
     requests: int | None = None,
+    arrivals: Any = "poisson",
 ) -> MaxQPS:
     """The highest Poisson arrival rate whose simulated percentiles meet the budget.
 
@@ -440,6 +441,10 @@ def max_qps(
     requests : int, optional
         Simulated requests per replicate (default :data:`CAPACITY_REQUESTS`,
         20,000) after a warm-up prefix of ``max(1000, requests // 10)``.
+    arrivals : str, array-like or path, default "poisson"
+        The arrival process (``"gamma:cv=3"``, a trace of timestamps; a
+        trace is rescaled to each rate tried): see
+        :mod:`prodbench.serving.arrivals`.
 
     Returns
     -------
@@ -471,7 +476,7 @@ def max_qps(
     limits = percentile_limits(budget)
     c = _check_workers(workers)
     reps, n = _sizes(replicates, requests)
-    lanes = _make_lanes([service], random_state, reps, n)
+    lanes = _make_lanes([service], random_state, reps, n, arrivals)
     return _max_qps_table(lanes, [service], (c,), limits, n)[0][c]
 
 
@@ -550,14 +555,44 @@ def workers_needed(
     replicates: int | None = None,
     requests: int | None = None,
     max_workers: int = MAX_WORKERS,
+    arrivals: Any = "poisson",
 ) -> LoadPoint:
     """The fewest workers whose max-QPS lower bound reaches ``qps``, and that load.
 
-    A worker count qualifies when every bootstrap replicate meets the budget
-    at ``qps`` (the lower end of the max-QPS interval is the lowest
-    replicate, so this is "lower bound >= qps"). The p50 and p99 at that
-    load are simulated from the samples as measured with 100,000 requests;
-    the cost is ``workers x price_per_core_hour``, one core per worker.
+    A worker count qualifies when the samples as measured and the 97.5%
+    point ("higher") of the bootstrap replicates meet the budget at ``qps``
+    (with 32 replicates: every one; this is "max-QPS lower bound >= qps").
+    Each lane's count is searched by galloping and bisection, all lanes in
+    one simulation pass per step; a lane whose own service draws exceed the
+    budget never meets it at any count, which is said at once. When the
+    samples meet the budget but too many replicates cannot at any count,
+    ``workers`` is the samples' count and ``note`` says it has no upper
+    bound. The p50 and p99 at that load are simulated from the samples as
+    measured with 100,000 requests; the cost is ``workers x
+    price_per_core_hour``, one core per worker.
+
+    Parameters
+    ----------
+    service_s : array-like of float or LatencyResult
+        Measured service times in seconds.
+    qps : float
+        The target rate.
+    budget : Budget, str or mapping, default "p99=5ms"
+        Its percentile limits must all hold.
+    random_state, replicates, requests
+        As in :func:`max_qps`.
+    price_per_core_hour : float, default 0.05
+        US dollars per core-hour.
+    max_workers : int, default MAX_WORKERS
+        The most workers considered.
+    arrivals : str, array-like or path, default "poisson"
+        The arrival process, as in :func:`max_qps`.
+
+    Returns
+    -------
+    LoadPoint
+        ``workers`` (None with a ``reason``), the p50 and p99 at that load,
+        the cost, and a ``note`` when ``workers`` has no upper bound.
 
     Examples
     --------
@@ -570,7 +605,7 @@ def workers_needed(
     limits = percentile_limits(budget)
     rate = _check_qps(qps)
     reps, n = _sizes(replicates, requests)
-    lanes = _make_lanes([service], random_state, reps, n)
+    lanes = _make_lanes([service], random_state, reps, n, arrivals)
     return _workers_for(
         lanes, 0, service, rate, limits, random_state, price_per_core_hour, max_workers
     )
@@ -613,9 +648,12 @@ def _capacities(
     price_per_core_hour: float,
     replicates: int,
     requests: int,
+    arrivals: Any = None,
+    batching: str | None = None,
+    batch_service: Mapping[str, Any] | None = None,
 ) -> dict[str, CandidateCapacity]:
     arrays = list(services.values())
-    lanes = _make_lanes(arrays, random_state, replicates, requests)
+    lanes = _make_lanes(arrays, random_state, replicates, requests, arrivals)
     tables = _max_qps_table(lanes, arrays, counts, limits, requests)
     out = {}
     for j, (name, service) in enumerate(services.items()):
@@ -624,8 +662,37 @@ def _capacities(
             point = _workers_for(
                 lanes, j, service, target, limits, random_state, price_per_core_hour, MAX_WORKERS
             )
-        out[name] = CandidateCapacity(name=name, max_qps=tables[j], target=point)
+        batched = None
+        if batching == "auto":
+            from .batched import batched_capacity
+
+            per_call = None if batch_service is None else batch_service.get(name)
+            batched = batched_capacity(
+                lanes,
+                j,
+                service,
+                per_call,
+                limits,
+                counts[0],
+                target,
+                point,
+                random_state,
+                price_per_core_hour,
+            )
+        out[name] = CandidateCapacity(name=name, max_qps=tables[j], target=point, batched=batched)
     return out
+
+
+def _check_batching(batching: Any) -> str | None:
+    """``batching`` of a capacity: None (one by one) or "auto" (the policy grid)."""
+    if batching is None or batching is False or batching == "none":
+        return None
+    if batching == "auto" or batching is True:
+        return "auto"
+    raise SpecError(
+        f"batching must be None (requests one by one) or \"auto\" (search max_batch in "
+        f"1..32 and max_wait in 0..5 ms for the best policy); got {batching!r}."
+    )
 
 
 def candidate_capacity(
@@ -639,12 +706,17 @@ def candidate_capacity(
     price_per_core_hour: float = 0.05,
     replicates: int | None = None,
     requests: int | None = None,
+    arrivals: Any = "poisson",
+    batching: str | None = None,
+    batch_service: Any = None,
 ) -> CandidateCapacity:
     """Max QPS per worker count and, for a target ``qps``, the workers it needs.
 
     This is what :meth:`prodbench.ModelResult.capacity` returns; all worker
     counts share the same simulation draws (common random numbers), and a
     candidate gets the same figures here as in :meth:`Comparison.capacity`.
+    ``arrivals``, ``batching`` and ``batch_service`` (this candidate's
+    per-call times by batch size) are as in :func:`capacities`.
 
     Examples
     --------
@@ -663,6 +735,9 @@ def candidate_capacity(
         random_state,
         price_per_core_hour,
         *_sizes(replicates, requests),
+        arrivals,
+        _check_batching(batching),
+        None if batch_service is None else {name: batch_service},
     )[name]
 
 
@@ -680,6 +755,8 @@ def result_capacity(
     >>> cap = result_capacity(result, "p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
     >>> cap[2].qps, cap.target.workers, cap.target.cost_per_million  # doctest: +SKIP
     """
+    if kwargs.get("batching") and "batch_service" not in kwargs:
+        kwargs["batch_service"] = result.throughput
     return candidate_capacity(result.latency, budget, workers, qps, name=result.name, **kwargs)
 
 
@@ -693,6 +770,9 @@ def capacities(
     random_state: RandomState = 0,
     replicates: int | None = None,
     requests: int | None = None,
+    arrivals: Any = "poisson",
+    batching: str | None = None,
+    batch_service: Mapping[str, Any] | None = None,
 ) -> Capacity:
     """Capacity of several candidates, from their measured one-row latencies.
 
@@ -715,6 +795,18 @@ def capacities(
         US dollars per core-hour, one core per worker.
     random_state, replicates, requests
         As in :func:`max_qps`.
+    arrivals : str, array-like or path, default "poisson"
+        The arrival process (``"gamma:cv=3"``, a trace of timestamps; a
+        trace is rescaled to each rate tried): see
+        :mod:`prodbench.serving.arrivals`.
+    batching : None or "auto", default None
+        "auto": also search the micro-batching policies of
+        :mod:`prodbench.serving.batched` (max_batch 1-32 x max_wait 0-5 ms)
+        at the smallest worker count and at ``qps``; ``cap[name].batched``
+        holds the best one next to one by one.
+    batch_service : mapping of str to ThroughputResult or dict, optional
+        Per candidate its per-call service times by batch size (a result's
+        ``throughput``), needed for batches of more than one.
 
     Returns
     -------
@@ -735,8 +827,24 @@ def capacities(
     counts = _as_worker_tuple(workers)
     reps, n = _sizes(replicates, requests)
     services = {name: _service_seconds(latency) for name, latency in latencies.items()}
+    from .arrivals import parse_arrivals
+
+    process = parse_arrivals(arrivals)
+    mode = _check_batching(batching)
     candidates = (
-        _capacities(services, limits, counts, target, random_state, price_per_core_hour, reps, n)
+        _capacities(
+            services,
+            limits,
+            counts,
+            target,
+            random_state,
+            price_per_core_hour,
+            reps,
+            n,
+            process,
+            mode,
+            batch_service,
+        )
         if services
         else {}
     )
@@ -760,6 +868,7 @@ def capacities(
         replicates=reps,
         requests=n,
         notes=notes,
+        arrivals=process.source,
     )
 
 
