@@ -758,8 +758,10 @@ class Comparison:
             Worker counts sharing one FIFO queue.
         **kwargs
             ``random_state`` (for the simulation), ``replicates`` (independent
-            simulations per rate, for the interval) and ``requests`` (simulated
-            requests per replicate).
+            simulations per rate, for the interval), ``requests`` (simulated
+            requests per replicate), ``arrivals`` (``"gamma:cv=3"``, a trace)
+            and ``batching="auto"`` (the best micro-batching policy, from the
+            bulk phase's per-call times; ``cap[name].batched``).
 
         Returns
         -------
@@ -787,7 +789,11 @@ class Comparison:
         """
         from . import serving
 
-        return serving.capacities(**self._capacity_inputs(budget, qps, workers), **kwargs)
+        inputs = self._capacity_inputs(budget, qps, workers)
+        if kwargs.get("batching") and "batch_service" not in kwargs:
+            # the bulk phase's per-call times by batch size, for the batching what-if
+            inputs["batch_service"] = {n: self.results[n].throughput for n in self.measured}
+        return serving.capacities(**inputs, **kwargs)
 
     def _capacity_inputs(
         self, budget: Budget | str | Mapping[str, Any] | None, qps: float | None, workers: Any

@@ -256,9 +256,12 @@ def batched_capacity(
     if batch_service is None:
         largest = 1
     else:
-        sizes = [int(b.batch_size) for b in getattr(batch_service, "batches", ())] or [
-            int(b) for b in batch_service
-        ]
+        batches = getattr(batch_service, "batches", None)
+        sizes = (
+            [int(b.batch_size) for b in batches]
+            if batches is not None
+            else [int(b) for b in batch_service]
+        )
         largest = min(POLICY_BATCHES[-1], max([1, *sizes]))
     trusted = trusted_utilization(lanes.requests)
     bl = BatchLanes.build(lanes, candidate, batch_service, largest, limits, trusted, random_state)
