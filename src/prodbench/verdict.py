@@ -789,16 +789,21 @@ class Comparison:
         """
         from . import serving
 
-        inputs = self._capacity_inputs(budget, qps, workers)
-        if kwargs.get("batching") and "batch_service" not in kwargs:
-            # the bulk phase's per-call times by batch size, for the batching what-if
-            inputs["batch_service"] = {n: self.results[n].throughput for n in self.measured}
-        return serving.capacities(**inputs, **kwargs)
+        return serving.capacities(**self._capacity_inputs(budget, qps, workers, **kwargs))
 
     def _capacity_inputs(
-        self, budget: Budget | str | Mapping[str, Any] | None, qps: float | None, workers: Any
+        self,
+        budget: Budget | str | Mapping[str, Any] | None,
+        qps: float | None,
+        workers: Any,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        """What :func:`prodbench.serving.capacities` needs, with this comparison's defaults."""
+        """What :func:`prodbench.serving.capacities` needs, with this comparison's defaults.
+
+        With ``batching``, the bulk phase's per-call times by batch size too.
+        """
+        if kwargs.get("batching") and "batch_service" not in kwargs:
+            kwargs["batch_service"] = {n: self.results[n].throughput for n in self.measured}
         chosen = self.budget if budget is None else budget
         if chosen is None:
             raise BudgetError(
@@ -811,6 +816,7 @@ class Comparison:
             "workers": workers,
             "qps": qps if qps is not None else self.options.get("qps"),
             "price_per_core_hour": self.price_per_core_hour,
+            **kwargs,
         }
 
     @cached_property

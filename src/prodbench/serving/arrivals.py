@@ -31,6 +31,22 @@ from ..errors import DataError, SpecError
 
 __all__ = ["Arrivals", "arrival_offsets", "parse_arrivals"]
 
+
+def _check_qps(qps: float, name: str = "qps") -> float:
+    if isinstance(qps, bool) or not isinstance(qps, (int, float, np.floating, np.integer)):
+        raise SpecError(f"{name} must be a number of requests per second, not {qps!r}.")
+    value = float(qps)
+    if not (value > 0 and math.isfinite(value)):
+        raise SpecError(f"{name} must be a positive, finite request rate, e.g. 500; got {qps!r}.")
+    return value
+
+
+def _check_requests(requests: Any, name: str = "requests") -> int:
+    if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
+        raise SpecError(f"{name} must be a positive whole number, e.g. 100000; got {requests!r}.")
+    return int(requests)
+
+
 _FORMS = (
     'arrivals is "poisson" (the default), "gamma:cv=3" (gamma inter-arrival times with that '
     "coefficient of variation), an array of arrival timestamps in seconds, or the path of a "
@@ -93,16 +109,16 @@ class Arrivals:
             return rng.gamma(shape, 1.0 / shape, size)
         assert self.gaps is not None
         unit = self.gaps / self.gaps.mean()
-        shape = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
-        per = shape[-1]
-        rows = int(np.prod(shape[:-1], dtype=np.int64)) if len(shape) > 1 else 1
+        dims = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+        per = dims[-1]
+        rows = int(np.prod(dims[:-1], dtype=np.int64)) if len(dims) > 1 else 1
         out = np.empty((rows, per))
         for r in range(rows):
             # each lane starts at its own random place in the trace (same rng, reproducible)
             start = int(rng.integers(0, unit.size))
             idx = (start + np.arange(per)) % unit.size
             out[r] = unit[idx]
-        return out.reshape(shape)
+        return out.reshape(dims)
 
 
 def _read_trace(path: str) -> np.ndarray:
@@ -252,8 +268,6 @@ def arrival_offsets(
     >>> arrival_offsets([0.0, 0.5, 1.0], 4).tolist()   # a trace at its own rate
     [0.5, 1.0, 1.5, 2.0]
     """
-    from .simulation import _check_qps, _check_requests
-
     process = parse_arrivals(arrivals)
     n = _check_requests(requests)
     rng = np.random.default_rng(random_state)

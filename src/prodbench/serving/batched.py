@@ -37,9 +37,17 @@ from .batching import BatchTable, batch_table, sojourn_batched
 
 if TYPE_CHECKING:
     from ..serving_results import BatchedCapacity, LoadPoint
-    from .capacity import _Lanes
+    from .lanes import _Lanes
 
-__all__ = ["POLICY_BATCHES", "POLICY_WAITS", "BatchLanes", "batched_capacity", "best_policy", "policy_grid", "workers_batched"]
+__all__ = [
+    "POLICY_BATCHES",
+    "POLICY_WAITS",
+    "BatchLanes",
+    "batched_capacity",
+    "best_policy",
+    "policy_grid",
+    "workers_batched",
+]
 
 POLICY_BATCHES = (1, 2, 4, 8, 16, 32)
 """``max_batch`` values tried by ``batching="auto"``."""
@@ -108,7 +116,7 @@ class BatchLanes:
 
     def ratio(self, k: int, rate: float, workers: int, policy: tuple[int, float], m: int) -> float:
         """Budget ratio of lane ``k`` (0: as measured) with the first ``m`` requests."""
-        from .capacity import _budget_ratio
+        from .lanes import _budget_ratio
 
         lane = int(self.lane_ids[k])
         warm = self.lanes.warmup
@@ -214,7 +222,10 @@ def workers_batched(
                 continue
             fails = 0
             for k in range(1, len(bl.tables)):
-                if rate > bl.saturation(k, c, b) * bl.trusted or bl.ratio(k, rate, c, policy, n) > 1:
+                if (
+                    rate > bl.saturation(k, c, b) * bl.trusted
+                    or bl.ratio(k, rate, c, policy, n) > 1
+                ):
                     fails += 1
                     if fails > allowed:
                         break
@@ -224,9 +235,11 @@ def workers_batched(
     return None, None
 
 
-def replicate_interval(values: Sequence[float], estimate: float) -> tuple[float, float]:
+def replicate_interval(
+    values: Sequence[float] | np.ndarray, estimate: float
+) -> tuple[float, float]:
     """2.5% and 97.5% points of the replicates, widened to contain ``estimate``."""
-    from .capacity import _interval
+    from .lanes import _interval
 
     return _interval(np.asarray(values, dtype=np.float64), estimate)
 
@@ -250,7 +263,7 @@ def batched_capacity(
     grid goes up to the largest measured batch size, at most 32.
     """
     from ..serving_results import BatchedCapacity, LoadPoint, MaxQPS
-    from .capacity import _undersampled, trusted_utilization
+    from .lanes import _undersampled, trusted_utilization
     from .simulation import simulate
 
     if batch_service is None:

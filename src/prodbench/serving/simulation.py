@@ -7,13 +7,13 @@ The checks of the inputs every part of :mod:`prodbench.serving` shares
 from __future__ import annotations
 
 import heapq
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, SpecError
+from .arrivals import _check_qps, _check_requests
 
 if TYPE_CHECKING:
     from ..results import LatencyResult
@@ -47,25 +47,10 @@ def _service_seconds(service_s: Any) -> np.ndarray:
     return arr
 
 
-def _check_qps(qps: float, name: str = "qps") -> float:
-    if isinstance(qps, bool) or not isinstance(qps, (int, float, np.floating, np.integer)):
-        raise SpecError(f"{name} must be a number of requests per second, not {qps!r}.")
-    value = float(qps)
-    if not (value > 0 and math.isfinite(value)):
-        raise SpecError(f"{name} must be a positive, finite request rate, e.g. 500; got {qps!r}.")
-    return value
-
-
 def _check_workers(workers: Any) -> int:
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise SpecError(f"workers must be a whole number of at least 1, e.g. 2; got {workers!r}.")
     return int(workers)
-
-
-def _check_requests(requests: Any, name: str = "requests") -> int:
-    if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
-        raise SpecError(f"{name} must be a positive whole number, e.g. 100000; got {requests!r}.")
-    return int(requests)
 
 
 # --------------------------------------------------------------------------- simulation

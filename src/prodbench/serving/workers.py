@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .capacity import _Lanes
+    from .lanes import _Lanes
 
 __all__ = ["lane_workers"]
 
@@ -52,7 +52,7 @@ def lane_workers(
     Examples
     --------
     >>> import numpy as np
-    >>> from prodbench.serving.capacity import _make_lanes
+    >>> from prodbench.serving.lanes import _make_lanes
     >>> lanes = _make_lanes([np.random.default_rng(0).exponential(1e-3, 2000)], 0, 2, 4000)
     >>> needs, _ = lane_workers(lanes, lanes.of(0), 1500.0, {"p99": 0.01}, 0.9, 64)
     >>> needs.tolist()
