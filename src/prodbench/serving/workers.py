@@ -56,7 +56,7 @@ def lane_workers(
     >>> lanes = _make_lanes([np.random.default_rng(0).exponential(1e-3, 2000)], 0, 2, 4000)
     >>> needs, _ = lane_workers(lanes, lanes.of(0), 1500.0, {"p99": 0.01}, 0.9, 64)
     >>> needs.tolist()
-    [3.0, 3.0, 3.0]
+    [3.0, 3.0, 2.0]
     """
     start = time.perf_counter()
     ids = np.asarray(lane_ids)
