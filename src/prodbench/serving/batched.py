@@ -58,7 +58,7 @@ POLICY_WAITS = (0.0, 0.0005, 0.001, 0.002, 0.005)
 _FIRST = np.array([0.25, 0.5, 0.7, 0.82, 0.9, 0.95, 0.98, 1.0])
 _AROUND = np.array([0.85, 0.95, 1.05, 1.2])
 _REFINE = 4
-SEARCH_SECONDS = 60.0
+SEARCH_SECONDS = 30.0
 """Wall-clock bound of the batching search of one candidate (the grid is cut short after it)."""
 
 
@@ -298,7 +298,18 @@ def batched_capacity(
     )
     note = "the policy grid was cut short by its time bound" if cut else ""
     point, target_policy = None, None
-    if target is not None:
+    alone = float(lanes.idle_ratio(limits, candidate)[0]) > 1.0
+    if target is not None and alone:
+        # the one-row service alone exceeds the budget: no batch is served faster than a row
+        point = LoadPoint(
+            target,
+            None,
+            math.nan,
+            math.nan,
+            price_per_core_hour,
+            "the one-row service time alone exceeds the budget; batching cannot shorten it",
+        )
+    elif target is not None:
         known = None if one_by_one is None else one_by_one.workers
         c, target_policy = workers_batched(bl, target, known, MAX_WORKERS_BATCHED, deadline)
         if c is None:
