@@ -340,6 +340,31 @@ def seed_case_batching(max_time: float) -> None:
                 f"(policy {b.target_policy})"
             )
     print(f"   cmp.capacity(qps=500, workers=(1,), batching='auto'), 2 candidates: {took:.1f} s")
+    batching_synthetic()
+
+
+def batching_synthetic() -> None:
+    from factories import make_comparison, make_result
+
+    print("   synthetic candidates of section 4 (per call: 0.3 or 2 ms a row alone, 50x at 1000)")
+    lone = make_result("lone", latency_ms=0.3, n=5000)
+    ens = make_result("ens", latency_ms=2.0, n=5000, seed=1)
+    cmp = make_comparison([lone, ens], budget=pb.Budget(p99="5ms"))
+    began = time.perf_counter()
+    cap = cmp.capacity(qps=500, workers=(1,), batching="auto")
+    took = time.perf_counter() - began
+    for name in ("lone", "ens"):
+        c, b = cap[name], cap[name].batched
+        assert b is not None
+        m, t, bt = b.max_qps, c.target, b.target
+        print(
+            f"   {name}: one by one {c[1].qps:,.0f} [{c[1].qps_low:,.0f}, {c[1].qps_high:,.0f}]"
+            f" QPS, {t.workers if t else None} workers for 500 QPS; best max_batch="
+            f"{b.max_batch}, max_wait={b.max_wait * 1e3:g} ms: {'>=' if m.capped else ''}"
+            f"{m.qps:,.0f} [{m.qps_low:,.0f}, {m.qps_high:,.0f}] QPS, "
+            f"{bt.workers if bt else None} workers for 500 QPS (policy {b.target_policy})"
+        )
+    print(f"   2 synthetic candidates, batching='auto', 1 worker count and a target: {took:.1f} s")
 
 
 def main() -> None:

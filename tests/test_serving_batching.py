@@ -257,3 +257,20 @@ def test_workers_search_is_bisected_not_walked() -> None:
     point = serving.workers_needed(service, 40_000.0, "p99=10ms", replicates=2, requests=3000)
     assert point.workers is not None and 40 <= point.workers <= 60
     assert not math.isnan(point.p99)
+
+
+def test_batching_cannot_rescue_a_row_over_the_budget() -> None:
+    slow = np.full(1000, 0.006)
+    cap = serving.capacities(
+        {"slow": slow},
+        "p99=5ms",
+        (1,),
+        qps=100.0,
+        batching="auto",
+        batch_service={"slow": {8: np.full(50, 0.008)}},
+        **FAST,
+    )
+    b = cap["slow"].batched
+    assert b is not None and b.max_qps.qps == 0.0
+    assert b.target is not None and b.target.workers is None
+    assert "batching cannot shorten it" in b.target.reason

@@ -25,7 +25,12 @@ Examples
 
 The package has three parts: :mod:`.simulation` (the queue and the input
 checks), :mod:`.capacity` (max QPS, workers, cost, the load curve) and
-:mod:`.loadtest` (the real open-loop load test on worker processes). Every
+:mod:`.loadtest` (the real open-loop load test on worker processes), with
+helpers: :mod:`.arrivals` (Poisson, gamma and replayed arrivals;
+:func:`arrival_offsets` draws them as an array), :mod:`.batching` and
+:mod:`.batched` (the micro-batching server and its policy search),
+:mod:`.lanes` and :mod:`.workers` (the capacity simulation's replicates
+and the worker-count search). Every
 name is importable from ``prodbench.serving`` as before the split, and the
 capacity defaults :data:`CAPACITY_REPLICATES` and :data:`CAPACITY_REQUESTS`
 are settings: assigning them here (``serving.CAPACITY_REPLICATES = 8``) sets
@@ -109,6 +114,7 @@ from .simulation import (
 __all__ = [
     "CAPACITY_REPLICATES",
     "CAPACITY_REQUESTS",
+    "arrival_offsets",
     "batch_means_interval",
     "candidate_capacity",
     "capacities",

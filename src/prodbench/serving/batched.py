@@ -279,7 +279,11 @@ def batched_capacity(
     trusted = trusted_utilization(lanes.requests)
     bl = BatchLanes.build(lanes, candidate, batch_service, largest, limits, trusted, random_state)
     deadline = time.perf_counter() + SEARCH_SECONDS
-    policy, estimate, reps, cut = best_policy(bl, workers, deadline)
+    alone = float(lanes.idle_ratio(limits, candidate)[0]) > 1.0
+    if alone:  # the one-row service alone exceeds the budget: no batch is served faster
+        policy, estimate, reps, cut = (1, 0.0), 0.0, np.zeros(0), False
+    else:
+        policy, estimate, reps, cut = best_policy(bl, workers, deadline)
     low, high = replicate_interval(reps, estimate)
     top = bl.saturation(0, workers, policy[0]) * trusted
     table = bl.tables[0]
@@ -298,7 +302,6 @@ def batched_capacity(
     )
     note = "the policy grid was cut short by its time bound" if cut else ""
     point, target_policy = None, None
-    alone = float(lanes.idle_ratio(limits, candidate)[0]) > 1.0
     if target is not None and alone:
         # the one-row service alone exceeds the budget: no batch is served faster than a row
         point = LoadPoint(
