@@ -184,11 +184,16 @@ def best_policy(
     screen = bl.lanes.warmup + max(1000, bl.lanes.requests // 4)
     largest = bl.tables[0].sizes[-1]
     best, best_q, cut = (1, 0.0), -1.0, False
+    capped: set[int] = set()
     for policy in policy_grid(largest):
+        if policy[0] in capped:
+            continue  # a longer wait cannot pass the same batch size's ceiling
         if time.perf_counter() > deadline:
             cut = True
             break
         q = bl.max_qps(0, workers, policy, min(screen, n))
+        if q >= bl.saturation(0, workers, policy[0]) * bl.trusted * (1 - 1e-9):
+            capped.add(policy[0])
         if q > best_q:
             best, best_q = policy, q
     estimate = bl.max_qps(0, workers, best, n)
@@ -232,6 +237,9 @@ def workers_batched(
             if fails <= allowed:
                 return c, policy
         c += 1
+    if one_by_one is not None:
+        # one by one is the policy (1, 0) of the grid, and its count was searched already
+        return one_by_one, (1, 0.0)
     return None, None
 
 
@@ -314,13 +322,15 @@ def batched_capacity(
         )
     elif target is not None:
         known = None if one_by_one is None else one_by_one.workers
-        c, target_policy = workers_batched(bl, target, known, MAX_WORKERS_BATCHED, deadline)
+        until = time.perf_counter() + SEARCH_SECONDS  # a bound of its own
+        c, target_policy = workers_batched(bl, target, known, MAX_WORKERS_BATCHED, until)
         if c is None:
             why = (
-                "no policy of the grid meets the budget at this rate within the worker count "
-                "one by one needs"
-                if known is not None
-                else "no policy of the grid meets the budget at this rate"
+                f"the search over workers and policies reached its time bound "
+                f"({SEARCH_SECONDS:g} s) first"
+                if time.perf_counter() >= until
+                else f"no policy of the grid meets the budget at this rate with up to "
+                f"{MAX_WORKERS_BATCHED} workers"
             )
             point = LoadPoint(target, None, math.nan, math.nan, price_per_core_hour, why)
         else:
