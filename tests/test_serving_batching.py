@@ -274,3 +274,13 @@ def test_batching_cannot_rescue_a_row_over_the_budget() -> None:
     assert b is not None and b.max_qps.qps == 0.0
     assert b.target is not None and b.target.workers is None
     assert "batching cannot shorten it" in b.target.reason
+
+
+def test_simulate_replays_a_trace_at_its_own_rate() -> None:
+    times = np.arange(0, 10, 0.01)  # 100 per second, evenly
+    lat = serving.simulate(np.full(10, 0.004), None, 1, 2000, arrivals=times)
+    np.testing.assert_allclose(lat, 0.004)  # 4 ms jobs every 10 ms: nobody waits
+    fast = serving.simulate(np.full(10, 0.004), 400.0, 1, 2000, arrivals=times)
+    assert fast.max() > 0.004  # rescaled to 400 per second: utilisation 1.6, a queue
+    with pytest.raises(SpecError, match="qps"):
+        serving.simulate(np.full(10, 0.004), None, 1, 2000)
