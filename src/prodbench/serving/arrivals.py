@@ -220,8 +220,6 @@ def parse_arrivals(arrivals: Any = "poisson") -> Arrivals:
                     "coefficient of variation of the inter-arrival times, a number >= 0 "
                     "(1 is Poisson, 3 is bursty), e.g. gamma:cv=3."
                 )
-            if cv == 1.0:
-                return Arrivals("gamma", cv=1.0, source=f"gamma:cv={cv:g}")
             return Arrivals("gamma", cv=cv, source=f"gamma:cv={cv:g}")
         if os.path.exists(text):
             return _trace(_read_trace(text), repr(text))
