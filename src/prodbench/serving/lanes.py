@@ -159,7 +159,7 @@ class _Lanes:
         t = np.empty(rows)
         s = np.empty(rows)
         inv = 1.0 / rates
-        take, maximum, minimum, subtract = np.take, np.maximum, np.minimum, np.subtract
+        take, maximum, minimum, subtract = np.ndarray.take, np.maximum, np.minimum, np.subtract
         arrivals, service = self._arrivals_t, self._service_t
         last = free[width - 1]
         for i in range(total):
