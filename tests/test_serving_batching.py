@@ -40,6 +40,8 @@ def test_short_or_flat_traces_are_data_errors(tmp_path: object) -> None:
         parse_arrivals([0.0, 1.0])
     with pytest.raises(DataError, match="same"):
         parse_arrivals([1.0, 1.0, 1.0])
+    with pytest.raises(DataError, match="does not exist"):
+        parse_arrivals(str(tmp_path / "missing.csv"))  # type: ignore[operator]
     bad = tmp_path / "bad.csv"  # type: ignore[operator]
     bad.write_text("t\n0.1\nlater\n")
     with pytest.raises(DataError, match="Line 3"):

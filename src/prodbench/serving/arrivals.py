@@ -223,6 +223,11 @@ def parse_arrivals(arrivals: Any = "poisson") -> Arrivals:
             return Arrivals("gamma", cv=cv, source=f"gamma:cv={cv:g}")
         if os.path.exists(text):
             return _trace(_read_trace(text), repr(text))
+        if text.lower().endswith((".csv", ".txt")) or os.sep in text:
+            raise DataError(
+                f"The arrivals file {text!r} does not exist. Pass the path of a CSV file of "
+                "arrival timestamps in seconds, one per line."
+            )
         raise SpecError(f"arrivals {arrivals!r} is not understood: {_FORMS}.")
     if isinstance(arrivals, (bytes, bool, int, float)):
         raise SpecError(f"arrivals {arrivals!r} is not understood: {_FORMS}.")
