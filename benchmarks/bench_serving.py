@@ -16,11 +16,20 @@ Prints:
    worker count within p99 <= 5 ms and the workers needed for 500 QPS, with
    the time ``cmp.capacity()`` takes for two candidates and four worker
    counts (goal <= 10 s), also on two synthetic candidates where every
-   search runs.
+   search runs;
+5. the batching server against the closed form of saturated throughput with
+   ``s(b) = a + c b``, max_batch=1 against one by one, and G/M/1 with gamma
+   inter-arrivals (cv 2) against theory;
+6. capacity near the tail: the issue's workers case (time and answer), an
+   impossible budget, the rate of "no number of workers" for samples whose
+   own p99 is 4.0-4.3 ms against 5 ms, and the simulation's own noise
+   against the interval width;
+7. the seed's case with batching: one by one against the best policy.
 
 The machine is shared: say so when quoting the figures.
 
 Run:  python benchmarks/bench_serving.py [--skip-load-test] [--requests 11000]
+      python benchmarks/bench_serving.py --only-issue20 [--tail-seeds 20]
 """
 
 from __future__ import annotations
@@ -197,17 +206,184 @@ def capacity_time() -> None:
           f"{took:.1f} s  (goal <= 10 s)")  # fmt: skip
 
 
+def batching_theory() -> None:
+    print("5. batching server vs theory, and G/M/1 with gamma inter-arrivals (issue 20)")
+    a, c = 0.0005, 0.0001  # s(b) = a + c b, deterministic, measured at 1, 10 and 100
+    per_size = {b: [a + c * b] for b in (10, 100)}
+    worst = 0.0
+    for batch, workers in ((1, 1), (4, 1), (8, 2), (32, 3)):
+        closed = workers * batch / (a + c * batch)
+        rate = 5 * closed
+        lat = serving.simulate(
+            [a + c], rate, workers, 200_000, random_state=0, warmup=0, arrivals="gamma:cv=0",
+            max_batch=batch, max_wait=0.001, batch_service=per_size,
+        )  # fmt: skip
+        ends = lat + np.arange(1, lat.size + 1) / rate
+        got = (lat.size - batch * workers) / (ends.max() - ends.min())
+        worst = max(worst, abs(got / closed - 1))
+        print(
+            f"   saturated, max_batch={batch:2d}, {workers} worker(s): {got:10,.1f} req/s, "
+            f"closed form {closed:10,.1f}  {got / closed - 1:+.3%}"
+        )
+    print(f"   worst relative error: {worst:.3%}")
+    service = np.random.default_rng(1).exponential(1.0 / MU, 1_000_000)
+    one = serving.simulate(service, 700.0, 1, 200_000, random_state=3)
+    same = serving.simulate(service, 700.0, 1, 200_000, random_state=3, max_batch=1,
+                            max_wait=0.005)  # fmt: skip
+    print(
+        f"   Poisson, max_batch=1 vs one by one, same seed: identical = {np.array_equal(one, same)}"
+    )
+    for rho in (0.5, 0.7):
+        lam, cv = rho * MU, 2.0
+        k = 1.0 / cv**2
+        sigma = 0.0
+        for _ in range(5000):
+            sigma = (1 + MU * (1 - sigma) / (k * lam)) ** -k
+        theory_mean = 1.0 / (MU * (1 - sigma))
+        lat = serving.simulate(service, lam, 1, 1_000_000, random_state=2, arrivals="gamma:cv=2")
+        poisson = serving.simulate(service, lam, 1, 1_000_000, random_state=2)
+        print(
+            f"   G/M/1 gamma cv=2 rho={rho}: mean sojourn {lat.mean() * 1e3:.4f} ms, theory "
+            f"{theory_mean * 1e3:.4f} ms ({lat.mean() / theory_mean - 1:+.2%}, goal within 3%); "
+            f"p99 {np.percentile(lat, 99) * 1e3:.2f} ms vs Poisson "
+            f"{np.percentile(poisson, 99) * 1e3:.2f} ms"
+        )
+
+
+def tail_fix(seeds: int) -> None:
+    print("6. capacity near the tail (issue 20, point 9), default replicates and requests")
+    began = time.perf_counter()
+    point = serving.workers_needed(
+        np.random.default_rng(14).exponential(1e-3, 700), 1500, {"p99": 0.005}
+    )
+    print(
+        f"   the issue's case (exponential 1 ms, 700 samples, 1,500 QPS, p99 5 ms; Erlang C 3): "
+        f"{point.workers} workers in {time.perf_counter() - began:.2f} s"
+        + (f" ({point.note})" if point.note else "")
+    )
+    began = time.perf_counter()
+    point = serving.workers_needed(np.full(700, 0.006), 1500, {"p99": 0.005})
+    print(f"   an impossible budget (every service 6 ms): workers {point.workers} in "
+          f"{time.perf_counter() - began:.2f} s (goal < 1 s): {point.reason}")  # fmt: skip
+    none, times, counts = 0, [], []
+    for seed in range(seeds):
+        raw = np.random.default_rng(100 + seed).exponential(1e-3, 700)
+        own = 0.0040 + 0.0003 * (seed % 4) / 3  # its own p99: 4.0 to 4.3 ms
+        service = raw * (own / np.percentile(raw, 99))
+        began = time.perf_counter()
+        point = serving.workers_needed(service, 1500, "p99=5ms", random_state=seed)
+        times.append(time.perf_counter() - began)
+        if point.workers is None:
+            none += 1
+        else:
+            counts.append(point.workers)
+    print(
+        f"   samples with their own p99 at 4.0-4.3 ms vs 5 ms, {seeds} seeds: 'no number of "
+        f"workers' {none} of {seeds} ({none / seeds:.0%}; before: 25-85%); workers "
+        f"{min(counts, default=0)}-{max(counts, default=0)}; time per answer median "
+        f"{np.median(times):.2f} s, max {max(times):.2f} s"
+    )
+    svc = np.random.default_rng(0).exponential(1e-3, 5000)
+    for budget in ("p99=10ms",):
+        est, width = [], []
+        for seed in range(6):
+            m = serving.max_qps(svc, budget, 1, random_state=seed)
+            est.append(m.qps)
+            width.append(m.qps_high - m.qps_low)
+        e = np.array(est)
+        print(
+            f"   simulation noise of max QPS (exponential 1 ms, {budget}, 32 replicates x "
+            f"20,000 requests, 6 seeds): sd {e.std(ddof=1) / e.mean():.1%} of the estimate, "
+            f"interval width {np.mean(width) / e.mean():.1%} of it"
+        )
+
+
+def seed_case_batching(max_time: float) -> None:
+    from sklearn.datasets import load_digits
+
+    from prodbench.models import make_preset
+
+    print("7. the seed's case with batching: 500 QPS, p99 <= 5 ms, one by one vs best policy")
+    X, y = load_digits(return_X_y=True)
+    cmp = pb.compare(
+        {"logreg": make_preset("logreg", "classification"),
+         "ensemble": make_preset("ensemble", "classification")},
+        X, y, budget="p99=5ms", max_time=max_time, batch_sizes=(1, 10, 100),
+    )  # fmt: skip
+    for name in cmp.measured:
+        r = cmp.results[name]
+        lat = r.latency
+        sizes = ", ".join(f"{b.batch_size}: {len(b.times_ns)}" for b in r.throughput.batches)
+        print(
+            f"   {name}: n={lat.n:,} one-row latencies, p50 {lat.p50 * 1e6:.0f} us, p99 "
+            f"{lat.p99 * 1e6:.0f} us; per-call bulk samples by batch size {sizes}"
+        )
+    began = time.perf_counter()
+    cap = cmp.capacity("p99=5ms", qps=500, workers=(1,), batching="auto")
+    took = time.perf_counter() - began
+    for name in cmp.measured:
+        c = cap[name]
+        b = c.batched
+        one_t = c.target
+        print(
+            f"   {name}: one by one max QPS {c[1].qps:,.0f} [{c[1].qps_low:,.0f}, "
+            f"{c[1].qps_high:,.0f}] on 1 worker; workers for 500 QPS: "
+            f"{one_t.workers if one_t else None}"
+        )
+        if b is not None:
+            m = b.max_qps
+            tw = b.target.workers if b.target else None
+            print(
+                f"   {name}: best policy max_batch={b.max_batch}, max_wait={b.max_wait * 1e3:g} ms:"
+                f" max QPS {'>=' if m.capped else ''}{m.qps:,.0f} [{m.qps_low:,.0f}, "
+                f"{m.qps_high:,.0f}] on 1 worker; workers for 500 QPS: {tw} "
+                f"(policy {b.target_policy})"
+            )
+    print(f"   cmp.capacity(qps=500, workers=(1,), batching='auto'), 2 candidates: {took:.1f} s")
+    batching_synthetic()
+
+
+def batching_synthetic() -> None:
+    from factories import make_comparison, make_result
+
+    print("   synthetic candidates of section 4 (per call: 0.3 or 2 ms a row alone, 50x at 1000)")
+    lone = make_result("lone", latency_ms=0.3, n=5000)
+    ens = make_result("ens", latency_ms=2.0, n=5000, seed=1)
+    cmp = make_comparison([lone, ens], budget=pb.Budget(p99="5ms"))
+    began = time.perf_counter()
+    cap = cmp.capacity(qps=500, workers=(1,), batching="auto")
+    took = time.perf_counter() - began
+    for name in ("lone", "ens"):
+        c, b = cap[name], cap[name].batched
+        assert b is not None
+        m, t, bt = b.max_qps, c.target, b.target
+        print(
+            f"   {name}: one by one {c[1].qps:,.0f} [{c[1].qps_low:,.0f}, {c[1].qps_high:,.0f}]"
+            f" QPS, {t.workers if t else None} workers for 500 QPS; best max_batch="
+            f"{b.max_batch}, max_wait={b.max_wait * 1e3:g} ms: {'>=' if m.capped else ''}"
+            f"{m.qps:,.0f} [{m.qps_low:,.0f}, {m.qps_high:,.0f}] QPS, "
+            f"{bt.workers if bt else None} workers for 500 QPS (policy {b.target_policy})"
+        )
+    print(f"   2 synthetic candidates, batching='auto', 1 worker count and a target: {took:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=11_000, help="load test requests")
     parser.add_argument("--max-time", type=float, default=6.0, help="latency sampling seconds")
     parser.add_argument("--skip-load-test", action="store_true")
+    parser.add_argument("--only-issue20", action="store_true", help="sections 5-7 only")
+    parser.add_argument("--tail-seeds", type=int, default=20, help="seeds of section 6")
     args = parser.parse_args()
-    theory()
-    if not args.skip_load_test:
-        load_vs_simulation(args.requests)
-    seed_case(args.max_time)
-    capacity_time()
+    if not args.only_issue20:
+        theory()
+        if not args.skip_load_test:
+            load_vs_simulation(args.requests)
+        seed_case(args.max_time)
+        capacity_time()
+    batching_theory()
+    tail_fix(args.tail_seeds)
+    seed_case_batching(args.max_time)
 
 
 if __name__ == "__main__":

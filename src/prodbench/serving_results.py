@@ -33,6 +33,7 @@ def _non_negative(value: Any, field_name: str) -> float:
 
 
 __all__ = [
+    "BatchedCapacity",
     "CandidateCapacity",
     "Capacity",
     "LoadLatency",
@@ -180,6 +181,8 @@ class LoadPoint:
         US dollars per core-hour; one core per worker.
     reason : str
         Why ``workers`` is None, else empty.
+    note : str
+        A caveat on ``workers`` (e.g. it has no upper bound), else empty.
 
     Examples
     --------
@@ -194,6 +197,7 @@ class LoadPoint:
     p99: float
     price_per_core_hour: float
     reason: str = ""
+    note: str = ""
 
     @property
     def cost_per_million(self) -> float:
@@ -212,6 +216,7 @@ class LoadPoint:
             "p99": self.p99,
             "price_per_core_hour": self.price_per_core_hour,
             "reason": self.reason,
+            "note": self.note,
         }
 
     @classmethod
@@ -225,6 +230,67 @@ class LoadPoint:
             p99=float(data["p99"]),
             price_per_core_hour=float(data["price_per_core_hour"]),
             reason=str(data.get("reason", "")),
+            note=str(data.get("note", "")),
+        )
+
+
+@dataclass(frozen=True)
+class BatchedCapacity:
+    """A candidate's best micro-batching policy: its max QPS, and the workers at a target rate.
+
+    Parameters
+    ----------
+    max_batch, max_wait : int, float
+        The policy with the highest max QPS at ``max_qps.workers`` workers
+        (``max_wait`` in seconds).
+    max_qps : MaxQPS
+        Its max QPS within the budget, with the interval.
+    target : LoadPoint, optional
+        The fewest workers for the target rate with some policy of the grid
+        (``target_policy``), when a target was given.
+    target_policy : tuple of (int, float), optional
+        The ``(max_batch, max_wait)`` behind ``target``.
+    note : str
+        A caveat (the grid cut short by the time bound), else empty.
+
+    Examples
+    --------
+    >>> m = MaxQPS(1, 9000.0, 8800.0, 9100.0, 0.0004, 5000, {"p99": 0.005})
+    >>> b = BatchedCapacity(8, 0.001, m)
+    >>> BatchedCapacity.from_dict(b.to_dict()) == b
+    True
+    """
+
+    max_batch: int
+    max_wait: float
+    max_qps: MaxQPS
+    target: LoadPoint | None = None
+    target_policy: tuple[int, float] | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "max_batch": self.max_batch,
+            "max_wait": self.max_wait,
+            "max_qps": self.max_qps.to_dict(),
+            "target": None if self.target is None else self.target.to_dict(),
+            "target_policy": None if self.target_policy is None else list(self.target_policy),
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchedCapacity:
+        """Inverse of :meth:`to_dict`."""
+        target = data.get("target")
+        policy = data.get("target_policy")
+        return cls(
+            max_batch=saved_count(data["max_batch"], "batched max_batch", least=1),
+            max_wait=_non_negative(data["max_wait"], "batched max_wait"),
+            max_qps=MaxQPS.from_dict(data["max_qps"]),
+            target=None if target is None else LoadPoint.from_dict(target),
+            target_policy=None if policy is None else (int(policy[0]), float(policy[1])),
+            note=str(data.get("note", "")),
         )
 
 
@@ -243,6 +309,7 @@ class CandidateCapacity:
     name: str
     max_qps: dict[int, MaxQPS]
     target: LoadPoint | None = None
+    batched: BatchedCapacity | None = None
 
     def __getitem__(self, workers: int) -> MaxQPS:
         return self.max_qps[workers]
@@ -282,6 +349,7 @@ class CandidateCapacity:
             "name": self.name,
             "max_qps": [m.to_dict() for m in self.max_qps.values()],
             "target": None if self.target is None else self.target.to_dict(),
+            **({} if self.batched is None else {"batched": self.batched.to_dict()}),
         }
 
     @classmethod
@@ -289,10 +357,12 @@ class CandidateCapacity:
         """Inverse of :meth:`to_dict`."""
         items = [MaxQPS.from_dict(m) for m in data["max_qps"]]
         target = data.get("target")
+        batched = data.get("batched")
         return cls(
             name=str(data["name"]),
             max_qps={m.workers: m for m in items},
             target=None if target is None else LoadPoint.from_dict(target),
+            batched=None if batched is None else BatchedCapacity.from_dict(batched),
         )
 
 
@@ -320,6 +390,7 @@ class Capacity:
     replicates: int = 0
     requests: int = 0
     notes: tuple[str, ...] = ()
+    arrivals: str = "poisson"
 
     def __getitem__(self, name: str) -> CandidateCapacity:
         return self.candidates[name]
@@ -384,6 +455,7 @@ class Capacity:
             "replicates": self.replicates,
             "requests": self.requests,
             "notes": list(self.notes),
+            "arrivals": self.arrivals,
             "candidates": [c.to_dict() for c in self.candidates.values()],
         }
 
@@ -429,6 +501,7 @@ class Capacity:
                 replicates=int(data.get("replicates", 0)),
                 requests=int(data.get("requests", 0)),
                 notes=tuple(data.get("notes", ())),
+                arrivals=str(data.get("arrivals", "poisson")),
             )
         except SchemaError:
             raise

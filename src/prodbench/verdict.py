@@ -758,8 +758,10 @@ class Comparison:
             Worker counts sharing one FIFO queue.
         **kwargs
             ``random_state`` (for the simulation), ``replicates`` (independent
-            simulations per rate, for the interval) and ``requests`` (simulated
-            requests per replicate).
+            simulations per rate, for the interval), ``requests`` (simulated
+            requests per replicate), ``arrivals`` (``"gamma:cv=3"``, a trace)
+            and ``batching="auto"`` (the best micro-batching policy, from the
+            bulk phase's per-call times; ``cap[name].batched``).
 
         Returns
         -------
@@ -787,12 +789,21 @@ class Comparison:
         """
         from . import serving
 
-        return serving.capacities(**self._capacity_inputs(budget, qps, workers), **kwargs)
+        return serving.capacities(**self._capacity_inputs(budget, qps, workers, **kwargs))
 
     def _capacity_inputs(
-        self, budget: Budget | str | Mapping[str, Any] | None, qps: float | None, workers: Any
+        self,
+        budget: Budget | str | Mapping[str, Any] | None,
+        qps: float | None,
+        workers: Any,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        """What :func:`prodbench.serving.capacities` needs, with this comparison's defaults."""
+        """What :func:`prodbench.serving.capacities` needs, with this comparison's defaults.
+
+        With ``batching``, the bulk phase's per-call times by batch size too.
+        """
+        if kwargs.get("batching") and "batch_service" not in kwargs:
+            kwargs["batch_service"] = {n: self.results[n].throughput for n in self.measured}
         chosen = self.budget if budget is None else budget
         if chosen is None:
             raise BudgetError(
@@ -805,6 +816,7 @@ class Comparison:
             "workers": workers,
             "qps": qps if qps is not None else self.options.get("qps"),
             "price_per_core_hour": self.price_per_core_hour,
+            **kwargs,
         }
 
     @cached_property

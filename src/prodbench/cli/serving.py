@@ -33,6 +33,7 @@ examples:
   prodbench capacity run.json --budget p99=5ms
   prodbench capacity run.json --budget p99=5ms --qps 500 --workers 1,2,4
   prodbench capacity run.json --qps 500 --format json --output capacity.json
+  prodbench capacity run.json --qps 500 --batching auto --arrivals gamma:cv=3
 
 Max QPS: the highest Poisson arrival rate at which the simulated percentiles
 stay within the budget, workers sharing one FIFO queue, service times drawn
@@ -143,6 +144,20 @@ def _add_capacity(sub: Any, common: argparse.ArgumentParser) -> None:
         type=float,
         metavar="USD",
         help="for the cost per million predictions (default: the file's, else 0.05)",
+    )
+    p.add_argument(
+        "--arrivals",
+        default="poisson",
+        metavar="SPEC",
+        help="arrival process: poisson, gamma:cv=3 (bursty), or a CSV file of arrival "
+        "timestamps in seconds, one per line, rescaled to each rate (default: poisson)",
+    )
+    p.add_argument(
+        "--batching",
+        choices=("none", "auto"),
+        default="none",
+        help="auto: also the best micro-batching policy (max_batch 1-32 x max_wait 0-5 ms) "
+        "from the run's per-call bulk times, next to one by one (default: none)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulation (default: 0)")
     _add_format(p, ("table", "markdown", "html", "json"))
@@ -298,7 +313,14 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
         raise SpecError(f"{args.results} holds no measured candidate; nothing to simulate.")
     if price is not None:
         cmp = dataclasses.replace(cmp, price_per_core_hour=price)
-    cap = cmp.capacity(limits, qps=args.qps, workers=counts, random_state=args.seed)
+    cap = cmp.capacity(
+        limits,
+        qps=args.qps,
+        workers=counts,
+        random_state=args.seed,
+        arrivals=args.arrivals,
+        batching=None if args.batching == "none" else args.batching,
+    )
     _print(_render(cap, args.format))  # printed first: a failed save loses nothing
     state = state if state is not None else _State()
     if args.output:

@@ -322,6 +322,41 @@ def _limits_text(cap: Capacity) -> str:
     return ", ".join(f"{k} < {format_duration(v, trim=True)}" for k, v in cap.budget.items())
 
 
+def _batched_bullets(cap: Capacity) -> list[str]:
+    """One line per candidate with a batching what-if: best policy next to one by one."""
+    out = []
+    for name, cand in cap.candidates.items():
+        b = cand.batched
+        if b is None:
+            continue
+        m = b.max_qps
+        one = cand.max_qps.get(m.workers)
+        flag = UNDERSAMPLED_MARK if m.undersampled else ""
+        line = (
+            f"{name}: batching max_batch={b.max_batch}, max_wait={b.max_wait * 1e3:g} ms: "
+            f"{'>= ' if m.capped else ''}{fmt_rate(m.qps)}{flag} QPS "
+            f"[{fmt_rate(m.qps_low)}, {fmt_rate(m.qps_high)}] on {m.workers} "
+            f"worker{'s' if m.workers != 1 else ''}"
+        )
+        if one is not None:
+            line += f" (one by one {fmt_rate(one.qps)})"
+        t = b.target
+        if t is not None and cap.qps is not None:
+            if t.workers is None:
+                line += f"; at {cap.qps:g} QPS: {t.reason}"
+            else:
+                assert b.target_policy is not None
+                line += (
+                    f"; {t.workers} worker{'s' if t.workers != 1 else ''} for {cap.qps:g} QPS "
+                    f"with max_batch={b.target_policy[0]}, "
+                    f"max_wait={b.target_policy[1] * 1e3:g} ms (p99 {fmt_duration(t.p99)})"
+                )
+        if b.note:
+            line += f"; {b.note}"
+        out.append(line)
+    return out
+
+
 def capacity_section(cap: Capacity) -> Section:
     """The capacity of every candidate as a section of strings.
 
@@ -364,9 +399,12 @@ def capacity_section(cap: Capacity) -> Section:
                 f"{name}: {t.workers} worker{'s' if t.workers != 1 else ''} for {cap.qps:g} QPS; "
                 f"p50 {fmt_duration(t.p50)}, p99 {fmt_duration(t.p99)} at that load; "
                 f"${t.cost_per_million:.4f} per million predictions"
+                + (f"; {t.note}" if t.note else "")
             )
+    bullets += _batched_bullets(cap)
+    process = "Poisson arrival" if cap.arrivals == "poisson" else f"arrival ({cap.arrivals})"
     notes = [
-        "Max QPS: the highest Poisson arrival rate at which the simulated "
+        f"Max QPS: the highest {process} rate at which the simulated "
         f"{_limits_text(cap)} holds, workers sharing one FIFO queue, service times drawn "
         "from the measured one-row latencies (single-threaded workers, no network). "
         f"95% interval from {cap.replicates} bootstrap replicates over the samples and "

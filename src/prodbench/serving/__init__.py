@@ -25,7 +25,12 @@ Examples
 
 The package has three parts: :mod:`.simulation` (the queue and the input
 checks), :mod:`.capacity` (max QPS, workers, cost, the load curve) and
-:mod:`.loadtest` (the real open-loop load test on worker processes). Every
+:mod:`.loadtest` (the real open-loop load test on worker processes), with
+helpers: :mod:`.arrivals` (Poisson, gamma and replayed arrivals;
+:func:`arrival_offsets` draws them as an array), :mod:`.batching` and
+:mod:`.batched` (the micro-batching server and its policy search),
+:mod:`.lanes` and :mod:`.workers` (the capacity simulation's replicates
+and the worker-count search). Every
 name is importable from ``prodbench.serving`` as before the split, and the
 capacity defaults :data:`CAPACITY_REPLICATES` and :data:`CAPACITY_REQUESTS`
 are settings: assigning them here (``serving.CAPACITY_REPLICATES = 8``) sets
@@ -47,23 +52,16 @@ from ..stats import batch_means_interval
 from .capacity import (
     _FIRST_PASS,
     _GRID,
-    _MAX_ROWS,
     _PASSES,
     CAPACITY_REPLICATES,
     CAPACITY_REQUESTS,
     MAX_WORKERS,
     TARGET_REQUESTS,
     _as_worker_tuple,
-    _budget_ratio,
     _capacities,
     _check_replicates,
-    _interval,
-    _Lanes,
-    _make_lanes,
     _max_qps_table,
-    _row_percentiles,
     _search,
-    _undersampled,
     _workers_for,
     candidate_capacity,
     capacities,
@@ -73,6 +71,15 @@ from .capacity import (
     result_capacity,
     trusted_utilization,
     workers_needed,
+)
+from .lanes import (
+    _MAX_ROWS,
+    _budget_ratio,
+    _interval,
+    _Lanes,
+    _make_lanes,
+    _row_percentiles,
+    _undersampled,
 )
 from .loadtest import (
     LOAD_MAX_REQUESTS,
@@ -100,6 +107,7 @@ from .simulation import (
 __all__ = [
     "CAPACITY_REPLICATES",
     "CAPACITY_REQUESTS",
+    "arrival_offsets",
     "batch_means_interval",
     "candidate_capacity",
     "capacities",

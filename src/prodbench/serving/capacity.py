@@ -17,7 +17,14 @@ from .. import stats
 from ..budget import PERCENTILE_KEYS, percentile_limits
 from ..errors import SpecError
 from ..serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
-from ..units import check_seed
+from .lanes import (
+    _interval,
+    _Lanes,
+    _make_lanes,
+    _row_percentiles,
+    _undersampled,
+    trusted_utilization,
+)
 from .simulation import (
     RandomState,
     _check_qps,
@@ -49,7 +56,13 @@ __all__ = [
 ]
 
 CAPACITY_REQUESTS = 20_000
-"""Simulated requests per replicate in :func:`max_qps` (after the warm-up prefix)."""
+"""Simulated requests per replicate in :func:`max_qps` (after the warm-up prefix).
+
+With these defaults the simulation's own noise is well below the interval:
+the seed-to-seed sd of a max-QPS estimate on the same samples is 3.5% of it
+against an interval 22% wide (exponential 1 ms service, p99 10 ms), and 28%
+against 220% with the budget at the service's own tail (p99 5 ms), as
+``python benchmarks/bench_serving.py --only-issue20`` prints (section 6)."""
 
 CAPACITY_REPLICATES = 32
 """Bootstrap replicates behind a max-QPS interval (sized so that ``cmp.capacity()``
@@ -61,197 +74,13 @@ TARGET_REQUESTS = 100_000
 MAX_WORKERS = 1024
 """The most workers :func:`workers_needed` will consider, and the most a capacity table takes."""
 
-_MAX_ROWS = 640  # rows stepped together by the several-worker loop (memory bound)
 _GRID = 8  # rates tried at once per replicate in each refinement pass
 _PASSES = 2
 
 
 # --------------------------------------------------------------------------- max QPS
-class _Lanes:
-    """Replicates of the simulation of one or more candidates, with common random numbers.
-
-    Each candidate has ``per = replicates + 1`` lanes: the first draws from
-    the measured samples as they are, the others from a bootstrap resample
-    of them. Every lane keeps its unit-rate arrival times and its service
-    draws, so the rate is changed by scaling the arrivals: with the draws
-    held fixed, every percentile grows with the rate and the search below is
-    well defined. Each candidate's draws come from its own generator seeded
-    with ``random_state``, so a candidate gets the same answer alone or in a
-    comparison (and candidates share their arrival draws).
-    """
-
-    def __init__(
-        self,
-        services: Sequence[np.ndarray],
-        replicates: int,
-        requests: int,
-        warmup: int,
-        random_state: RandomState,
-    ) -> None:
-        per = replicates + 1
-        total = requests + warmup
-        self.per = per
-        self.warmup = warmup
-        self.requests = requests
-        self.unit_arrivals = np.empty((per * len(services), total))
-        self.service = np.empty_like(self.unit_arrivals)
-        self.mean = np.empty(per * len(services))
-        self._resampled = []
-        for j, service in enumerate(services):
-            rng = np.random.default_rng(random_state)
-            rows = slice(j * per, (j + 1) * per)
-            self.unit_arrivals[rows] = np.cumsum(rng.exponential(1.0, (per, total)), axis=1)
-            picks = rng.integers(0, service.size, (per, service.size))
-            picks[0] = np.arange(service.size)
-            resampled = service[picks]
-            self.mean[rows] = resampled.mean(axis=1)
-            self.service[rows] = np.take_along_axis(
-                resampled, rng.integers(0, service.size, (per, total)), axis=1
-            )
-            self._resampled.append(resampled)
-        self._done = np.cumsum(self.service, axis=1)
-        self._started = self._done - self.service
-        # request-major copies for the several-worker loop
-        self._arrivals_t = np.ascontiguousarray(self.unit_arrivals.T)
-        self._service_t = np.ascontiguousarray(self.service.T)
-
-    @property
-    def lanes(self) -> int:
-        return int(self.unit_arrivals.shape[0])
-
-    def of(self, candidate: int) -> np.ndarray:
-        """The lane indices of one candidate."""
-        return np.arange(candidate * self.per, (candidate + 1) * self.per)
-
-    def ratios(
-        self,
-        rates: np.ndarray,
-        workers: np.ndarray,
-        limits: Mapping[str, float],
-        lanes: np.ndarray,
-    ) -> np.ndarray:
-        """Budget ratio (max over limits of percentile / limit) of each row.
-
-        Row ``i`` simulates lane ``lanes[i]`` at ``rates[i]`` with
-        ``workers[i]`` servers.
-        """
-        out = np.empty(rates.size)
-        one = workers == 1
-        for chunk in np.array_split(np.flatnonzero(one), max(1, int(one.sum()) // 64)):
-            if chunk.size:
-                out[chunk] = self._ratios_one(rates[chunk], limits, lanes[chunk])
-        many = np.flatnonzero(~one)
-        if many.size:
-            out[many] = self._ratios_many(rates[many], workers[many], limits, lanes[many])
-        return out
-
-    def _ratios_one(
-        self, rates: np.ndarray, limits: Mapping[str, float], lanes: np.ndarray
-    ) -> np.ndarray:
-        arrivals = self.unit_arrivals[lanes] / rates[:, None]
-        # Lindley's recursion with the cumulative service precomputed per lane
-        done = np.maximum.accumulate(arrivals - self._started[lanes], axis=1)
-        done += self._done[lanes]
-        done -= arrivals
-        return _budget_ratio(done[:, self.warmup :], limits)
-
-    def _ratios_many(
-        self,
-        rates: np.ndarray,
-        workers: np.ndarray,
-        limits: Mapping[str, float],
-        lanes: np.ndarray,
-    ) -> np.ndarray:
-        """FIFO with several servers: all rows stepped together, request by request.
-
-        The servers' free times are kept sorted (row ``j`` of ``free`` is the
-        ``j``-th earliest for every lane; a lane with fewer servers has its
-        extra rows at infinity, where they stay): the next request goes to
-        row 0 and its end is bubbled into place, ``2 (max workers - 1)``
-        whole-array operations per request however many lanes there are.
-        """
-        if rates.size > _MAX_ROWS:  # bound the memory of the kept sojourn times
-            parts = np.array_split(np.arange(rates.size), -(-rates.size // _MAX_ROWS))
-            out = np.empty(rates.size)
-            for part in parts:
-                out[part] = self._ratios_many(rates[part], workers[part], limits, lanes[part])
-            return out
-        total = self._arrivals_t.shape[0]
-        rows = rates.size
-        width = int(workers.max())
-        warm = self.warmup
-        free = np.zeros((width, rows))
-        free[np.arange(width)[:, None] >= workers[None, :]] = np.inf
-        kept = np.empty((rows, total - warm), dtype=np.float32)
-        end = np.empty(rows)
-        t = np.empty(rows)
-        s = np.empty(rows)
-        inv = 1.0 / rates
-        take, maximum, minimum, subtract = np.take, np.maximum, np.minimum, np.subtract
-        arrivals, service = self._arrivals_t, self._service_t
-        last = free[width - 1]
-        for i in range(total):
-            take(arrivals[i], lanes, out=t)
-            t *= inv
-            take(service[i], lanes, out=s)
-            maximum(free[0], t, out=end)
-            end += s
-            if i >= warm:
-                subtract(end, t, out=kept[:, i - warm], casting="same_kind")
-            for j in range(1, width):
-                minimum(end, free[j], out=free[j - 1])
-                maximum(end, free[j], out=end)
-            last[...] = end
-        return _budget_ratio(kept, limits)
-
-    def idle_ratio(self, limits: Mapping[str, float], candidate: int | None = None) -> np.ndarray:
-        """The ratio at a vanishing rate: the service-time percentiles alone, per lane.
-
-        Of every lane, or only of ``candidate``'s lanes (the order of :meth:`of`).
-        """
-        chosen = self._resampled if candidate is None else [self._resampled[candidate]]
-        return np.concatenate([_budget_ratio(r.copy(), limits) for r in chosen])
-
-
-def _row_percentiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
-    """``np.percentile(values, qs, axis=1)`` (linear), partitioning ``values`` in place."""
-    n = values.shape[1]
-    pos = np.asarray(qs, dtype=np.float64) / 100.0 * (n - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    values.partition(np.unique(np.concatenate([lo, hi])), axis=1)
-    frac = (pos - lo)[:, None]
-    result: np.ndarray = values[:, lo].T * (1.0 - frac) + values[:, hi].T * frac
-    return result
-
-
-def _budget_ratio(sojourn: np.ndarray, limits: Mapping[str, float]) -> np.ndarray:
-    """Max over the limits of (percentile of each row) / limit; reorders ``sojourn``."""
-    values = _row_percentiles(sojourn, [PERCENTILE_KEYS[k] for k in limits])
-    caps = np.array(list(limits.values()))[:, None]
-    ratio: np.ndarray = np.max(values / caps, axis=0)
-    return ratio
-
-
 _FIRST_PASS = np.array([0.25, 0.5, 0.7, 0.82, 0.9, 0.95, 0.98, 1.0])
 """Fractions of the highest trusted utilisation tried first (budgets usually bind high)."""
-
-
-def trusted_utilization(requests: int) -> float:
-    """The highest utilisation a simulation of ``requests`` requests is trusted at.
-
-    A queue near saturation takes about ``1 / (1 - rho)**2`` service times
-    to forget its start; a simulation much shorter than that has not reached
-    steady state and under-states the tail. The search for max QPS stops at
-    ``1 - sqrt(50 / requests)`` (0.95 for 20,000 requests) and reports a
-    capacity found there as a lower bound (``MaxQPS.capped``).
-
-    Examples
-    --------
-    >>> round(trusted_utilization(20_000), 3)
-    0.95
-    """
-    return 1.0 - math.sqrt(50.0 / requests)
 
 
 def _search(
@@ -311,18 +140,6 @@ def _search(
     return out.reshape(len(counts), n)
 
 
-def _undersampled(n: int, limits: Mapping[str, float]) -> bool:
-    return any(n < stats.required_samples(PERCENTILE_KEYS[k]) for k in limits)
-
-
-def _interval(values: np.ndarray, estimate: float) -> tuple[float, float]:
-    if values.size == 0:
-        return (estimate, estimate)
-    low = float(np.percentile(values, 2.5, method="lower"))
-    high = float(np.percentile(values, 97.5, method="higher"))
-    return (min(low, estimate), max(high, estimate))
-
-
 def _max_qps_table(
     lanes: _Lanes,
     services: Sequence[np.ndarray],
@@ -356,15 +173,6 @@ def _max_qps_table(
     return out
 
 
-def _make_lanes(
-    services: Sequence[np.ndarray], random_state: RandomState, replicates: int, requests: int
-) -> _Lanes:
-    warmup = max(1000, requests // 10)
-    if isinstance(random_state, int | np.integer):
-        random_state = check_seed(random_state)
-    return _Lanes(services, replicates, requests, warmup, random_state)
-
-
 def _check_replicates(replicates: Any) -> int:
     if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)):
         raise SpecError(f"replicates must be a whole number >= 0; got {replicates!r}.")
@@ -393,6 +201,7 @@ def max_qps(
     *,
     replicates: int | None = None,
     requests: int | None = None,
+    arrivals: Any = "poisson",
 ) -> MaxQPS:
     """The highest Poisson arrival rate whose simulated percentiles meet the budget.
 
@@ -414,6 +223,10 @@ def max_qps(
     requests : int, optional
         Simulated requests per replicate (default :data:`CAPACITY_REQUESTS`,
         20,000) after a warm-up prefix of ``max(1000, requests // 10)``.
+    arrivals : str, array-like or path, default "poisson"
+        The arrival process (``"gamma:cv=3"``, a trace of timestamps; a
+        trace is rescaled to each rate tried): see
+        :mod:`prodbench.serving.arrivals`.
 
     Returns
     -------
@@ -445,7 +258,7 @@ def max_qps(
     limits = percentile_limits(budget)
     c = _check_workers(workers)
     reps, n = _sizes(replicates, requests)
-    lanes = _make_lanes([service], random_state, reps, n)
+    lanes = _make_lanes([service], random_state, reps, n, arrivals)
     return _max_qps_table(lanes, [service], (c,), limits, n)[0][c]
 
 
@@ -459,40 +272,59 @@ def _workers_for(
     price_per_core_hour: float,
     max_workers: int,
 ) -> LoadPoint:
+    """The workers ``candidate`` needs at ``rate``: lane 0 and the 97.5% point of the replicates.
+
+    Each lane's fewest workers come from :func:`.workers.lane_workers`. The
+    answer is the larger of the samples' own count and the 97.5% point
+    ("higher") of the replicates' counts, so that the max-QPS lower bound at
+    that count reaches ``rate``. When the samples as measured meet the budget
+    but more than 2.5% of the replicates cannot at any count (the service
+    time's own percentile is within its uncertainty of the limit), the
+    samples' count is given with a note instead of "no number of workers".
+    """
+    from .workers import lane_workers
+
     mine = lanes.of(candidate)
-    if float(lanes.idle_ratio(limits, candidate).max()) > 1.0:
-        worst = ", ".join(f"{k} < {v * 1e3:g} ms" for k, v in limits.items())
-        return LoadPoint(
-            rate,
-            None,
-            math.nan,
-            math.nan,
-            price_per_core_hour,
-            f"the service time alone exceeds {worst} (in the samples or a bootstrap replicate); "
-            "no number of workers meets the budget",
-        )
-    means = lanes.mean[mine]
-    c = max(1, math.floor(rate * float(means.max())) + 1)
     trusted = trusted_utilization(lanes.requests)
-    while c <= max_workers:
-        # as max QPS: within the trusted utilisation, and the budget met in every replicate
-        if bool(np.all(rate * means <= c * trusted)):
-            ratio = lanes.ratios(np.full(mine.size, rate), np.full(mine.size, c), limits, mine)
-            if bool(np.all(ratio <= 1.0)):
-                break
-        c += 1
-    else:
+    needs, timed_out = lane_workers(lanes, mine, rate, limits, trusted, max_workers)
+    worst = ", ".join(f"{k} < {v * 1e3:g} ms" for k, v in limits.items())
+    if math.isinf(needs[0]):
         return LoadPoint(
             rate,
             None,
             math.nan,
             math.nan,
             price_per_core_hour,
-            f"more than {max_workers} workers would be needed",
+            f"the service time alone exceeds {worst} (in {lanes.requests:,} draws from the "
+            "samples as measured); no number of workers meets the budget",
         )
-    lat = simulate(service, rate, c, TARGET_REQUESTS, random_state)
+    reps = needs[1:]
+    if math.isnan(needs[0]) or (reps.size and np.isnan(reps).any()):
+        from .workers import SEARCH_SECONDS
+
+        why = (
+            f"the search for workers stopped at its time bound ({SEARCH_SECONDS:g} s) before "
+            "every replicate met the budget"
+            if timed_out
+            else f"more than {max_workers} workers would be needed"
+        )
+        return LoadPoint(rate, None, math.nan, math.nan, price_per_core_hour, why)
+    note = ""
+    high = float(np.percentile(reps, 97.5, method="higher")) if reps.size else needs[0]
+    if math.isinf(high):
+        lost = int(np.isinf(reps).sum())
+        note = (
+            f"{lost} of {reps.size} bootstrap replicates cannot meet {worst} at any worker "
+            "count (the service time's own percentile is within its uncertainty of the "
+            "limit): workers is from the samples as measured and has no upper bound; "
+            "measure more samples"
+        )
+        c = int(needs[0])
+    else:
+        c = int(max(needs[0], high))
+    lat = simulate(service, rate, c, TARGET_REQUESTS, random_state, arrivals=lanes.arrivals)
     p50, p99 = np.percentile(lat, [50, 99])
-    return LoadPoint(rate, c, float(p50), float(p99), price_per_core_hour)
+    return LoadPoint(rate, c, float(p50), float(p99), price_per_core_hour, note=note)
 
 
 def workers_needed(
@@ -505,14 +337,44 @@ def workers_needed(
     replicates: int | None = None,
     requests: int | None = None,
     max_workers: int = MAX_WORKERS,
+    arrivals: Any = "poisson",
 ) -> LoadPoint:
     """The fewest workers whose max-QPS lower bound reaches ``qps``, and that load.
 
-    A worker count qualifies when every bootstrap replicate meets the budget
-    at ``qps`` (the lower end of the max-QPS interval is the lowest
-    replicate, so this is "lower bound >= qps"). The p50 and p99 at that
-    load are simulated from the samples as measured with 100,000 requests;
-    the cost is ``workers x price_per_core_hour``, one core per worker.
+    A worker count qualifies when the samples as measured and the 97.5%
+    point ("higher") of the bootstrap replicates meet the budget at ``qps``
+    (with 32 replicates: every one; this is "max-QPS lower bound >= qps").
+    Each lane's count is searched by galloping and bisection, all lanes in
+    one simulation pass per step; a lane whose own service draws exceed the
+    budget never meets it at any count, which is said at once. When the
+    samples meet the budget but too many replicates cannot at any count,
+    ``workers`` is the samples' count and ``note`` says it has no upper
+    bound. The p50 and p99 at that load are simulated from the samples as
+    measured with 100,000 requests; the cost is ``workers x
+    price_per_core_hour``, one core per worker.
+
+    Parameters
+    ----------
+    service_s : array-like of float or LatencyResult
+        Measured service times in seconds.
+    qps : float
+        The target rate.
+    budget : Budget, str or mapping, default "p99=5ms"
+        Its percentile limits must all hold.
+    random_state, replicates, requests
+        As in :func:`max_qps`.
+    price_per_core_hour : float, default 0.05
+        US dollars per core-hour.
+    max_workers : int, default MAX_WORKERS
+        The most workers considered.
+    arrivals : str, array-like or path, default "poisson"
+        The arrival process, as in :func:`max_qps`.
+
+    Returns
+    -------
+    LoadPoint
+        ``workers`` (None with a ``reason``), the p50 and p99 at that load,
+        the cost, and a ``note`` when ``workers`` has no upper bound.
 
     Examples
     --------
@@ -525,7 +387,7 @@ def workers_needed(
     limits = percentile_limits(budget)
     rate = _check_qps(qps)
     reps, n = _sizes(replicates, requests)
-    lanes = _make_lanes([service], random_state, reps, n)
+    lanes = _make_lanes([service], random_state, reps, n, arrivals)
     return _workers_for(
         lanes, 0, service, rate, limits, random_state, price_per_core_hour, max_workers
     )
@@ -568,9 +430,12 @@ def _capacities(
     price_per_core_hour: float,
     replicates: int,
     requests: int,
+    arrivals: Any = None,
+    batching: str | None = None,
+    batch_service: Mapping[str, Any] | None = None,
 ) -> dict[str, CandidateCapacity]:
     arrays = list(services.values())
-    lanes = _make_lanes(arrays, random_state, replicates, requests)
+    lanes = _make_lanes(arrays, random_state, replicates, requests, arrivals)
     tables = _max_qps_table(lanes, arrays, counts, limits, requests)
     out = {}
     for j, (name, service) in enumerate(services.items()):
@@ -579,8 +444,37 @@ def _capacities(
             point = _workers_for(
                 lanes, j, service, target, limits, random_state, price_per_core_hour, MAX_WORKERS
             )
-        out[name] = CandidateCapacity(name=name, max_qps=tables[j], target=point)
+        batched = None
+        if batching == "auto":
+            from .batched import batched_capacity
+
+            per_call = None if batch_service is None else batch_service.get(name)
+            batched = batched_capacity(
+                lanes,
+                j,
+                service,
+                per_call,
+                limits,
+                counts[0],
+                target,
+                point,
+                random_state,
+                price_per_core_hour,
+            )
+        out[name] = CandidateCapacity(name=name, max_qps=tables[j], target=point, batched=batched)
     return out
+
+
+def _check_batching(batching: Any) -> str | None:
+    """``batching`` of a capacity: None (one by one) or "auto" (the policy grid)."""
+    if batching is None or batching is False or batching == "none":
+        return None
+    if batching == "auto" or batching is True:
+        return "auto"
+    raise SpecError(
+        f'batching must be None (requests one by one) or "auto" (search max_batch in '
+        f"1..32 and max_wait in 0..5 ms for the best policy); got {batching!r}."
+    )
 
 
 def candidate_capacity(
@@ -594,12 +488,17 @@ def candidate_capacity(
     price_per_core_hour: float = 0.05,
     replicates: int | None = None,
     requests: int | None = None,
+    arrivals: Any = "poisson",
+    batching: str | None = None,
+    batch_service: Any = None,
 ) -> CandidateCapacity:
     """Max QPS per worker count and, for a target ``qps``, the workers it needs.
 
     This is what :meth:`prodbench.ModelResult.capacity` returns; all worker
     counts share the same simulation draws (common random numbers), and a
     candidate gets the same figures here as in :meth:`Comparison.capacity`.
+    ``arrivals``, ``batching`` and ``batch_service`` (this candidate's
+    per-call times by batch size) are as in :func:`capacities`.
 
     Examples
     --------
@@ -618,6 +517,9 @@ def candidate_capacity(
         random_state,
         price_per_core_hour,
         *_sizes(replicates, requests),
+        arrivals,
+        _check_batching(batching),
+        None if batch_service is None else {name: batch_service},
     )[name]
 
 
@@ -635,6 +537,8 @@ def result_capacity(
     >>> cap = result_capacity(result, "p99=5ms", workers=(1, 2), qps=500)  # doctest: +SKIP
     >>> cap[2].qps, cap.target.workers, cap.target.cost_per_million  # doctest: +SKIP
     """
+    if kwargs.get("batching") and "batch_service" not in kwargs:
+        kwargs["batch_service"] = result.throughput
     return candidate_capacity(result.latency, budget, workers, qps, name=result.name, **kwargs)
 
 
@@ -648,6 +552,9 @@ def capacities(
     random_state: RandomState = 0,
     replicates: int | None = None,
     requests: int | None = None,
+    arrivals: Any = "poisson",
+    batching: str | None = None,
+    batch_service: Mapping[str, Any] | None = None,
 ) -> Capacity:
     """Capacity of several candidates, from their measured one-row latencies.
 
@@ -670,6 +577,18 @@ def capacities(
         US dollars per core-hour, one core per worker.
     random_state, replicates, requests
         As in :func:`max_qps`.
+    arrivals : str, array-like or path, default "poisson"
+        The arrival process (``"gamma:cv=3"``, a trace of timestamps; a
+        trace is rescaled to each rate tried): see
+        :mod:`prodbench.serving.arrivals`.
+    batching : None or "auto", default None
+        "auto": also search the micro-batching policies of
+        :mod:`prodbench.serving.batched` (max_batch 1-32 x max_wait 0-5 ms)
+        at the smallest worker count and at ``qps``; ``cap[name].batched``
+        holds the best one next to one by one.
+    batch_service : mapping of str to ThroughputResult or dict, optional
+        Per candidate its per-call service times by batch size (a result's
+        ``throughput``), needed for batches of more than one.
 
     Returns
     -------
@@ -690,8 +609,24 @@ def capacities(
     counts = _as_worker_tuple(workers)
     reps, n = _sizes(replicates, requests)
     services = {name: _service_seconds(latency) for name, latency in latencies.items()}
+    from .arrivals import parse_arrivals
+
+    process = parse_arrivals(arrivals)
+    mode = _check_batching(batching)
     candidates = (
-        _capacities(services, limits, counts, target, random_state, price_per_core_hour, reps, n)
+        _capacities(
+            services,
+            limits,
+            counts,
+            target,
+            random_state,
+            price_per_core_hour,
+            reps,
+            n,
+            process,
+            mode,
+            batch_service,
+        )
         if services
         else {}
     )
@@ -715,6 +650,7 @@ def capacities(
         replicates=reps,
         requests=n,
         notes=notes,
+        arrivals=process.source,
     )
 
 

@@ -7,13 +7,13 @@ The checks of the inputs every part of :mod:`prodbench.serving` shares
 from __future__ import annotations
 
 import heapq
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataError, SpecError
+from .arrivals import _check_qps, _check_requests
 
 if TYPE_CHECKING:
     from ..results import LatencyResult
@@ -47,25 +47,10 @@ def _service_seconds(service_s: Any) -> np.ndarray:
     return arr
 
 
-def _check_qps(qps: float, name: str = "qps") -> float:
-    if isinstance(qps, bool) or not isinstance(qps, (int, float, np.floating, np.integer)):
-        raise SpecError(f"{name} must be a number of requests per second, not {qps!r}.")
-    value = float(qps)
-    if not (value > 0 and math.isfinite(value)):
-        raise SpecError(f"{name} must be a positive, finite request rate, e.g. 500; got {qps!r}.")
-    return value
-
-
 def _check_workers(workers: Any) -> int:
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise SpecError(f"workers must be a whole number of at least 1, e.g. 2; got {workers!r}.")
     return int(workers)
-
-
-def _check_requests(requests: Any, name: str = "requests") -> int:
-    if isinstance(requests, bool) or not isinstance(requests, (int, np.integer)) or requests < 1:
-        raise SpecError(f"{name} must be a positive whole number, e.g. 100000; got {requests!r}.")
-    return int(requests)
 
 
 # --------------------------------------------------------------------------- simulation
@@ -101,14 +86,18 @@ def _sojourn_heap(arrivals: np.ndarray, service: np.ndarray, workers: int) -> np
 
 def simulate(
     service_s: npt.ArrayLike | LatencyResult,
-    qps: float,
+    qps: float | None,
     workers: int = 1,
     requests: int = 100_000,
     random_state: RandomState = 0,
     *,
     warmup: int | None = None,
+    arrivals: Any = "poisson",
+    max_batch: int = 1,
+    max_wait: float = 0.0,
+    batch_service: Any = None,
 ) -> np.ndarray:
-    """Simulate a FIFO queue fed by Poisson arrivals, served with measured service times.
+    """Simulate a FIFO queue fed by arrivals at ``qps``, served with measured service times.
 
     Parameters
     ----------
@@ -116,8 +105,9 @@ def simulate(
         Measured service times in seconds (a :class:`prodbench.LatencyResult`
         is read from its raw samples). Each request's service time is drawn
         from them with replacement.
-    qps : float
-        Mean arrival rate, requests per second (Poisson process).
+    qps : float or None
+        Mean arrival rate, requests per second. None only with a trace of
+        ``arrivals``, replayed at its own rate.
     workers : int, default 1
         Identical servers taking requests from one FIFO queue.
     requests : int, default 100000
@@ -127,6 +117,21 @@ def simulate(
     warmup : int, optional
         Requests simulated first, from an empty queue, and discarded so the
         returned ones are near steady state. Default ``max(1000, requests // 10)``.
+    arrivals : str, array-like or path, default "poisson"
+        The arrival process: ``"poisson"``, ``"gamma:cv=3"`` (bursty), or
+        arrival timestamps (an array or a CSV file, one per line, seconds);
+        see :mod:`prodbench.serving.arrivals`.
+    max_batch : int, default 1
+        A batching server: a worker that becomes free takes up to
+        ``max_batch`` waiting requests in one call (1: one by one).
+    max_wait : float, default 0.0
+        Seconds a free worker waits, from the first waiting request's
+        arrival, for its batch to fill before it calls the model anyway.
+    batch_service : mapping or ThroughputResult, optional
+        Per-call service times (seconds) by batch size, needed for
+        ``max_batch > 1``; see :func:`prodbench.serving.batching.batch_table`
+        (the size-1 samples are ``service_s``; sizes in between measured
+        ones are interpolated).
 
     Returns
     -------
@@ -151,16 +156,26 @@ def simulate(
     >>> bool(abs(lat.mean() / 0.002 - 1) < 0.05)    # theory: 1 / (mu - lambda) = 2 ms
     True
     """
+    from .arrivals import arrival_offsets, parse_arrivals
+    from .batching import batch_table, check_policy, sojourn_batched
+
     service = _service_seconds(service_s)
-    rate = _check_qps(qps)
+    process = parse_arrivals(arrivals)
+    rate = None if qps is None and process.rate is not None else _check_qps(qps)  # type: ignore[arg-type]
     c = _check_workers(workers)
     n = _check_requests(requests)
+    batch, wait = check_policy(max_batch, max_wait)
     skip = max(1000, n // 10) if warmup is None else warmup
     if isinstance(skip, bool) or not isinstance(skip, (int, np.integer)) or skip < 0:
         raise SpecError(f"warmup must be a whole number of requests >= 0; got {warmup!r}.")
     total = n + int(skip)
     rng = np.random.default_rng(random_state)
-    arrivals = np.cumsum(rng.exponential(1.0 / rate, total))
-    drawn = service[rng.integers(0, service.size, total)]
-    out = _sojourn_one(arrivals, drawn) if c == 1 else _sojourn_heap(arrivals, drawn, c)
+    times = arrival_offsets(process, total, rate, rng)
+    picks = rng.integers(0, service.size, total)
+    if batch > 1:
+        table = batch_table(service, batch_service, batch)
+        out = sojourn_batched(times, table, c, batch, wait, picks, rng.random(total))
+    else:
+        drawn = service[picks]
+        out = _sojourn_one(times, drawn) if c == 1 else _sojourn_heap(times, drawn, c)
     return out[int(skip) :]
