@@ -227,3 +227,26 @@ def test_the_load_test_interrupt_line_is_its_own() -> None:
     state = _State(on_interrupt="interrupted; the load test was stopped and its workers ended")
     assert "finished candidates" not in state.interrupted()
     assert "finished candidates" in _State().interrupted()  # compare's, unchanged
+
+
+def test_load_test_takes_the_simulators_arrival_processes() -> None:
+    import prodbench as pb
+    from prodbench.serving import arrival_offsets
+
+    # Poisson stays the draws it was; bursty gamma arrivals keep the mean rate
+    rng = np.random.default_rng(3)
+    from prodbench.serving.loadtest import _arrivals
+
+    poisson = _arrivals(200.0, 2.0, np.random.default_rng(3), 10_000)
+    expected = np.cumsum(rng.exponential(1.0 / 200.0, poisson.size + 1))
+    assert np.array_equal(poisson, expected[expected < 2.0])
+    bursty = _arrivals(200.0, 50.0, np.random.default_rng(3), 100_000, "gamma:cv=3")
+    gaps = np.diff(bursty)
+    assert abs(bursty.size / 50.0 / 200.0 - 1) < 0.2 and gaps.std() / gaps.mean() > 2.0
+    assert arrival_offsets("gamma:cv=3", 10, qps=5.0).size == 10
+    with pytest.raises(SpecError, match="arrivals"):  # checked before any worker starts
+        pb.load_test(pb.serving._NoOpModel(), np.zeros((5, 2)), qps=10, duration=0.2,
+                     arrivals="weibull")  # fmt: skip
+    lt = pb.load_test(pb.serving._NoOpModel(), np.zeros((5, 2)), qps=50, duration=0.5,
+                      arrivals="gamma:cv=3", floor=False)  # fmt: skip
+    assert lt.completed == lt.requests

@@ -234,6 +234,13 @@ def _add_load_test(sub: Any, common: argparse.ArgumentParser) -> None:
         help="run more workers than usable cores, with a warning (default: refused)",
     )
     g.add_argument(
+        "--arrivals",
+        default="poisson",
+        metavar="SPEC",
+        help="arrival process: poisson, gamma:cv=3 (bursty), or a CSV file of arrival "
+        "timestamps in seconds, rescaled to --qps (default: poisson)",
+    )
+    g.add_argument(
         "--max-batch",
         type=int,
         default=1,
@@ -393,6 +400,7 @@ def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:
         request_format=args.request_format,
         oversubscribe=args.oversubscribe,
         idle_p50=idle,
+        arrivals=args.arrivals,
     )
     _print(_render(result, args.format, **({"name": name} if args.format == "table" else {})))
     if args.output:  # after printing: a failed save loses nothing

@@ -49,6 +49,7 @@ import types
 
 from ..budget import percentile_limits
 from ..stats import batch_means_interval
+from .arrivals import arrival_offsets
 from .capacity import (
     _FIRST_PASS,
     _GRID,

@@ -44,16 +44,26 @@ class _NoOpModel:
         return self._out
 
 
-def _arrivals(qps: float, duration: float, rng: np.random.Generator, cap: int) -> np.ndarray:
-    """Poisson arrival offsets in seconds within ``[0, duration)``, drawn in advance."""
+def _arrivals(
+    qps: float, duration: float, rng: np.random.Generator, cap: int, arrivals: Any = "poisson"
+) -> np.ndarray:
+    """Arrival offsets in seconds within ``[0, duration)``, drawn in advance.
+
+    ``arrivals`` is the simulator's process (:func:`prodbench.serving.arrival_offsets`):
+    Poisson by default (the same draws as before), ``"gamma:cv=X"`` for bursts,
+    or a trace of timestamps rescaled to ``qps``.
+    """
+    from .arrivals import arrival_offsets
+
     expected = qps * duration
     if expected > cap:
         raise SpecError(
             f"qps x duration = {expected:,.0f} requests, more than the {cap:,} a load test "
             "sends. Lower --qps or --duration."
         )
-    draws = int(expected + 10.0 * math.sqrt(expected) + 10)
-    offsets = np.cumsum(rng.exponential(1.0 / qps, draws))
+    spread = 10.0 * math.sqrt(expected) * (1.0 if arrivals == "poisson" else 5.0)
+    draws = min(int(expected + spread + 10), cap)
+    offsets = arrival_offsets(arrivals, draws, qps=qps, random_state=rng)
     return offsets[offsets < duration]
 
 
@@ -222,8 +232,9 @@ def load_test(  # long: every keyword checked before a worker starts, then one r
     request_format: str = "auto",
     oversubscribe: bool = False,
     idle_p50: float | None = None,
+    arrivals: Any = "poisson",
 ) -> LoadTestResult:
-    """Load-test a fitted model for real: open-loop Poisson requests to worker processes.
+    """Load-test a fitted model for real: open-loop requests to worker processes.
 
     Parameters
     ----------
@@ -270,6 +281,10 @@ def load_test(  # long: every keyword checked before a worker starts, then one r
     idle_p50 : float, optional
         The one-row p50 measured idle (seconds), stated next to the service
         time under load.
+    arrivals : str, path or array-like, default "poisson"
+        The arrival process, as in :func:`prodbench.serving.simulate`:
+        ``"poisson"``, ``"gamma:cv=3"`` (bursty, same mean rate), or
+        timestamps (an array or a CSV file) rescaled to ``qps``.
 
     Returns
     -------
@@ -310,7 +325,7 @@ def load_test(  # long: every keyword checked before a worker starts, then one r
     limit = 2.0 * span + 5.0 if time_limit is None else _check_duration(time_limit, "time_limit")
     forced = _check_cores(c, oversubscribe)
     rng = np.random.default_rng(check_seed(random_state))
-    offsets = _arrivals(rate, span, rng, LOAD_MAX_REQUESTS)
+    offsets = _arrivals(rate, span, rng, LOAD_MAX_REQUESTS, arrivals)
     if offsets.size == 0:
         raise SpecError(
             f"No request arrives in {span:g} s at {rate:g} QPS. Raise --qps or --duration."
