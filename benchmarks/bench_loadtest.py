@@ -122,6 +122,28 @@ def coverage(replicates: int) -> None:
               f"{took * 1e3:.0f} ms per interval and simulation")  # fmt: skip
 
 
+def batched_versus_simulation(duration: float) -> None:
+    """A batched load test against the batching simulation of the same service law."""
+    from fakes import BatchBusyModel
+
+    a_ns, c_ns, qps = 500_000, 100_000, 2000.0
+    print(f"4. batched load test (--max-batch 8 --max-wait 2ms) vs the batching simulation, "
+          f"service {a_ns / 1e3:g} us + {c_ns / 1e3:g} us x rows, {qps:g} QPS, "
+          f"{duration:g} s")  # fmt: skip
+    model = BatchBusyModel(a_ns, c_ns)
+    lt = pb.load_test(model, np.zeros((50, 3)), qps=qps, duration=duration, max_batch=8,
+                      max_wait="2ms", floor=False)  # fmt: skip
+    law = {b: [(a_ns + c_ns * b) / 1e9] for b in range(2, 9)}
+    sim = serving.simulate([(a_ns + c_ns) / 1e9], qps, 1, 200_000, random_state=1, max_batch=8,
+                           max_wait=0.002, batch_service=law)  # fmt: skip
+    real99, sim99 = lt.latency.p99, float(np.percentile(sim, 99))
+    sizes = np.asarray(lt.batch_sizes) if lt.batch_sizes is not None else np.array([1])
+    print(f"   load test p50 {lt.latency.p50 * 1e3:.3f} ms p99 {real99 * 1e3:.3f} ms; simulated "
+          f"p50 {np.percentile(sim, 50) * 1e3:.3f} ms p99 {sim99 * 1e3:.3f} ms; p99 difference "
+          f"{100 * (real99 / sim99 - 1):+.1f}% (mean batch {sizes.mean():.2f}, kept up "
+          f"{lt.kept_up}; load {load()})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0)
@@ -135,6 +157,7 @@ def main() -> None:
     if not args.skip_load:
         floor(args.duration, None if args.skip_before else args.before_src)
         versus_simulation(args.duration, args.rho)
+        batched_versus_simulation(args.duration)
     coverage(args.replicates)
 
 
