@@ -186,7 +186,9 @@ class Calibration:
         version = data.get("kernel_version", KERNEL_VERSION)
         warmup = data.get("warmup", WARMUP_CALLS)
         if not isinstance(version, int) or not isinstance(warmup, int) or warmup < 0:
-            raise SchemaError(f"The {where}'s kernel_version or warmup is not a whole number. {fix}")
+            raise SchemaError(
+                f"The {where}'s kernel_version or warmup is not a whole number. {fix}"
+            )
         return cls(tuple(int(v) for v in raw), warmup=warmup, kernel_version=version)
 
 
@@ -519,15 +521,15 @@ class LimitScale:
     def describe(self) -> str:
         """The sentence the check prints."""
         r = self.factor.ratio
-        if r >= 1.0:
-            how = f"{r:.2f}x slower than"
-        else:
-            how = f"{1.0 / r:.2f}x faster than"
+        how = f"{r:.2f}x slower than" if r >= 1.0 else f"{1.0 / r:.2f}x faster than"
         return f"limits scaled by {r:.2f}x: this machine runs the calibration {how} the reference"
 
 
 def limit_scale(
-    reference: Calibration, *, seconds: float = DEFAULT_SECONDS, clock: Callable[[], int] | None = None
+    reference: Calibration,
+    *,
+    seconds: float = DEFAULT_SECONDS,
+    clock: Callable[[], int] | None = None,
 ) -> LimitScale:
     """Calibrate this machine and compare it with ``reference``: the scale for every limit.
 

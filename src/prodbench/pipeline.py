@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .engine.candidate import _Candidate as _Candidate  # pickled by reference: the old name
 from .engine.calibrated import _attach, _calibrated
+from .engine.candidate import _Candidate as _Candidate  # pickled by reference: the old name
 from .engine.driver import _Callbacks, _close_all, _make_candidates, _run
 from .engine.isolated import _remote_setup as _remote_setup
 from .engine.isolated import _remote_step as _remote_step

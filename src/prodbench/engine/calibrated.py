@@ -53,7 +53,7 @@ def _calibrated(
         return runs, None
     sampler = CalibrationSampler(DEFAULT_SECONDS)
     share = DEFAULT_SECONDS / max(max_time * len(runs), DEFAULT_SECONDS)
-    wrapped: list[Runner] = [_CalibratedRunner(r, sampler, share) for r in runs]  # type: ignore[misc]
+    wrapped: list[Runner] = [_CalibratedRunner(r, sampler, share) for r in runs]
     return wrapped, sampler
 
 
