@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -44,6 +45,7 @@ __all__ = [
     "CalibrationSampler",
     "LimitScale",
     "MachineFactor",
+    "cached_limit_scale",
     "calibrate",
     "calibration_of",
     "limit_scale",
@@ -550,3 +552,23 @@ def limit_scale(
     """
     here = calibrate(seconds, clock=clock)
     return LimitScale(machine_factor(here, reference))
+
+
+@functools.lru_cache(maxsize=8)
+def cached_limit_scale(reference: Calibration) -> LimitScale:
+    """:func:`limit_scale` once per process and reference (a test session calibrates once).
+
+    A memoisation cache: ``cached_limit_scale.cache_clear()`` calibrates again.
+
+    Parameters
+    ----------
+    reference : Calibration
+        From :func:`load_reference`.
+
+    Examples
+    --------
+    >>> ref = calibrate(seconds=0.02)
+    >>> cached_limit_scale(ref) is cached_limit_scale(ref)
+    True
+    """
+    return limit_scale(reference)

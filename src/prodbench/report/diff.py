@@ -67,6 +67,16 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
         f"[..] {DISPLAY_CONFIDENCE:.0%} intervals (ratios: distribution-free, from order "
         "statistics of both runs); * significant (excludes no change)"
     )
+    if diff.machine_factor is not None:
+        f = diff.machine_factor
+        lines.append(
+            f"{f.describe()}"
+            + (
+                "; divided out of every new/old ratio above (--normalize), its interval included"
+                if diff.normalized
+                else "; not divided out (--normalize would)"
+            )
+        )
     if any_under:
         lines.append(
             f"{mark} under-sampled percentile (fewer samples than it needs): its interval is "
