@@ -254,7 +254,8 @@ class CalibrationSampler:
     Parameters
     ----------
     seconds : float, default 0.2
-        Total seconds of timed calls; blocks stop taking calls once it is spent.
+        Total seconds spent in blocks (each capped by what is left, and taking
+        at least one call while anything is left).
     clock : callable, optional
         A ``perf_counter_ns``-like clock (default: the timing loops' clock).
 
@@ -306,15 +307,16 @@ class CalibrationSampler:
                     _kernel(*self._inputs)
             ints, a, b = self._inputs
             out = self._samples
-            end = clock() + int(seconds * 1e9)
+            start = clock()
+            end = start + int(seconds * 1e9)
             while True:
                 t0 = clock()
                 _kernel(ints, a, b)
                 t1 = clock()
                 out.append(t1 - t0)
-                self._spent_ns += t1 - t0
-                if t1 >= end or self._spent_ns >= self.seconds * 1e9:
+                if t1 >= end:
                     break
+            self._spent_ns += t1 - start  # the budget is wall time in blocks, bookkeeping too
         finally:
             limiter.restore_original_limits()
 
