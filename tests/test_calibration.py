@@ -61,7 +61,7 @@ def test_a_real_calibration_is_bounded_and_round_trips() -> None:
     [{}, {"samples_ns": []}, {"samples_ns": [1.5]}, {"samples_ns": [0]}, {"samples_ns": [True]}],
 )
 def test_a_malformed_saved_calibration_is_a_schema_error(bad: dict) -> None:
-    with pytest.raises(SchemaError, match="samples_ns|mapping"):
+    with pytest.raises(SchemaError, match=r"samples_ns|mapping"):
         cal.Calibration.from_dict(bad)
 
 
