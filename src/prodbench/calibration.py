@@ -52,6 +52,7 @@ __all__ = [
     "load_reference",
     "machine_factor",
     "resolve_reference",
+    "scale_for_run",
     "write_reference",
 ]
 
@@ -574,3 +575,34 @@ def cached_limit_scale(reference: Calibration) -> LimitScale:
     True
     """
     return limit_scale(reference)
+
+
+def scale_for_run(environment: Mapping[str, Any] | None, reference: Calibration) -> LimitScale:
+    """The limit scale of a run already measured: its stored calibration over ``reference``.
+
+    Parameters
+    ----------
+    environment : Mapping
+        A result's environment (``result.environment``), holding the run's calibration.
+    reference : Calibration
+        From :func:`load_reference`.
+
+    Raises
+    ------
+    SpecError
+        When the run has no calibration (``calibrate=False``, or an older file).
+
+    Examples
+    --------
+    >>> ref = Calibration((1000, 1000, 1000))
+    >>> scale_for_run({"calibration": {"samples_ns": [2000, 2000, 2000]}}, ref).scale
+    2.0
+    """
+    measured = calibration_of(environment)
+    if measured is None:
+        raise SpecError(
+            "This run has no calibration (measured with calibrate=False / --no-calibrate, or "
+            "saved by an older prodbench), so its limits cannot be scaled to a latency "
+            "reference. Measure again with the calibration on."
+        )
+    return LimitScale(machine_factor(measured, reference))

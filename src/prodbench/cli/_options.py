@@ -205,6 +205,20 @@ _SHARED = (
         "(default: one worker process per candidate)",
     ),
     _option(
+        "--no-calibrate",
+        dest="calibrate",
+        action="store_false",
+        help="do not time the calibration kernel (0.2 s, interleaved with the latency "
+        "blocks; diff --normalize and --latency-reference need it) (default: timed)",
+    ),
+    _option(
+        "--latency-reference",
+        metavar="FILE.json",
+        help="a latency reference (`prodbench calibrate --output FILE` on the machine where "
+        "the budget was set): every --budget latency limit is scaled by this machine's "
+        "calibration over the reference's (default: $PRODBENCH_LATENCY_REFERENCE, else none)",
+    ),
+    _option(
         "--call-timeout",
         type=float,
         default=60.0,
@@ -343,6 +357,7 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "threads": args.threads,
         "runtimes": runtimes,
         "isolate": args.isolate,
+        "calibrate": args.calibrate,
         "call_timeout": args.call_timeout,
         "max_time": args.max_time if args.max_time is not None else DEFAULT_MAX_TIME,
         "max_fit_time": max_fit_time,
