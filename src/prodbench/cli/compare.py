@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..errors import SpecError
 from ._common import (
     EXIT_CODES_HELP,
     EXIT_USAGE,
@@ -24,7 +25,6 @@ from ._common import (
     save_figure,
     to_stderr,
 )
-from ..errors import SpecError
 from ._options import (
     DEFAULT_BUDGET,
     DEFAULT_CANDIDATES,
