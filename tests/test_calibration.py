@@ -24,6 +24,8 @@ from prodbench.diff import diff_runs
 from prodbench.errors import SchemaError
 from prodbench.testing import assert_latency, check_latency_budget
 
+pytest_plugins = ["pytester"]
+
 
 class TickClock:
     """A ``perf_counter_ns`` stand-in: every reading is ``tick_ns`` after the last."""
@@ -197,3 +199,44 @@ def test_diff_reports_and_warns_of_the_machine_factor() -> None:
     assert normalized.to_dict()["machine_factor"]["ratio"] == pytest.approx(
         normalized.machine_factor.ratio
     )
+
+
+# --------------------------------------------------------------------------- the plugin
+PLUGIN_TEST = """
+import time
+import numpy as np
+import pytest
+
+class Fake:
+    def predict(self, X):
+        end = time.perf_counter_ns() + 2_000_000  # 2 ms
+        while time.perf_counter_ns() < end:
+            pass
+        return X[:, 0]
+
+@pytest.mark.latency_budget(p50="500us")
+def test_scaled(latency):
+    latency.check(Fake(), np.zeros((20, 3)))
+"""
+
+
+def test_the_plugin_scales_every_limit_by_a_latency_reference(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.delenv("PRODBENCH_BUDGET_SCALE", raising=False)
+    monkeypatch.delenv(cal.REFERENCE_ENV, raising=False)
+    cal.cached_limit_scale.cache_clear()
+    here = cal.calibrate(0.1)
+    # a reference machine 20x faster than this one: limits x ~20 (500 us -> ~10 ms)
+    ref = tmp_path / "ref.json"
+    cal.write_reference(ref, cal.Calibration(tuple(max(1, v // 20) for v in here.samples_ns)))
+    pytester.makepyfile(PLUGIN_TEST)
+    fast = ["--latency-max-time=0.5", "-p", "no:cacheprovider"]
+    pytester.runpytest(*fast).assert_outcomes(failed=1)
+    pytester.runpytest(*fast, f"--latency-reference={ref}").assert_outcomes(passed=1)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    res = pytester.runpytest(*fast, f"--latency-reference={bad}")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*--latency-reference*not a prodbench latency reference*"])
+    cal.cached_limit_scale.cache_clear()
