@@ -284,6 +284,7 @@ class RunDiff:
     alpha: float = ALPHA
     machine_factor: MachineFactor | None = None
     normalized: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def headline(self) -> str:
@@ -383,6 +384,7 @@ class RunDiff:
             if self.machine_factor is None
             else self.machine_factor.to_dict(),
             "normalized": self.normalized,
+            "notes": self.notes,
         }
 
 
@@ -665,8 +667,8 @@ def _factor_warnings(
     common: list[str],
     factor: MachineFactor | None,
     normalize: bool,
-) -> list[str]:
-    """The machine factor's warning (more than 5% from 1), or why there is none."""
+) -> tuple[list[str], list[str]]:
+    """Warnings (a factor more than 5% from 1; --normalize without calibrations) and notes."""
     if factor is None:
         missing = [
             label
@@ -680,18 +682,19 @@ def _factor_warnings(
             else "the runs' calibrations ran different kernels (different prodbench versions)"
         )
         what = "--normalize divided nothing out" if normalize else "no machine factor"
-        return [
+        text = (
             f"{why}, so {what}: the latency ratios include any change of the machine; "
             "re-measure both runs with this prodbench to compare machines"
-        ]
+        )
+        return ([text], []) if normalize else ([], [text])
     if not factor.departs():
-        return []
+        return [], []
     if normalize:
-        return [f"{factor.describe()}; divided out of every latency ratio (--normalize)"]
+        return [], [f"{factor.describe()}; divided out of every latency ratio (--normalize)"]
     return [
         f"{factor.describe()}, so the latency ratios include the machine's change, not only "
         "the model's: pass --normalize to divide it out, or re-run both on one quiet machine"
-    ]
+    ], []
 
 
 def diff_runs(
@@ -749,6 +752,7 @@ def diff_runs(
     both = _calibrations(old, new, common)
     factor = None if both is None else machine_factor(both[1], both[0])
     cals = both if normalize else None
+    factor_warnings, factor_notes = _factor_warnings(old, new, common, factor, normalize)
     candidates = []
     pairs = {}
     for name in common:
@@ -764,8 +768,7 @@ def diff_runs(
     return RunDiff(
         candidates=candidates,
         gates=_gates(pairs, limits, alpha, _blocked(old, new, common), old.measured, cals),
-        warnings=_environment_warnings(old, new, common)
-        + _factor_warnings(old, new, common, factor, normalize),
+        warnings=_environment_warnings(old, new, common) + factor_warnings,
         only_old=[n for n in old.measured if n not in new.results and n not in new.failures],
         only_new=[n for n in new.measured if n not in old.results],
         failed_new=[n for n in old.measured if n in new.failures],
@@ -773,4 +776,5 @@ def diff_runs(
         alpha=alpha,
         machine_factor=factor,
         normalized=cals is not None,
+        notes=factor_notes,
     )

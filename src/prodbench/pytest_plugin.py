@@ -145,7 +145,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     reference = config.getoption("latency_reference", None)
     if reference is not None:
-        from .calibration import REFERENCE_ENV, load_reference
+        from .calibration import load_reference
         from .errors import ProdbenchError
 
         try:

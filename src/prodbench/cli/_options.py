@@ -212,13 +212,6 @@ _SHARED = (
         "blocks; diff --normalize and --latency-reference need it) (default: timed)",
     ),
     _option(
-        "--latency-reference",
-        metavar="FILE.json",
-        help="a latency reference (`prodbench calibrate --output FILE` on the machine where "
-        "the budget was set): every --budget latency limit is scaled by this machine's "
-        "calibration over the reference's (default: $PRODBENCH_LATENCY_REFERENCE, else none)",
-    ),
-    _option(
         "--call-timeout",
         type=float,
         default=60.0,

@@ -150,7 +150,14 @@ _LAYOUT: Layout = (
             ),
             "--no-isolate",
             "--no-calibrate",
-            "--latency-reference",
+            _option(
+                "--latency-reference",
+                metavar="FILE.json",
+                help="a latency reference (`prodbench calibrate --output FILE` on the machine "
+                "where the budget was set): every --budget latency limit is scaled by this "
+                "machine's calibration over the reference's (default: "
+                "$PRODBENCH_LATENCY_REFERENCE, else none)",
+            ),
             "--call-timeout",
             "--price-per-core-hour",
             "--runtime",

@@ -67,7 +67,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--normalize",
         action="store_true",
         help="divide the machine factor (the runs' calibrations, new/old) out of every "
-        "latency ratio before gating; the intervals include its uncertainty",
+        "latency ratio before gating; the intervals include its uncertainty (default: off, "
+        "ratios as measured; the factor is reported either way)",
     )
     _add_format(p, ("table", "json"))
     p.set_defaults(func=run)

@@ -94,5 +94,6 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
         lines.append(f"only in {new_path}: {', '.join(diff.only_new)}")
     if diff.failed_new:
         lines.append(f"failed in {new_path}: {', '.join(diff.failed_new)}")
+    lines += [f"note: {n}" for n in diff.notes]
     lines += [f"warning: {w}" for w in diff.warnings]
     return "\n".join(lines)
