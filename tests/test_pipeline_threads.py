@@ -49,7 +49,12 @@ def expect_serving(log: str) -> None:
     kinds = [k for k, _ in calls]
     first_predict = next(i for i, k in enumerate(kinds) if k != "fit")
     last_bulk = max(i for i, k in enumerate(kinds) if k == "bulk")
-    assert {n for k, n in calls if k in ("fit", "bulk")} == {machine}
+    assert {n for k, n in calls if k == "bulk"} == {machine}
+    fits = [n for k, n in calls if k == "fit"]
+    # the research phases' thread probe: the second fit limited to 1, dropped from the
+    # figures when the machine's pools are not slower (engine/research_threads.py)
+    assert fits[:1] + fits[2:] == [machine] * (len(fits) - min(1, len(fits) - 1))
+    assert fits[1:2] in ([], [1], [machine])
     assert calls[first_predict] == ("one", 1)  # cold start
     tail = calls[last_bulk + 1 :]
     assert len(tail) > 10 and set(tail) == {("one", 1)}

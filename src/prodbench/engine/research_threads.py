@@ -1,0 +1,154 @@
+"""The research phases' thread probe: fits and bulk throughput guarded like one-row latency.
+
+Under ``threads="serving"`` fits, the score's bulk predict and bulk throughput
+use the machine's native pools, which on an oversubscribed machine (more
+runnable threads than cores: a laptop with a browser, a shared CI runner) can
+be many times slower than one thread: BLAS and OpenMP workers spin and wait
+for cores that others hold. :class:`_ResearchThreads` probes each candidate:
+its first fit runs with the machine's pools and, when that fit is short
+(``_PROBE_FIT_S``) or a small fixed BLAS workload (:func:`_blas_probe`) is
+itself slower unlimited, its second fit runs with pools limited to 1. When the
+machine's pools were ``_RATIO`` times slower, the research phases go on with
+1 thread (the unlimited fit is dropped from the figures) and a note says so
+with both figures; otherwise the probe fit is dropped and nothing changes.
+``threads=None`` and ``threads=N`` keep their meaning: no probe.
+"""
+
+from __future__ import annotations
+
+import functools
+from time import perf_counter_ns as _clock
+from typing import Any
+
+from ..units import format_duration
+
+_PROBE_FIT_S = 0.25
+"""A first fit at most this long gets the probe fit (its cost stays small)."""
+_RATIO = 1.5
+"""The machine's pools this many times slower than one thread: the research phases use 1."""
+_MIN_GAP_NS = 1_000_000
+"""...and slower by at least this much: sub-millisecond fits differ by noise, not threads."""
+_BLAS_PROBE_S = 0.05
+
+
+def _pool_threads() -> int:
+    """The most threads any loaded native pool (BLAS, OpenMP) would use now."""
+    from threadpoolctl import threadpool_info
+
+    return max((int(i.get("num_threads") or 1) for i in threadpool_info()), default=1)
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_probe() -> tuple[float, float]:
+    """Median ns of a fixed 192x192 matrix product with pools limited to 1 and unlimited.
+
+    Alternating pairs for about ``_BLAS_PROBE_S`` seconds; once per process
+    (a memoisation cache: every candidate in a process shares the machine).
+    """
+    import numpy as np
+    from threadpoolctl import ThreadpoolController
+
+    a = np.random.default_rng(0).standard_normal((192, 192))
+    controller = ThreadpoolController()
+    limited: list[int] = []
+    unlimited: list[int] = []
+    a @ a  # warm-up: the pools start their threads
+    end = _clock() + int(_BLAS_PROBE_S * 1e9)
+    while len(limited) < 3 or (_clock() < end and len(limited) < 50):
+        limiter = controller.limit(limits=1)
+        try:
+            t0 = _clock()
+            a @ a
+            limited.append(_clock() - t0)
+        finally:
+            limiter.restore_original_limits()
+        t0 = _clock()
+        a @ a
+        unlimited.append(_clock() - t0)
+    return float(np.median(limited)), float(np.median(unlimited))
+
+
+class _ResearchThreads:
+    """One candidate's thread limit for fits and bulk predicts, decided by its first fits."""
+
+    def __init__(self, threads_option: Any, bulk_threads: int | None) -> None:
+        self.threads = bulk_threads
+        self.record: dict[str, Any] | None = None
+        self.note: str | None = None
+        self._state = "first" if threads_option == "serving" else "decided"
+        self._machine = 1
+        self._limited = 0
+
+    def _first_threads(self, fit_times: list[int]) -> int | None:
+        """After the first fit: start the probe (a fit limited to 1) or decide without one."""
+        if self._state == "first" and len(fit_times) == 1:
+            self._state = "decided"
+            self._machine = _pool_threads()
+            if self._machine <= 1:
+                return self.threads
+            blas = None
+            if fit_times[0] > _PROBE_FIT_S * 1e9:
+                blas = _blas_probe()
+                if blas[1] < _RATIO * blas[0]:
+                    return self.threads  # a long fit, and the machine's pools are not slow
+            self._state = "probe"
+            self.record = {"blas_limited_ns": None if blas is None else blas[0]}
+            self.record["blas_unlimited_ns"] = None if blas is None else blas[1]
+            return 1
+        return self.threads
+
+    def fit_threads(self, fit_times: list[int]) -> int | None:
+        """The limit for the next fit (None: the machine's pools)."""
+        if self._state == "confirm":
+            return None  # a second fit with the machine's pools, warm this time
+        return self._first_threads(fit_times)
+
+    def after_fit(self, fit_times: list[int], ns: int) -> list[int]:
+        """The fit times once a fit of ``ns`` is in.
+
+        The probe fit (limited) is compared with the unlimited fits around it:
+        when the first unlimited fit is not ``_RATIO`` times slower, the probe
+        is dropped at once (the first fit's warm-up only favours the probe);
+        otherwise one more unlimited fit, warm, confirms it, unless the BLAS
+        workload already showed the machine's pools slow. One thread wins: the
+        unlimited fits are dropped; else the probe fit is.
+        """
+        if self._state == "probe":
+            self._limited = ns
+            blas_slow = self.record is not None and self.record.get("blas_unlimited_ns") is not None
+            if fit_times[0] < _RATIO * ns or fit_times[0] - ns < _MIN_GAP_NS:
+                return self._decide(fit_times, ns, fit_times)
+            if blas_slow:
+                return self._decide(fit_times, ns, fit_times)
+            self._state = "confirm"
+            return fit_times
+        if self._state == "confirm":
+            return self._decide([*fit_times, ns], self._limited, [*fit_times, ns])
+        return [*fit_times, ns]
+
+    def _decide(self, unlimited_fits: list[int], limited: int, kept: list[int]) -> list[int]:
+        self._state = "decided"
+        unlimited = min(unlimited_fits)
+        ratio = unlimited / limited if limited > 0 else 1.0
+        assert self.record is not None
+        self.record.update(
+            {
+                "machine_threads": self._machine,
+                "unlimited_fit_ns": unlimited,
+                "limited_fit_ns": limited,
+                "ratio": ratio,
+            }
+        )
+        if ratio < _RATIO or unlimited - limited < _MIN_GAP_NS:
+            self.record["threads"] = None
+            return kept  # the machine's pools stay; the probe fit is not a figure
+        self.threads = 1
+        self.record["threads"] = 1
+        self.note = (
+            f"thread trap (research): fits ran with 1 thread: {self._machine} threads were "
+            f"{ratio:.0f}x slower here (one fit {format_duration(unlimited / 1e9)} with the "
+            f"machine's native pools, {format_duration(limited / 1e9)} limited to 1), the "
+            "machine is oversubscribed; the score and bulk throughput ran with 1 thread too. "
+            "threads=None (--threads none) measures with the machine's pools anyway."
+        )
+        return [limited]
