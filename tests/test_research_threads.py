@@ -12,6 +12,7 @@ import pytest
 from fakes import FitThreadTrap
 
 import prodbench as pb
+from prodbench.engine import research_threads
 from prodbench.engine.research_threads import _pool_threads
 
 N_MS = 5
@@ -37,9 +38,18 @@ def _needs_pools() -> None:
         pytest.skip("the native pools here have one thread: limiting them changes nothing")
 
 
+@pytest.fixture
+def quiet_blas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The BLAS workload as on a quiet machine (equal figures), so the fits decide.
+
+    In-process only: an isolated candidate's worker runs the real workload.
+    """
+    monkeypatch.setattr(research_threads, "_blas_probe", lambda: (1e6, 1e6))
+
+
 @pytest.mark.parametrize("isolate", [False, True])
 def test_fits_slow_with_the_machines_pools_run_with_one_thread_and_say_why(
-    data, isolate: bool
+    data, isolate: bool, quiet_blas: None
 ) -> None:
     _needs_pools()
     trap = FitThreadTrap(N_MS * 1_000_000, 20 * N_MS * 1_000_000)
@@ -56,10 +66,26 @@ def test_fits_slow_with_the_machines_pools_run_with_one_thread_and_say_why(
     assert not any(n.startswith("thread trap (research)") for n in plain.notes)
 
 
-def test_a_fit_that_does_not_care_keeps_the_machines_pools_and_gets_no_note(data) -> None:
+def test_a_fit_that_does_not_care_keeps_the_machines_pools_and_gets_no_note(
+    data, quiet_blas: None
+) -> None:
     _needs_pools()
     result = _measure(FitThreadTrap(N_MS * 1_000_000, N_MS * 1_000_000), data)
     assert not any(n.startswith("thread trap (research)") for n in result.notes)
     assert result.environment["research_threads"]["threads"] is None
     times = np.asarray(result.training.fit_times_ns) / 1e6
     assert len(times) >= 3 and float(np.median(times)) < 8 * N_MS
+
+
+def test_slow_blas_pools_put_every_research_phase_on_one_thread_from_the_first_fit(
+    data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs_pools()
+    # the fixed BLAS workload 10x slower with the machine's pools: the machine is oversubscribed
+    monkeypatch.setattr(research_threads, "_blas_probe", lambda: (1e6, 1e7))
+    result = _measure(FitThreadTrap(N_MS * 1_000_000, 20 * N_MS * 1_000_000), data)
+    times = np.asarray(result.training.fit_times_ns) / 1e6
+    assert float(np.max(times)) < 8 * N_MS, times  # not even the first fit ran unlimited
+    note = next(n for n in result.notes if n.startswith("thread trap (research)"))
+    assert "10x slower" in note and "BLAS workload" in note
+    assert result.environment["research_threads"]["decided_by"].startswith("a fixed BLAS")

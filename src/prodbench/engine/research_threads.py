@@ -5,12 +5,16 @@ use the machine's native pools, which on an oversubscribed machine (more
 runnable threads than cores: a laptop with a browser, a shared CI runner) can
 be many times slower than one thread: BLAS and OpenMP workers spin and wait
 for cores that others hold. :class:`_ResearchThreads` probes each candidate:
-its first fit runs with the machine's pools and, when that fit is short
-(``_PROBE_FIT_S``) or a small fixed BLAS workload (:func:`_blas_probe`) is
-itself slower unlimited, its second fit runs with pools limited to 1. When the
-machine's pools were ``_RATIO`` times slower, the research phases go on with
-1 thread (the unlimited fit is dropped from the figures) and a note says so
-with both figures; otherwise the probe fit is dropped and nothing changes.
+before its first fit a small fixed BLAS workload (:func:`_blas_probe`, 50 ms
+once per process) runs with pools limited to 1 and unlimited; when unlimited
+is ``_RATIO`` times slower every research phase runs with 1 thread from the
+start (an unlimited first fit may take a minute there). Otherwise the first fit
+runs with the machine's pools and, when it is short (``_PROBE_FIT_S``), the
+second with pools limited to 1 (then one more unlimited fit confirms a
+difference, so the first fit's warm-up does not decide). When the machine's
+pools were ``_RATIO`` times slower, the research phases go on with 1 thread
+(the unlimited fits are dropped from the figures) and a note says so with both
+figures; otherwise the probe fit is dropped and nothing changes.
 ``threads=None`` and ``threads=N`` keep their meaning: no probe.
 """
 
@@ -80,22 +84,27 @@ class _ResearchThreads:
         self._limited = 0
 
     def _first_threads(self, fit_times: list[int]) -> int | None:
-        """After the first fit: start the probe (a fit limited to 1) or decide without one."""
-        if self._state == "first" and len(fit_times) == 1:
-            self._state = "decided"
+        """Before the first fit, the BLAS workload; after it, the probe fit or nothing."""
+        if self._state != "first":
+            return self.threads
+        if not fit_times:
             self._machine = _pool_threads()
             if self._machine <= 1:
+                self._state = "decided"
                 return self.threads
-            blas = None
-            if fit_times[0] > _PROBE_FIT_S * 1e9:
-                blas = _blas_probe()
-                if blas[1] < _RATIO * blas[0]:
-                    return self.threads  # a long fit, and the machine's pools are not slow
-            self._state = "probe"
-            self.record = {"blas_limited_ns": None if blas is None else blas[0]}
-            self.record["blas_unlimited_ns"] = None if blas is None else blas[1]
-            return 1
-        return self.threads
+            limited, unlimited = _blas_probe()
+            self.record = {"blas_limited_ns": limited, "blas_unlimited_ns": unlimited}
+            if unlimited >= _RATIO * limited:  # the machine's pools are slow here: 1 thread
+                self._state = "decided"
+                self._switch(unlimited, limited, "a fixed BLAS workload (192x192 products)")
+            return self.threads
+        self._state = "decided"
+        if fit_times[0] > _PROBE_FIT_S * 1e9:
+            if self.record is not None:
+                self.record["threads"] = None
+            return self.threads  # a long fit, on a machine whose pools were not slow
+        self._state = "probe"
+        return 1
 
     def fit_threads(self, fit_times: list[int]) -> int | None:
         """The limit for the next fit (None: the machine's pools)."""
@@ -109,16 +118,12 @@ class _ResearchThreads:
         The probe fit (limited) is compared with the unlimited fits around it:
         when the first unlimited fit is not ``_RATIO`` times slower, the probe
         is dropped at once (the first fit's warm-up only favours the probe);
-        otherwise one more unlimited fit, warm, confirms it, unless the BLAS
-        workload already showed the machine's pools slow. One thread wins: the
-        unlimited fits are dropped; else the probe fit is.
+        otherwise one more unlimited fit, warm, confirms it. One thread wins:
+        the unlimited fits are dropped; else the probe fit is.
         """
         if self._state == "probe":
             self._limited = ns
-            blas_slow = self.record is not None and self.record.get("blas_unlimited_ns") is not None
             if fit_times[0] < _RATIO * ns or fit_times[0] - ns < _MIN_GAP_NS:
-                return self._decide(fit_times, ns, fit_times)
-            if blas_slow:
                 return self._decide(fit_times, ns, fit_times)
             self._state = "confirm"
             return fit_times
@@ -142,13 +147,20 @@ class _ResearchThreads:
         if ratio < _RATIO or unlimited - limited < _MIN_GAP_NS:
             self.record["threads"] = None
             return kept  # the machine's pools stay; the probe fit is not a figure
+        self._switch(unlimited, limited, "one fit")
+        return [limited]
+
+    def _switch(self, unlimited: float, limited: float, what: str) -> None:
+        """Research phases with 1 thread from now on, and the note with both figures."""
+        ratio = unlimited / limited if limited > 0 else 1.0
         self.threads = 1
-        self.record["threads"] = 1
+        assert self.record is not None
+        self.record.update({"threads": 1, "machine_threads": self._machine, "ratio": ratio})
+        self.record.setdefault("decided_by", what)
         self.note = (
             f"thread trap (research): fits ran with 1 thread: {self._machine} threads were "
-            f"{ratio:.0f}x slower here (one fit {format_duration(unlimited / 1e9)} with the "
+            f"{ratio:.0f}x slower here ({what}: {format_duration(unlimited / 1e9)} with the "
             f"machine's native pools, {format_duration(limited / 1e9)} limited to 1), the "
             "machine is oversubscribed; the score and bulk throughput ran with 1 thread too. "
             "threads=None (--threads none) measures with the machine's pools anyway."
         )
-        return [limited]
