@@ -44,7 +44,7 @@ def quiet_blas(monkeypatch: pytest.MonkeyPatch) -> None:
 
     In-process only: an isolated candidate's worker runs the real workload.
     """
-    monkeypatch.setattr(research_threads, "_blas_probe", lambda: (1e6, 1e6))
+    monkeypatch.setattr(research_threads, "_blas_probe", lambda: (1e6, 1e6, "a BLAS workload"))
 
 
 @pytest.mark.parametrize("isolate", [False, True])
@@ -82,10 +82,11 @@ def test_slow_blas_pools_put_every_research_phase_on_one_thread_from_the_first_f
 ) -> None:
     _needs_pools()
     # the fixed BLAS workload 10x slower with the machine's pools: the machine is oversubscribed
-    monkeypatch.setattr(research_threads, "_blas_probe", lambda: (1e6, 1e7))
+    monkeypatch.setattr(research_threads, "_blas_probe", lambda: (1e6, 1e7, "a BLAS workload"))
     result = _measure(FitThreadTrap(N_MS * 1_000_000, 20 * N_MS * 1_000_000), data)
     times = np.asarray(result.training.fit_times_ns) / 1e6
-    assert float(np.max(times)) < 8 * N_MS, times  # not even the first fit ran unlimited
+    # not even the first fit ran unlimited (20N); it also builds the fake's thread controller
+    assert float(np.max(times)) < 15 * N_MS and float(np.median(times)) < 8 * N_MS, times
     note = next(n for n in result.notes if n.startswith("thread trap (research)"))
-    assert "10x slower" in note and "BLAS workload" in note
-    assert result.environment["research_threads"]["decided_by"].startswith("a fixed BLAS")
+    assert "10x slower" in note and "a BLAS workload, fixed" in note
+    assert result.environment["research_threads"]["decided_by"].startswith("a BLAS workload")

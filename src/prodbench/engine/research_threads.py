@@ -5,13 +5,14 @@ use the machine's native pools, which on an oversubscribed machine (more
 runnable threads than cores: a laptop with a browser, a shared CI runner) can
 be many times slower than one thread: BLAS and OpenMP workers spin and wait
 for cores that others hold. :class:`_ResearchThreads` probes each candidate:
-before its first fit a small fixed BLAS workload (:func:`_blas_probe`, 50 ms
-once per process) runs with pools limited to 1 and unlimited; when unlimited
+before its first fit small fixed BLAS and OpenMP workloads (:func:`_blas_probe`,
+about 50 ms each) run with pools limited to 1 and unlimited; when unlimited
 is ``_RATIO`` times slower every research phase runs with 1 thread from the
 start (an unlimited first fit may take a minute there). Otherwise the first fit
-runs with the machine's pools and, when it is short (``_PROBE_FIT_S``), the
-second with pools limited to 1 (then one more unlimited fit confirms a
-difference, so the first fit's warm-up does not decide). When the machine's
+runs with the machine's pools and the second with pools limited to 1 (it is one
+of the ``min_fits`` fits: dropped, it costs one more fit; when the first fit was
+short, ``_PROBE_FIT_S``, one more unlimited fit confirms a difference, so the
+first fit's warm-up does not decide). When the machine's
 pools were ``_RATIO`` times slower, the research phases go on with 1 thread
 (the unlimited fits are dropped from the figures) and a note says so with both
 figures; otherwise the probe fit is dropped and nothing changes.
@@ -20,14 +21,15 @@ figures; otherwise the probe fit is dropped and nothing changes.
 
 from __future__ import annotations
 
-import functools
+import sys
+from collections.abc import Callable
 from time import perf_counter_ns as _clock
 from typing import Any
 
 from ..units import format_duration
 
 _PROBE_FIT_S = 0.25
-"""A first fit at most this long gets the probe fit (its cost stays small)."""
+"""A first fit longer than this is not confirmed by another unlimited fit (too costly)."""
 _RATIO = 1.5
 """The machine's pools this many times slower than one thread: the research phases use 1."""
 _MIN_GAP_NS = 1_000_000
@@ -42,34 +44,53 @@ def _pool_threads() -> int:
     return max((int(i.get("num_threads") or 1) for i in threadpool_info()), default=1)
 
 
-@functools.lru_cache(maxsize=1)
-def _blas_probe() -> tuple[float, float]:
-    """Median ns of a fixed 192x192 matrix product with pools limited to 1 and unlimited.
+def _workloads() -> list[tuple[str, Callable[[], object]]]:
+    """The fixed workloads: a BLAS matrix product, and OpenMP code when scikit-learn is loaded."""
+    import numpy as np
 
-    Alternating pairs for about ``_BLAS_PROBE_S`` seconds; once per process
-    (a memoisation cache: every candidate in a process shares the machine).
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((192, 192))
+    out: list[tuple[str, Callable[[], object]]] = [("a BLAS workload", lambda: a @ a)]
+    if "sklearn" in sys.modules:  # its OpenMP pool is loaded: time it too
+        from sklearn.metrics import pairwise_distances_argmin_min
+
+        X, Y = rng.standard_normal((1000, 16)), rng.standard_normal((128, 16))
+        out.append(("an OpenMP workload", lambda: pairwise_distances_argmin_min(X, Y)))
+    return out
+
+
+def _blas_probe() -> tuple[float, float, str]:
+    """Median ns of fixed BLAS and OpenMP workloads with pools limited to 1 and unlimited.
+
+    Alternating pairs, each workload for about ``_BLAS_PROBE_S`` seconds (at
+    least one pair, so a workload that is very slow unlimited costs one call);
+    the workload with the largest slowdown unlimited is returned, with its name.
     """
     import numpy as np
     from threadpoolctl import ThreadpoolController
 
-    a = np.random.default_rng(0).standard_normal((192, 192))
     controller = ThreadpoolController()
-    limited: list[int] = []
-    unlimited: list[int] = []
-    a @ a  # warm-up: the pools start their threads
-    end = _clock() + int(_BLAS_PROBE_S * 1e9)
-    while len(limited) < 3 or (_clock() < end and len(limited) < 50):
-        limiter = controller.limit(limits=1)
-        try:
+    worst = (1.0, 1.0, "a BLAS workload")
+    for name, work in _workloads():
+        work()  # warm-up: the pools start their threads
+        limited: list[int] = []
+        unlimited: list[int] = []
+        end = _clock() + int(_BLAS_PROBE_S * 1e9)
+        while not limited or (_clock() < end and len(limited) < 20):
+            limiter = controller.limit(limits=1)
+            try:
+                t0 = _clock()
+                work()
+                limited.append(_clock() - t0)
+            finally:
+                limiter.restore_original_limits()
             t0 = _clock()
-            a @ a
-            limited.append(_clock() - t0)
-        finally:
-            limiter.restore_original_limits()
-        t0 = _clock()
-        a @ a
-        unlimited.append(_clock() - t0)
-    return float(np.median(limited)), float(np.median(unlimited))
+            work()
+            unlimited.append(_clock() - t0)
+        figures = (float(np.median(limited)), float(np.median(unlimited)), name)
+        if figures[1] / max(figures[0], 1.0) > worst[1] / max(worst[0], 1.0):
+            worst = figures
+    return worst
 
 
 class _ResearchThreads:
@@ -92,17 +113,16 @@ class _ResearchThreads:
             if self._machine <= 1:
                 self._state = "decided"
                 return self.threads
-            limited, unlimited = _blas_probe()
-            self.record = {"blas_limited_ns": limited, "blas_unlimited_ns": unlimited}
+            limited, unlimited, what = _blas_probe()
+            self.record = {
+                "workload": what,
+                "workload_limited_ns": limited,
+                "workload_unlimited_ns": unlimited,
+            }
             if unlimited >= _RATIO * limited:  # the machine's pools are slow here: 1 thread
                 self._state = "decided"
-                self._switch(unlimited, limited, "a fixed BLAS workload (192x192 products)")
+                self._switch(unlimited, limited, f"{what}, fixed")
             return self.threads
-        self._state = "decided"
-        if fit_times[0] > _PROBE_FIT_S * 1e9:
-            if self.record is not None:
-                self.record["threads"] = None
-            return self.threads  # a long fit, on a machine whose pools were not slow
         self._state = "probe"
         return 1
 
@@ -124,6 +144,8 @@ class _ResearchThreads:
         if self._state == "probe":
             self._limited = ns
             if fit_times[0] < _RATIO * ns or fit_times[0] - ns < _MIN_GAP_NS:
+                return self._decide(fit_times, ns, fit_times)
+            if fit_times[0] > _PROBE_FIT_S * 1e9:  # a long fit's warm-up is no 1.5x: decided
                 return self._decide(fit_times, ns, fit_times)
             self._state = "confirm"
             return fit_times
