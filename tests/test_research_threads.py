@@ -70,11 +70,12 @@ def test_a_fit_that_does_not_care_keeps_the_machines_pools_and_gets_no_note(
     data, quiet_blas: None
 ) -> None:
     _needs_pools()
-    result = _measure(FitThreadTrap(N_MS * 1_000_000, N_MS * 1_000_000), data)
+    # 50 ms fits: a busy machine's preemptions (~10 ms) stay far from a 1.5x difference
+    result = _measure(FitThreadTrap(50_000_000, 50_000_000), data)
     assert not any(n.startswith("thread trap (research)") for n in result.notes)
     assert result.environment["research_threads"]["threads"] is None
     times = np.asarray(result.training.fit_times_ns) / 1e6
-    assert len(times) >= 3 and float(np.median(times)) < 8 * N_MS
+    assert len(times) >= 3 and float(np.median(times)) < 100
 
 
 def test_slow_blas_pools_put_every_research_phase_on_one_thread_from_the_first_fit(

@@ -6,7 +6,7 @@ runnable threads than cores: a laptop with a browser, a shared CI runner) can
 be many times slower than one thread: BLAS and OpenMP workers spin and wait
 for cores that others hold. :class:`_ResearchThreads` probes each candidate:
 before its first fit small fixed BLAS and OpenMP workloads (:func:`_blas_probe`,
-about 50 ms each) run with pools limited to 1 and unlimited; when unlimited
+about 20 ms each) run with pools limited to 1 and unlimited; when unlimited
 is ``_RATIO`` times slower every research phase runs with 1 thread from the
 start (an unlimited first fit may take a minute there). Otherwise the first fit
 runs with the machine's pools and the second with pools limited to 1 (it is one
@@ -34,7 +34,7 @@ _RATIO = 1.5
 """The machine's pools this many times slower than one thread: the research phases use 1."""
 _MIN_GAP_NS = 1_000_000
 """...and slower by at least this much: sub-millisecond fits differ by noise, not threads."""
-_BLAS_PROBE_S = 0.05
+_BLAS_PROBE_S = 0.02
 
 
 def _pool_threads() -> int:
@@ -54,7 +54,7 @@ def _workloads() -> list[tuple[str, Callable[[], object]]]:
     if "sklearn" in sys.modules:  # its OpenMP pool is loaded: time it too
         from sklearn.metrics import pairwise_distances_argmin_min
 
-        X, Y = rng.standard_normal((1000, 16)), rng.standard_normal((128, 16))
+        X, Y = rng.standard_normal((256, 16)), rng.standard_normal((64, 16))
         out.append(("an OpenMP workload", lambda: pairwise_distances_argmin_min(X, Y)))
     return out
 
@@ -63,8 +63,9 @@ def _blas_probe() -> tuple[float, float, str]:
     """Median ns of fixed BLAS and OpenMP workloads with pools limited to 1 and unlimited.
 
     Alternating pairs, each workload for about ``_BLAS_PROBE_S`` seconds (at
-    least one pair, so a workload that is very slow unlimited costs one call);
-    the workload with the largest slowdown unlimited is returned, with its name.
+    least one pair, so a workload that is very slow unlimited costs one call),
+    stopping at the first that is slow unlimited; the workload with the largest
+    slowdown unlimited is returned, with its name.
     """
     import numpy as np
     from threadpoolctl import ThreadpoolController
@@ -90,6 +91,8 @@ def _blas_probe() -> tuple[float, float, str]:
         figures = (float(np.median(limited)), float(np.median(unlimited)), name)
         if figures[1] / max(figures[0], 1.0) > worst[1] / max(worst[0], 1.0):
             worst = figures
+        if worst[1] >= _RATIO * worst[0]:
+            break  # one slow workload is the answer: the next would only cost time
     return worst
 
 
