@@ -371,8 +371,8 @@ class _Candidate(_Reports):
         # Each batch size left gets its share of what remains of the phase.
         share = min(_BATCH_SECONDS, remaining_ns / 1e9 / (len(self.shared.batches) - index))
         call = getattr(self.model, self.options.method)
-        start = _clock()
         with thread_limit(self.research.threads), gc_policy(self.options.gc):
+            start = _clock()  # after the limit is set: its library scan is not the phase's
             try:
                 with self._guarded(remaining_ns / 1e9):
                     # The score's bulk predict has warmed the model up already.
@@ -386,7 +386,7 @@ class _Candidate(_Reports):
                     )
             except BaseException as exc:
                 raise self._failed("throughput", exc) from exc
-        self.throughput_spent_ns += _clock() - start
+            self.throughput_spent_ns += _clock() - start
         self.batch_times.append(BatchThroughput(batch_size=size, times_ns=tuple(times)))
 
     def latency_block(self, seconds: float) -> None:
