@@ -184,3 +184,32 @@ class BatchBusyModel:
     def predict(self, X: np.ndarray) -> np.ndarray:
         busy_wait_ns(self.a_ns + self.c_ns * len(X))
         return np.zeros(len(X), dtype=np.int64)
+
+
+class FitThreadTrap:
+    """A classifier whose ``fit`` busy-waits ``fast_ns`` with native pools limited to one
+    thread and ``slow_ns`` otherwise (an oversubscribed machine's BLAS/OpenMP fit).
+
+    Give ``slow_ns == fast_ns`` for a model that does not care. ``predict`` is instant.
+    """
+
+    def __init__(self, fast_ns: int, slow_ns: int) -> None:
+        self.fast_ns = fast_ns
+        self.slow_ns = slow_ns
+        self._controller: object | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_controller": None}
+
+    def fit(self, X: object, y: np.ndarray) -> FitThreadTrap:
+        if self._controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._controller = ThreadpoolController()
+        limited = _pools_limited_to_one(self._controller)
+        busy_wait_ns(self.fast_ns if limited else self.slow_ns)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.full(len(X), self.classes_[0])

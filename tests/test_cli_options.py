@@ -58,6 +58,7 @@ def test_every_command_module_adds_its_parser_and_runs() -> None:
         "capacity",
         "load-test",
         "sweep",
+        "calibrate",
     }
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(sub.choices) == names

@@ -30,6 +30,7 @@ OPTIONS = _Options.from_kwargs(
         "random_state": 0,
         "call_timeout": 7.0,
         "isolate": True,
+        "calibrate": True,
     }
 )
 WHO = "Candidate 'a' (Ridge)"

@@ -48,6 +48,7 @@ import numpy as np
 
 from . import stats
 from .budget import PERCENTILE_KEYS
+from .calibration import Calibration, MachineFactor, calibration_of, machine_factor
 from .deltas import ALPHA, paired_score_test
 from .errors import CandidateError, SpecError
 from .results import ModelResult
@@ -281,6 +282,9 @@ class RunDiff:
     failed_new: list[str]
     fail_on: dict[str, float] = field(default_factory=dict)
     alpha: float = ALPHA
+    machine_factor: MachineFactor | None = None
+    normalized: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def headline(self) -> str:
@@ -376,6 +380,11 @@ class RunDiff:
             "only_in_old": self.only_old,
             "only_in_new": self.only_new,
             "failed_in_new": self.failed_new,
+            "machine_factor": None
+            if self.machine_factor is None
+            else self.machine_factor.to_dict(),
+            "normalized": self.normalized,
+            "notes": self.notes,
         }
 
 
@@ -415,12 +424,19 @@ def _score_bounds(
 
 
 def _percentile_change(
-    old: ModelResult, new: ModelResult, key: str, confidence: float
+    old: ModelResult, new: ModelResult, key: str, confidence: float, cals: _Cals = None
 ) -> PercentileChange:
     q = PERCENTILE_KEYS[key]
     lo, ln = old.latency, new.latency
-    low, high = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, (1.0 - confidence) / 2.0)
     po, pn = lo.percentile(q), ln.percentile(q)
+    ratio = pn / po if po > 0 else math.inf
+    if cals is None:
+        low, high = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, (1.0 - confidence) / 2.0)
+    else:  # half the error to the ratio, half to the machine factor divided out
+        low, high = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, (1.0 - confidence) / 4.0)
+        f = machine_factor(cals[1], cals[0], confidence=1.0 - (1.0 - confidence) / 2.0)
+        low, high = _divide(low, high, f)
+        ratio /= f.ratio
     return PercentileChange(
         key=key,
         old=po,
@@ -429,19 +445,32 @@ def _percentile_change(
         new_n=ln.n,
         old_undersampled=lo.undersampled(q),
         new_undersampled=ln.undersampled(q),
-        ratio=pn / po if po > 0 else math.inf,
+        ratio=ratio,
         low=low,
         high=high,
         confidence=confidence,
     )
 
 
+_Cals = tuple[Calibration, Calibration] | None
+"""The old and new runs' calibrations, when latency ratios are normalized by them."""
+
+
+def _divide(low: float, high: float, f: MachineFactor) -> tuple[float, float]:
+    """Bounds of a ratio over the machine factor: the widest quotient of the two intervals."""
+    lo = low / f.high if f.high > 0 and math.isfinite(f.high) else 0.0
+    hi = high / f.low if f.low > 0 else math.inf
+    return lo, hi
+
+
 def _gate_bounds(
-    old: ModelResult, new: ModelResult, key: str, alpha: float
+    old: ModelResult, new: ModelResult, key: str, alpha: float, cals: _Cals = None
 ) -> tuple[float, float, str]:
     """The tripping and the meeting bound of a gate at one-sided ``alpha`` each.
 
-    NaN bounds and the reason when no interval of the change exists.
+    NaN bounds and the reason when no interval of the change exists. With
+    ``cals`` the latency ratio is divided by the machine factor, and ``alpha``
+    is split between the ratio's bound and the factor's.
     """
     if key == "score":
         if old.score.name != new.score.name:
@@ -460,7 +489,11 @@ def _gate_bounds(
         return high, low, ""
     q = PERCENTILE_KEYS[key]
     lo, ln = old.latency, new.latency
-    low, high = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, alpha)
+    if cals is None:
+        low, high = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, alpha)
+    else:
+        low, high = ratio_bounds(lo.sorted_ns, ln.sorted_ns, q, alpha / 2.0)
+        low, high = _divide(low, high, machine_factor(cals[1], cals[0], confidence=1.0 - alpha))
     if stats.one_sided_bounds(ln.n, q, alpha / 2.0)[0] is None:
         return math.nan, high, f"the new run's {key} has no lower bound (n={ln.n:,})"
     if stats.one_sided_bounds(lo.n, q, alpha / 2.0)[1] is None and not low > 0:
@@ -506,6 +539,7 @@ def _gates(
     alpha: float,
     blocked: Mapping[str, str] | None = None,
     order: Sequence[str] = (),
+    cals: _Cals = None,
 ) -> list[Gate]:
     """Holm over every (candidate, limit) gate, in interval form.
 
@@ -533,7 +567,7 @@ def _gates(
                 status[(name, key)] = gate
                 continue
             old, new = pairs[name]
-            bound, other, reason = _gate_bounds(old, new, key, level)
+            bound, other, reason = _gate_bounds(old, new, key, level, cals)
             if math.isnan(bound):
                 verdict: GateStatus = "undecided"
             else:
@@ -618,6 +652,51 @@ def _environment_warnings(old: Comparison, new: Comparison, common: list[str]) -
     return out
 
 
+def _calibrations(old: Comparison, new: Comparison, common: list[str]) -> _Cals:
+    """The two runs' calibrations (one per run, stored with every result), or None."""
+    co = calibration_of(old.results[common[0]].environment)
+    cn = calibration_of(new.results[common[0]].environment)
+    if co is None or cn is None or co.kernel_version != cn.kernel_version:
+        return None
+    return co, cn
+
+
+def _factor_warnings(
+    old: Comparison,
+    new: Comparison,
+    common: list[str],
+    factor: MachineFactor | None,
+    normalize: bool,
+) -> tuple[list[str], list[str]]:
+    """Warnings (a factor more than 5% from 1; --normalize without calibrations) and notes."""
+    if factor is None:
+        missing = [
+            label
+            for label, run in (("old", old), ("new", new))
+            if calibration_of(run.results[common[0]].environment) is None
+        ]
+        why = (
+            f"the {' and '.join(missing)} run{'s have' if len(missing) > 1 else ' has'} no "
+            "calibration (saved by an older prodbench or with --no-calibrate)"
+            if missing
+            else "the runs' calibrations ran different kernels (different prodbench versions)"
+        )
+        what = "--normalize divided nothing out" if normalize else "no machine factor"
+        text = (
+            f"{why}, so {what}: the latency ratios include any change of the machine; "
+            "re-measure both runs with this prodbench to compare machines"
+        )
+        return ([text], []) if normalize else ([], [text])
+    if not factor.departs():
+        return [], []
+    if normalize:
+        return [], [f"{factor.describe()}; divided out of every latency ratio (--normalize)"]
+    return [
+        f"{factor.describe()}, so the latency ratios include the machine's change, not only "
+        "the model's: pass --normalize to divide it out, or re-run both on one quiet machine"
+    ], []
+
+
 def diff_runs(
     old: Comparison,
     new: Comparison,
@@ -625,6 +704,7 @@ def diff_runs(
     *,
     keys: tuple[str, ...] = ("p50", "p99"),
     alpha: float = ALPHA,
+    normalize: bool = False,
 ) -> RunDiff:
     """Compare two saved runs and apply ``--fail-on`` gates.
 
@@ -638,6 +718,11 @@ def diff_runs(
         Percentiles to report (gated ones are added).
     alpha : float, default 0.05
         Family-wise error rate of the gates (Holm).
+    normalize : bool, default False
+        Divide the machine factor (the runs' calibrations, new over old) out
+        of every latency ratio before reporting and gating; each interval then
+        includes the factor's uncertainty. Without calibrations in both runs
+        nothing is divided, and a warning says so.
 
     Returns
     -------
@@ -664,6 +749,10 @@ def diff_runs(
             "so there is nothing to compare or gate. Diff runs of the same candidates."
         )
     report = list(dict.fromkeys([*keys, *(k for k in PERCENTILE_KEYS if k in limits)]))
+    both = _calibrations(old, new, common)
+    factor = None if both is None else machine_factor(both[1], both[0])
+    cals = both if normalize else None
+    factor_warnings, factor_notes = _factor_warnings(old, new, common, factor, normalize)
     candidates = []
     pairs = {}
     for name in common:
@@ -672,17 +761,20 @@ def diff_runs(
         candidates.append(
             CandidateDiff(
                 name,
-                {k: _percentile_change(ro, rn, k, DISPLAY_CONFIDENCE) for k in report},
+                {k: _percentile_change(ro, rn, k, DISPLAY_CONFIDENCE, cals) for k in report},
                 _score_change(ro, rn, DISPLAY_CONFIDENCE),
             )
         )
     return RunDiff(
         candidates=candidates,
-        gates=_gates(pairs, limits, alpha, _blocked(old, new, common), old.measured),
-        warnings=_environment_warnings(old, new, common),
+        gates=_gates(pairs, limits, alpha, _blocked(old, new, common), old.measured, cals),
+        warnings=_environment_warnings(old, new, common) + factor_warnings,
         only_old=[n for n in old.measured if n not in new.results and n not in new.failures],
         only_new=[n for n in new.measured if n not in old.results],
         failed_new=[n for n in old.measured if n in new.failures],
         fail_on=limits,
         alpha=alpha,
+        machine_factor=factor,
+        normalized=cals is not None,
+        notes=factor_notes,
     )

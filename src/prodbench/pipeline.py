@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .engine.calibrated import _attach, _calibrated
 from .engine.candidate import _Candidate as _Candidate  # pickled by reference: the old name
 from .engine.driver import _Callbacks, _close_all, _make_candidates, _run
 from .engine.isolated import _remote_setup as _remote_setup
@@ -89,6 +90,7 @@ def measure(
     progress: ProgressCallback | bool | str | None = "auto",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
+    calibrate: bool = True,
 ) -> ModelResult:
     """Measure one model on both priorities: research and production.
 
@@ -168,6 +170,12 @@ def measure(
         fails the candidate instead of the caller. Costs the worker's
         start-up (about a second) and a pipe round trip per block; each call
         is still timed inside the worker, so per-call figures are unchanged.
+    calibrate : bool, default True
+        Also time a fixed calibration kernel (:mod:`prodbench.calibration`,
+        0.2 s in all), interleaved with the latency blocks, and store its
+        samples in ``result.environment["calibration"]``: ``diff`` turns two
+        runs' calibrations into a machine factor (``--normalize``), and a
+        latency reference scales budgets by it. False leaves it out.
 
     Returns
     -------
@@ -202,11 +210,12 @@ def measure(
     runs = _make_candidates(
         {label: model}, shared, options, {label: fit}, show, None, raise_errors=True
     )
+    driven, calibration = _calibrated(runs, options.calibrate, options.max_time)
     try:
-        results = _run(runs, None, None, raise_errors=True, max_time=options.max_time)
+        results = _run(driven, None, None, raise_errors=True, max_time=options.max_time)
     finally:
         _close_all(runs)
-    return results[label]
+    return _attach(results, calibration)[label]
 
 
 def compare(
@@ -234,6 +243,7 @@ def compare(
     progress: ProgressCallback | bool | str | None = "auto",
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
+    calibrate: bool = True,
     on_result: Callable[[str, ModelResult], None] | None = None,
     on_failure: Callable[[str, ProdbenchError], None] | None = None,
     price_per_core_hour: float | None = None,
@@ -333,9 +343,10 @@ def compare(
         named, shared, options, fits, show, calls.record_failure, raise_errors=False
     )
     variants = _Variants(named, runtime_list, shared, options, show, runs, calls.record_failure)
+    driven, calibration = _calibrated(list(runs), options.calibrate, options.max_time)
     try:
         results = _run(
-            list(runs),
+            driven,
             calls.result_callback,
             calls.record_failure,
             raise_errors=False,
@@ -344,6 +355,7 @@ def compare(
         )
     finally:
         _close_all(runs)  # workers are reaped even on Ctrl-C
+    results = _attach(results, calibration)
     comparison = Comparison.build(
         names=variants.names,
         results=results,

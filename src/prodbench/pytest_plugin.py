@@ -96,6 +96,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "PRODBENCH_BUDGET_SCALE environment variable.",
     )
     group.addoption(
+        "--latency-reference",
+        default=None,
+        metavar="FILE",
+        help="A latency reference (`python -m prodbench calibrate --output FILE` on the machine "
+        "where the budgets were set): every limit is scaled by this machine's calibration "
+        "over the reference's, and each check says so; overrides the "
+        "PRODBENCH_LATENCY_REFERENCE environment variable.",
+    )
+    group.addoption(
         "--latency-max-time",
         type=float,
         default=None,
@@ -134,6 +143,16 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--latency-max-time must be a positive number of seconds, not {max_time!r}."
         )
+    reference = config.getoption("latency_reference", None)
+    if reference is not None:
+        from .calibration import load_reference
+        from .errors import ProdbenchError
+
+        try:
+            load_reference(reference)  # a bad file is a usage error now, not in every test
+        except ProdbenchError as exc:
+            raise pytest.UsageError(f"--latency-reference: {exc}") from None
+        reference = os.path.abspath(reference)
     state = _State(
         scale=scale,
         max_time=max_time,
@@ -150,6 +169,7 @@ def pytest_configure(config: pytest.Config) -> None:
         testing.MAX_TIME_ENV: None if max_time is None else repr(float(max_time)),
         testing.LATENCY_SKIP_ENV: "1" if state.skip else None,
         testing.ON_INCONCLUSIVE_ENV: config.getoption("latency_inconclusive", None),
+        "PRODBENCH_LATENCY_REFERENCE": reference,
     }
     for name, value in session_env.items():
         if value is not None:

@@ -53,6 +53,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
@@ -60,7 +61,7 @@ import unittest
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -75,6 +76,9 @@ from .results import LatencyResult
 from .sequential import SequentialDecision, SequentialRule
 from .timing import LatencySampler, thread_policy
 from .units import format_duration, parse_duration, round_up
+
+if TYPE_CHECKING:
+    from .calibration import Calibration
 
 __all__ = [
     "BUDGET_SCALE_ENV",
@@ -169,6 +173,10 @@ class LatencyCheck:
     to_decide : dict of str to int or None
         For each inconclusive limit, about how many samples would likely
         decide it (None: too close to the limit to decide).
+    scale_note : str
+        With a latency reference: how the limits were scaled, e.g. ``"limits
+        scaled by 1.84x: this machine runs the calibration 1.84x slower than the
+        reference"``; else empty.
 
     Examples
     --------
@@ -190,6 +198,7 @@ class LatencyCheck:
     verdicts: Mapping[str, str] | None = None
     max_time: float = DEFAULT_MAX_TIME
     to_decide: Mapping[str, int | None] = field(default_factory=dict)
+    scale_note: str = ""
 
     @property
     def passed(self) -> bool:
@@ -287,6 +296,8 @@ class LatencyCheck:
         order = sorted(self.checks, key=lambda k: (rank.get(self.verdict(k), 2), k))
         lines = [f"{self.name} {self.describe(k)}" for k in order]
         lines.append(self.summary_line)
+        if self.scale_note:
+            lines.append(self.scale_note)
         return "\n".join(lines)
 
     def inconclusive_error(self) -> LatencyInconclusive:
@@ -576,6 +587,7 @@ _CHECK_NAMES = (
     "budget_scale",
     "name",
     "call_timeout",
+    "reference",
 )
 """The keywords of :func:`check_latency_budget`, which :func:`assert_latency` takes too."""
 
@@ -593,6 +605,7 @@ class _CheckOptions:
     scale: float
     name: str | None
     call_timeout: float = 60.0
+    reference: Calibration | None = None
 
     @classmethod
     def from_kwargs(cls, given: Mapping[str, Any]) -> _CheckOptions:
@@ -632,7 +645,15 @@ class _CheckOptions:
             scale=scale,
             name=o["name"],
             call_timeout=float(call_timeout),
+            reference=_reference(o["reference"]),
         )
+
+
+def _reference(reference: Any) -> Calibration | None:
+    """The latency reference of a check: given, or from ``PRODBENCH_LATENCY_REFERENCE``."""
+    from .calibration import resolve_reference
+
+    return resolve_reference(reference)
 
 
 def check_latency_budget(
@@ -651,6 +672,7 @@ def check_latency_budget(
     budget_scale: float | None = None,
     name: str | None = None,
     call_timeout: float = 60.0,
+    reference: str | os.PathLike[str] | Calibration | None = None,
 ) -> LatencyCheck:
     """Check a fitted model's single-request latency against percentile limits.
 
@@ -685,6 +707,14 @@ def check_latency_budget(
         variable, else 1.
     name : str, optional
         The model's name in messages; default its class name.
+    reference : str, os.PathLike or Calibration, optional
+        A latency reference (``python -m prodbench calibrate --output FILE``,
+        written on the machine where the limits were set): this machine runs
+        the same calibration kernel (0.2 s, once per process and reference)
+        and every limit is multiplied by the machine factor, on top of
+        ``budget_scale``; the check says so. Default: the
+        ``PRODBENCH_LATENCY_REFERENCE`` environment variable (the plugin's
+        ``--latency-reference``), else none.
 
     Returns
     -------
@@ -713,6 +743,13 @@ def check_latency_budget(
 def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
     """The work of :func:`check_latency_budget`, on checked options."""
     limits, confidence, seconds = o.limits, o.confidence, o.max_time
+    scale, note = o.scale, ""
+    if o.reference is not None:  # scale every limit by this machine over the reference
+        from .calibration import cached_limit_scale
+
+        machine = cached_limit_scale(o.reference)
+        limits = {k: v * machine.scale for k, v in limits.items()}
+        scale, note = scale * machine.scale, machine.describe()
     label = o.name if o.name is not None else model_label(model)
     check_model(model, name=label, method=o.method, fit=False)
     check_fitted(model, name=label)
@@ -763,7 +800,8 @@ def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
             f"{label} gave no latency sample within max_time={seconds:g} s (its warm-up calls "
             "used it all). Raise max_time."
         )
-    return _conclude(label, latency, decision, sampler.elapsed, o.scale, confidence, seconds)
+    check = _conclude(label, latency, decision, sampler.elapsed, scale, confidence, seconds)
+    return dataclasses.replace(check, scale_note=note) if note else check
 
 
 def _conclude(
@@ -836,6 +874,7 @@ def assert_latency(
     name: str | None = None,
     on_inconclusive: OnInconclusive | None = None,
     call_timeout: float = 60.0,
+    reference: str | os.PathLike[str] | Calibration | None = None,
 ) -> LatencyResult:
     """Assert that a fitted model answers single requests within latency limits.
 
@@ -892,6 +931,14 @@ def assert_latency(
         :class:`LatencyInconclusiveWarning`. Default: the
         ``PRODBENCH_ON_INCONCLUSIVE`` environment variable (the plugin's
         ``--latency-inconclusive``), else ``"fail"``.
+    reference : str, os.PathLike or Calibration, optional
+        A latency reference (``python -m prodbench calibrate --output FILE``,
+        written on the machine where the limits were set): this machine runs
+        the same calibration kernel (0.2 s, once per process and reference)
+        and every limit is multiplied by the machine factor, on top of
+        ``budget_scale``; the check says so. Default: the
+        ``PRODBENCH_LATENCY_REFERENCE`` environment variable (the plugin's
+        ``--latency-reference``), else none.
 
     Returns
     -------

@@ -211,6 +211,13 @@ _SHARED = (
         "(default: one worker process per candidate)",
     ),
     _option(
+        "--no-calibrate",
+        dest="calibrate",
+        action="store_false",
+        help="do not time the calibration kernel (0.2 s, interleaved with the latency "
+        "blocks; diff --normalize and --latency-reference need it) (default: timed)",
+    ),
+    _option(
         "--call-timeout",
         type=float,
         default=60.0,
@@ -349,6 +356,7 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "threads": args.threads,
         "runtimes": runtimes,
         "isolate": args.isolate,
+        "calibrate": args.calibrate,
         "call_timeout": args.call_timeout,
         "max_time": args.max_time if args.max_time is not None else DEFAULT_MAX_TIME,
         "max_fit_time": max_fit_time,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..errors import SpecError
 from ._common import (
     EXIT_CODES_POINTER,
     EXIT_USAGE,
@@ -149,6 +151,15 @@ _LAYOUT: Layout = (
                 "skipped (default: 1,10,100,1000)",
             ),
             "--no-isolate",
+            "--no-calibrate",
+            _option(
+                "--latency-reference",
+                metavar="FILE.json",
+                help="a latency reference (`prodbench calibrate --output FILE` on the machine "
+                "where the budget was set): every --budget latency limit is scaled by this "
+                "machine's calibration over the reference's (default: "
+                "$PRODBENCH_LATENCY_REFERENCE, else none)",
+            ),
             "--call-timeout",
             "--price-per-core-hour",
             "--runtime",
@@ -196,6 +207,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
     0
     """
     options = measurement_kwargs(args)  # first: bad options fail before heavy imports
+    reference = _latency_reference(args, options)
     if args.qps is not None:
         from ..serving import percentile_limits
 
@@ -259,7 +271,46 @@ def run(args: argparse.Namespace, state: _State) -> int:
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
     state.clear_progress()
+    if reference is not None:
+        cmp = _scaled_budget(cmp, reference)
     return _report(args, state, _with_options(cmp, args, warnings), callback_error)
+
+
+def _latency_reference(args: argparse.Namespace, options: dict[str, Any]) -> Any:
+    """The latency reference to scale ``--budget`` by (flag, else environment), read now."""
+    from ..calibration import REFERENCE_ENV, resolve_reference
+
+    path = args.latency_reference or os.environ.get(REFERENCE_ENV) or None
+    if path is None or options["budget"] is None:
+        return None
+    if not options["calibrate"]:
+        raise SpecError(
+            f"--latency-reference (or {REFERENCE_ENV}) scales the budget by this run's "
+            "calibration, which --no-calibrate turns off. Drop one of the two."
+        )
+    return resolve_reference(path)
+
+
+def _scaled_budget(cmp: Comparison, reference: Any) -> Comparison:
+    """The comparison with every latency limit scaled by the machine factor, and why."""
+    import dataclasses
+
+    from ..calibration import scale_for_run
+
+    measured = next(iter(cmp.results.values()), None)
+    if measured is None or cmp.budget is None:
+        return cmp
+    scale = scale_for_run(measured.environment, reference)
+    note = scale.describe()
+    return dataclasses.replace(
+        cmp,
+        budget=cmp.budget.scaled(scale.scale),
+        options={
+            **cmp.options,
+            "budget_scale": scale.scale,
+            "warnings": [*cmp.options.get("warnings", []), note],
+        },
+    )
 
 
 def _with_options(cmp: Comparison, args: argparse.Namespace, warnings: list[str]) -> Comparison:

@@ -35,8 +35,11 @@ DIFF_EPILOG = (
     "examples:\n"
     "  prodbench diff old.json new.json\n"
     "  prodbench diff old.json new.json --fail-on 'p99=+10%,score=-0.5pp'\n"
-    "  prodbench diff old.json new.json --fail-on p99=+10% --on-undecided pass\n\n"
-    + EXIT_CODES_POINTER
+    "  prodbench diff old.json new.json --fail-on p99=+10% --on-undecided pass
+"
+    "  prodbench diff old.json new.json --fail-on p99=+10% --normalize
+
+" + EXIT_CODES_POINTER
 )
 
 
@@ -67,6 +70,13 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         choices=("fail", "pass"),
         default="fail",
         help="what a gate that no interval can decide does (default: fail, exit 1)",
+    )
+    p.add_argument(
+        "--normalize",
+        action="store_true",
+        help="divide the machine factor (the runs' calibrations, new/old) out of every "
+        "latency ratio before gating; the intervals include its uncertainty (default: off, "
+        "ratios as measured; the factor is reported either way)",
     )
     _add_format(p, ("table", "json"))
     p.set_defaults(func=run)
@@ -106,7 +116,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
     limits = parse_fail_on(args.fail_on) if args.fail_on is not None else {}
     old = Comparison.from_json(args.old)
     new = Comparison.from_json(args.new)
-    diff = diff_runs(old, new, limits)
+    diff = diff_runs(old, new, limits, normalize=args.normalize)
     paths = {"old_path": args.old, "new_path": args.new} if args.format == "table" else {}
     _print(_render(diff, args.format, **paths))
     for warning in diff.warnings:

@@ -72,6 +72,7 @@ _LAYOUT: Layout = (
             "--threads",
             "--runtime",
             "--no-isolate",
+            "--no-calibrate",
             "--call-timeout",
             "--method",
             "--price-per-core-hour",

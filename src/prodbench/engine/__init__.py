@@ -9,5 +9,7 @@ Use :mod:`prodbench.pipeline` (or ``import prodbench as pb``).
 * :mod:`.candidate`: one candidate's phases in this process;
 * :mod:`.isolated`: the same candidate in its own worker process;
 * :mod:`.driver`: the ``Runner`` protocol and the interleaved run;
-* :mod:`.variants`: compiled-runtime variants derived from fitted candidates.
+* :mod:`.variants`: compiled-runtime variants derived from fitted candidates;
+* :mod:`.calibrated`: the calibration kernel interleaved with the latency blocks;
+* :mod:`.research_threads`: the fits' thread probe (1 thread where the machine's pools are slower).
 """

@@ -50,6 +50,7 @@ from .failures import (
     reload_failure,
 )
 from .options import _Options
+from .research_threads import _ResearchThreads
 from .shared import _Shared
 
 _BATCH_SECONDS = 0.2  # bulk timing per batch size (the phase as a whole is capped by max_time)
@@ -103,6 +104,7 @@ class _Candidate(_Reports):
         self.throughput_spent_ns = 0
         self.skipped_batches: list[int] = []
         self.probe: ThreadProbe | None = None
+        self.research = _ResearchThreads(options.threads, options.bulk_threads)
         self.notes: list[str] = []
         self.failure: ProdbenchError | None = None
 
@@ -152,14 +154,15 @@ class _Candidate(_Reports):
     def fit_once(self) -> None:
         split = self.shared.split
         self._emit("fit", message=f"fit {len(self.fit_times) + 1}")
+        threads = self.research.fit_threads(self.fit_times)  # a probe fit limited to 1
         try:
-            with self._guarded(0.0), thread_limit(self.options.bulk_threads):
+            with self._guarded(0.0), thread_limit(threads):
                 t0 = _clock()
                 self.model.fit(split.X_train, split.y_train)
                 t1 = _clock()
         except BaseException as exc:
             raise self._failed("fit", exc) from exc
-        self.fit_times.append(t1 - t0)
+        self.fit_times = self.research.after_fit(self.fit_times, t1 - t0)
         self.fit_spent_ns += t1 - t0
 
     def prepare_predict(self, latency_budget: float | None = None) -> None:
@@ -253,7 +256,7 @@ class _Candidate(_Reports):
         # model without predict) the score is the most probable class.
         from_proba = self.options.method == "predict_proba" or not callable(predict)
         try:
-            with self._guarded(0.0), thread_limit(self.options.bulk_threads):
+            with self._guarded(0.0), thread_limit(self.research.threads):
                 if from_proba:
                     proba = self.model.predict_proba(split.X_test)
                 else:
@@ -368,8 +371,8 @@ class _Candidate(_Reports):
         # Each batch size left gets its share of what remains of the phase.
         share = min(_BATCH_SECONDS, remaining_ns / 1e9 / (len(self.shared.batches) - index))
         call = getattr(self.model, self.options.method)
-        start = _clock()
-        with thread_limit(self.options.bulk_threads), gc_policy(self.options.gc):
+        with thread_limit(self.research.threads), gc_policy(self.options.gc):
+            start = _clock()  # after the limit is set: its library scan is not the phase's
             try:
                 with self._guarded(remaining_ns / 1e9):
                     # The score's bulk predict has warmed the model up already.
@@ -383,7 +386,7 @@ class _Candidate(_Reports):
                     )
             except BaseException as exc:
                 raise self._failed("throughput", exc) from exc
-        self.throughput_spent_ns += _clock() - start
+            self.throughput_spent_ns += _clock() - start
         self.batch_times.append(BatchThroughput(batch_size=size, times_ns=tuple(times)))
 
     def latency_block(self, seconds: float) -> None:
@@ -474,6 +477,9 @@ class _Candidate(_Reports):
         environment = collect_environment(self.model, threads=o.latency_threads, gc_policy=o.gc)
         environment["thread_policy"] = o.thread_policy()
         environment["thread_probe"] = None if self.probe is None else self.probe.to_dict()
+        environment["research_threads"] = self.research.record
+        if self.research.note is not None and self.research.note not in self.notes:
+            self.notes.append(self.research.note)
         result = ModelResult(
             name=self.name,
             estimator=_qualified_name(self.model),

@@ -43,6 +43,7 @@ class _Options:
     random_state: int
     call_timeout: float = DEFAULT_CALL_TIMEOUT
     isolate: bool = False
+    calibrate: bool = True
 
     # The thread policy per phase: an int limits native pools (threadpoolctl)
     # to that many threads, None leaves the machine's pools alone.
@@ -85,6 +86,7 @@ class _Options:
             "random_state": self.random_state,
             "call_timeout": self.call_timeout,
             "isolate": self.isolate,
+            "calibrate": self.calibrate,
         }
 
 
@@ -107,6 +109,7 @@ def _check_options(
     random_state: int,
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
+    calibrate: bool = True,
 ) -> _Options:
     if request_format not in ("auto", "numpy", "pandas"):
         raise DataError(
@@ -144,7 +147,15 @@ def _check_options(
         random_state=check_seed(random_state),
         call_timeout=float(call_timeout),
         isolate=bool(isolate),
+        calibrate=_flag(calibrate, "calibrate"),
     )
+
+
+def _flag(value: Any, option: str) -> bool:
+    """A True/False option; anything else is a DataError naming it."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise DataError(f"{option} must be True or False, not {value!r}.")
 
 
 def _seconds(value: Any, option: str) -> float:

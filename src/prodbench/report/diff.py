@@ -67,6 +67,16 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
         f"[..] {DISPLAY_CONFIDENCE:.0%} intervals (ratios: distribution-free, from order "
         "statistics of both runs); * significant (excludes no change)"
     )
+    if diff.machine_factor is not None:
+        f = diff.machine_factor
+        lines.append(
+            f"{f.describe()}"
+            + (
+                "; divided out of every new/old ratio above (--normalize), its interval included"
+                if diff.normalized
+                else "; not divided out (--normalize would)"
+            )
+        )
     if any_under:
         lines.append(
             f"{mark} under-sampled percentile (fewer samples than it needs): its interval is "
@@ -84,6 +94,7 @@ def render_diff(diff: RunDiff, old_path: str, new_path: str) -> str:
         lines.append(f"only in {new_path}: {', '.join(diff.only_new)}")
     if diff.failed_new:
         lines.append(f"failed in {new_path}: {', '.join(diff.failed_new)}")
+    lines += [f"note: {n}" for n in diff.notes]
     lines += [f"warning: {w}" for w in diff.warnings]
     # Prose (legend, gates, warnings) wraps at 80 columns, continuing two spaces in;
     # a line naming the user's files stays whole (a path is not broken, nor its line).
