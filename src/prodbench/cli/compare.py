@@ -216,7 +216,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
         else load_dataset(args.test_data, target=args.target, random_state=args.seed)
     )
     with to_stderr():
-        named, fitted = read_candidates(args, dataset.task)
+        named, fitted = read_candidates(args, dataset.task, tabular=_is_table(dataset.X))
         state.keep.append(named)
     options.update(candidate_kwargs(args, named, fitted))
     dataset, held_out = _by_name(args, dataset, held_out, named, fitted)
@@ -300,15 +300,23 @@ def _report(
     return comparison_exit(cmp)
 
 
+def _is_table(X: Any) -> bool:
+    """Text, categorical or missing values: the frame is kept and presets get their front."""
+    from ..tabular import needs_front
+
+    return needs_front(X)
+
+
 def _as_arrays(X: Any, request_format: str) -> Any:
     """Numbers-only DataFrames become float arrays unless DataFrames were asked for.
 
     Presets are then fitted and timed on numpy arrays (one-row DataFrames cost
-    several times a model's own predict); text columns keep the frame.
+    several times a model's own predict); a table with text, categorical or
+    missing values keeps the frame (presets get their preprocessing front).
     """
     if request_format == "pandas" or not hasattr(X, "select_dtypes"):
         return X
-    if X.select_dtypes(include="number").shape[1] != X.shape[1]:
+    if _is_table(X):
         return X
     return X.to_numpy(dtype=float)
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import stats
 from ..errors import ModelError, ProdbenchError
-from ..models import check_fitted
+from ..models import check_fitted, encoding_note
 from ..models import qualified_name as _qualified_name
 from ..progress import ProgressCallback, ProgressEvent
 from ..results import (
@@ -455,6 +455,9 @@ class _Candidate(_Reports):
                 f"sampling would reach it: raise max_time to about "
                 f"{math.ceil(o.max_time + more * 1.1 + 0.5)} s"
             )
+        encoded = encoding_note(self.model)
+        if encoded is not None:
+            self.notes.append(encoded)
         if self.skipped_batches:
             sizes = ", ".join(map(str, self.skipped_batches))
             self.notes.append(
