@@ -250,10 +250,8 @@ class TabularFront(TransformerMixin, BaseEstimator):
                 out[c] = np.where(codes < 0, np.nan, codes)
             for c in self.native_:
                 codes = self._codes(c, columns[c]).astype(int)  # unseen or missing: -1
-                out[c] = pd.Categorical.from_codes(
-                    codes,
-                    categories=self.categories_[c],  # type: ignore[arg-type]
-                )
+                categories = pd.Index(self.categories_[c])
+                out[c] = pd.Categorical.from_codes(codes, categories=categories)
             return pd.DataFrame(out, columns=list(frame.columns))
         width = sum(len(self.categories_[c]) for c in self.one_hot_) + len(self.ordinal_)
         out_array = np.zeros((n, len(self.numeric_) + width))
