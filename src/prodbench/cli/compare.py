@@ -201,26 +201,8 @@ def run(args: argparse.Namespace, state: _State) -> int:
         check_qps(args.qps)
         percentile_limits(options["budget"])  # --qps needs a percentile budget: say so now
 
-    from ..data import load_dataset
-
-    dataset = load_dataset(
-        args.data or DEFAULT_DATA,
-        target=args.target,
-        rows=args.rows,
-        features=args.features,
-        random_state=args.seed,
-    )
-    held_out = (
-        None
-        if args.test_data is None
-        else load_dataset(args.test_data, target=args.target, random_state=args.seed)
-    )
-    with to_stderr():
-        named, fitted = read_candidates(args, dataset.task, tabular=_is_table(dataset.X))
-        state.keep.append(named)
+    named, fitted, (X, y, X_test, y_test, warnings) = candidates_and_data(args, state)
     options.update(candidate_kwargs(args, named, fitted))
-    dataset, held_out = _by_name(args, dataset, held_out, named, fitted)
-    X, y, X_test, y_test, warnings = _held_out(args, dataset, held_out, fitted)
 
     from ..progress import ProgressLine
 
@@ -259,6 +241,34 @@ def run(args: argparse.Namespace, state: _State) -> int:
             callback_error, cmp = exc, exc.comparison
     state.clear_progress()
     return _report(args, state, _with_options(cmp, args, warnings), callback_error)
+
+
+def candidates_and_data(
+    args: argparse.Namespace, state: _State, minimum: int = 2
+) -> tuple[dict[str, Any], dict[str, bool], tuple[Any, Any, Any, Any, list[str]]]:
+    """The command line's candidates and data: ``named``, ``fitted``, (X, y, X_test, y_test,
+    warnings), shared by ``compare`` and ``measure`` (``minimum`` candidates)."""
+    from ..data import load_dataset
+
+    dataset = load_dataset(
+        args.data or DEFAULT_DATA,
+        target=args.target,
+        rows=args.rows,
+        features=args.features,
+        random_state=args.seed,
+    )
+    held_out = (
+        None
+        if args.test_data is None
+        else load_dataset(args.test_data, target=args.target, random_state=args.seed)
+    )
+    with to_stderr():
+        named, fitted = read_candidates(
+            args, dataset.task, tabular=_is_table(dataset.X), minimum=minimum
+        )
+        state.keep.append(named)
+    dataset, held_out = _by_name(args, dataset, held_out, named, fitted)
+    return named, fitted, _held_out(args, dataset, held_out, fitted)
 
 
 def _with_options(cmp: Comparison, args: argparse.Namespace, warnings: list[str]) -> Comparison:
