@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import stats
-from ..budget import PERCENTILE_KEYS, percentile_limits
+from ..budget import percentile_limits, percentile_value
 from ..errors import SpecError
 from ..serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
 from ..units import check_seed
@@ -227,7 +227,7 @@ def _row_percentiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
 
 def _budget_ratio(sojourn: np.ndarray, limits: Mapping[str, float]) -> np.ndarray:
     """Max over the limits of (percentile of each row) / limit; reorders ``sojourn``."""
-    values = _row_percentiles(sojourn, [PERCENTILE_KEYS[k] for k in limits])
+    values = _row_percentiles(sojourn, [percentile_value(k) for k in limits])
     caps = np.array(list(limits.values()))[:, None]
     ratio: np.ndarray = np.max(values / caps, axis=0)
     return ratio
@@ -312,7 +312,7 @@ def _search(
 
 
 def _undersampled(n: int, limits: Mapping[str, float]) -> bool:
-    return any(n < stats.required_samples(PERCENTILE_KEYS[k]) for k in limits)
+    return any(n < stats.required_samples(percentile_value(k)) for k in limits)
 
 
 def _interval(values: np.ndarray, estimate: float) -> tuple[float, float]:
@@ -698,9 +698,9 @@ def capacities(
     notes = tuple(
         f"{name}: capacity from {c.n_samples:,} samples; "
         + ", ".join(
-            f"{k} needs {stats.required_samples(PERCENTILE_KEYS[k]):,}"
+            f"{k} needs {stats.required_samples(percentile_value(k)):,}"
             for k in limits
-            if c.n_samples < stats.required_samples(PERCENTILE_KEYS[k])
+            if c.n_samples < stats.required_samples(percentile_value(k))
         )
         + " (under-sampled)"
         for name, c in candidates.items()
