@@ -241,6 +241,16 @@ def _logreg(task: str) -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=0))
 
 
+def _ridge(task: str) -> Any:
+    from sklearn.linear_model import Ridge, RidgeClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if task == "regression":
+        return make_pipeline(StandardScaler(), Ridge(random_state=0))
+    return make_pipeline(StandardScaler(), RidgeClassifier(random_state=0))
+
+
 def _forest(task: str) -> Any:
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
@@ -290,8 +300,13 @@ def _stacking(task: str) -> Any:
 PRESETS: dict[str, tuple[str, Any]] = {
     "logreg": (
         "StandardScaler + LogisticRegression(max_iter=1000); regression: StandardScaler + "
-        "Ridge (a linear model, not a logistic one)",
+        "Ridge, the same model as ridge (kept for runs that name it logreg)",
         _logreg,
+    ),
+    "ridge": (
+        "StandardScaler + Ridge, the regression preset of a linear model; classification: "
+        "StandardScaler + RidgeClassifier",
+        _ridge,
     ),
     "forest": ("RandomForest of 50 trees, min_samples_leaf=2 (classifier or regressor)", _forest),
     "hgb": ("HistGradientBoosting, 100 boosting iterations (classifier or regressor)", _hgb),
@@ -330,6 +345,7 @@ def _check_task(task: str) -> None:
 _TABULAR: dict[str, tuple[bool, bool, bool]] = {
     # name: (scale, allow_missing, native_categorical)
     "logreg": (True, False, False),
+    "ridge": (True, False, False),
     "forest": (False, True, False),
     "hgb": (False, True, True),
     "knn": (True, False, False),
@@ -389,8 +405,8 @@ def make_preset(name: str, task: str = "classification", *, tabular: bool = Fals
     Parameters
     ----------
     name : str
-        One of :data:`PRESETS`: ``logreg``, ``forest``, ``hgb``, ``knn``,
-        ``ensemble``, ``stacking``.
+        One of :data:`PRESETS`: ``logreg``, ``ridge``, ``forest``, ``hgb``,
+        ``knn``, ``ensemble``, ``stacking``.
     task : {"classification", "regression"}
         Chooses the classifier or its regressor counterpart.
     tabular : bool, default False

@@ -46,9 +46,10 @@ SCORINGS = ("accuracy", "r2", "neg_mean_absolute_error", "neg_mean_squared_error
 
 CANDIDATE_HELP = f"""\
 candidates (two or more; none runs the default comparison):
-  PRESET                  logreg, forest, hgb, knn, ensemble (soft vote of
-                          logreg + forest), stacking; the regressor
-                          counterpart is chosen when the target is continuous;
+  PRESET                  logreg, ridge, forest, hgb, knn, ensemble (soft vote
+                          of logreg + forest), stacking; the regressor
+                          counterpart is chosen when the target is continuous
+                          (ridge is the linear one; logreg there is its alias);
                           `prodbench presets` says what each one is
   module:Class            e.g. sklearn.linear_model:Ridge
   module:Class(k=v, ...)  e.g. 'sklearn.ensemble:RandomForestClassifier(n_estimators=200)';
