@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,19 @@ def test_text_columns_are_never_refused_even_as_dataframes(tmp_path: Path) -> No
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert set(json.loads(proc.stdout)["results"]) == {"forest", "knn"}
+
+
+def test_any_model_that_refuses_missing_values_is_told_the_columns(capsys, tmp_path: Path) -> None:
+    from prodbench.cli import main
+
+    _write_mixed(tmp_path, gaps=True)
+    numeric = pd.read_csv(tmp_path / "train.csv").drop(columns="city")
+    numeric.to_csv(tmp_path / "numeric.csv", index=False)
+    code = main(
+        ["measure", "sklearn.svm:SVC", "--data", str(tmp_path / "numeric.csv"), "--target",
+         "label", "--max-time", "0.2", "--quiet", "--no-isolate", "--format", "json"]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert re.search(r"training rows have missing values in column 'age' \(\d+ rows\)", err)
+    assert list(json.loads(out)["failures"]) == ["SVC"]
