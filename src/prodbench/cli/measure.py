@@ -43,8 +43,8 @@ _LAYOUT: Layout = (
 EXAMPLES = f"""\
 examples:
   prodbench measure logreg --data breast_cancer --budget p99=5ms
-  prodbench measure model.joblib --data test.csv --target label --output one.json
-  prodbench measure fast=hgb --data train.csv --test-data test.csv --target label
+  prodbench measure model.joblib --data test.csv --target label --output a.json
+  prodbench measure hgb --data train.csv --test-data test.csv --target label
 
 --data defaults to {DEFAULT_DATA}. A fitted model file is scored on all of --data
 (or on --test-data) and never refitted.
