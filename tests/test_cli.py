@@ -237,7 +237,7 @@ def csv_files(tmp_path) -> dict[str, Path]:
     files = {
         "good": "a,b,label\n" + "\n".join(rows) + "\n",
         "text": "a,colour,label\n" + "\n".join(f"{i},red,{i % 2}" for i in range(40)) + "\n",
-        "missing": "a,b,label\n1,,0\n" + "\n".join(rows[1:]) + "\n",
+        "missing": "a,b,label\n1,2,\n" + "\n".join(rows[1:]) + "\n",
         "short": "a,b,label\n" + "\n".join(rows[:5]) + "\n",
     }
     out = {}
@@ -274,13 +274,9 @@ def bad_inputs(tmp_path: Path, csv_files: dict[str, Path]) -> dict[str, tuple[li
             ["compare", "logreg", "knn", "--data", str(csv_files["good"]), "--target", "y"],
             "y",
         ),
-        "csv non-numeric column": (
-            ["compare", "logreg", "knn", "--data", str(csv_files["text"]), "--target", "label"],
-            "colour",
-        ),
-        "csv missing values": (
+        "csv missing target": (
             ["compare", "logreg", "knn", "--data", str(csv_files["missing"]), "--target", "label"],
-            "missing",
+            "without a target value",
         ),
         "csv too few rows": (
             ["compare", "logreg", "knn", "--data", str(csv_files["short"]), "--target", "label"],
@@ -312,8 +308,7 @@ CASES = [
     "file does not exist",
     "file is not a model",
     "csv without target column",
-    "csv non-numeric column",
-    "csv missing values",
+    "csv missing target",
     "csv too few rows",
     "unknown dataset",
     "bad budget",

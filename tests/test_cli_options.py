@@ -50,6 +50,7 @@ def test_compare_and_sweep_define_every_shared_option_alike() -> None:
 def test_every_command_module_adds_its_parser_and_runs() -> None:
     names = {
         "compare",
+        "measure",
         "show",
         "report",
         "diff",

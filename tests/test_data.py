@@ -218,11 +218,17 @@ def test_csv_accepts_pathlike_and_regression_target(tmp_path: Path) -> None:
     assert ds.y.dtype == np.float64
 
 
-def test_parquet_string_column_is_refused(tmp_path: Path) -> None:
+def test_parquet_text_category_and_bool_columns_keep_their_dtypes(tmp_path: Path) -> None:
     path = tmp_path / "data.parquet"
-    _frame().to_parquet(path, index=False)
-    with pytest.raises(DataError, match=r"non-numeric.*'label'"):
-        load_dataset(str(path), target="b")
+    frame = _frame()
+    frame["city"] = pd.Categorical(np.array(["paris", "lyon", "nice"])[np.arange(30) % 3])
+    frame.to_parquet(path, index=False)
+    ds = load_dataset(str(path), target="b")
+    assert isinstance(ds.X, pd.DataFrame)
+    assert isinstance(ds.X["city"].dtype, pd.CategoricalDtype)
+    assert ds.X["flag"].dtype == bool
+    assert not pd.api.types.is_numeric_dtype(ds.X["label"])
+    assert "text or categorical columns: 'label', 'city'" in ds.description
 
 
 def test_parquet_numeric(tmp_path: Path) -> None:
@@ -255,33 +261,43 @@ def test_file_target_not_in_columns(tmp_path: Path) -> None:
     assert "'label'" in str(info.value)
 
 
-def test_file_non_numeric_features(tmp_path: Path) -> None:
+def test_file_text_features_load_as_a_frame(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     frame = _frame()
-    frame["city"] = "Paris"
+    frame["city"] = np.array(["Paris", "Lyon"])[np.arange(30) % 2]
     frame.to_csv(path, index=False)
-    with pytest.raises(DataError, match="non-numeric") as info:
-        load_dataset(str(path), target="b")
-    msg = str(info.value)
-    assert "'label'" in msg
-    assert "'city'" in msg
-    assert "get_dummies" in msg
+    ds = load_dataset(str(path), target="b")
+    assert list(ds.X.columns) == ["a", "flag", "label", "city"]
+    assert ds.X["a"].dtype == np.float64 and ds.X["flag"].dtype == bool
+    assert ds.X["city"].tolist()[:2] == ["Paris", "Lyon"]
 
 
-def test_file_missing_values(tmp_path: Path) -> None:
+def test_file_missing_features_are_kept_and_a_missing_target_refused(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     frame = _frame()
     frame["a"] = frame["a"].astype(float)
     frame.loc[[1, 2, 3], "a"] = np.nan
-    frame.loc[[3], "label"] = None
     frame.to_csv(path, index=False)
-    with pytest.raises(DataError, match="missing values") as info:
+    ds = load_dataset(str(path), target="label")
+    assert ds.n_rows == 30  # never dropped
+    assert int(ds.X["a"].isna().sum()) == 3
+    assert "missing values (kept) in 'a' (3 rows)" in ds.description
+    frame.loc[[3, 4], "label"] = None
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match="without a target value") as info:
         load_dataset(str(path), target="label")
     msg = str(info.value)
-    assert "'a' (3 rows)" in msg
-    assert "'label' (1 rows)" in msg
-    assert "3 of 30 rows" in msg
-    assert "dropna" in msg
+    assert "2 of 30 rows" in msg and "'label'" in msg and "dropna" in msg
+
+
+def test_file_datetime_columns_are_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "d.parquet"
+    frame = _frame()
+    frame["when"] = pd.date_range("2024-01-01", periods=30, freq="D")
+    frame.to_parquet(path, index=False)
+    with pytest.raises(DataError, match=r"date-time feature columns: 'when'") as info:
+        load_dataset(str(path), target="label")
+    assert "day of the week" in str(info.value)
 
 
 def test_file_too_few_rows(tmp_path: Path) -> None:

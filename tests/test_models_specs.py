@@ -146,3 +146,13 @@ def test_class_spec_is_checked_before_it_is_created() -> None:
     assert _PredictOnly.created == 0
     with pytest.raises(ModelError, match=r"no fit\(\) and no predict\(\)"):
         parse_candidate("collections:OrderedDict")
+
+
+def test_ridge_is_the_linear_preset_named_for_what_it_is() -> None:
+    from prodbench.models import make_preset
+
+    regression = make_preset("ridge", "regression")
+    assert type(regression.steps[-1][1]).__name__ == "Ridge"
+    assert type(make_preset("ridge").steps[-1][1]).__name__ == "RidgeClassifier"
+    # logreg on a continuous target stays the same Ridge (runs that name it keep working)
+    assert repr(make_preset("logreg", "regression")) == repr(regression)

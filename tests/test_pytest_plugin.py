@@ -169,7 +169,7 @@ def test_unknown_marker_key_is_a_clear_error(tester: pytest.Pytester) -> None:
         """
         import pytest
 
-        @pytest.mark.latency_budget(p98="5ms")
+        @pytest.mark.latency_budget(p99_9="5ms")
         def test_typo(latency, fast, X):
             latency.check(fast, X)
 
@@ -182,7 +182,7 @@ def test_unknown_marker_key_is_a_clear_error(tester: pytest.Pytester) -> None:
     assert res.ret == pytest.ExitCode.USAGE_ERROR
     res.stderr.fnmatch_lines(
         [
-            "*test_typo*unknown key(s) 'p98'*Valid keys: p50, p90, p99, p999, confidence*",
+            "*test_typo*unknown key(s) 'p99_9'*Valid keys: p50, p90, p99, p999, confidence*",
             "*test_bad_value*p99='5 parsecs'*unit*",
         ]
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from .errors import BudgetError
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .results import LatencyResult, ModelResult
 
 __all__ = [
+    "MAX_PERCENTILE",
+    "MIN_PERCENTILE",
     "PERCENTILE_KEYS",
     "UNDERSAMPLED_MARK",
     "Budget",
@@ -36,12 +38,116 @@ __all__ = [
     "format_limit",
     "limit_ns",
     "parse_limit",
+    "percentile_key",
     "percentile_limits",
+    "percentile_of",
+    "percentile_value",
     "whole_ns",
 ]
 
 PERCENTILE_KEYS: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
-"""Budget key -> percentile."""
+"""The percentiles every result shows, budget key -> percentile. A budget takes any
+percentile from p50 to p99.99 (:func:`percentile_of`)."""
+
+MIN_PERCENTILE, MAX_PERCENTILE = 50.0, 99.99
+_PERCENTILE_TEXT = re.compile(r"p(\d{2})(?:\.(\d{1,2}))?")
+
+
+def percentile_of(key: str) -> float | None:
+    """The percentile a limit key names, or None when the key is no percentile.
+
+    ``p50`` to ``p99.99`` spelled naturally (``p95``, ``p99.5``, ``p99.9``,
+    ``p99.99``); ``p999`` is kept as the alias of ``p99.9``.
+
+    Parameters
+    ----------
+    key : str
+        A limit's name.
+
+    Returns
+    -------
+    float or None
+
+    Raises
+    ------
+    BudgetError
+        For a percentile outside p50..p99.99 (``p10``).
+
+    Examples
+    --------
+    >>> percentile_of("p95"), percentile_of("P99.9"), percentile_of("p999"), percentile_of("size")
+    (95.0, 99.9, 99.9, None)
+    """
+    text = str(key).strip().lower()
+    if text in PERCENTILE_KEYS:
+        return PERCENTILE_KEYS[text]
+    match = _PERCENTILE_TEXT.fullmatch(text)
+    if match is None:
+        return None
+    q = float(f"{match.group(1)}.{match.group(2) or '0'}")
+    if not MIN_PERCENTILE <= q <= MAX_PERCENTILE:
+        raise BudgetError(
+            f"{key!r} is a percentile below p50; latency limits take p50 to p99.99 "
+            "(p50, p90, p95, p99, p99.9, p99.99), e.g. p95=5ms."
+        )
+    return q
+
+
+def percentile_value(key: str) -> float:
+    """The percentile of a key known to be one (``"p95"`` -> 95.0).
+
+    Parameters
+    ----------
+    key : str
+        A percentile limit's name.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    BudgetError
+        When ``key`` is no percentile.
+
+    Examples
+    --------
+    >>> percentile_value("p99.5")
+    99.5
+    """
+    q = percentile_of(key)
+    if q is None:
+        raise BudgetError(
+            f"{key!r} is not a percentile limit; use p50 to p99.99 "
+            f"({', '.join(PERCENTILE_KEYS)}, p95, ...)."
+        )
+    return q
+
+
+def percentile_key(key: str) -> str | None:
+    """The one spelling of a percentile key (``"P95"`` -> ``"p95"``, ``"p99.9"`` -> ``"p999"``).
+
+    Parameters
+    ----------
+    key : str
+        A limit's name.
+
+    Returns
+    -------
+    str or None
+        None when ``key`` is no percentile.
+
+    Examples
+    --------
+    >>> percentile_key("p99.9"), percentile_key("p95.0"), percentile_key("p99.99")
+    ('p999', 'p95', 'p99.99')
+    """
+    q = percentile_of(key)
+    if q is None:
+        return None
+    known = {v: k for k, v in PERCENTILE_KEYS.items()}
+    return known.get(q, f"p{q:g}")
+
 
 UNDERSAMPLED_MARK = "\u2020"
 """The dagger marking a percentile (or a ratio of one) with fewer samples than it needs."""
@@ -151,17 +257,51 @@ class Budget:
     p999: float | None = None
     cold_start: float | None = None
     size: int | None = None
+    # Other percentiles (p95, p99.99, ...), ((key, seconds), ...) in percentile order.
+    others: tuple[tuple[str, float], ...] = field(default=(), repr=False)
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is None:
-                continue
-            try:
-                parsed = parse_limit(f.name, value)
-            except BudgetError as exc:
-                raise BudgetError(f"Budget limit {f.name}: {exc}") from None
-            object.__setattr__(self, f.name, parsed)
+    def __init__(
+        self,
+        p50: float | str | None = None,
+        p90: float | str | None = None,
+        p99: float | str | None = None,
+        p999: float | str | None = None,
+        cold_start: float | str | None = None,
+        size: int | str | None = None,
+        **percentiles: float | str | None,
+    ) -> None:
+        given: dict[str, Any] = {
+            "p50": p50, "p90": p90, "p99": p99, "p999": p999,
+            "cold_start": cold_start, "size": size,
+        }  # fmt: skip
+        others: dict[str, float] = {}
+        for raw, value in percentiles.items():
+            key = percentile_key(raw)
+            if key is None:
+                raise BudgetError(
+                    f"Unknown budget limit {raw!r}. Use any of {', '.join(self.keys())} or "
+                    "another percentile from p50 to p99.99 (p95, p99.5), e.g. p95='5ms'."
+                )
+            if key in given:
+                if given[key] is not None:
+                    raise BudgetError(f"The budget sets {key} twice ({raw}). Set it once.")
+                given[key] = value
+            elif value is not None:
+                others[key] = value  # type: ignore[assignment]
+        for name, value in given.items():
+            object.__setattr__(self, name, None if value is None else self._parsed(name, value))
+        parsed = sorted(
+            ((k, self._parsed(k, v)) for k, v in others.items()),
+            key=lambda kv: percentile_of(kv[0]) or 0.0,
+        )
+        object.__setattr__(self, "others", tuple(parsed))
+
+    @staticmethod
+    def _parsed(name: str, value: Any) -> Any:
+        try:
+            return parse_limit(name, value)
+        except BudgetError as exc:
+            raise BudgetError(f"Budget limit {name}: {exc}") from None
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:
@@ -177,7 +317,7 @@ class Budget:
         >>> pb.Budget.keys()
         ('p50', 'p90', 'p99', 'p999', 'cold_start', 'size')
         """
-        return tuple(f.name for f in fields(cls))
+        return tuple(f.name for f in fields(cls) if f.name != "others")
 
     @classmethod
     def from_mapping(cls, limits: Mapping[str, Any]) -> Budget:
@@ -204,13 +344,15 @@ class Budget:
         >>> str(pb.Budget.from_mapping({"p99": "5ms", "size": "10MB"}))
         'p99 < 5 ms, size < 10 MB'
         """
-        unknown = sorted(set(limits) - set(cls.keys()))
+        names = set(cls.keys())
+        unknown = sorted(k for k in limits if k not in names and percentile_key(k) is None)
         if unknown:
             raise BudgetError(
                 f"Unknown budget limit(s) {', '.join(map(repr, unknown))}. "
-                f"Use any of {', '.join(cls.keys())}, e.g. p99='5ms'."
+                f"Use any of {', '.join(cls.keys())} or another percentile from p50 to "
+                "p99.99 (p95, p99.5), e.g. p99='5ms'."
             )
-        return cls(**dict(limits))
+        return cls(**{str(k): v for k, v in limits.items()})
 
     @classmethod
     def parse(cls, text: str) -> Budget:
@@ -261,7 +403,8 @@ class Budget:
                     f"Cannot read budget part {part!r} in {text!r}. Write limits as "
                     "KEY=VALUE separated by commas, e.g. 'p99=5ms,p50=1ms,size=10MB'."
                 )
-            key = match.group(1).lower().replace("p99.9", "p999")
+            key = match.group(1).lower()
+            key = percentile_key(key) or key
             if key in limits:
                 raise BudgetError(f"The budget {text!r} sets {key} twice. Set each limit once.")
             limits[key] = match.group(2)
@@ -313,7 +456,10 @@ class Budget:
     @property
     def limits(self) -> dict[str, float]:
         """The limits that are set, in a fixed order (seconds; bytes for size)."""
-        return {k: getattr(self, k) for k in self.keys() if getattr(self, k) is not None}
+        set_ = {k: getattr(self, k) for k in self.keys() if getattr(self, k) is not None}
+        set_.update(self.others)
+        order = {k: (percentile_of(k) or 100.0 + i) for i, k in enumerate(self.keys())}
+        return dict(sorted(set_.items(), key=lambda kv: order.get(kv[0]) or _q(kv[0])))
 
     def scaled(self, factor: float) -> Budget:
         """Every time limit multiplied by ``factor`` (for slower CI machines); size unchanged.
@@ -446,11 +592,38 @@ class BudgetCheck:
                 else f"; lower bound at {format_confidence(self.fail_confidence)}, the "
                 f"false-FAIL share split over {self.n_limits} limits"
             )
+            needed = self.samples_needed
+            short = needed is not None and self.n < needed
+            mark, under = (
+                (UNDERSAMPLED_MARK, f", under-sampled: {needed:,} needed") if short else ("", "")
+            )
             measured = (
-                f"{fmt(self.value)} ({format_confidence(self.confidence)} CI {fmt(self.low)}-"
-                f"{fmt(self.high)}{split}, n={self.n:,})"
+                f"{fmt(self.value)}{mark} ({format_confidence(self.confidence)} CI "
+                f"{fmt(self.low)}-{fmt(self.high)}{split}, n={self.n:,}{under})"
             )
         return f"{self.key} = {measured} {verb} budget {limit}"
+
+    @property
+    def samples_needed(self) -> int | None:
+        """The samples this percentile needs to be reported (the binomial minimum at 99%).
+
+        None for a single value (cold start, size).
+
+        Examples
+        --------
+        >>> BudgetCheck("p95", 0.005, 0.004, 0.0039, 0.0041, "pass", n=100).samples_needed
+        130
+        """
+        q = None if self.single_value else percentile_of(self.key)
+        if q is None:
+            return None
+        from .stats import required_samples
+
+        return required_samples(q)
+
+
+def _q(key: str) -> float:
+    return percentile_of(key) or 0.0
 
 
 def _status(low: float, high: float, limit: float) -> str:
@@ -482,11 +655,7 @@ def check_latency(
 
     out = {}
     for key, limit in limits.items():
-        if key not in PERCENTILE_KEYS:
-            raise BudgetError(
-                f"{key!r} is not a percentile limit; use {', '.join(PERCENTILE_KEYS)}."
-            )
-        q = PERCENTILE_KEYS[key]
+        q = percentile_value(key)
         low, high = latency.interval(q, confidence)
         if len(limits) > 1:  # split the false-FAIL share, as testing's rule does
             low = latency.interval(q, 1.0 - (1.0 - confidence) / len(limits))[0]
@@ -514,7 +683,7 @@ def check_budget(result: ModelResult, budget: Budget) -> dict[str, BudgetCheck]:
     """Check every limit of ``budget`` against a :class:`ModelResult`."""
     limits = budget.limits
     checks = check_latency(
-        result.latency, {k: v for k, v in limits.items() if k in PERCENTILE_KEYS}
+        result.latency, {k: v for k, v in limits.items() if percentile_of(k) is not None}
     )
     if "cold_start" in limits and result.latency.cold_start is not None:
         v = result.latency.cold_start
@@ -539,10 +708,10 @@ def percentile_limits(budget: Budget | str | Mapping[str, Any] | None) -> dict[s
     """
     parsed = Budget.coerce(budget)
     limits = {} if parsed is None else parsed.limits
-    out = {k: float(v) for k, v in limits.items() if k in PERCENTILE_KEYS}
+    out = {k: float(v) for k, v in limits.items() if percentile_of(k) is not None}
     if not out:
         raise BudgetError(
             "Capacity needs a latency budget with a percentile limit, e.g. 'p99=5ms' "
-            f"(p50, p90, p99 or p999); got {str(parsed) if parsed else 'none'}."
+            f"(p50 to p99.99); got {str(parsed) if parsed else 'none'}."
         )
     return out

@@ -581,27 +581,24 @@ def _load_file(path: Path, *, target: str | None, rows: int | None, random_state
             f"{str(path)!r} has a header ({shown}) but no data rows. Add rows, or check "
             "that the right file was written completely."
         )
-    non_numeric = [c for c in feature_cols if not pd.api.types.is_numeric_dtype(frame[c])]
-    if non_numeric:
+    dated = [c for c in feature_cols if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if dated:
         raise DataError(
-            f"{str(path)!r} has non-numeric feature columns: {_columns_text(non_numeric)}. "
-            "prodbench passes features to the model as numbers; encode these columns first "
-            "(for example one-hot with pandas.get_dummies) or drop them, then save the file "
-            "again."
+            f"{str(path)!r} has date-time feature columns: {_columns_text(dated)}. prodbench "
+            "passes text, categorical, boolean and numeric columns to the model, not dates; "
+            "derive numbers from them (for example the day of the week, or seconds since "
+            "a reference time) or drop them, then save the file again."
         )
-    missing = frame.isna()
-    if bool(missing.to_numpy().any()):
-        counts = missing.sum()
-        parts = [f"{c!r} ({int(counts[c])} rows)" for c in columns if counts[c] > 0]
-        n_bad = int(missing.any(axis=1).sum())
+    missing_y = frame[target].isna()
+    if bool(missing_y.any()):
         raise DataError(
-            f"{str(path)!r} has missing values in {', '.join(parts)}; {n_bad} of "
-            f"{len(frame)} rows have at least one. Impute them (for example with "
-            "sklearn.impute.SimpleImputer or DataFrame.fillna) or drop those rows "
-            "(DataFrame.dropna) and save the file again."
+            f"{str(path)!r} has {int(missing_y.sum())} of {len(frame)} rows without a "
+            f"target value (column {target!r}); no model can be scored on them. Drop those "
+            "rows (DataFrame.dropna(subset=[target])) and save the file again. Missing "
+            "feature values are kept and passed to the model."
         )
-    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]
-    infinite = ~np.isfinite(frame[numeric].to_numpy(dtype=float))
+    numeric = [c for c in columns if _is_number(frame[c])]
+    infinite = np.isinf(frame[numeric].to_numpy(dtype=float))
     if bool(infinite.any()):
         counts = infinite.sum(axis=0)
         parts = [f"{c!r} ({int(n)} rows)" for c, n in zip(numeric, counts, strict=True) if n]
@@ -616,7 +613,10 @@ def _load_file(path: Path, *, target: str | None, rows: int | None, random_state
             f"{str(path)!r} has {len(frame)} rows; prodbench needs at least {_MIN_ROWS} to "
             "split into training and test data. Use a larger file."
         )
-    X = frame[feature_cols].astype(float)
+    mixed = any(not _is_number(frame[c]) for c in feature_cols)
+    # All-numeric tables become float; a mixed one keeps each column's dtype
+    # (text, category, bool), as a model fitted on the file saw it.
+    X = frame[feature_cols] if mixed else frame[feature_cols].astype(float)
     y = np.asarray(frame[target].to_numpy())
     if y.dtype.kind not in "biufUO":
         y = y.astype(object)
@@ -631,8 +631,29 @@ def _load_file(path: Path, *, target: str | None, rows: int | None, random_state
         X=X,
         y=y,
         task=task,
-        description=f"{path} ({len(X)} rows, {len(feature_cols)} features, target {target!r})",
+        description=f"{path} ({len(X)} rows, {len(feature_cols)} features, target {target!r})"
+        + _columns_note(X),
     )
+
+
+def _is_number(column: pd.Series) -> bool:
+    """A numeric or boolean column (a ``category`` of numbers is a category)."""
+    return bool(pd.api.types.is_numeric_dtype(column)) and not isinstance(
+        column.dtype, pd.CategoricalDtype
+    )
+
+
+def _columns_note(X: pd.DataFrame) -> str:
+    """``"; text columns: 'city'; missing values in 'age' (3 rows)"``, or ``""``."""
+    text = [c for c in X.columns if not _is_number(X[c])]
+    counts = X.isna().sum()
+    missing = [f"{c!r} ({int(counts[c])} rows)" for c in X.columns if counts[c] > 0]
+    note = f"; text or categorical columns: {_columns_text(text)}" if text else ""
+    if missing:
+        note += f"; missing values (kept) in {', '.join(missing[:10])}"
+        if len(missing) > 10:
+            note += f", ... ({len(missing)} columns)"
+    return note
 
 
 # --------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def load_verdict(lt: Any) -> LoadVerdict:
     >>> load_verdict(lt).status
     'UNDECIDED'
     """
-    from .budget import PERCENTILE_KEYS, BudgetCheck, format_limit
+    from .budget import BudgetCheck, format_limit, percentile_value
 
     limits = dict(lt.limits or {})
     if not limits:
@@ -76,7 +76,7 @@ def load_verdict(lt: Any) -> LoadVerdict:
     reasons: list[str] = []
     split = 1.0 - 0.05 / len(limits)  # the false-FAIL share split over the limits
     for key, limit in limits.items():
-        q = PERCENTILE_KEYS[key]
+        q = percentile_value(key)
         info = lat.interval_info(q)
         low_info = lat.interval_info(q, split) if len(limits) > 1 else info
         estimate = info.estimate / 1e9

@@ -33,6 +33,9 @@ __all__ = [
 
 PREDICT_METHODS = ("predict", "predict_proba")
 
+ENCODING_NOTE = "features encoded on the training rows: "
+"""The prefix of a result's note saying how a preset's front encoded each column."""
+
 
 def _has_method(obj: object, method: str) -> bool:
     return callable(getattr(obj, method, None))
@@ -239,6 +242,16 @@ def _logreg(task: str) -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=0))
 
 
+def _ridge(task: str) -> Any:
+    from sklearn.linear_model import Ridge, RidgeClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if task == "regression":
+        return make_pipeline(StandardScaler(), Ridge(random_state=0))
+    return make_pipeline(StandardScaler(), RidgeClassifier(random_state=0))
+
+
 def _forest(task: str) -> Any:
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
@@ -288,8 +301,13 @@ def _stacking(task: str) -> Any:
 PRESETS: dict[str, tuple[str, Any]] = {
     "logreg": (
         "StandardScaler + LogisticRegression(max_iter=1000); regression: StandardScaler + "
-        "Ridge (a linear model, not a logistic one)",
+        "Ridge, the same model as ridge (kept for runs that name it logreg)",
         _logreg,
+    ),
+    "ridge": (
+        "StandardScaler + Ridge, the regression preset of a linear model; classification: "
+        "StandardScaler + RidgeClassifier",
+        _ridge,
     ),
     "forest": ("RandomForest of 50 trees, min_samples_leaf=2 (classifier or regressor)", _forest),
     "hgb": ("HistGradientBoosting, 100 boosting iterations (classifier or regressor)", _hgb),
@@ -321,16 +339,84 @@ def _check_task(task: str) -> None:
         raise SpecError(f"task must be 'classification' or 'regression', not {task!r}.")
 
 
-def make_preset(name: str, task: str = "classification") -> Any:
+# How each preset meets a table (make_preset(tabular=True)): whether its front
+# scales the numeric columns (the preset's own StandardScaler is then left
+# out), whether missing values go to the model (trees handle them), whether
+# text columns use HistGradientBoosting's native categorical support.
+_TABULAR: dict[str, tuple[bool, bool, bool]] = {
+    # name: (scale, allow_missing, native_categorical)
+    "logreg": (True, False, False),
+    "ridge": (True, False, False),
+    "forest": (False, True, False),
+    "hgb": (False, True, True),
+    "knn": (True, False, False),
+    "ensemble": (False, False, False),
+    "stacking": (False, True, False),
+}
+
+
+def encoding_note(model: Any) -> str | None:
+    """How a fitted preset's front encoded the columns, as a result note; None without one.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted model; only a pipeline whose ``front`` step is a fitted
+        :class:`~prodbench.tabular.TabularFront` has a note.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = make_preset("logreg", tabular=True)
+    >>> _ = m.fit(pd.DataFrame({"c": ["a", "b"] * 5, "n": range(10)}), [0, 1] * 5)
+    >>> encoding_note(m)
+    'features encoded on the training rows: c one-hot (2 values); n numeric, scaled'
+    """
+    steps = getattr(model, "named_steps", None)
+    front = steps.get("front") if isinstance(steps, Mapping) else None
+    describe = getattr(front, "describe", None)
+    if front is None or not callable(describe) or not hasattr(front, "encoding_"):
+        return None
+    return ENCODING_NOTE + str(describe())
+
+
+def _tabular_preset(name: str, task: str) -> Any:
+    """The preset behind :class:`~prodbench.tabular.TabularFront`, in one pipeline."""
+    from sklearn.pipeline import Pipeline
+
+    from .tabular import TabularFront
+
+    scale, allow_missing, native = _TABULAR[name]
+    model = PRESETS[name][1](task)
+    if scale:  # the front scales the numeric columns; one-hot columns stay 0/1
+        model = model.steps[-1][1]
+    front = TabularFront(
+        scale=scale, native_categorical=native, allow_missing=allow_missing, model_name=name
+    )
+    return Pipeline([("front", front), ("model", model)])
+
+
+def make_preset(name: str, task: str = "classification", *, tabular: bool = False) -> Any:
     """A new, unfitted estimator for a preset name.
 
     Parameters
     ----------
     name : str
-        One of :data:`PRESETS`: ``logreg``, ``forest``, ``hgb``, ``knn``,
-        ``ensemble``, ``stacking``.
+        One of :data:`PRESETS`: ``logreg``, ``ridge``, ``forest``, ``hgb``,
+        ``knn``, ``ensemble``, ``stacking``.
     task : {"classification", "regression"}
         Chooses the classifier or its regressor counterpart.
+    tabular : bool, default False
+        For a table with text, categorical or boolean columns or missing
+        values: the preset behind a :class:`~prodbench.tabular.TabularFront`
+        (one-hot for text columns with at most 20 distinct training values,
+        ordinal beyond; numeric columns scaled where the preset scales;
+        HistGradientBoosting's native categorical support for ``hgb``),
+        fitted on the training rows only, as the first step of a pipeline.
 
     Returns
     -------
@@ -348,6 +434,8 @@ def make_preset(name: str, task: str = "classification") -> Any:
     'RandomForestClassifier'
     >>> type(make_preset("ensemble", "regression")).__name__
     'VotingRegressor'
+    >>> [step for step, _ in make_preset("logreg", tabular=True).steps]
+    ['front', 'model']
     """
     _check_task(task)
     if name not in PRESETS:
@@ -358,6 +446,8 @@ def make_preset(name: str, task: str = "classification") -> Any:
         raise SpecError(
             f"Unknown preset {name!r}.{hint} Presets: {', '.join(PRESETS)}. {_SPEC_FORMS}"
         )
+    if tabular:
+        return _tabular_preset(name, task)
     return PRESETS[name][1](task)
 
 
@@ -394,7 +484,7 @@ def split_name(text: str) -> tuple[str | None, str]:
     return match.group(1), match.group(2)
 
 
-def parse_candidate(text: str, task: str = "classification") -> Candidate:
+def parse_candidate(text: str, task: str = "classification", *, tabular: bool = False) -> Candidate:
     """Turn one command-line candidate into a :class:`Candidate`.
 
     Accepted forms:
@@ -418,6 +508,9 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
         The specification.
     task : {"classification", "regression"}
         Chooses the classifier or regressor for presets.
+    tabular : bool, default False
+        Presets get the preprocessing front of :func:`make_preset` (for a
+        table with text columns or missing values).
 
     Returns
     -------
@@ -464,7 +557,7 @@ def parse_candidate(text: str, task: str = "classification") -> Candidate:
         default = os.path.splitext(os.path.basename(spec))[0]
         return Candidate(name or default, estimator, True, text)
     if spec in PRESETS:
-        return Candidate(name or spec, make_preset(spec, task), False, text)
+        return Candidate(name or spec, make_preset(spec, task, tabular=tabular), False, text)
     if ":" in spec:
         estimator = _from_class_spec(spec)
         return Candidate(name or model_label(estimator), estimator, False, text)

@@ -206,25 +206,38 @@ def pytest_collection_modifyitems(
         )
 
 
+def _is_percentile(key: str) -> bool:
+    """A percentile limit key, p50 to p99.99 (p95, p999, ...), read by the budget module."""
+    from .budget import percentile_of
+    from .errors import BudgetError
+
+    try:
+        return percentile_of(key) is not None
+    except BudgetError:
+        return False
+
+
 def _marker_problem(mark: pytest.Mark) -> str | None:
     if mark.args:
         return (
             f"{MARKER} takes keywords only, e.g. {MARKER}(p99='5ms'); got positional {mark.args!r}."
         )
-    unknown = [k for k in mark.kwargs if k not in MARKER_KEYS]
+    unknown = [k for k in mark.kwargs if k not in MARKER_KEYS and not _is_percentile(k)]
     if unknown:
         return (
             f"unknown key(s) {', '.join(map(repr, unknown))} in {MARKER}(...). "
-            f"Valid keys: {', '.join(MARKER_KEYS)}."
+            f"Valid keys: {', '.join(MARKER_KEYS)}, and any percentile from p50 to p99.99 "
+            "(p95, p999 for p99.9)."
         )
     from .testing import _bare_number_problem
     from .units import parse_duration
 
-    for key in PERCENTILES:
+    limits = [k for k in mark.kwargs if _is_percentile(k)]
+    for key in limits:
         problem = _bare_number_problem(key, mark.kwargs.get(key))
         if problem is not None:
             return problem
-    for key in (*PERCENTILES, "max_time"):
+    for key in (*limits, "max_time"):
         if key in mark.kwargs:
             try:
                 parse_duration(mark.kwargs[key], require_unit=key != "max_time")

@@ -35,7 +35,7 @@ from typing import Literal
 import numpy as np
 
 from . import stats
-from .budget import PERCENTILE_KEYS
+from .budget import PERCENTILE_KEYS, percentile_of
 from .errors import BudgetError
 
 __all__ = ["SequentialDecision", "SequentialRule"]
@@ -136,13 +136,15 @@ class SequentialDecision:
     rule: SequentialRule = field(default_factory=SequentialRule)
 
     def __post_init__(self) -> None:
-        unknown = [k for k in self.limits if k not in PERCENTILE_KEYS]
+        unknown = [k for k in self.limits if percentile_of(k) is None]
         if unknown:
             raise BudgetError(
-                f"{unknown[0]!r} is not a percentile limit; use {', '.join(PERCENTILE_KEYS)}."
+                f"{unknown[0]!r} is not a percentile limit; use p50 to p99.99 "
+                f"({', '.join(PERCENTILE_KEYS)}, p95, ...)."
             )
         self.states = {
-            k: _LimitState(k, PERCENTILE_KEYS[k], float(v)) for k, v in self.limits.items()
+            k: _LimitState(k, float(percentile_of(k) or 0.0), float(v))
+            for k, v in self.limits.items()
         }
         self._next_look = 0
         self._finished = False

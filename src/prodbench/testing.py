@@ -67,7 +67,15 @@ import numpy as np
 
 from . import data as _data
 from . import stats
-from .budget import PERCENTILE_KEYS, BudgetCheck, limit_ns, parse_limit, whole_ns
+from .budget import (
+    PERCENTILE_KEYS,
+    BudgetCheck,
+    limit_ns,
+    parse_limit,
+    percentile_key,
+    percentile_value,
+    whole_ns,
+)
 from .budget import format_confidence as _pct
 from .engine.failures import _CallTimeout, _watchdog
 from .errors import BudgetError, LatencyInconclusive, ModelFailedError
@@ -443,6 +451,22 @@ def _bare_number_problem(key: str, value: Any) -> str | None:
     )
 
 
+def _percentile_limits(named: dict[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The four named limits and any other percentile passed as a keyword (``p95="5ms"``)."""
+    out = dict(named)
+    for raw, value in dict(given.get("percentiles") or {}).items():
+        key = percentile_key(raw)
+        if key is None:
+            raise BudgetError(
+                f"Unknown keyword {raw!r}: a latency limit is a percentile from p50 to "
+                "p99.99 (p50, p90, p95, p99, p999 for p99.9), e.g. p95='5ms'."
+            )
+        if out.get(key) is not None:
+            raise BudgetError(f"{key} is given twice ({raw}); give each limit once.")
+        out[key] = value
+    return dict(sorted(out.items(), key=lambda kv: percentile_value(kv[0])))
+
+
 def _parse_limits(limits: Mapping[str, Any], scale: float) -> dict[str, float]:
     for key, value in limits.items():
         problem = _bare_number_problem(key, value)
@@ -612,7 +636,9 @@ class _CheckOptions:
         """From the keywords of :func:`check_latency_budget` (others in ``given`` ignored)."""
         o = {key: given[key] for key in _CHECK_NAMES}
         scale = resolve_budget_scale(o["budget_scale"])
-        limits = _parse_limits({k: o[k] for k in ("p50", "p90", "p99", "p999")}, scale)
+        limits = _parse_limits(
+            _percentile_limits({k: o[k] for k in ("p50", "p90", "p99", "p999")}, given), scale
+        )
         confidence = o["confidence"]
         if not (
             isinstance(confidence, (int, float))
@@ -673,6 +699,7 @@ def check_latency_budget(
     name: str | None = None,
     call_timeout: float = 60.0,
     reference: str | os.PathLike[str] | Calibration | None = None,
+    **percentiles: str | None,
 ) -> LatencyCheck:
     """Check a fitted model's single-request latency against percentile limits.
 
@@ -762,7 +789,7 @@ def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
         rows,
         max_time=seconds,
         precision=1e-9,  # never stop on precision: the decision stops sampling
-        quantiles=[PERCENTILE_KEYS[k] for k in limits],
+        quantiles=[percentile_value(k) for k in limits],
         confidence=confidence,
         warmup_time=min(_WARMUP_S, 0.05 * seconds),
         threads=thread_policy(o.threads)["latency"],
@@ -875,6 +902,7 @@ def assert_latency(
     on_inconclusive: OnInconclusive | None = None,
     call_timeout: float = 60.0,
     reference: str | os.PathLike[str] | Calibration | None = None,
+    **percentiles: str | None,
 ) -> LatencyResult:
     """Assert that a fitted model answers single requests within latency limits.
 

@@ -27,7 +27,7 @@ from typing import NoReturn
 
 from .._version import __version__
 from ..errors import ProdbenchError
-from . import calibrate, catalog, compare, diff, report, serving, show, sweep
+from . import calibrate, catalog, compare, diff, measure, report, serving, show, sweep
 from ._common import (
     EXIT_BUDGET,
     EXIT_CANDIDATE_FAILED,
@@ -70,7 +70,7 @@ __all__ = [
     "script",
 ]
 
-COMMANDS = (compare, show, report, diff, catalog, serving, sweep, calibrate)
+COMMANDS = (compare, measure, show, report, diff, catalog, serving, sweep, calibrate)
 """The subcommand modules, in ``--help`` order; each has ``add_parser`` and ``run``."""
 
 

@@ -373,9 +373,17 @@ def load_candidate_files(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def read_candidates(
-    args: argparse.Namespace, task: str, files: Sequence[Mapping[str, Any]] | None = None
+    args: argparse.Namespace,
+    task: str,
+    files: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    tabular: bool = False,
+    minimum: int = 2,
 ) -> tuple[dict[str, Any], dict[str, bool]]:
     """The candidates of the command line for a ``task``: ``{name: model}``, ``{name: fitted}``.
+
+    ``tabular`` gives presets their preprocessing front (a table with text
+    columns or missing values); ``minimum`` is the fewest candidates accepted.
 
     The positional candidates first (the default pair when none is named),
     then each ``--candidates`` file's (``files``, or the files run now).
@@ -396,15 +404,16 @@ def read_candidates(
         fitted[name] = is_fitted
 
     for text in args.candidates or (() if args.candidates_file else DEFAULT_CANDIDATES):
-        cand = parse_candidate(text, task)
+        cand = parse_candidate(text, task, tabular=tabular)
         add(cand.name, cand.estimator, cand.fitted, cand.source)
     for loaded in load_candidate_files(args) if files is None else files:
         for name, model in loaded.items():
             add(name, model, False, name)
-    if len(named) < 2:
+    if len(named) < minimum:
         raise CandidateError(
             f"{args.command} needs at least two candidates, got {len(named)}. Add another, "
-            f"e.g. 'prodbench {args.command} logreg ensemble'."
+            f"e.g. 'prodbench {args.command} logreg ensemble', or measure one with "
+            f"'prodbench measure {next(iter(named), 'logreg')}'."
         )
     return named, fitted
 

@@ -49,9 +49,10 @@ SCORINGS = ("accuracy", "r2", "neg_mean_absolute_error", "neg_mean_squared_error
 
 CANDIDATE_HELP = f"""\
 candidates (two or more; none runs the default comparison):
-  PRESET                  logreg, forest, hgb, knn, ensemble (soft vote of
-                          logreg + forest), stacking; the regressor
-                          counterpart is chosen when the target is continuous;
+  PRESET                  logreg, ridge, forest, hgb, knn, ensemble (soft vote
+                          of logreg + forest), stacking; the regressor
+                          counterpart is chosen when the target is continuous
+                          (ridge is the linear one; logreg there is its alias);
                           `prodbench presets` says what each one is
   module:Class            e.g. sklearn.linear_model:Ridge
   module:Class(k=v, ...)  e.g. 'sklearn.ensemble:RandomForestClassifier(n_estimators=200)';
@@ -214,26 +215,8 @@ def run(args: argparse.Namespace, state: _State) -> int:
         check_qps(args.qps)
         percentile_limits(options["budget"])  # --qps needs a percentile budget: say so now
 
-    from ..data import load_dataset
-
-    dataset = load_dataset(
-        args.data or DEFAULT_DATA,
-        target=args.target,
-        rows=args.rows,
-        features=args.features,
-        random_state=args.seed,
-    )
-    held_out = (
-        None
-        if args.test_data is None
-        else load_dataset(args.test_data, target=args.target, random_state=args.seed)
-    )
-    with to_stderr():
-        named, fitted = read_candidates(args, dataset.task)
-        state.keep.append(named)
+    named, fitted, (X, y, X_test, y_test, warnings) = candidates_and_data(args, state)
     options.update(candidate_kwargs(args, named, fitted))
-    dataset, held_out = _by_name(args, dataset, held_out, named, fitted)
-    X, y, X_test, y_test, warnings = _held_out(args, dataset, held_out, fitted)
 
     from ..progress import ProgressLine
 
@@ -313,6 +296,34 @@ def _scaled_budget(cmp: Comparison, reference: Any) -> Comparison:
     )
 
 
+def candidates_and_data(
+    args: argparse.Namespace, state: _State, minimum: int = 2
+) -> tuple[dict[str, Any], dict[str, bool], tuple[Any, Any, Any, Any, list[str]]]:
+    """The command line's candidates and data: ``named``, ``fitted``, (X, y, X_test, y_test,
+    warnings), shared by ``compare`` and ``measure`` (``minimum`` candidates)."""
+    from ..data import load_dataset
+
+    dataset = load_dataset(
+        args.data or DEFAULT_DATA,
+        target=args.target,
+        rows=args.rows,
+        features=args.features,
+        random_state=args.seed,
+    )
+    held_out = (
+        None
+        if args.test_data is None
+        else load_dataset(args.test_data, target=args.target, random_state=args.seed)
+    )
+    with to_stderr():
+        named, fitted = read_candidates(
+            args, dataset.task, tabular=_is_table(dataset.X), minimum=minimum
+        )
+        state.keep.append(named)
+    dataset, held_out = _by_name(args, dataset, held_out, named, fitted)
+    return named, fitted, _held_out(args, dataset, held_out, fitted)
+
+
 def _with_options(cmp: Comparison, args: argparse.Namespace, warnings: list[str]) -> Comparison:
     """The comparison with the command line's warnings and ``--qps`` in its options."""
     import dataclasses
@@ -364,15 +375,23 @@ def _report(
     return comparison_exit(cmp)
 
 
+def _is_table(X: Any) -> bool:
+    """Text, categorical or missing values: the frame is kept and presets get their front."""
+    from ..tabular import needs_front
+
+    return needs_front(X)
+
+
 def _as_arrays(X: Any, request_format: str) -> Any:
     """Numbers-only DataFrames become float arrays unless DataFrames were asked for.
 
     Presets are then fitted and timed on numpy arrays (one-row DataFrames cost
-    several times a model's own predict); text columns keep the frame.
+    several times a model's own predict); a table with text, categorical or
+    missing values keeps the frame (presets get their preprocessing front).
     """
     if request_format == "pandas" or not hasattr(X, "select_dtypes"):
         return X
-    if X.select_dtypes(include="number").shape[1] != X.shape[1]:
+    if _is_table(X):
         return X
     return X.to_numpy(dtype=float)
 

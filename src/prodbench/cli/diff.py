@@ -35,11 +35,8 @@ DIFF_EPILOG = (
     "examples:\n"
     "  prodbench diff old.json new.json\n"
     "  prodbench diff old.json new.json --fail-on 'p99=+10%,score=-0.5pp'\n"
-    "  prodbench diff old.json new.json --fail-on p99=+10% --on-undecided pass
-"
-    "  prodbench diff old.json new.json --fail-on p99=+10% --normalize
-
-" + EXIT_CODES_POINTER
+    "  prodbench diff old.json new.json --fail-on p99=+10% --on-undecided pass\n"
+    "  prodbench diff old.json new.json --fail-on p99=+10% --normalize\n\n" + EXIT_CODES_POINTER
 )
 
 

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .. import stats
-from ..errors import ModelError, ProdbenchError
-from ..models import check_fitted
+from ..errors import ModelError, ModelFailedError, ProdbenchError
+from ..models import check_fitted, encoding_note
 from ..models import qualified_name as _qualified_name
 from ..progress import ProgressCallback, ProgressEvent
 from ..results import (
@@ -110,7 +110,11 @@ class _Candidate(_Reports):
 
     # -- helpers ---------------------------------------------------------------
     def _failed(self, phase: str, exc: BaseException) -> ProdbenchError:
-        return candidate_failure(self.name, self.model, self.options, phase, exc)
+        error = candidate_failure(self.name, self.model, self.options, phase, exc)
+        hint = _missing_columns_hint(self.shared.split.X_train, exc)
+        if hint and isinstance(error, ModelFailedError):
+            return ModelFailedError(f"{error} {hint}", candidate=error.candidate, phase=error.phase)
+        return error
 
     def _predict_failure(self, phase: str, exc: BaseException) -> ProdbenchError:
         return predict_failure(self.name, self.model, self.options, self.fit, phase, exc)
@@ -458,6 +462,9 @@ class _Candidate(_Reports):
                 f"sampling would reach it: raise max_time to about "
                 f"{math.ceil(o.max_time + more * 1.1 + 0.5)} s"
             )
+        encoded = encoding_note(self.model)
+        if encoded is not None:
+            self.notes.append(encoded)
         if self.skipped_batches:
             sizes = ", ".join(map(str, self.skipped_batches))
             self.notes.append(
@@ -501,6 +508,25 @@ class _Candidate(_Reports):
         )
         self._emit("done", samples=latency.n, message=f"done: {latency.n:,} samples")
         return result
+
+
+def _missing_columns_hint(X: Any, exc: BaseException) -> str | None:
+    """For a model that refused missing values: the columns of the data that hold them."""
+    if not isinstance(exc, ValueError) or "nan" not in str(exc).lower():
+        return None
+    isna = getattr(X, "isna", None)
+    if isna is None:
+        return None
+    counts = isna().sum()
+    columns = [f"{c!r} ({int(n)} rows)" for c, n in counts.items() if n > 0]
+    if not columns:
+        return None
+    return (
+        f"The training rows have missing values in column {', '.join(columns[:10])}; "
+        "prodbench passes them to the model and never drops rows: impute them in the model "
+        "(a pipeline with sklearn.impute.SimpleImputer) or use a model that handles them "
+        "(hgb, forest)."
+    )
 
 
 def _missing_predictions(y_pred: np.ndarray) -> int:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..budget import PERCENTILE_KEYS, Budget
+from ..budget import Budget, percentile_of, percentile_value
 from ..errors import MissingDependencyError, SpecError
 from ..results import LatencyResult, ModelResult
 from ..units import format_duration
@@ -210,13 +210,13 @@ def _draw_budget_levels(
     if budget is None:
         return budget_handles, levels
     for key, limit in budget.limits.items():
-        if key not in PERCENTILE_KEYS:
+        if percentile_of(key) is None:
             continue
         ms = limit * 1e3
         levels.append(ms)
         ax.axhline(ms, color=_BUDGET_COLOR, ls=":", lw=1.2, gid=f"budget:{key}")
         ax.plot(
-            [_x_of(PERCENTILE_KEYS[key])], [ms], marker="v", ls="none",
+            [_x_of(percentile_value(key))], [ms], marker="v", ls="none",
             color=_BUDGET_COLOR, label=f"_{key} budget marker", gid=f"budget-marker:{key}",
         )  # fmt: skip
         budget_handles.append((
@@ -487,7 +487,7 @@ def _draw_load(
     chosen = cmp.budget if budget is None else budget
     limits = (
         percentile_limits(chosen)
-        if chosen is not None and any(k in PERCENTILE_KEYS for k in chosen.limits)
+        if chosen is not None and any(percentile_of(k) is not None for k in chosen.limits)
         else {}
     )
     if budget is not None and not limits:

@@ -119,7 +119,7 @@ def render_html(cmp: Comparison) -> str:
     cols = rep.columns
     out = [f'<div class="prodbench"><style>{CSS}</style>']
     out.append(
-        f"<p><strong>prodbench comparison</strong>: {rep.n_candidates} candidates, baseline "
+        f"<p><strong>prodbench comparison</strong>: {rep.candidates}, baseline "
         f"<code>{h(rep.baseline)}</code>"
         + (f", budget {h(rep.budget)}" if rep.budget else "")
         + "</p>"

@@ -113,7 +113,7 @@ def render_markdown(cmp: Comparison) -> str:
     names_row = ["**candidate**", *(f"**{' '.join(c.header)}**" for c in cols)]
     align = [":---", *("---:" for _ in cols)]
     lines = [
-        f"**prodbench comparison**: {rep.n_candidates} candidates, baseline `{md(rep.baseline)}`"
+        f"**prodbench comparison**: {rep.candidates}, baseline `{md(rep.baseline)}`"
         + (f", budget {md(rep.budget)}" if rep.budget else ""),
         "",
         "| " + " | ".join(group_row) + " |",

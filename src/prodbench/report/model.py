@@ -214,6 +214,18 @@ def _more_time(result: Any, q: float) -> str:
     )
 
 
+def _encoding_notes(cmp: Comparison) -> list[str]:
+    """How the presets' fronts encoded a table's columns: one line per distinct encoding."""
+    from ..models import ENCODING_NOTE
+
+    by_text: dict[str, list[str]] = {}
+    for name in cmp.measured:
+        for note in cmp.results[name].notes:
+            if note.startswith(ENCODING_NOTE):
+                by_text.setdefault(note, []).append(name)
+    return [f"{', '.join(names)}: {note}" for note, names in by_text.items()]
+
+
 def _thread_trap_notes(cmp: Comparison) -> list[str]:
     """The thread-trap probe's warnings, which change how a server must be run."""
     return [
@@ -484,6 +496,7 @@ def build_report(cmp: Comparison) -> ComparisonReport:
         [n for n in (_significance_note(cmp),) if n]
         + _undersampled_notes(cmp, table)
         + _thread_trap_notes(cmp)
+        + _encoding_notes(cmp)
         + [f"! {w}" for w in cmp.options.get("warnings", ())]
     )
     sections = tuple(s for build in SECTION_BUILDERS if (s := build(cmp)) is not None)

@@ -431,7 +431,7 @@ def _plots_part(figures: list[str], problems: list[str]) -> tuple[str, str, list
 
 def _comparison_page(cmp: Comparison) -> str:
     rep = build_report(cmp)
-    subtitle = f"{rep.n_candidates} candidates, baseline {rep.baseline}" + (
+    subtitle = f"{rep.candidates}, baseline {rep.baseline}" + (
         f", budget {rep.budget.replace(' ', NBSP)}" if rep.budget else ""
     )
     decision = _headline(cmp)

@@ -201,7 +201,7 @@ def render_text(cmp: Comparison, *, width: int | None = None, cli: bool = False)
         return wrap(words(text), width=width, **kwargs)
 
     lines = prose(
-        f"prodbench comparison: {rep.n_candidates} candidates, baseline {rep.baseline}"
+        f"prodbench comparison: {rep.candidates}, baseline {rep.baseline}"
         + (f", budget {rep.budget}" if rep.budget else ""),
         indent="",
         hang="  ",

@@ -73,3 +73,8 @@ class ComparisonReport:
     pareto: tuple[str, ...] | None  # None when nothing was measured
     measured: str | None
     environment: str | None
+
+    @property
+    def candidates(self) -> str:
+        """``"1 candidate"``, ``"3 candidates"``: the header's count."""
+        return f"{self.n_candidates} candidate" + ("" if self.n_candidates == 1 else "s")

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import stats
-from ..budget import PERCENTILE_KEYS, percentile_limits
+from ..budget import percentile_limits, percentile_value
 from ..errors import SpecError
 from ..serving_results import CandidateCapacity, Capacity, LoadPoint, MaxQPS
 from .lanes import (
@@ -633,9 +633,9 @@ def capacities(
     notes = tuple(
         f"{name}: capacity from {c.n_samples:,} samples; "
         + ", ".join(
-            f"{k} needs {stats.required_samples(PERCENTILE_KEYS[k]):,}"
+            f"{k} needs {stats.required_samples(percentile_value(k)):,}"
             for k in limits
-            if c.n_samples < stats.required_samples(PERCENTILE_KEYS[k])
+            if c.n_samples < stats.required_samples(percentile_value(k))
         )
         + " (under-sampled)"
         for name, c in candidates.items()

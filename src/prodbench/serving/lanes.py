@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import stats
-from ..budget import PERCENTILE_KEYS
+from ..budget import percentile_value
 from ..units import check_seed
 from .simulation import RandomState, _sojourn_heap
 
@@ -207,7 +207,7 @@ def _row_percentiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
 
 def _budget_ratio(sojourn: np.ndarray, limits: Mapping[str, float]) -> np.ndarray:
     """Max over the limits of (percentile of each row) / limit; reorders ``sojourn``."""
-    values = _row_percentiles(sojourn, [PERCENTILE_KEYS[k] for k in limits])
+    values = _row_percentiles(sojourn, [percentile_value(k) for k in limits])
     caps = np.array(list(limits.values()))[:, None]
     ratio: np.ndarray = np.max(values / caps, axis=0)
     return ratio
@@ -231,7 +231,7 @@ def trusted_utilization(requests: int) -> float:
 
 
 def _undersampled(n: int, limits: Mapping[str, float]) -> bool:
-    return any(n < stats.required_samples(PERCENTILE_KEYS[k]) for k in limits)
+    return any(n < stats.required_samples(percentile_value(k)) for k in limits)
 
 
 def _interval(values: np.ndarray, estimate: float) -> tuple[float, float]:
