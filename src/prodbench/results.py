@@ -33,6 +33,7 @@ from ._saved import (
     score_fields,
 )
 from .errors import SchemaError
+from .memory import WorkerMemory
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -979,7 +980,9 @@ class ModelResult:
     """Everything measured for one model, on both priorities.
 
     Research priority: :attr:`training`, :attr:`throughput`, :attr:`score`.
-    Production priority: :attr:`latency`, :attr:`footprint`.
+    Production priority: :attr:`latency`, :attr:`footprint`, :attr:`memory`
+    (resident memory of the process it was measured in; None in files from
+    before it was recorded, or without psutil).
 
     Examples
     --------
@@ -1004,6 +1007,7 @@ class ModelResult:
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     runtime: RuntimeVariant | None = None
+    memory: WorkerMemory | None = None
 
     @property
     def parity_ok(self) -> bool:
@@ -1048,6 +1052,7 @@ class ModelResult:
             "options": self.options,
             "notes": list(self.notes),
             "runtime": None if self.runtime is None else self.runtime.to_dict(),
+            "memory": None if self.memory is None else self.memory.to_dict(),
         }
 
     @classmethod
@@ -1104,6 +1109,9 @@ class ModelResult:
                 runtime=None
                 if data.get("runtime") is None
                 else RuntimeVariant.from_dict(data["runtime"]),
+                memory=None
+                if data.get("memory") is None
+                else WorkerMemory.from_dict(data["memory"]),
             )
         except SchemaError as exc:
             name = data.get("name")
