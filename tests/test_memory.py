@@ -83,3 +83,97 @@ def test_saved_and_loaded_and_old_files_load(iris, tmp_path):
 def test_malformed_saved_memory_is_a_schema_error(bad):
     with pytest.raises(SchemaError, match="memory"):
         WorkerMemory.from_dict(bad)
+
+
+# --------------------------------------------------------------------------- capacity and verdict
+GB = 1 << 30
+
+
+def _with_memory(result, rss, peak=None, scope="worker"):
+    import dataclasses
+
+    mem = WorkerMemory(rss, None, rss if peak is None else peak, scope=scope)
+    return dataclasses.replace(result, memory=mem)
+
+
+def _comparison(big_gb=3.0):
+    from factories import make_comparison, make_result
+
+    return make_comparison(
+        [
+            _with_memory(make_result("small", latency_ms=1.0), 300 << 20),
+            _with_memory(make_result("big", latency_ms=1.0, seed=1), int(big_gb * GB)),
+        ]
+    )
+
+
+def test_capacity_counts_workers_per_host_and_hosts_needed():
+    cmp = _comparison()
+    cap = cmp.capacity(
+        "p99=5ms", qps=3000, workers=(1, 8), host_memory="16GiB", replicates=4, requests=4000
+    )
+    assert cap.memory_per_worker("big") == 3 * GB
+    assert cap.workers_per_host("big") == 5  # 16 // 3
+    assert cap.workers_per_host("small") == (16 * GB) // (300 << 20)
+    need = cap.workers_needed("big")
+    assert need is not None and need >= 3  # 3000 QPS at ~1 ms needs 3+ workers
+    assert cap.hosts_needed("big") == -(-need // 5)
+    assert cap.hosts_needed("big", workers=8) == 2
+    # Saved and read back with the memory and the host.
+    from prodbench.serving_results import Capacity
+
+    back = Capacity.from_dict(json.loads(json.dumps(cap.to_dict())))
+    assert back.memory == cap.memory and back.host_memory == 16 * GB
+    text = str(cap)
+    assert "memory/worker" in text and "hosts" in text
+    assert "3.22 GB per worker, 5 fit in a 17.2 GB host" in text.replace("\n    ", " ")
+
+
+def test_a_worker_larger_than_the_host_fits_none():
+    cap = _comparison(big_gb=20).capacity(
+        "p99=5ms", qps=500, workers=(1,), host_memory=16 * GB, replicates=4, requests=4000
+    )
+    assert cap.workers_per_host("big") == 0 and cap.hosts_needed("big") is None
+    assert "none fits" in str(cap)
+
+
+def test_capacity_files_without_memory_still_load():
+    from prodbench.serving_results import Capacity
+
+    cap = _comparison().capacity("p99=5ms", workers=(1,), replicates=4, requests=4000)
+    data = cap.to_dict()
+    del data["memory"], data["host_memory"]
+    back = Capacity.from_dict(data)
+    assert back.memory == {} and back.host_memory is None
+    assert "memory/worker" not in str(back)
+
+
+def test_infrastructure_line_uses_memory_and_hosts(monkeypatch):
+    import dataclasses
+
+    from prodbench import serving
+
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 4)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 4000)
+    cmp = _comparison()
+    cmp = dataclasses.replace(cmp, options={"qps": 3000, "host_memory": 16 * GB})
+    cmp = dataclasses.replace(cmp, budget=pb.Budget.parse("p99=5ms"))
+    infra = next(s for s in cmp.stakeholders if s.role == "Infrastructure")
+    assert "per worker" in infra.reason
+    assert "host" in infra.reason and "fit in each" in infra.reason
+
+
+def test_report_shows_memory_column_and_says_when_it_is_the_shared_process():
+    from factories import make_comparison, make_result
+
+    shared = make_comparison(
+        [
+            _with_memory(make_result("a"), 400 << 20, scope="shared process"),
+            _with_memory(make_result("b", seed=1), 400 << 20, scope="shared process"),
+        ]
+    )
+    text = str(shared)
+    assert "memory" in text and "419 MB" in text
+    assert "shared process" in text and "overestimate" in text
+    plain = str(make_comparison([make_result("a"), make_result("b", seed=1)]))
+    assert "memory" not in plain.lower()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ from .units import (
     format_ratio,
     format_score,
     format_score_diff,
+    parse_size,
     round_up,
     say_speed,
 )
@@ -739,6 +740,7 @@ class Comparison:
         budget: Budget | str | Mapping[str, Any] | None = None,
         qps: float | None = None,
         workers: int | tuple[int, ...] = (1, 2, 4, 8),
+        host_memory: int | str | None = None,
         **kwargs: Any,
     ) -> Capacity:
         """Max QPS within a latency budget per worker count, and workers for a target rate.
@@ -756,6 +758,12 @@ class Comparison:
             (``cap[name].target``); default: the run's ``options["qps"]``.
         workers : int or tuple of int, default (1, 2, 4, 8)
             Worker counts sharing one FIFO queue.
+        host_memory : int or str, optional
+            The memory of one host (``"16GB"``, or bytes): with each
+            candidate's memory per worker (``result.memory``), how many workers
+            fit on a host and how many hosts the target rate needs
+            (``cap.workers_per_host(name)``, ``cap.hosts_needed(name)``);
+            default the run's ``options["host_memory"]``.
         **kwargs
             ``random_state`` (for the simulation), ``replicates`` (independent
             simulations per rate, for the interval) and ``requests`` (simulated
@@ -787,7 +795,11 @@ class Comparison:
         """
         from . import serving
 
-        return serving.capacities(**self._capacity_inputs(budget, qps, workers), **kwargs)
+        host = host_memory if host_memory is not None else self.options.get("host_memory")
+        cap = serving.capacities(**self._capacity_inputs(budget, qps, workers), **kwargs)
+        # Memory per worker (as measured) and the host it must fit on.
+        memory = {n: m for n in self.measured if (m := self.results[n].memory) is not None}
+        return replace(cap, memory=memory, host_memory=None if host is None else parse_size(host))
 
     def _capacity_inputs(
         self, budget: Budget | str | Mapping[str, Any] | None, qps: float | None, workers: Any
@@ -891,6 +903,7 @@ class Comparison:
             infra_workers = (
                 f", budget not met at {at}" if needed is None else f", {_workers(needed)} for {at}"
             )
+            infra_workers += _hosts_text(cap, infra, needed)
         score_name = res[ml].score.name
         infra_r = res[infra]
         return [
@@ -931,6 +944,12 @@ class Comparison:
                 + (
                     f", fit {format_duration(infra_r.training.fit_time)}"
                     if infra_r.training
+                    else ""
+                )
+                + (
+                    f", {format_bytes(infra_r.memory.per_worker_bytes)} per worker"
+                    + ("" if infra_r.memory.isolated else " (shared process)")
+                    if infra_r.memory is not None
                     else ""
                 )
                 + infra_workers,
@@ -1581,3 +1600,17 @@ _BUDGET_WORD = {"pass": "passes", "inconclusive": "undecided", "fail": "fails"}
 
 def _workers(n: int | None) -> str:
     return f"{n} worker" if n == 1 else f"{n} workers"
+
+
+def _hosts_text(cap: Capacity, name: str, needed: int | None) -> str:
+    """ ", 2 hosts of 16 GB (7 workers each)": the hosts the workers need, by memory."""
+    per_host = cap.workers_per_host(name)
+    if per_host is None or cap.host_memory is None:
+        return ""
+    host = format_bytes(cap.host_memory)
+    if per_host == 0:
+        return f"; one worker does not fit in a {host} host"
+    if needed is None:
+        return f"; {per_host} workers fit in a {host} host"
+    hosts = cap.hosts_needed(name, needed)
+    return f", {hosts} host{'s' if hosts != 1 else ''} of {host} ({per_host} workers fit in each)"

@@ -10,7 +10,7 @@ import argparse
 import math
 from typing import Any
 
-from ..errors import SpecError
+from ..errors import ProdbenchError, SpecError
 from ._common import (
     _add_format,
     _print,
@@ -132,6 +132,12 @@ def _add_capacity(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="USD",
         help="for the cost per million predictions (default: the file's, else 0.05)",
     )
+    p.add_argument(
+        "--host-memory",
+        metavar="SIZE",
+        help="memory of one host, e.g. 16GB: workers per host and hosts needed, from each "
+        "candidate's memory per worker (default: not computed)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulation (default: 0)")
     _add_format(p, ("table", "markdown", "html", "json"))
     p.add_argument(
@@ -214,6 +220,7 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     check_qps(args.qps)
     check_output_paths(args, ("--output",), [("the results file", args.results)])
     counts = parse_workers(args.workers)
+    host_memory = None if args.host_memory is None else _host_memory(args.host_memory)
     price = args.price_per_core_hour
     if price is not None and not (price > 0 and math.isfinite(price)):
         raise SpecError("--price-per-core-hour must be a positive number of dollars, e.g. 0.05.")
@@ -228,12 +235,27 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
         raise SpecError(f"{args.results} holds no measured candidate; nothing to simulate.")
     if price is not None:
         cmp = dataclasses.replace(cmp, price_per_core_hour=price)
-    cap = cmp.capacity(limits, qps=args.qps, workers=counts, random_state=args.seed)
+    cap = cmp.capacity(
+        limits, qps=args.qps, workers=counts, random_state=args.seed, host_memory=host_memory
+    )
     _print(_render(cap, args.format))  # printed first: a failed save loses nothing
     state = state if state is not None else _State()
     if args.output:
         _save("capacity", args.output, lambda: cap.to_json(args.output), state)
     return _report_save_errors(state) or 0
+
+
+def _host_memory(text: str) -> int:
+    """``--host-memory 16GB`` in bytes; a one-paragraph error for anything else."""
+    from ..units import parse_size
+
+    try:
+        size = parse_size(text, require_unit=True)
+    except ProdbenchError as exc:
+        raise SpecError(f"--host-memory {text!r}: {exc} For example --host-memory 16GB.") from exc
+    if size <= 0:
+        raise SpecError(f"--host-memory must be a positive size, e.g. 16GB; got {text!r}.")
+    return size
 
 
 def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:

@@ -68,6 +68,7 @@ _COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ratio", "production", ("p99", "vs base")),
     ("cold", "production", ("cold", "start")),
     ("size", "production", ("size",)),
+    ("memory", "production", ("memory",)),  # only when memory was recorded
     ("parity", "production", ("parity",)),  # only with runtime variants
     ("budget", "production", ("budget",)),
 )
@@ -82,10 +83,13 @@ def columns(cmp: Comparison) -> tuple[Column, ...]:
     """
     score = score_name(cmp)
     variants = any(r.runtime is not None for r in cmp.results.values())
+    memory = any(r.memory is not None for r in cmp.results.values())
     return tuple(
         Column(key, group, tuple(h.format(score=score) for h in head))
         for key, group, head in _COLUMNS
-        if (key != "budget" or cmp.budget) and (key not in _RUNTIME_COLUMNS or variants)
+        if (key != "budget" or cmp.budget)
+        and (key not in _RUNTIME_COLUMNS or variants)
+        and (key != "memory" or memory)
     )
 
 
@@ -166,6 +170,7 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
             else fmt_ratio(d.p99_ratio) + (UNDERSAMPLED_MARK if d.p99_undersampled else ""),
             "cold": fmt_duration(lat.cold_start),
             "size": DASH if r.footprint is None else fmt_bytes(r.footprint.size_bytes),
+            "memory": DASH if r.memory is None else fmt_bytes(r.memory.per_worker_bytes),
             "compile": DASH if r.runtime is None else fmt_duration(r.runtime.conversion_time),
             "parity": DASH
             if r.runtime is None
@@ -183,6 +188,24 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
         tip = "; ".join(c.describe() for c in checks.values())
         out.append(Row(name, is_base, "", cells, status, failing, flagged, tip))
     return tuple(out)
+
+
+def _memory_notes(cmp: Comparison) -> list[str]:
+    """What the memory column is, said once (and that in-process figures are not per worker)."""
+    kept = [r.memory for r in cmp.results.values() if r.memory is not None]
+    if not kept:
+        return []
+    if all(m.isolated for m in kept):
+        return [
+            "Memory: each candidate's worker process once the model is loaded or fitted "
+            "(resident set; the peak while predicting if higher), the interpreter, its "
+            "libraries and the data it holds included."
+        ]
+    return [
+        "Memory: measured in the one shared process (isolation off): every candidate, the "
+        "data and prodbench included, so an overestimate of one worker; isolate the "
+        "candidates (drop --no-isolate, or isolate=True) for per-worker figures."
+    ]
 
 
 def _undersampled_notes(cmp: Comparison, table: Sequence[Row]) -> list[str]:
@@ -338,17 +361,16 @@ def capacity_section(cap: Capacity) -> Section:
         for workers, m in cand.max_qps.items():
             flag = UNDERSAMPLED_MARK if m.undersampled else ""
             if m.qps <= 0:
-                rows.append((name, str(workers), "0" + flag, DASH, DASH))
-                continue
-            rows.append(
-                (
+                row = (name, str(workers), "0" + flag, DASH, DASH)
+            else:
+                row = (
                     name,
                     str(workers),
                     (">= " if m.capped else "") + fmt_rate(m.qps) + flag,
                     f"[{fmt_rate(m.qps_low)}, {fmt_rate(m.qps_high)}]",
                     f"{m.utilization:.0%}",
                 )
-            )
+            rows.append(row + _memory_cells(cap, name, workers))
     bullets = []
     if cap.qps is not None:
         for name, cand in cap.candidates.items():
@@ -364,6 +386,7 @@ def capacity_section(cap: Capacity) -> Section:
                 f"{name}: {t.workers} worker{'s' if t.workers != 1 else ''} for {cap.qps:g} QPS; "
                 f"p50 {fmt_duration(t.p50)}, p99 {fmt_duration(t.p99)} at that load; "
                 f"${t.cost_per_million:.4f} per million predictions"
+                + _hosts_bullet(cap, name, t.workers)
             )
     notes = [
         "Max QPS: the highest Poisson arrival rate at which the simulated "
@@ -395,14 +418,66 @@ def capacity_section(cap: Capacity) -> Section:
             "the budget's percentile (p99 needs 662): the tail the simulation draws from is "
             "poorly known; measure longer."
         )
+    notes += _capacity_memory_notes(cap)
+    # A batching helper may add its "best batching policy" rows and note here.
     return Section(
         "capacity",
         f"Capacity within {_limits_text(cap)}",
         bullets=tuple(bullets),
-        headers=("candidate", "workers", "max QPS", "95% CI", "utilization"),
+        headers=("candidate", "workers", "max QPS", "95% CI", "utilization")
+        + (("memory/worker",) if cap.memory else ())
+        + (("hosts",) if cap.memory and cap.host_memory is not None else ()),
         rows=tuple(rows),
         notes=tuple(notes),
     )
+
+
+def _memory_cells(cap: Capacity, name: str, workers: int) -> tuple[str, ...]:
+    """The memory of one worker of ``name``, and the hosts ``workers`` need (with a host size)."""
+    if not cap.memory:
+        return ()
+    per = cap.memory_per_worker(name)
+    cells = (DASH if per is None else fmt_bytes(per),)
+    if cap.host_memory is None:
+        return cells
+    hosts = cap.hosts_needed(name, workers)
+    if hosts is None:
+        return (*cells, DASH if per is None else "none fits")
+    return (*cells, str(hosts))
+
+
+def _hosts_bullet(cap: Capacity, name: str, workers: int) -> str:
+    per = cap.memory_per_worker(name)
+    if per is None:
+        return ""
+    text = f"; {fmt_bytes(per)} per worker"
+    if cap.host_memory is None:
+        return text
+    host, per_host = fmt_bytes(cap.host_memory), cap.workers_per_host(name)
+    if not per_host:
+        return text + f", more than a {host} host holds"
+    hosts = cap.hosts_needed(name, workers)
+    return text + f", {per_host} fit in a {host} host: {hosts} host{'s' if hosts != 1 else ''}"
+
+
+def _capacity_memory_notes(cap: Capacity) -> list[str]:
+    if not cap.memory:
+        return []
+    notes = [
+        "memory/worker: the resident memory of one worker, as measured in its own process once the "
+        "model was loaded or fitted (the peak while predicting if higher); the resident set "
+        "counts shared library pages in every worker, so it is an upper bound on a host."
+    ]
+    if not all(m.isolated for m in cap.memory.values()):
+        notes.append(
+            "! memory measured in the one shared process (isolation off): an overestimate of "
+            "one worker; measure with isolation for per-worker figures."
+        )
+    if cap.host_memory is not None:
+        notes.append(
+            f"hosts: of {fmt_bytes(cap.host_memory)} each, by memory alone (cores not counted)."
+        )
+    return notes
 
 
 def comparison_capacity_section(cmp: Comparison) -> Section | None:
@@ -446,6 +521,7 @@ def build_report(cmp: Comparison) -> ComparisonReport:
         [n for n in (_significance_note(cmp),) if n]
         + _undersampled_notes(cmp, table)
         + _thread_trap_notes(cmp)
+        + _memory_notes(cmp)
         + [f"! {w}" for w in cmp.options.get("warnings", ())]
     )
     sections = tuple(s for build in SECTION_BUILDERS if (s := build(cmp)) is not None)
@@ -546,6 +622,8 @@ def result_items(result: ModelResult) -> list[tuple[str, str, bool]]:
                 False,
             )
         )
+    if result.memory is not None:
+        items.append(("memory", result.memory.describe(), False))
     items.extend(("note", note, False) for note in result.notes)
     if result.environment:
         items.append(("environment", summarize_environment(result.environment), False))
