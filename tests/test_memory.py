@@ -125,7 +125,7 @@ def test_capacity_counts_workers_per_host_and_hosts_needed():
     back = Capacity.from_dict(json.loads(json.dumps(cap.to_dict())))
     assert back.memory == cap.memory and back.host_memory == 16 * GB
     text = str(cap)
-    assert "memory/worker" in text and "hosts" in text
+    assert "memory: per worker" in " ".join(text.split()) and "hosts" in text
     assert "3.22 GB per worker, 5 fit in a 17.2 GB host" in text.replace("\n    ", " ")
 
 
@@ -145,7 +145,7 @@ def test_capacity_files_without_memory_still_load():
     del data["memory"], data["host_memory"]
     back = Capacity.from_dict(data)
     assert back.memory == {} and back.host_memory is None
-    assert "memory/worker" not in str(back)
+    assert "memory" not in str(back)
 
 
 def test_infrastructure_line_uses_memory_and_hosts(monkeypatch):
@@ -177,3 +177,29 @@ def test_report_shows_memory_column_and_says_when_it_is_the_shared_process():
     assert "shared process" in text and "overestimate" in text
     plain = str(make_comparison([make_result("a"), make_result("b", seed=1)]))
     assert "memory" not in plain.lower()
+
+
+def test_cli_capacity_host_memory(tmp_path, monkeypatch, capsys):
+    from prodbench import serving
+    from prodbench.cli import main
+
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 4)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 4000)
+    path = tmp_path / "run.json"
+    _comparison().to_json(path)
+    argv = ["capacity", str(path), "--budget", "p99=5ms", "--qps", "3000", "--workers", "1,8"]
+    assert main([*argv, "--host-memory", "16GiB"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "5 fit in a 17.2 GB host" in out and "hosts" in out
+    assert max(map(len, str(_comparison()).splitlines())) <= 80
+    for bad in ("16", "-1GB", "0GB", "lots"):
+        assert main([*argv, f"--host-memory={bad}"]) == 2
+        err = capsys.readouterr().err
+        assert "--host-memory" in err and "16GB" in err and "Traceback" not in err
+
+
+def test_cli_compare_host_memory_needs_qps(capsys):
+    from prodbench.cli import main
+
+    assert main(["compare", "logreg", "knn", "--data", "iris", "--host-memory", "8GB"]) == 2
+    assert "--qps" in capsys.readouterr().err

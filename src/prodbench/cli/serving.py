@@ -220,7 +220,7 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     check_qps(args.qps)
     check_output_paths(args, ("--output",), [("the results file", args.results)])
     counts = parse_workers(args.workers)
-    host_memory = None if args.host_memory is None else _host_memory(args.host_memory)
+    host_memory = None if args.host_memory is None else host_memory_arg(args.host_memory)
     price = args.price_per_core_hour
     if price is not None and not (price > 0 and math.isfinite(price)):
         raise SpecError("--price-per-core-hour must be a positive number of dollars, e.g. 0.05.")
@@ -245,9 +245,24 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     return _report_save_errors(state) or 0
 
 
-def _host_memory(text: str) -> int:
-    """``--host-memory 16GB`` in bytes; a one-paragraph error for anything else."""
+def host_memory_arg(text: str, *, needs_qps: bool = False) -> int:
+    """``--host-memory 16GB`` in bytes; a one-paragraph error for anything else.
+
+    ``needs_qps``: ``compare`` was given no ``--qps``, so there is no capacity
+    section for the hosts to appear in.
+
+    Examples
+    --------
+    >>> host_memory_arg("16GB")
+    16000000000
+    """
     from ..units import parse_size
+
+    if needs_qps:
+        raise SpecError(
+            "--host-memory sizes the hosts of the capacity section, which compare adds with "
+            "--qps: pass a target rate too, e.g. --qps 500 --host-memory 16GB."
+        )
 
     try:
         size = parse_size(text, require_unit=True)

@@ -425,7 +425,7 @@ def capacity_section(cap: Capacity) -> Section:
         f"Capacity within {_limits_text(cap)}",
         bullets=tuple(bullets),
         headers=("candidate", "workers", "max QPS", "95% CI", "utilization")
-        + (("memory/worker",) if cap.memory else ())
+        + (("memory",) if cap.memory else ())
         + (("hosts",) if cap.memory and cap.host_memory is not None else ()),
         rows=tuple(rows),
         notes=tuple(notes),
@@ -464,7 +464,7 @@ def _capacity_memory_notes(cap: Capacity) -> list[str]:
     if not cap.memory:
         return []
     notes = [
-        "memory/worker: the resident memory of one worker, as measured in its own process once the "
+        "memory: per worker, its resident memory as measured in its own process once the "
         "model was loaded or fitted (the peak while predicting if higher); the resident set "
         "counts shared library pages in every worker, so it is an upper bound on a host."
     ]
