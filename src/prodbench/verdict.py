@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -795,17 +795,20 @@ class Comparison:
         """
         from . import serving
 
-        host = host_memory if host_memory is not None else self.options.get("host_memory")
-        cap = serving.capacities(**self._capacity_inputs(budget, qps, workers), **kwargs)
-        # Memory per worker (as measured) and the host it must fit on.
-        memory = {n: m for n in self.measured if (m := self.results[n].memory) is not None}
-        return replace(cap, memory=memory, host_memory=None if host is None else parse_size(host))
+        return serving.capacities(
+            **self._capacity_inputs(budget, qps, workers, host_memory), **kwargs
+        )
 
     def _capacity_inputs(
-        self, budget: Budget | str | Mapping[str, Any] | None, qps: float | None, workers: Any
+        self,
+        budget: Budget | str | Mapping[str, Any] | None,
+        qps: float | None,
+        workers: Any,
+        host_memory: int | str | None = None,
     ) -> dict[str, Any]:
         """What :func:`prodbench.serving.capacities` needs, with this comparison's defaults."""
         chosen = self.budget if budget is None else budget
+        host = host_memory if host_memory is not None else self.options.get("host_memory")
         if chosen is None:
             raise BudgetError(
                 "Capacity needs a latency budget with a percentile limit. Pass budget='p99=5ms' "
@@ -817,6 +820,9 @@ class Comparison:
             "workers": workers,
             "qps": qps if qps is not None else self.options.get("qps"),
             "price_per_core_hour": self.price_per_core_hour,
+            # memory per worker (as measured) and the host it must fit on
+            "memory": {n: m for n in self.measured if (m := self.results[n].memory) is not None},
+            "host_memory": None if host is None else parse_size(host),
         }
 
     @cached_property

@@ -215,7 +215,7 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     import dataclasses
 
     from ..serving import percentile_limits
-    from ..verdict import Comparison
+    from ._kinds import load_for
 
     check_qps(args.qps)
     check_output_paths(args, ("--output",), [("the results file", args.results)])
@@ -224,7 +224,7 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     price = args.price_per_core_hour
     if price is not None and not (price > 0 and math.isfinite(price)):
         raise SpecError("--price-per-core-hour must be a positive number of dollars, e.g. 0.05.")
-    cmp = Comparison.from_json(args.results)
+    cmp = load_for("capacity", args.results)  # another kind of file: what to run instead
     budget = args.budget if args.budget is not None else cmp.budget
     if budget is None:
         raise SpecError(

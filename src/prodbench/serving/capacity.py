@@ -31,6 +31,7 @@ from .simulation import (
 
 if TYPE_CHECKING:
     from ..budget import Budget
+    from ..memory import WorkerMemory
     from ..results import LatencyResult, ModelResult
 
 __all__ = [
@@ -648,6 +649,8 @@ def capacities(
     random_state: RandomState = 0,
     replicates: int | None = None,
     requests: int | None = None,
+    memory: Mapping[str, WorkerMemory] | None = None,
+    host_memory: int | None = None,
 ) -> Capacity:
     """Capacity of several candidates, from their measured one-row latencies.
 
@@ -670,6 +673,11 @@ def capacities(
         US dollars per core-hour, one core per worker.
     random_state, replicates, requests
         As in :func:`max_qps`.
+    memory : mapping of str to WorkerMemory, optional
+        Each candidate's measured memory (``result.memory``), carried into
+        the capacity for its memory per worker.
+    host_memory : int, optional
+        Bytes of one host: workers per host and hosts needed.
 
     Returns
     -------
@@ -715,6 +723,8 @@ def capacities(
         replicates=reps,
         requests=n,
         notes=notes,
+        memory=dict(memory or {}),
+        host_memory=host_memory,
     )
 
 
