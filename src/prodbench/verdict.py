@@ -1361,7 +1361,7 @@ class Comparison:
 
         Parameters
         ----------
-        kind : {None, "spectrum", "tradeoff", "throughput", "load"}, default None
+        kind : {None, "spectrum", "tradeoff", "throughput", "load", "cost"}, default None
             ``None`` draws the spectrum, trade-off and throughput panels side by
             side; a name draws that panel alone. ``"spectrum"``: latency at every
             percentile with its 95% interval; ``"tradeoff"``: score against p99
