@@ -157,3 +157,37 @@ def test_output_json_and_report_html_are_still_accepted(files, tmp_path, capsys)
                  "--output", str(tmp_path / "c.json")]) == 0  # fmt: skip
     assert (tmp_path / "c.json").exists()
     capsys.readouterr()
+
+
+# --------------------------------------------------------------------------- hostile P8
+def test_a_failed_candidate_is_said_in_capacity_not_dropped(tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    from prodbench import serving
+    from prodbench.verdict import Budget, FailedCandidate
+
+    monkeypatch.setattr(serving, "CAPACITY_REPLICATES", 4)
+    monkeypatch.setattr(serving, "CAPACITY_REQUESTS", 3000)
+    failed = FailedCandidate("broken", "fit", "ValueError", "boom")
+    cmp = make_comparison([make_result("a")], failures=(failed,), budget=Budget.parse("p99=5ms"))
+    path = _write(tmp_path / "f.json", cmp.to_dict())
+    assert main(["capacity", path, "--workers", "1", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    json.loads(out)  # the warning does not spoil the JSON on stdout
+    assert "broken: not simulated, it failed during fit (ValueError)" in err
+    text = " ".join(str(dataclasses.replace(cmp, options={"qps": 100.0})).split())
+    assert "broken: not simulated, it failed during fit" in text
+
+
+def test_empty_fit_times_are_refused_without_numpy_warnings(files, tmp_path, capsys):
+    import warnings
+    from pathlib import Path
+
+    data = json.loads(Path(files["Comparison"]).read_text())
+    data["results"]["a"]["training"]["fit_times_ns"] = []
+    path = _write(tmp_path / "nofit.json", data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a "Mean of empty slice" would fail here
+        assert main(["show", path]) == 2
+    err = capsys.readouterr().err
+    assert "training.fit_times_ns" in err and "at least one fit time" in err

@@ -487,9 +487,11 @@ class TrainingResult:
         >>> pb.TrainingResult.from_dict(x.to_dict()) == x
         True
         """
+        fits = tuple(saved_ns(data["fit_times_ns"], "training.fit_times_ns").tolist())
+        if not fits:  # a result without fits saves training as null
+            raise invalid("training.fit_times_ns", [], "at least one fit time")
         return cls(
-            fit_times_ns=tuple(saved_ns(data["fit_times_ns"], "training.fit_times_ns").tolist()),
-            n_rows=saved_count(data["n_rows"], "training.n_rows", least=1),
+            fit_times_ns=fits, n_rows=saved_count(data["n_rows"], "training.n_rows", least=1)
         )
 
 

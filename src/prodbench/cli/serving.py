@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Any
 
 from ..errors import ProdbenchError, SpecError
@@ -239,6 +240,10 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
         limits, qps=args.qps, workers=counts, random_state=args.seed, host_memory=host_memory
     )
     _print(_render(cap, args.format))  # printed first: a failed save loses nothing
+    from ..report.model import not_simulated
+
+    for line in not_simulated(cmp):  # never silently missing from the table
+        sys.stderr.write(f"prodbench: warning: {line}\n")
     state = state if state is not None else _State()
     if args.output:
         _save("capacity", args.output, lambda: cap.to_json(args.output), state)

@@ -8,6 +8,7 @@ and computes nothing of its own. :func:`result_items` does the same for one
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -483,7 +484,29 @@ def _capacity_memory_notes(cap: Capacity) -> list[str]:
 def comparison_capacity_section(cmp: Comparison) -> Section | None:
     """The section builder: capacity at the comparison's target rate, if it has one."""
     cap = cmp.target_capacity
-    return None if cap is None else capacity_section(cap)
+    if cap is None:
+        return None
+    section = capacity_section(cap)
+    # A failed candidate is not simulated: said, not silently left out of the table.
+    missing = tuple(not_simulated(cmp))
+    return dataclasses.replace(section, bullets=section.bullets + missing) if missing else section
+
+
+def not_simulated(cmp: Comparison) -> list[str]:
+    """One line per failed candidate of ``cmp``: it has no capacity (it has no latencies).
+
+    Examples
+    --------
+    >>> import sys; sys.path.insert(0, "tests")
+    >>> from factories import make_comparison, make_result
+    >>> not_simulated(make_comparison([make_result("a")]))
+    []
+    """
+    return [
+        f"{f.name}: not simulated, it failed during {f.phase} ({f.error_type}): no measured "
+        "latencies to draw from."
+        for f in (cmp.failures[n] for n in cmp.names if n in cmp.failures)
+    ]
 
 
 SectionBuilder = Callable[["Comparison"], "Section | None"]
