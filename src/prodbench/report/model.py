@@ -371,7 +371,7 @@ def capacity_section(cap: Capacity) -> Section:
                     f"[{fmt_rate(m.qps_low)}, {fmt_rate(m.qps_high)}]",
                     f"{m.utilization:.0%}",
                 )
-            rows.append(row + _memory_cells(cap, name, workers))
+            rows.append(row + _memory_cells(cap, name, workers, serves=m.qps > 0))
     bullets = []
     if cap.qps is not None:
         for name, cand in cap.candidates.items():
@@ -433,14 +433,21 @@ def capacity_section(cap: Capacity) -> Section:
     )
 
 
-def _memory_cells(cap: Capacity, name: str, workers: int) -> tuple[str, ...]:
-    """The memory of one worker of ``name``, and the hosts ``workers`` need (with a host size)."""
+def _memory_cells(
+    cap: Capacity, name: str, workers: int, *, serves: bool = True
+) -> tuple[str, ...]:
+    """The memory of one worker of ``name``, and the hosts ``workers`` need (with a host size).
+
+    No hosts for a worker count that serves nothing within the budget.
+    """
     if not cap.memory:
         return ()
     per = cap.memory_per_worker(name)
     cells = (DASH if per is None else fmt_bytes(per),)
     if cap.host_memory is None:
         return cells
+    if not serves:
+        return (*cells, DASH)
     hosts = cap.hosts_needed(name, workers)
     if hosts is None:
         return (*cells, DASH if per is None else "none fits")
