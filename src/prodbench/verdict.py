@@ -942,23 +942,7 @@ class Comparison:
                 "Infrastructure",
                 "small model, fast training (best sum of the size and fit-time ranks)",
                 infra,
-                (
-                    f"{format_bytes(infra_r.footprint.size_bytes)}"
-                    if infra_r.footprint
-                    else "size n/a"
-                )
-                + (
-                    f", fit {format_duration(infra_r.training.fit_time)}"
-                    if infra_r.training
-                    else ""
-                )
-                + (
-                    f", {format_bytes(infra_r.memory.per_worker_bytes)} per worker"
-                    + ("" if infra_r.memory.isolated else " (shared process)")
-                    if infra_r.memory is not None
-                    else ""
-                )
-                + infra_workers,
+                _infra_reason(infra_r) + infra_workers,
             ),
             Stakeholder(
                 "Manager",
@@ -1606,6 +1590,19 @@ _BUDGET_WORD = {"pass": "passes", "inconclusive": "undecided", "fail": "fails"}
 
 def _workers(n: int | None) -> str:
     return f"{n} worker" if n == 1 else f"{n} workers"
+
+
+def _infra_reason(r: ModelResult) -> str:
+    """ "8.17 kB, fit 875 ms, 208 MB per worker": the infrastructure line's figures."""
+    size = format_bytes(r.footprint.size_bytes) if r.footprint else "size n/a"
+    fit = f", fit {format_duration(r.training.fit_time)}" if r.training else ""
+    memory = (
+        ""
+        if r.memory is None
+        else f", {format_bytes(r.memory.per_worker_bytes)} per worker"
+        + ("" if r.memory.isolated else " (shared process)")
+    )
+    return size + fit + memory
 
 
 def _hosts_text(cap: Capacity, name: str, needed: int | None) -> str:
