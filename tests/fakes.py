@@ -213,3 +213,28 @@ class FitThreadTrap:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.full(len(X), self.classes_[0])
+
+
+class MemoryHog:
+    """A classifier that allocates ``megabytes`` of touched memory in ``fit`` and keeps it.
+
+    With ``predict_megabytes`` it also allocates (and frees) that much in each
+    batch ``predict`` call of more than one row, for the prediction peak.
+    """
+
+    def __init__(self, megabytes: int = 200, predict_megabytes: int = 0) -> None:
+        self.megabytes = megabytes
+        self.predict_megabytes = predict_megabytes
+
+    def fit(self, X: object, y: np.ndarray) -> MemoryHog:
+        self.classes_ = np.unique(y)
+        # np.ones writes every page, so all of it is resident (np.empty would not be).
+        self.ballast_ = np.ones(self.megabytes << 17, dtype=np.float64)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        n = len(X)
+        if n > 1 and self.predict_megabytes:
+            scratch = np.ones(self.predict_megabytes << 17, dtype=np.float64)
+            del scratch
+        return np.full(n, self.classes_[0])

@@ -568,3 +568,59 @@ def test_sweep_and_result_log_axes_are_labelled():
     ax = make_result("one", latency_ms=2.0).plot().axes[0]
     _check_log_axis(ax.yaxis, " ms")
     _check_legend_covers_nothing(ax)
+
+
+# --------------------------------------------------------------------------- cost at load
+def _cost_lines(ax) -> dict[str, object]:
+    return {str(ln.get_gid())[5:]: ln for ln in ax.lines if str(ln.get_gid()).startswith("cost:")}
+
+
+def test_cost_counts_the_workers_each_rate_needs(fast_capacity):
+    from prodbench.plot.cost import WORKER_COUNTS, cost_curve
+
+    cmp = _comparison(budget=Budget.parse("p99=20ms"))
+    fig = cmp.plot(kind="cost")
+    ax = fig.axes[0]
+    assert ax.get_title().startswith("Cost per million predictions")
+    lines = _cost_lines(ax)
+    assert set(lines) == set(cmp.measured)
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    cap = cmp.capacity(workers=WORKER_COUNTS)
+    for name, line in lines.items():
+        x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+        assert np.all(np.diff(x) > 0) and np.all(y > 0)
+        # Each point: the fewest simulated workers whose lower bound reaches x, paid idle too.
+        table = {w: m.qps_low for w, m in cap[name].max_qps.items()}
+        for xi, yi in zip(x[::37], y[::37], strict=True):
+            w = min(c for c, low in table.items() if low >= xi)
+            assert yi == pytest.approx(w * 0.05 / 3600 / xi * 1e6, rel=1e-9)
+        # cost falls while the workers fill, and never below one busy core at the mean latency
+        floor = cmp.results[name].latency.mean * 0.05 / 3600 * 1e6
+        assert y.min() >= floor * 0.999
+    x, w, _ = cost_curve(cap, "lone", np.array([1.0]))
+    assert w.tolist() == [1]
+    _check_legend_covers_nothing(ax)
+
+
+def test_cost_marks_the_target_rate_and_needs_a_percentile_budget(fast_capacity):
+    import dataclasses
+
+    cmp = _comparison(budget=Budget.parse("p99=20ms"))
+    cmp = dataclasses.replace(cmp, options={"qps": 400.0})
+    ax = cmp.plot(kind="cost").axes[0]
+    assert any(ln.get_gid() == "target" for ln in ax.lines)
+    cap = cmp.target_capacity
+    for name in cmp.measured:
+        t = cap[name].target
+        marks = [ln for ln in ax.lines if ln.get_gid() == f"target:{name}"]
+        if t.workers is None:
+            assert not marks
+            continue
+        (mark,) = marks
+        assert mark.get_ydata()[0] == pytest.approx(t.cost_per_million)
+        # the cost at the target counts its workers, idle headroom included
+        assert t.cost_per_million == pytest.approx(t.workers * 0.05 / 3600 / 400.0 * 1e6)
+    with pytest.raises(ProdbenchError, match="percentile limit"):
+        _comparison().plot(kind="cost")
+    bare = _comparison().plot(kind="cost", budget="p99=20ms").axes[0]
+    assert set(_cost_lines(bare)) == {"lone", "ensemble", "knn"}

@@ -141,22 +141,23 @@ def test_a_sweep_renders_the_same_through_render():
 
 def test_a_capacity_renders_the_same_through_render():
     cap = _capacity()
-    assert set(report.FORMATS["Capacity"]) == {"table", "markdown", "html", "json"}
+    assert set(report.FORMATS["Capacity"]) == {"table", "markdown", "html", "json", "csv"}
     for fmt in ("table", "text", "markdown", "html", "json"):
         assert report.render(cap, fmt) == render_capacity(cap, fmt), fmt
     assert str(cap) == render_capacity(cap, "table")
     assert cap.to_markdown() == render_capacity(cap, "markdown")
     assert cap._repr_html_() == render_capacity(cap, "html")
     assert report.to_json_dict(cap) == cap.to_dict()
-    with pytest.raises(ValueError, match="unknown capacity format 'csv'"):
-        report.render(cap, "csv")
+    assert report.render(cap, "csv").startswith("candidate,workers,max_qps")  # show --format csv
+    with pytest.raises(ValueError, match="unknown capacity format 'page'"):
+        report.render(cap, "page")
     with pytest.raises(ValueError, match="unknown capacity format 'csv'"):
         render_capacity(cap, "csv")
 
 
 def test_a_load_test_renders_the_same_through_render():
     lt = _load_test()
-    assert set(report.FORMATS["LoadTestResult"]) == {"table", "json"}
+    assert set(report.FORMATS["LoadTestResult"]) == {"table", "json", "markdown", "csv"}
     assert report.render(lt, "table", name="lone") == render_load_test(lt, "lone")
     assert report.render(lt) == render_load_test(lt) == str(lt)
     # the command line's --format json
@@ -180,8 +181,8 @@ def test_one_result_renders_the_same_through_render():
 
 
 def test_render_names_what_it_cannot_do():
-    with pytest.raises(ValueError, match="unknown format 'csv' for a LoadTestResult"):
-        report.render(_load_test(), "csv")
+    with pytest.raises(ValueError, match="unknown format 'html' for a LoadTestResult"):
+        report.render(_load_test(), "html")
     with pytest.raises(TypeError, match="Cannot render a dict"):
         report.render({}, "table")
     with pytest.raises(TypeError, match="Cannot tabulate a Capacity"):

@@ -33,6 +33,7 @@ from ._saved import (
     score_fields,
 )
 from .errors import SchemaError
+from .memory import WorkerMemory
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -486,9 +487,11 @@ class TrainingResult:
         >>> pb.TrainingResult.from_dict(x.to_dict()) == x
         True
         """
+        fits = tuple(saved_ns(data["fit_times_ns"], "training.fit_times_ns").tolist())
+        if not fits:  # a result without fits saves training as null
+            raise invalid("training.fit_times_ns", [], "at least one fit time")
         return cls(
-            fit_times_ns=tuple(saved_ns(data["fit_times_ns"], "training.fit_times_ns").tolist()),
-            n_rows=saved_count(data["n_rows"], "training.n_rows", least=1),
+            fit_times_ns=fits, n_rows=saved_count(data["n_rows"], "training.n_rows", least=1)
         )
 
 
@@ -979,7 +982,9 @@ class ModelResult:
     """Everything measured for one model, on both priorities.
 
     Research priority: :attr:`training`, :attr:`throughput`, :attr:`score`.
-    Production priority: :attr:`latency`, :attr:`footprint`.
+    Production priority: :attr:`latency`, :attr:`footprint`, :attr:`memory`
+    (resident memory of the process it was measured in; None in files from
+    before it was recorded, or without psutil).
 
     Examples
     --------
@@ -1004,6 +1009,7 @@ class ModelResult:
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     runtime: RuntimeVariant | None = None
+    memory: WorkerMemory | None = None
 
     @property
     def parity_ok(self) -> bool:
@@ -1048,6 +1054,7 @@ class ModelResult:
             "options": self.options,
             "notes": list(self.notes),
             "runtime": None if self.runtime is None else self.runtime.to_dict(),
+            "memory": None if self.memory is None else self.memory.to_dict(),
         }
 
     @classmethod
@@ -1104,6 +1111,9 @@ class ModelResult:
                 runtime=None
                 if data.get("runtime") is None
                 else RuntimeVariant.from_dict(data["runtime"]),
+                memory=None
+                if data.get("memory") is None
+                else WorkerMemory.from_dict(data["memory"]),
             )
         except SchemaError as exc:
             name = data.get("name")

@@ -19,6 +19,7 @@ import numpy as np
 from . import stats
 from ._saved import invalid, saved_count, saved_float
 from .errors import SchemaError
+from .memory import WorkerMemory
 from .results import SCHEMA_VERSION, LatencyResult, check_schema, load_json, write_json_atomic
 
 
@@ -391,9 +392,98 @@ class Capacity:
     requests: int = 0
     notes: tuple[str, ...] = ()
     arrivals: str = "poisson"
+    memory: dict[str, WorkerMemory] = field(default_factory=dict)
+    host_memory: int | None = None
 
     def __getitem__(self, name: str) -> CandidateCapacity:
         return self.candidates[name]
+
+    def memory_per_worker(self, name: str) -> int | None:
+        """Bytes one worker of candidate ``name`` needs (None when its memory was not recorded).
+
+        The larger of its resident set once loaded and its peak while
+        predicting (:attr:`prodbench.memory.WorkerMemory.per_worker_bytes`).
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name.
+
+        Returns
+        -------
+        int or None
+
+        Examples
+        --------
+        >>> from prodbench.memory import WorkerMemory
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity({"p99": 0.005}, (1,), {"lone": CandidateCapacity("lone", {1: m})},
+        ...                memory={"lone": WorkerMemory(300 << 20, None, 400 << 20)})
+        >>> cap.memory_per_worker("lone") == 400 << 20
+        True
+        """
+        kept = self.memory.get(name)
+        return None if kept is None else kept.per_worker_bytes
+
+    def workers_per_host(self, name: str) -> int | None:
+        """How many workers of ``name`` fit in :attr:`host_memory` (None without both figures).
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name.
+
+        Returns
+        -------
+        int or None
+            ``host_memory // memory per worker`` (0 when one worker does not fit).
+
+        Examples
+        --------
+        >>> from prodbench.memory import WorkerMemory
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity({"p99": 0.005}, (1,), {"lone": CandidateCapacity("lone", {1: m})},
+        ...                memory={"lone": WorkerMemory(3 << 30, None, 3 << 30)},
+        ...                host_memory=16 << 30)
+        >>> cap.workers_per_host("lone")
+        5
+        """
+        per = self.memory_per_worker(name)
+        if per is None or self.host_memory is None or per <= 0:
+            return None
+        return self.host_memory // per
+
+    def hosts_needed(self, name: str, workers: int | None = None) -> int | None:
+        """Hosts of :attr:`host_memory` that ``workers`` workers of ``name`` need, by memory.
+
+        Parameters
+        ----------
+        name : str
+            A candidate's name.
+        workers : int, optional
+            The worker count; default the workers needed at :attr:`qps`.
+
+        Returns
+        -------
+        int or None
+            None without the memory figures or a worker count, or when one
+            worker does not fit on a host.
+
+        Examples
+        --------
+        >>> from prodbench.memory import WorkerMemory
+        >>> m = MaxQPS(1, 800.0, 780.0, 820.0, 0.001, 5000, {"p99": 0.005})
+        >>> cap = Capacity({"p99": 0.005}, (1,), {"lone": CandidateCapacity("lone", {1: m})},
+        ...                memory={"lone": WorkerMemory(3 << 30, None, 3 << 30)},
+        ...                host_memory=16 << 30)
+        >>> cap.hosts_needed("lone", workers=8)
+        2
+        """
+        count = self.workers_needed(name) if workers is None else workers
+        per_host = self.workers_per_host(name)
+        if count is None or not per_host:
+            return None
+        return -(-count // per_host)
 
     def workers_needed(self, name: str) -> int | None:
         """Workers candidate ``name`` needs at :attr:`qps` (None if unmet or no target).
@@ -457,6 +547,8 @@ class Capacity:
             "notes": list(self.notes),
             "arrivals": self.arrivals,
             "candidates": [c.to_dict() for c in self.candidates.values()],
+            "memory": {n: m.to_dict() for n, m in self.memory.items()},
+            "host_memory": self.host_memory,
         }
 
     @classmethod
@@ -502,6 +594,12 @@ class Capacity:
                 requests=int(data.get("requests", 0)),
                 notes=tuple(data.get("notes", ())),
                 arrivals=str(data.get("arrivals", "poisson")),
+                memory={
+                    str(n): WorkerMemory.from_dict(m) for n, m in (data.get("memory") or {}).items()
+                },
+                host_memory=None
+                if data.get("host_memory") is None
+                else saved_count(data["host_memory"], "host_memory", least=1),
             )
         except SchemaError:
             raise

@@ -46,6 +46,7 @@ from .units import (
     format_ratio,
     format_score,
     format_score_diff,
+    parse_size,
     round_up,
     say_speed,
 )
@@ -739,6 +740,7 @@ class Comparison:
         budget: Budget | str | Mapping[str, Any] | None = None,
         qps: float | None = None,
         workers: int | tuple[int, ...] = (1, 2, 4, 8),
+        host_memory: int | str | None = None,
         **kwargs: Any,
     ) -> Capacity:
         """Max QPS within a latency budget per worker count, and workers for a target rate.
@@ -756,6 +758,12 @@ class Comparison:
             (``cap[name].target``); default: the run's ``options["qps"]``.
         workers : int or tuple of int, default (1, 2, 4, 8)
             Worker counts sharing one FIFO queue.
+        host_memory : int or str, optional
+            The memory of one host (``"16GB"``, or bytes): with each
+            candidate's memory per worker (``result.memory``), how many workers
+            fit on a host and how many hosts the target rate needs
+            (``cap.workers_per_host(name)``, ``cap.hosts_needed(name)``);
+            default the run's ``options["host_memory"]``.
         **kwargs
             ``random_state`` (for the simulation), ``replicates`` (independent
             simulations per rate, for the interval), ``requests`` (simulated
@@ -789,13 +797,16 @@ class Comparison:
         """
         from . import serving
 
-        return serving.capacities(**self._capacity_inputs(budget, qps, workers, **kwargs))
+        return serving.capacities(
+            **self._capacity_inputs(budget, qps, workers, host_memory, **kwargs)
+        )
 
     def _capacity_inputs(
         self,
         budget: Budget | str | Mapping[str, Any] | None,
         qps: float | None,
         workers: Any,
+        host_memory: int | str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """What :func:`prodbench.serving.capacities` needs, with this comparison's defaults.
@@ -805,6 +816,7 @@ class Comparison:
         if kwargs.get("batching") and "batch_service" not in kwargs:
             kwargs["batch_service"] = {n: self.results[n].throughput for n in self.measured}
         chosen = self.budget if budget is None else budget
+        host = host_memory if host_memory is not None else self.options.get("host_memory")
         if chosen is None:
             raise BudgetError(
                 "Capacity needs a latency budget with a percentile limit. Pass budget='p99=5ms' "
@@ -816,6 +828,9 @@ class Comparison:
             "workers": workers,
             "qps": qps if qps is not None else self.options.get("qps"),
             "price_per_core_hour": self.price_per_core_hour,
+            # memory per worker (as measured) and the host it must fit on
+            "memory": {n: m for n in self.measured if (m := self.results[n].memory) is not None},
+            "host_memory": None if host is None else parse_size(host),
             **kwargs,
         }
 
@@ -903,6 +918,7 @@ class Comparison:
             infra_workers = (
                 f", budget not met at {at}" if needed is None else f", {_workers(needed)} for {at}"
             )
+            infra_workers += _hosts_text(cap, infra, needed)
         score_name = res[ml].score.name
         infra_r = res[infra]
         return [
@@ -935,17 +951,7 @@ class Comparison:
                 "Infrastructure",
                 "small model, fast training (best sum of the size and fit-time ranks)",
                 infra,
-                (
-                    f"{format_bytes(infra_r.footprint.size_bytes)}"
-                    if infra_r.footprint
-                    else "size n/a"
-                )
-                + (
-                    f", fit {format_duration(infra_r.training.fit_time)}"
-                    if infra_r.training
-                    else ""
-                )
-                + infra_workers,
+                _infra_reason(infra_r) + infra_workers,
             ),
             Stakeholder(
                 "Manager",
@@ -1348,7 +1354,7 @@ class Comparison:
 
         Parameters
         ----------
-        kind : {None, "spectrum", "tradeoff", "throughput", "load"}, default None
+        kind : {None, "spectrum", "tradeoff", "throughput", "load", "cost"}, default None
             ``None`` draws the spectrum, trade-off and throughput panels side by
             side; a name draws that panel alone. ``"spectrum"``: latency at every
             percentile with its 95% interval; ``"tradeoff"``: score against p99
@@ -1593,3 +1599,30 @@ _BUDGET_WORD = {"pass": "passes", "inconclusive": "undecided", "fail": "fails"}
 
 def _workers(n: int | None) -> str:
     return f"{n} worker" if n == 1 else f"{n} workers"
+
+
+def _infra_reason(r: ModelResult) -> str:
+    """ "8.17 kB, fit 875 ms, 208 MB per worker": the infrastructure line's figures."""
+    size = format_bytes(r.footprint.size_bytes) if r.footprint else "size n/a"
+    fit = f", fit {format_duration(r.training.fit_time)}" if r.training else ""
+    memory = (
+        ""
+        if r.memory is None
+        else f", {format_bytes(r.memory.per_worker_bytes)} per worker"
+        + ("" if r.memory.isolated else " (shared process)")
+    )
+    return size + fit + memory
+
+
+def _hosts_text(cap: Capacity, name: str, needed: int | None) -> str:
+    """ ", 2 hosts of 16 GB (7 workers each)": the hosts the workers need, by memory."""
+    per_host = cap.workers_per_host(name)
+    if per_host is None or cap.host_memory is None:
+        return ""
+    host = format_bytes(cap.host_memory)
+    if per_host == 0:
+        return f"; one worker does not fit in a {host} host"
+    if needed is None:
+        return f"; {per_host} workers fit in a {host} host"
+    hosts = cap.hosts_needed(name, needed)
+    return f", {hosts} host{'s' if hosts != 1 else ''} of {host} ({per_host} workers fit in each)"

@@ -456,6 +456,41 @@ def check_output_paths(
             )
         known[key] = (option, path)
         setattr(args, attr, os.path.abspath(path))
+    if "--output" in outputs and getattr(args, "output", None) is not None:
+        check_output_suffix(str(args.output))  # after the same-file checks: those lose data
+
+
+def check_output_suffix(
+    path: str, option: str = "--output", suffixes: Sequence[str] = (".json",)
+) -> None:
+    """Refuse an output name whose suffix promises a format the command does not write.
+
+    ``--output x.parquet`` would otherwise get JSON under a Parquet name; a
+    name without a suffix is accepted.
+
+    Examples
+    --------
+    >>> check_output_suffix("run.json")
+    >>> check_output_suffix("run.parquet")
+    Traceback (most recent call last):
+    ...
+    prodbench.errors.SpecError: --output 'run.parquet': this command writes JSON, ...
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if not suffix or suffix in suffixes:
+        return
+    formats = {".json": "JSON", ".html": "HTML", ".htm": "HTML"}
+    writes = " or ".join(dict.fromkeys(formats.get(s, s) for s in suffixes))
+    example = os.path.splitext(os.path.basename(path))[0] + suffixes[0]
+    hint = (
+        " For a table in another format use --format (e.g. --format csv > table.csv)."
+        if ".json" in suffixes
+        else ""
+    )
+    raise SpecError(
+        f"{option} {path!r}: this command writes {writes}, not {suffix[1:]!r}. Name the file "
+        f"with {' or '.join(suffixes)}, e.g. {option} {example}.{hint}"
+    )
 
 
 def _check_plot_path(path: str) -> None:

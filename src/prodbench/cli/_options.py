@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -349,6 +350,7 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     max_fit_time = args.max_fit_time
     if max_fit_time is None:
         max_fit_time = DEFAULT_MAX_FIT_TIME if default else MAX_FIT_TIME
+    _check_extras(args, runtimes)  # last: it imports the optional packages that are present
     return {
         "budget": None if budget_text is None else Budget.parse(budget_text),
         "test_size": args.test_size,
@@ -363,6 +365,15 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "random_state": args.seed,
         "price_per_core_hour": args.price_per_core_hour,
     }
+
+
+def _check_extras(args: argparse.Namespace, runtimes: tuple[str, ...]) -> None:
+    """The packages --runtime and --scheduler need: refused now, not after measuring."""
+    from ._extras import check_runtimes, check_scheduler
+
+    check_scheduler(getattr(args, "scheduler", None))
+    for warning in check_runtimes(runtimes):
+        sys.stderr.write(f"prodbench: warning: {warning}\n")
 
 
 def load_candidate_files(args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -172,6 +172,12 @@ _LAYOUT: Layout = (
                 "p99 and cost at that load, simulated from the measured latencies; needs a "
                 "percentile budget) (default: none)",
             ),
+            _option(
+                "--host-memory",
+                metavar="SIZE",
+                help="with --qps: memory of one host, e.g. 16GB; the capacity section adds "
+                "workers per host and hosts needed (default: not computed)",
+            ),
         ),
     ),
     ("output", ("--format", "--output", "--plot", "--quiet")),
@@ -214,6 +220,10 @@ def run(args: argparse.Namespace, state: _State) -> int:
 
         check_qps(args.qps)
         percentile_limits(options["budget"])  # --qps needs a percentile budget: say so now
+    if args.host_memory is not None:
+        from .serving import host_memory_arg
+
+        host_memory_arg(args.host_memory, needs_qps=args.qps is None)
 
     named, fitted, (X, y, X_test, y_test, warnings) = candidates_and_data(args, state)
     options.update(candidate_kwargs(args, named, fitted))
@@ -334,6 +344,11 @@ def _with_options(cmp: Comparison, args: argparse.Namespace, warnings: list[str]
         )
     if args.qps is not None:  # the capacity section and the stakeholders at the target rate
         cmp = dataclasses.replace(cmp, options={**cmp.options, "qps": args.qps})
+    if args.host_memory is not None:  # the capacity section's hosts
+        from .serving import host_memory_arg
+
+        size = host_memory_arg(args.host_memory)
+        cmp = dataclasses.replace(cmp, options={**cmp.options, "host_memory": size})
     return cmp
 
 

@@ -107,12 +107,12 @@ def run(args: argparse.Namespace, state: _State) -> int:
     0
     """
     from ..diff import diff_runs
-    from ..verdict import Comparison
+    from ._kinds import load_for
 
     # An empty --fail-on (an unset CI variable) is refused, never read as no gate.
     limits = parse_fail_on(args.fail_on) if args.fail_on is not None else {}
-    old = Comparison.from_json(args.old)
-    new = Comparison.from_json(args.new)
+    old = load_for("diff", args.old)  # another kind of file: what to run instead
+    new = load_for("diff", args.new)
     diff = diff_runs(old, new, limits, normalize=args.normalize)
     paths = {"old_path": args.old, "new_path": args.new} if args.format == "table" else {}
     _print(_render(diff, args.format, **paths))

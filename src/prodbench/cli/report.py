@@ -15,6 +15,7 @@ from ._common import (
     _report_save_errors,
     _save,
     _State,
+    check_output_suffix,
     comparison_exit,
     sweep_exit,
 )
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
             f"--output {args.output!r} is the results file itself; name another file, "
             "e.g. --output report.html."
         )
+    check_output_suffix(args.output, "--output", (".html", ".htm"))
     _check_writable(args.output, "--output")
     data = load_json(args.results)
     kind = data.get("kind") if isinstance(data, dict) else None

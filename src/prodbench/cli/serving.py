@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Any
 
-from ..errors import SpecError
+from ..errors import ProdbenchError, SpecError
 from ._common import (
     EXIT_CODES_POINTER,
     _add_format,
@@ -159,6 +160,12 @@ def _add_capacity(sub: Any, common: argparse.ArgumentParser) -> None:
         help="auto: also the best micro-batching policy (max_batch 1-32 x max_wait 0-5 ms) "
         "from the run's per-call bulk times, next to one by one (default: none)",
     )
+    p.add_argument(
+        "--host-memory",
+        metavar="SIZE",
+        help="memory of one host, e.g. 16GB: workers per host and hosts needed, from each "
+        "candidate's memory per worker (default: not computed)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulation (default: 0)")
     _add_format(p, ("table", "markdown", "html", "json"))
     p.add_argument(
@@ -301,15 +308,16 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     import dataclasses
 
     from ..serving import percentile_limits
-    from ..verdict import Comparison
+    from ._kinds import load_for
 
     check_qps(args.qps)
     check_output_paths(args, ("--output",), [("the results file", args.results)])
     counts = parse_workers(args.workers)
+    host_memory = None if args.host_memory is None else host_memory_arg(args.host_memory)
     price = args.price_per_core_hour
     if price is not None and not (price > 0 and math.isfinite(price)):
         raise SpecError("--price-per-core-hour must be a positive number of dollars, e.g. 0.05.")
-    cmp = Comparison.from_json(args.results)
+    cmp = load_for("capacity", args.results)  # another kind of file: what to run instead
     budget = args.budget if args.budget is not None else cmp.budget
     if budget is None:
         raise SpecError(
@@ -327,12 +335,45 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
         random_state=args.seed,
         arrivals=args.arrivals,
         batching=None if args.batching == "none" else args.batching,
+        host_memory=host_memory,
     )
     _print(_render(cap, args.format))  # printed first: a failed save loses nothing
+    from ..report.model import not_simulated
+
+    for line in not_simulated(cmp):  # never silently missing from the table
+        sys.stderr.write(f"prodbench: warning: {line}\n")
     state = state if state is not None else _State()
     if args.output:
         _save("capacity", args.output, lambda: cap.to_json(args.output), state)
     return _report_save_errors(state) or 0
+
+
+def host_memory_arg(text: str, *, needs_qps: bool = False) -> int:
+    """``--host-memory 16GB`` in bytes; a one-paragraph error for anything else.
+
+    ``needs_qps``: ``compare`` was given no ``--qps``, so there is no capacity
+    section for the hosts to appear in.
+
+    Examples
+    --------
+    >>> host_memory_arg("16GB")
+    16000000000
+    """
+    from ..units import parse_size
+
+    if needs_qps:
+        raise SpecError(
+            "--host-memory sizes the hosts of the capacity section, which compare adds with "
+            "--qps: pass a target rate too, e.g. --qps 500 --host-memory 16GB."
+        )
+
+    try:
+        size = parse_size(text, require_unit=True)
+    except ProdbenchError as exc:
+        raise SpecError(f"--host-memory {text!r}: {exc} For example --host-memory 16GB.") from exc
+    if size <= 0:
+        raise SpecError(f"--host-memory must be a positive size, e.g. 16GB; got {text!r}.")
+    return size
 
 
 def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:

@@ -1,10 +1,11 @@
-"""``prodbench show``: render a saved comparison or sweep."""
+"""``prodbench show``: render any results file prodbench wrote (the kinds of ``_kinds``)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from ..errors import SpecError
 from ._common import (
     EXIT_CODES_POINTER,
     _add_format,
@@ -14,10 +15,9 @@ from ._common import (
     _save,
     _State,
     check_output_paths,
-    comparison_exit,
     save_figure,
-    sweep_exit,
 )
+from ._kinds import SAVED_KINDS, read_saved
 from ._options import MEASUREMENT_OPTIONS
 
 
@@ -27,26 +27,27 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "show",
         help="render saved results",
         description=(
-            "Render a results file written by compare --output. Exits by the same rule "
-            "as compare, on the saved run."
+            "Render a results file: a comparison, sweep, capacity or load test (what "
+            "--output wrote), or one model's result. Exits by the rule of the command "
+            "that wrote it."
         ),
         epilog="example:\n  prodbench show results.json --format markdown\n\n" + EXIT_CODES_POINTER,
         parents=[common],
     )
-    p.add_argument(
-        "results", metavar="RESULTS.json", help="a results file written by prodbench (--output)"
-    )
+    p.add_argument("results", metavar="RESULTS.json", help="a file a prodbench --output wrote")
     _add_format(p)
     MEASUREMENT_OPTIONS["--plot"].add_to(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, state: _State) -> int:
-    """``prodbench show RESULTS.json``: render saved results.
+    """``prodbench show RESULTS.json``: render any results file prodbench wrote.
 
-    Exits by the same rule as ``compare`` on the saved run (3 a candidate
-    failed, 1 no candidate passes the budget, else 0); a saved sweep by the
-    rule of ``sweep``.
+    A comparison, a sweep, a load test, a capacity or one model's result, in
+    every ``--format``. Exits by the rule of the command that wrote the file
+    (a comparison: 3 a candidate failed, 1 no candidate passes the budget,
+    else 0; a sweep by the rule of ``sweep``; a load test 1 when it could not
+    keep up; a capacity or one result 0).
 
     Examples
     --------
@@ -54,26 +55,16 @@ def run(args: argparse.Namespace, state: _State) -> int:
     >>> main(["show", "results.json", "--format", "markdown"])  # doctest: +SKIP
     0
     """
-    from ..results import load_json
-    from ..verdict import Comparison
-
     check_output_paths(args, ("--plot",), [("the results file", args.results)])
-    data = load_json(args.results)  # read once; its "kind" says what it holds
-    if isinstance(data, dict) and data.get("kind") == "Sweep":
-        return _show_sweep(data, args, state)
-    cmp = Comparison.from_dict(data)
-    _print(_render(cmp, args.format))
+    kind, data = read_saved(args.results)  # read once; its "kind" says what it holds
+    saved = SAVED_KINDS[kind]
+    if args.plot and not saved.plot:
+        raise SpecError(
+            f"--plot: {args.results!r} is {saved.what}, which has no figure; show --plot draws "
+            "a comparison, a sweep or one model's result. Drop --plot."
+        )
+    result = saved.load(data)
+    _print(_render(result, args.format))
     if args.plot:
-        _save("figure", args.plot, lambda: save_figure(cmp, args.plot), state)
-    return _report_save_errors(state) or comparison_exit(cmp)
-
-
-def _show_sweep(data: Any, args: argparse.Namespace, state: _State) -> int:
-    from ..sweep_results import Sweep
-
-    sw = Sweep.from_dict(data)
-    _print(_render(sw, args.format))
-    if args.plot:
-        _save("figure", args.plot, lambda: save_figure(sw, args.plot), state)
-    # The same rule as the sweep that wrote the file (and as show of a comparison).
-    return _report_save_errors(state) or sweep_exit(sw)
+        _save("figure", args.plot, lambda: save_figure(result, args.plot), state)
+    return _report_save_errors(state) or saved.exit(result)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import stats
+from .. import memory, stats
 from ..errors import ModelError, ModelFailedError, ProdbenchError
 from ..models import check_fitted, encoding_note
 from ..models import qualified_name as _qualified_name
@@ -107,6 +107,7 @@ class _Candidate(_Reports):
         self.research = _ResearchThreads(options.threads, options.bulk_threads)
         self.notes: list[str] = []
         self.failure: ProdbenchError | None = None
+        self.memory_probe: Any = None  # memory._Probe, taken before the first prediction
 
     # -- helpers ---------------------------------------------------------------
     def _failed(self, phase: str, exc: BaseException) -> ProdbenchError:
@@ -184,6 +185,8 @@ class _Candidate(_Reports):
         o = self.options
         if not self.fit:
             check_fitted(self.model, name=self.name)
+        # The model is loaded or fitted: its process's memory now, then the peak while predicting.
+        self.memory_probe = memory.probe(isolated=o.isolate)
         try:
             call = getattr(self.model, o.method)
         except BaseException as exc:
@@ -474,6 +477,8 @@ class _Candidate(_Reports):
         latency = LatencyResult.from_raw(
             raw, method=o.method, request_format=self.shared.request_format
         )
+        # Read before the footprint's dump and load, which allocate.
+        worker_memory = None if self.memory_probe is None else self.memory_probe.finish()
         self._emit("footprint")
         footprint = self._footprint()
         training = (
@@ -496,6 +501,7 @@ class _Candidate(_Reports):
             throughput=ThroughputResult(tuple(self.batch_times)),
             training=training,
             footprint=footprint,
+            memory=worker_memory,
             environment=environment,
             options={
                 **o.as_dict(),

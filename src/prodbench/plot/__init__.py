@@ -16,6 +16,9 @@ Three panels answer the seed's question at a glance:
 ``"load"`` (only when asked for: it simulates for a few seconds)
     p50 and p99 against offered requests per second, simulated from the
     measured latencies, with each candidate's max QPS within a budget.
+``"cost"`` (only when asked for: it simulates)
+    Dollars per million predictions against traffic, counting the workers
+    each rate needs within the budget, idle ones included (:mod:`.cost`).
 
 Every panel is meant to be read off: each log axis labels at least three
 ticks a decade (1, 2 and 5, or denser on a narrow axis) with their units
@@ -68,8 +71,8 @@ __all__ = ["KINDS", "OKABE_ITO", "plot_comparison", "plot_result", "plot_sweep"]
 KINDS: tuple[str, ...] = ("spectrum", "tradeoff", "throughput")
 """The panels :func:`plot_comparison` draws in the full figure, in order."""
 
-EXTRA_KINDS: tuple[str, ...] = ("load",)
-"""Panels drawn only when asked for: ``"load"`` simulates, so it takes a few seconds."""
+EXTRA_KINDS: tuple[str, ...] = ("load", "cost")
+"""Panels drawn only when asked for: ``"load"`` and ``"cost"`` simulate, so take a few seconds."""
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -577,6 +580,10 @@ def _draw(
 ) -> None:
     if kind == "load":
         _draw_load(ax, cmp, colors, workers, budget)
+    elif kind == "cost":
+        from .cost import draw_cost
+
+        draw_cost(ax, cmp, colors, budget)
     elif kind == "spectrum":
         entries = [(n, cmp.results[n].latency, colors[n]) for n in cmp.measured]
         _draw_spectrum(ax, entries, cmp.budget, _TITLES["spectrum"])
@@ -604,7 +611,7 @@ def plot_comparison(
     ----------
     cmp : Comparison
         The result of :func:`prodbench.compare`.
-    kind : {None, "spectrum", "tradeoff", "throughput", "load"}, default None
+    kind : {None, "spectrum", "tradeoff", "throughput", "load", "cost"}, default None
         ``None`` draws the three panels side by side; a name draws that panel:
 
         - ``"spectrum"``: latency (ms, log) at each percentile on a
@@ -627,6 +634,11 @@ def plot_comparison(
           the budget's percentile limits as horizontal lines and each
           candidate's max QPS within them as a diamond with its 95% interval,
           in a strip of its own above the curves.
+        - ``"cost"`` (only when asked for; it simulates): dollars per million
+          predictions against traffic per candidate, counting the workers
+          each rate needs within the budget, idle headroom included (see
+          :mod:`prodbench.plot.cost`); the comparison's target rate
+          (``options["qps"]``) as a vertical line with each cost there.
     ax : matplotlib.axes.Axes, optional
         Draw into these axes (only with a single ``kind``). The legend goes
         under the axes: give your figure ``layout="constrained"`` or save
@@ -636,7 +648,7 @@ def plot_comparison(
     workers : int, default 1
         Workers sharing one queue, for ``kind="load"``.
     budget : Budget, str or dict, optional
-        For ``kind="load"`` only: the budget whose limits and max QPS to
+        For ``kind="load"`` and ``kind="cost"`` only: the budget whose limits and max QPS to
         draw, even when the comparison had none (default: the comparison's).
         The other panels show the comparison's own budget, with the picks
         decided under it.
@@ -680,9 +692,10 @@ def plot_comparison(
             f"Unknown plot kind {kind!r}. Use one of {', '.join(map(repr, KINDS + EXTRA_KINDS))}, "
             "or None for the spectrum, trade-off and throughput panels."
         )
-    if budget is not None and kind != "load":
+    if budget is not None and kind not in ("load", "cost"):
         raise SpecError(
-            "budget= is for plot(kind='load') (the max QPS within a budget of your choice). "
+            "budget= is for plot(kind='load') and plot(kind='cost') (the max QPS, and the "
+            "workers a rate needs, within a budget of your choice). "
             "The other panels show the comparison's own budget and the picks decided with it: "
             "compare again with budget=... to see another."
         )

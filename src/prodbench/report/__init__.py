@@ -83,6 +83,7 @@ from typing import TYPE_CHECKING, Any
 from .capacity import RENDERERS as _CAPACITY_RENDERERS
 from .capacity import render_load_test
 from .diff import render_diff
+from .files import RENDERERS as _FILE_RENDERERS
 from .frame import FRAME_COLUMNS as _FRAME_COLUMNS  # noqa: F401 (tests read it)
 from .frame import render_csv
 from .frame import to_frame as _comparison_frame
@@ -159,6 +160,7 @@ _RENDERERS: Mapping[tuple[str, str], Callable[..., str]] = MappingProxyType(
         ("RunDiff", "json"): _diff_json,
         ("ModelResult", "table"): render_result,
         ("ModelResult", "html"): result_html,
+        **_FILE_RENDERERS,  # the formats show offers for every saved kind
     }
 )
 

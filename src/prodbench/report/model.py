@@ -8,6 +8,7 @@ and computes nothing of its own. :func:`result_items` does the same for one
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,7 @@ _COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ratio", "production", ("p99", "vs base")),
     ("cold", "production", ("cold", "start")),
     ("size", "production", ("size",)),
+    ("memory", "production", ("memory",)),  # only when memory was recorded
     ("parity", "production", ("parity",)),  # only with runtime variants
     ("budget", "production", ("budget",)),
 )
@@ -82,10 +84,13 @@ def columns(cmp: Comparison) -> tuple[Column, ...]:
     """
     score = score_name(cmp)
     variants = any(r.runtime is not None for r in cmp.results.values())
+    memory = any(r.memory is not None for r in cmp.results.values())
     return tuple(
         Column(key, group, tuple(h.format(score=score) for h in head))
         for key, group, head in _COLUMNS
-        if (key != "budget" or cmp.budget) and (key not in _RUNTIME_COLUMNS or variants)
+        if (key != "budget" or cmp.budget)
+        and (key not in _RUNTIME_COLUMNS or variants)
+        and (key != "memory" or memory)
     )
 
 
@@ -166,6 +171,7 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
             else fmt_ratio(d.p99_ratio) + (UNDERSAMPLED_MARK if d.p99_undersampled else ""),
             "cold": fmt_duration(lat.cold_start),
             "size": DASH if r.footprint is None else fmt_bytes(r.footprint.size_bytes),
+            "memory": DASH if r.memory is None else fmt_bytes(r.memory.per_worker_bytes),
             "compile": DASH if r.runtime is None else fmt_duration(r.runtime.conversion_time),
             "parity": DASH
             if r.runtime is None
@@ -183,6 +189,24 @@ def rows(cmp: Comparison) -> tuple[Row, ...]:
         tip = "; ".join(c.describe() for c in checks.values())
         out.append(Row(name, is_base, "", cells, status, failing, flagged, tip))
     return tuple(out)
+
+
+def _memory_notes(cmp: Comparison) -> list[str]:
+    """What the memory column is, said once (and that in-process figures are not per worker)."""
+    kept = [r.memory for r in cmp.results.values() if r.memory is not None]
+    if not kept:
+        return []
+    if all(m.isolated for m in kept):
+        return [
+            "Memory: each candidate's worker process once the model is loaded or fitted "
+            "(resident set; the peak while predicting if higher), the interpreter, its "
+            "libraries and the data it holds included."
+        ]
+    return [
+        "Memory: measured in the one shared process (isolation off): every candidate, the "
+        "data and prodbench included, so an overestimate of one worker; isolate the "
+        "candidates (drop --no-isolate, or isolate=True) for per-worker figures."
+    ]
 
 
 def _undersampled_notes(cmp: Comparison, table: Sequence[Row]) -> list[str]:
@@ -385,17 +409,16 @@ def capacity_section(cap: Capacity) -> Section:
         for workers, m in cand.max_qps.items():
             flag = UNDERSAMPLED_MARK if m.undersampled else ""
             if m.qps <= 0:
-                rows.append((name, str(workers), "0" + flag, DASH, DASH))
-                continue
-            rows.append(
-                (
+                row = (name, str(workers), "0" + flag, DASH, DASH)
+            else:
+                row = (
                     name,
                     str(workers),
                     (">= " if m.capped else "") + fmt_rate(m.qps) + flag,
                     f"[{fmt_rate(m.qps_low)}, {fmt_rate(m.qps_high)}]",
                     f"{m.utilization:.0%}",
                 )
-            )
+            rows.append(row + _memory_cells(cap, name, workers, serves=m.qps > 0))
     bullets = []
     if cap.qps is not None:
         for name, cand in cap.candidates.items():
@@ -412,6 +435,7 @@ def capacity_section(cap: Capacity) -> Section:
                 f"p50 {fmt_duration(t.p50)}, p99 {fmt_duration(t.p99)} at that load; "
                 f"${t.cost_per_million:.4f} per million predictions"
                 + (f"; {t.note}" if t.note else "")
+                + _hosts_bullet(cap, name, t.workers)
             )
     bullets += _batched_bullets(cap)
     process = "Poisson arrival" if cap.arrivals == "poisson" else f"arrival ({cap.arrivals})"
@@ -445,20 +469,101 @@ def capacity_section(cap: Capacity) -> Section:
             "the budget's percentile (p99 needs 662): the tail the simulation draws from is "
             "poorly known; measure longer."
         )
+    notes += _capacity_memory_notes(cap)
+    # A batching helper may add its "best batching policy" rows and note here.
     return Section(
         "capacity",
         f"Capacity within {_limits_text(cap)}",
         bullets=tuple(bullets),
-        headers=("candidate", "workers", "max QPS", "95% CI", "utilization"),
+        headers=("candidate", "workers", "max QPS", "95% CI", "utilization")
+        + (("memory",) if cap.memory else ())
+        + (("hosts",) if cap.memory and cap.host_memory is not None else ()),
         rows=tuple(rows),
         notes=tuple(notes),
     )
 
 
+def _memory_cells(
+    cap: Capacity, name: str, workers: int, *, serves: bool = True
+) -> tuple[str, ...]:
+    """The memory of one worker of ``name``, and the hosts ``workers`` need (with a host size).
+
+    No hosts for a worker count that serves nothing within the budget.
+    """
+    if not cap.memory:
+        return ()
+    per = cap.memory_per_worker(name)
+    cells = (DASH if per is None else fmt_bytes(per),)
+    if cap.host_memory is None:
+        return cells
+    if not serves:
+        return (*cells, DASH)
+    hosts = cap.hosts_needed(name, workers)
+    if hosts is None:
+        return (*cells, DASH if per is None else "none fits")
+    return (*cells, str(hosts))
+
+
+def _hosts_bullet(cap: Capacity, name: str, workers: int) -> str:
+    per = cap.memory_per_worker(name)
+    if per is None:
+        return ""
+    text = f"; {fmt_bytes(per)} per worker"
+    if cap.host_memory is None:
+        return text
+    host, per_host = fmt_bytes(cap.host_memory), cap.workers_per_host(name)
+    if not per_host:
+        return text + f", more than a {host} host holds"
+    hosts = cap.hosts_needed(name, workers)
+    return text + f", {per_host} fit in a {host} host: {hosts} host{'s' if hosts != 1 else ''}"
+
+
+def _capacity_memory_notes(cap: Capacity) -> list[str]:
+    if not cap.memory:
+        return []
+    notes = [
+        "memory: per worker, its resident memory as measured in its own process once the "
+        "model was loaded or fitted (the peak while predicting if higher); the resident set "
+        "counts shared library pages in every worker, so it is an upper bound on a host."
+    ]
+    if not all(m.isolated for m in cap.memory.values()):
+        notes.append(
+            "! memory measured in the one shared process (isolation off): an overestimate of "
+            "one worker; measure with isolation for per-worker figures."
+        )
+    if cap.host_memory is not None:
+        notes.append(
+            f"hosts: of {fmt_bytes(cap.host_memory)} each, by memory alone (cores not counted)."
+        )
+    return notes
+
+
 def comparison_capacity_section(cmp: Comparison) -> Section | None:
     """The section builder: capacity at the comparison's target rate, if it has one."""
     cap = cmp.target_capacity
-    return None if cap is None else capacity_section(cap)
+    if cap is None:
+        return None
+    section = capacity_section(cap)
+    # A failed candidate is not simulated: said, not silently left out of the table.
+    missing = tuple(not_simulated(cmp))
+    return dataclasses.replace(section, bullets=section.bullets + missing) if missing else section
+
+
+def not_simulated(cmp: Comparison) -> list[str]:
+    """One line per failed candidate of ``cmp``: it has no capacity (it has no latencies).
+
+    Examples
+    --------
+    >>> import sys; sys.path.insert(0, "tests")
+    >>> from factories import make_comparison, make_result
+    >>> not_simulated(make_comparison([make_result("a")]))
+    []
+    """
+    return [
+        f"{f.name}: not simulated, it failed during {f.phase} ({f.error_type}): no measured "
+        "latencies to draw from."
+        for f in (cmp.failures[n] for n in cmp.names if n in cmp.failures)
+    ]
 
 
 SectionBuilder = Callable[["Comparison"], "Section | None"]
@@ -497,6 +602,7 @@ def build_report(cmp: Comparison) -> ComparisonReport:
         + _undersampled_notes(cmp, table)
         + _thread_trap_notes(cmp)
         + _encoding_notes(cmp)
+        + _memory_notes(cmp)
         + [f"! {w}" for w in cmp.options.get("warnings", ())]
     )
     sections = tuple(s for build in SECTION_BUILDERS if (s := build(cmp)) is not None)
@@ -597,6 +703,8 @@ def result_items(result: ModelResult) -> list[tuple[str, str, bool]]:
                 False,
             )
         )
+    if result.memory is not None:
+        items.append(("memory", result.memory.describe(), False))
     items.extend(("note", note, False) for note in result.notes)
     if result.environment:
         items.append(("environment", summarize_environment(result.environment), False))

@@ -38,6 +38,7 @@ from .simulation import (
 
 if TYPE_CHECKING:
     from ..budget import Budget
+    from ..memory import WorkerMemory
     from ..results import LatencyResult, ModelResult
 
 __all__ = [
@@ -555,6 +556,8 @@ def capacities(
     arrivals: Any = "poisson",
     batching: str | None = None,
     batch_service: Mapping[str, Any] | None = None,
+    memory: Mapping[str, WorkerMemory] | None = None,
+    host_memory: int | None = None,
 ) -> Capacity:
     """Capacity of several candidates, from their measured one-row latencies.
 
@@ -589,6 +592,11 @@ def capacities(
     batch_service : mapping of str to ThroughputResult or dict, optional
         Per candidate its per-call service times by batch size (a result's
         ``throughput``), needed for batches of more than one.
+    memory : mapping of str to WorkerMemory, optional
+        Each candidate's measured memory (``result.memory``), carried into
+        the capacity for its memory per worker.
+    host_memory : int, optional
+        Bytes of one host: workers per host and hosts needed.
 
     Returns
     -------
@@ -651,6 +659,8 @@ def capacities(
         requests=n,
         notes=notes,
         arrivals=process.source,
+        memory=dict(memory or {}),
+        host_memory=host_memory,
     )
 
 
