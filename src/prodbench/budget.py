@@ -401,6 +401,7 @@ class BudgetCheck:
     confidence: float = 0.95
     samples_to_decide: int | None = None
     n_limits: int = 1
+    method: str = ""
 
     @property
     def unit(self) -> str:
@@ -448,7 +449,8 @@ class BudgetCheck:
             )
             measured = (
                 f"{fmt(self.value)} ({format_confidence(self.confidence)} CI {fmt(self.low)}-"
-                f"{fmt(self.high)}{split}, n={self.n:,})"
+                f"{fmt(self.high)}{split}, n={self.n:,}{'; ' if self.method else ''}"
+                f"{self.method})"
             )
         return f"{self.key} = {measured} {verb} budget {limit}"
 
@@ -506,8 +508,15 @@ def check_latency(
             confidence,
             needed,
             len(limits),
+            method=_method(latency, q),
         )
     return out
+
+
+def _method(latency: LatencyResult, q: float) -> str:
+    """The interval's method when it is not the order statistics (dependent calls), else ``""``."""
+    method = latency.interval_method(q) if latency.n else "order statistics"
+    return "" if method == "order statistics" else method
 
 
 def check_budget(result: ModelResult, budget: Budget) -> dict[str, BudgetCheck]:
