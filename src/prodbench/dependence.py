@@ -57,8 +57,8 @@ __all__ = [
     "block_length",
     "check_dependence",
     "dependent_bounds",
-    "leading_transient",
     "lag1_autocorrelation",
+    "leading_transient",
     "median_noise",
     "min_wall_time",
     "percentile_interval",
@@ -215,7 +215,9 @@ def _log_comb(a: Any, b: Any) -> np.ndarray:
     import numpy as np
     from scipy.special import gammaln
 
-    return np.asarray(gammaln(np.add(a, 1)) - gammaln(np.add(b, 1)) - gammaln(np.subtract(a, b) + 1))
+    return np.asarray(
+        gammaln(np.add(a, 1)) - gammaln(np.add(b, 1)) - gammaln(np.subtract(a, b) + 1)
+    )
 
 
 def _ranks(x: np.ndarray, ordered: np.ndarray | None = None) -> np.ndarray:
@@ -241,7 +243,7 @@ def _acf(x: np.ndarray, max_lag: int) -> np.ndarray:
 
     y = x - x.mean()
     n = y.size
-    size = 1 << int(math.ceil(math.log2(max(2, 2 * n))))
+    size = 1 << math.ceil(math.log2(max(2, 2 * n)))
     f = np.fft.rfft(y, size)
     full = np.fft.irfft(f * np.conj(f), size)[: max_lag + 1]
     if full[0] <= 0:

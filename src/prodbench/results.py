@@ -205,7 +205,8 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=np.random.default_rng(0).permutation(2000) * 1000 + 1000)
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> round(lat.percentile(50) * 1e3, 2)  # ms
         1.0
         """
@@ -305,7 +306,8 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=np.random.default_rng(0).permutation(2000) * 1000 + 1000)
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> low, high = lat.interval(99)
         >>> low < lat.p99 < high
         True
@@ -335,7 +337,8 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=np.random.default_rng(0).permutation(2000) * 1000 + 1000)
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> lat.relative_halfwidth(50) < 0.1
         True
         """
@@ -364,7 +367,8 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=np.random.default_rng(0).permutation(2000) * 1000 + 1000)
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> lat.required(99), lat.required(99.9)
         (662, 6636)
         """
@@ -389,7 +393,8 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=np.random.default_rng(0).permutation(2000) * 1000 + 1000)
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> lat.undersampled(99), lat.undersampled(99.9)
         (False, True)
         """

@@ -219,7 +219,9 @@ class SequentialDecision:
         a_pass, a_fail = self.rule.alphas(n_limits=len(self.states), final=final)
         pending = [s for s in self.states.values() if s.status == "pending"]
         if not final and not any(
-            _decides(int(np.count_nonzero(x <= s.limit)), *_bounds(x.size, s.q, a_fail, a_pass, 1.0))
+            _decides(
+                int(np.count_nonzero(x <= s.limit)), *_bounds(x.size, s.q, a_fail, a_pass, 1.0)
+            )
             for s in pending
         ):
             return  # nothing decides even as if independent: the checks below only widen

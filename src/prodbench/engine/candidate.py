@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import stats
+from .. import noise, stats
+from ..environment import machine_snapshot
 from ..errors import ModelError, ProdbenchError
 from ..models import check_fitted
 from ..models import qualified_name as _qualified_name
@@ -105,6 +106,9 @@ class _Candidate(_Reports):
         self.probe: ThreadProbe | None = None
         self.notes: list[str] = []
         self.failure: ProdbenchError | None = None
+        # machine noise: the load before the latency phase, where each block ended
+        self.noise_before: dict[str, Any] | None = None
+        self.block_ends: list[int] = []
 
     # -- helpers ---------------------------------------------------------------
     def _failed(self, phase: str, exc: BaseException) -> ProdbenchError:
@@ -195,6 +199,7 @@ class _Candidate(_Reports):
                 self.sampler.cold_start()
         except BaseException as exc:
             raise self._predict_failure("latency", exc) from exc
+        self.noise_before = machine_snapshot()
 
     def probe_threads(self) -> None:
         """The thread-trap probe: skipped when one call outlasts its short burst."""
@@ -245,6 +250,20 @@ class _Candidate(_Reports):
                 "per request, measure with threads=None (--threads none), and keep "
                 "OMP_NUM_THREADS / threadpoolctl limits in the server consistent with it."
             )
+
+    def _note_noise(self, latency: LatencyResult, environment: dict[str, Any]) -> None:
+        """Record the machine's noise around the latency phase; warn of a busy machine, a drift."""
+        record = noise.noise_record(
+            self.noise_before, machine_snapshot(), latency.samples_ns, self.block_ends
+        )
+        environment["noise"] = record
+        cores = environment.get("usable_cores") or environment.get("logical_cores")
+        for warning in (
+            noise.busy_warning(record, cores if isinstance(cores, int) else None),
+            noise.drift_warning(self.name, latency),
+        ):
+            if warning is not None:
+                self.notes.append(warning)
 
     def _score(self) -> Score:
         split = self.shared.split
@@ -396,6 +415,7 @@ class _Candidate(_Reports):
                 self.sampler.run_block(seconds)
         except BaseException as exc:
             raise self._failed("latency", exc) from exc
+        self.block_ends.append(self.sampler.n)
         self._emit(
             "latency",
             samples=self.sampler.n,
@@ -474,6 +494,7 @@ class _Candidate(_Reports):
         environment = collect_environment(self.model, threads=o.latency_threads, gc_policy=o.gc)
         environment["thread_policy"] = o.thread_policy()
         environment["thread_probe"] = None if self.probe is None else self.probe.to_dict()
+        self._note_noise(latency, environment)
         result = ModelResult(
             name=self.name,
             estimator=_qualified_name(self.model),
