@@ -74,6 +74,8 @@ def test_a_model_whose_speed_steps_2x_halfway_gets_a_drift_warning() -> None:
     steady = to_json_dict(cmp)["summary"]["candidates"]["steady"]["warnings"]
     assert not [w for w in steady if w.startswith(noise.DRIFT_PREFIX)], steady
     assert "stepping: speed drifted" in str(cmp)
+    # the list the command line also writes to stderr
+    assert any(w.startswith("stepping: speed drifted") for w in noise.run_warnings(cmp.results))
 
 
 def test_a_steady_model_gets_no_drift_warning() -> None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .units import format_duration
 
 if TYPE_CHECKING:
-    from .results import LatencyResult
+    from .results import LatencyResult, ModelResult
 
 __all__ = [
     "BUSY_PREFIX",
@@ -37,6 +37,7 @@ __all__ = [
     "drift_warning",
     "median_spread",
     "noise_record",
+    "run_warnings",
     "shared_tail_warning",
 ]
 
@@ -299,3 +300,35 @@ def shared_tail_warning(latencies: Mapping[str, LatencyResult]) -> str | None:
         "measure on a quieter machine, or with fewer processes per core; their p50s and p90s "
         "are still theirs."
     )
+
+
+def run_warnings(results: Mapping[str, ModelResult]) -> list[str]:
+    """Every machine-noise warning of a run, once each: drifts, the busy machine, a shared tail.
+
+    Parameters
+    ----------
+    results : mapping of str to ModelResult
+        The measured candidates.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> run_warnings({})
+    []
+    """
+    out = [
+        f"{name}: {note}"
+        for name, r in results.items()
+        for note in r.notes
+        if note.startswith(DRIFT_PREFIX)
+    ]
+    busy = [n for r in results.values() for n in r.notes if n.startswith(BUSY_PREFIX)]
+    if busy:  # the same machine for every candidate: once, the first one's words
+        out.append(busy[0])
+    tail = shared_tail_warning({name: r.latency for name, r in results.items()})
+    if tail is not None:
+        out.append(tail)
+    return out
