@@ -18,28 +18,31 @@ US = 1_000
 
 
 class SpeedStep:
-    """One-row ``predict`` busy-waits ``ns``, and ``factor * ns`` from ``step_s`` after the first.
+    """One-row ``predict`` busy-waits ``ns``; ``factor * ns`` from ``step_s`` into the latency phase.
 
-    Time-based, so the step falls inside the latency phase whatever the
-    machine's speed; the cold start is the first one-row call.
+    The latency phase starts with the first one-row call after the last bulk
+    (many-row) call: throughput and the score come before it. Time-based, so
+    the step falls inside the phase whatever the machine's speed.
     """
 
     def __init__(self, ns: int, factor: float = 1.0, step_s: float = 0.0) -> None:
         self.ns, self.factor, self.step_s = ns, factor, step_s
-        self._first: float | None = None
+        self._start: float | None = None
 
     def fit(self, X: object, y: np.ndarray) -> SpeedStep:
         self.classes_ = np.unique(y)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        if len(X) == 1:
-            now = time.perf_counter()
-            if self._first is None:
-                self._first = now
-            stepped = self.factor != 1.0 and now - self._first >= self.step_s
-            busy_wait_ns(int(self.ns * (self.factor if stepped else 1.0)))
-        return np.full(len(X), self.classes_[0])
+        if len(X) != 1:
+            self._start = None  # a bulk call: the latency phase has not begun
+            return np.full(len(X), self.classes_[0])
+        now = time.perf_counter()
+        if self._start is None:
+            self._start = now
+        stepped = self.factor != 1.0 and now - self._start >= self.step_s
+        busy_wait_ns(int(self.ns * (self.factor if stepped else 1.0)))
+        return np.full(1, self.classes_[0])
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +56,7 @@ OPTIONS = {"max_time": 2.0, "min_fits": 1, "batch_sizes": (100,), "progress": Fa
 
 def test_a_model_whose_speed_steps_2x_halfway_gets_a_drift_warning() -> None:
     X, y = _data()
-    result = pb.measure(SpeedStep(300 * US, factor=0.5, step_s=1.0), X, y, **OPTIONS)
+    result = pb.measure(SpeedStep(300 * US, factor=0.5, step_s=0.8), X, y, **OPTIONS)
     drift = [n for n in result.notes if n.startswith(noise.DRIFT_PREFIX)]
     assert drift, (result.notes, result.latency)
     assert "median moved -" in drift[0] and "between the first and last third" in drift[0]
@@ -62,9 +65,8 @@ def test_a_model_whose_speed_steps_2x_halfway_gets_a_drift_warning() -> None:
     assert noise.DRIFT_PREFIX in result._repr_html_()
     assert noise.DRIFT_PREFIX in json.dumps(result.to_dict())
     # and in a comparison's JSON, next to the candidate, with the noise record
-    # interleaved with another candidate its latency blocks span about 0.8-4.4 s after its
-    # first call: the step at 2 s falls between its first and last third
-    both = {"stepping": SpeedStep(300 * US, factor=0.5, step_s=2.0), "steady": SpeedStep(300 * US)}
+    # interleaved with another candidate its latency blocks span about twice the wall time
+    both = {"stepping": SpeedStep(300 * US, factor=0.5, step_s=1.6), "steady": SpeedStep(300 * US)}
     cmp = pb.compare(both, X, y, **OPTIONS)
     from prodbench.report import to_json_dict
 
