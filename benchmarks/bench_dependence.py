@@ -20,7 +20,8 @@ independent case within 5%. Runs "before" (the code at ``--before``, by
 default the main checkout's ``src``) and "after" (this checkout's ``src``),
 each in its own process.
 
-Run: ``python benchmarks/bench_dependence.py [--reps 150]`` (about 2 minutes).
+Run: ``python benchmarks/bench_dependence.py [--reps 60]`` (about 2 minutes on a quiet
+2-core machine; the figures in the docs are from ``--reps 100``).
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def _default_before() -> str:
 def main() -> None:
     """Run the before and after figures, each in a process importing its own prodbench."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=150)
+    parser.add_argument("--reps", type=int, default=60)
     parser.add_argument("--before", default=_default_before(), help="src directory of 'before'")
     parser.add_argument("--only", choices=("before", "after"), help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -736,7 +736,7 @@ def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
     decision = SequentialDecision({k: limit_ns(v) for k, v in limits.items()}, rule)
     block = _FIRST_BLOCK_S
     # The engine's in-process watchdog: each step may overrun by call_timeout at most.
-    warmup = min(_WARMUP_S, 0.05 * seconds)
+    warmup = sampler.warmup_limit  # the warm-up runs until block medians settle, at most this
     phase = "cold start"
     try:
         with _watchdog(o.call_timeout):

@@ -409,7 +409,7 @@ class _Candidate(_Reports):
         assert self.sampler is not None
         # A block ends after the call in flight; the first one also warms up
         # (at least one call more): each call may take call_timeout.
-        extra = 0.0 if self.sampler.warm else self.sampler.warmup_time + self.options.call_timeout
+        extra = 0.0 if self.sampler.warm else self.sampler.warmup_limit + self.options.call_timeout
         try:
             with self._guarded(seconds + extra):
                 self.sampler.run_block(seconds)
