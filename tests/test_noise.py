@@ -18,7 +18,7 @@ US = 1_000
 
 
 class SpeedStep:
-    """One-row ``predict`` busy-waits ``ns``; ``factor * ns`` from ``step_s`` into the latency phase.
+    """One-row ``predict`` busy-waits ``ns``, then ``factor * ns`` from ``step_s`` into its phase.
 
     The latency phase starts with the first one-row call after the last bulk
     (many-row) call: throughput and the score come before it. Time-based, so
