@@ -190,8 +190,10 @@ def simulate(
     for _ in range(reps):
         x = median * np.exp(rng.normal(0.0, SIGMA, n_max))
         n_final = int(np.searchsorted(np.cumsum(x + overhead), max_time - 0.025, side="right"))
-        decision = SequentialDecision({key: limit})
-        decision.update(x[:n_final], final=True)
+        # the live rule: no interim look before min(1 s, 10% of max_time) of sampling
+        decision = SequentialDecision({key: limit}, SequentialRule(min_wall_s=1.0))
+        elapsed = 0.025 + float(np.sum(x[:n_final] + overhead))
+        decision.update(x[:n_final], final=True, elapsed=elapsed)
         counts[decision.outcome] += 1
     return {k: v / reps for k, v in counts.items()}
 
