@@ -87,7 +87,11 @@ def test_a_steady_model_gets_no_drift_warning() -> None:
     record = result.environment["noise"]
     assert record["load_before"] is not None and record["load_after"] is not None
     assert len(record["block_medians_ns"]) >= 1
-    json.dumps(record)
+    # an optional field: saved and read back, and a file without it still reads
+    data = json.loads(json.dumps(result.to_dict()))
+    assert pb.ModelResult.from_dict(data).environment["noise"] == record
+    del data["environment"]["noise"]
+    assert "noise" not in pb.ModelResult.from_dict(data).environment
 
 
 def test_noise_record_from_two_snapshots_and_block_ends() -> None:
