@@ -164,3 +164,27 @@ def test_drift_warning_on_samples_that_step(move: float) -> None:
     assert text is not None and f"median moved {'+' if move > 1 else '-'}" in text
     moved = int(text.split("moved ")[1].split("%")[0])
     assert abs(moved - 100 * (move - 1)) <= 10, text
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_compare_writes_the_noise_warnings_to_stderr_unless_quiet(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, quiet: bool
+) -> None:
+    from prodbench.cli import main
+
+    seen: list[list[str]] = []
+
+    def warnings(results: object) -> list[str]:
+        seen.append(sorted(results))  # type: ignore[call-overload]
+        return ["lone: speed drifted: stated here"]
+
+    monkeypatch.setattr(noise, "run_warnings", warnings)
+    argv = ["compare", "lone=logreg", "knn", "--data", "iris", "--max-time", "0.2"]
+    code = main(argv + ["--max-fit-time", "0.5"] + (["--quiet"] if quiet else []))
+    err = capsys.readouterr().err
+    assert code == 0, err
+    if quiet:
+        assert "speed drifted" not in err
+    else:
+        assert "prodbench: warning: lone: speed drifted: stated here" in err
+        assert ["knn", "lone"] in seen

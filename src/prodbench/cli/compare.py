@@ -289,9 +289,9 @@ def _report(
     for failure in cmp.failures.values():
         what = "runtime variant not compiled" if failure.phase == "compile" else "candidate failed"
         sys.stderr.write(f"prodbench: {what}: {_one_line(failure.message)}\n")
-    from ..noise import run_warnings  # the machine's noise: on stderr too, as under the table
+    from ..noise import run_warnings  # the machine's noise: on stderr too (unless --quiet)
 
-    for warning in run_warnings({n: cmp.results[n] for n in cmp.measured}):
+    for warning in [] if args.quiet else run_warnings({n: cmp.results[n] for n in cmp.measured}):
         sys.stderr.write(f"prodbench: warning: {_one_line(warning)}\n")
     _print(_render(cmp, args.format))
     if args.plot:
