@@ -717,7 +717,7 @@ def median_noise(block: Any) -> float:
     Examples
     --------
     >>> round(median_noise([9, 10, 10, 11] * 25), 3)
-    0.009
+    0.005
     """
     import numpy as np
 
