@@ -547,6 +547,7 @@ class BudgetCheck:
     confidence: float = 0.95
     samples_to_decide: int | None = None
     n_limits: int = 1
+    method: str = ""
 
     @property
     def unit(self) -> str:
@@ -599,7 +600,8 @@ class BudgetCheck:
             )
             measured = (
                 f"{fmt(self.value)}{mark} ({format_confidence(self.confidence)} CI "
-                f"{fmt(self.low)}-{fmt(self.high)}{split}, n={self.n:,}{under})"
+                f"{fmt(self.low)}-{fmt(self.high)}{split}, n={self.n:,}{under}"
+                f"{'; ' if self.method else ''}{self.method})"
             )
         return f"{self.key} = {measured} {verb} budget {limit}"
 
@@ -675,8 +677,15 @@ def check_latency(
             confidence,
             needed,
             len(limits),
+            method=_method(latency, q),
         )
     return out
+
+
+def _method(latency: LatencyResult, q: float) -> str:
+    """The interval's method when it is not the order statistics (dependent calls), else ``""``."""
+    method = latency.interval_method(q) if latency.n else "order statistics"
+    return "" if method == "order statistics" else method
 
 
 def check_budget(result: ModelResult, budget: Budget) -> dict[str, BudgetCheck]:

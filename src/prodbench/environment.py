@@ -26,6 +26,7 @@ __all__ = [
     "collect_environment",
     "describe_thread_policy",
     "json_safe",
+    "machine_snapshot",
     "summarize_environment",
 ]
 
@@ -160,6 +161,44 @@ def _load_average() -> list[float] | None:
         return [float(v) for v in os.getloadavg()]
     except (AttributeError, OSError):
         return None
+
+
+def _cpu_ticks() -> list[int] | None:
+    """``[total, steal]`` CPU ticks since boot from ``/proc/stat`` (None where it has no steal)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None
+    try:
+        ticks = [int(v) for v in fields[1:]]
+    except ValueError:
+        return None
+    # user nice system idle iowait irq softirq steal [guest guest_nice]: guests are in user
+    return [sum(ticks[:8]), ticks[7]]
+
+
+def machine_snapshot() -> dict[str, Any]:
+    """The machine's load now: the load average and, where ``/proc/stat`` has them, CPU ticks.
+
+    Taken before and after a candidate's latency phase;
+    :func:`prodbench.noise.noise_record` turns two of them into the load
+    before and after and the fraction of CPU time stolen between them.
+
+    Returns
+    -------
+    dict
+        ``load_average`` (three floats, or None) and ``cpu_ticks``
+        (``[total, steal]``, or None).
+
+    Examples
+    --------
+    >>> sorted(machine_snapshot())
+    ['cpu_ticks', 'load_average']
+    """
+    return {"load_average": _load_average(), "cpu_ticks": _cpu_ticks()}
 
 
 def _threadpools() -> list[Any]:
@@ -297,6 +336,16 @@ def summarize_environment(env: dict[str, Any]) -> str:
     if isinstance(load, list | tuple) and load:
         with contextlib.suppress(TypeError, ValueError):
             text += f", load {float(load[0]):.2f}"
+    noise = env.get("noise")
+    if isinstance(noise, dict):  # measured around the latency phase (older files: absent)
+        with contextlib.suppress(TypeError, ValueError):
+            before, after = noise.get("load_before"), noise.get("load_after")
+            if before is not None and after is not None:
+                text += f" (latency phase {float(before):.2f} -> {float(after):.2f})"
+            if noise.get("steal") is not None:
+                text += f", CPU steal {float(noise['steal']):.0%}"
+            if noise.get("block_median_spread") is not None:
+                text += f", block medians spread {float(noise['block_median_spread']):.0%}"
     return text
 
 

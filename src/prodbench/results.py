@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from ._saved import (
 )
 from .errors import SchemaError
 from .memory import WorkerMemory
+
+if TYPE_CHECKING:
+    from .dependence import Dependence
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -203,20 +206,91 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> round(lat.percentile(50) * 1e3, 2)  # ms
         1.0
         """
         estimate = stats.percentile(self._sorted, q)
-        low, high = stats.percentile_interval(self._sorted, q)
+        low, high = self._interval_ns(q, 0.95)
         return min(max(estimate, low), high) / 1e9
+
+    def dependence(self, q: float) -> Dependence:
+        """The samples tested for dependence at the ``q``-th percentile, in call order.
+
+        When a test fires, :meth:`interval` is the batch-means interval of
+        :mod:`prodbench.dependence` instead of the order-statistic one.
+
+        Parameters
+        ----------
+        q : float
+            The percentile, from 0 to 100.
+
+        Returns
+        -------
+        prodbench.dependence.Dependence
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> steady = pb.LatencyResult(samples_ns=[1000, 3000] * 1000)
+        >>> steady.dependence(50).dependent
+        False
+        >>> moved = pb.LatencyResult(samples_ns=[1000] * 1000 + [3000] * 1000)
+        >>> moved.dependence(50).dependent, moved.interval_method(50)
+        (True, 'batch means over blocks of 200 calls: calls were dependent')
+        """
+        key = float(q)
+        cache = self._dependence
+        if key not in cache:
+            from .dependence import check_dependence
+
+            cache[key] = check_dependence(self.samples_ns, key)
+        return cache[key]
+
+    def interval_method(self, q: float) -> str:
+        """How :meth:`interval` was computed: ``"order statistics"`` or the fallback, in words.
+
+        Parameters
+        ----------
+        q : float
+            The percentile, from 0 to 100.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> pb.LatencyResult(samples_ns=[5, 1, 4, 2, 3] * 20).interval_method(99)
+        'order statistics'
+        """
+        return self.dependence(q).method
+
+    @cached_property
+    def _dependence(self) -> dict[float, Dependence]:
+        return {}
+
+    def _interval_ns(self, q: float, confidence: float) -> tuple[float, float]:
+        dep = self.dependence(q)
+        if not dep.dependent:
+            return stats.percentile_interval(self._sorted, q, confidence)
+        from .dependence import dependent_bounds
+
+        lo, hi = dependent_bounds(self.n, q, (1.0 - confidence) / 2.0, dep.tau)
+        low = -math.inf if lo is None else float(self._sorted[lo])
+        high = math.inf if hi is None else float(self._sorted[hi])
+        return low, high
 
     def interval(self, q: float, confidence: float = 0.95) -> tuple[float, float]:
         """Distribution-free interval for the ``q``-th percentile, in seconds.
 
         From binomial order statistics: no assumption on the shape of the
         distribution. A side is infinite when there are too few samples to
-        bound it.
+        bound it. The samples are first tested for dependence in call order
+        (:meth:`dependence`); when they are dependent the interval is the
+        batch-means one instead, and :meth:`interval_method` says so.
 
         Parameters
         ----------
@@ -233,14 +307,15 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> low, high = lat.interval(99)
         >>> low < lat.p99 < high
         True
-        >>> pb.LatencyResult(samples_ns=range(1, 101)).interval(99)[1]  # 100 samples: open
+        >>> pb.LatencyResult(samples_ns=[5, 1, 4, 2, 3] * 20).interval(99)[1]  # 100 samples: open
         inf
         """
-        low, high = stats.percentile_interval(self._sorted, q, confidence)
+        low, high = self._interval_ns(q, confidence)
         return low / 1e9, high / 1e9
 
     def relative_halfwidth(self, q: float, confidence: float = 0.95) -> float:
@@ -263,11 +338,18 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> lat.relative_halfwidth(50) < 0.1
         True
         """
-        return stats.relative_halfwidth(self._sorted, q, confidence)
+        if not self.n:
+            return math.inf
+        est = stats.percentile(self._sorted, q)
+        low, high = self._interval_ns(q, confidence)
+        if not (math.isfinite(low) and math.isfinite(high)) or est == 0.0:
+            return math.inf
+        return (high - low) / 2.0 / abs(est)
 
     def required(self, q: float, confidence: float = 0.99) -> int:
         """Samples needed before the ``q``-th percentile is not under-sampled.
@@ -286,7 +368,8 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> lat.required(99), lat.required(99.9)
         (662, 6636)
         """
@@ -311,7 +394,8 @@ class LatencyResult:
         Examples
         --------
         >>> import prodbench as pb
-        >>> lat = pb.LatencyResult(samples_ns=range(1_000, 2_001_000, 1_000))  # 2,000 samples
+        >>> x = np.random.default_rng(0).permutation(2000) * 1000 + 1000  # 2,000 samples, shuffled
+        >>> lat = pb.LatencyResult(samples_ns=x)
         >>> lat.undersampled(99), lat.undersampled(99.9)
         (False, True)
         """

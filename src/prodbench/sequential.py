@@ -24,6 +24,17 @@ probability at most ``1 - confidence``, and a model truly within every limit
 fails with probability at most ``1 - confidence``. The intervals printed are
 the ones that decided, at the confidence they were taken at (for example
 "99.64% CI" at an interim look, "95% CI" at the final one).
+
+Samples that are not independent (:mod:`prodbench.dependence`)
+---------------------------------------------------------------
+The bounds above assume independent calls. Each look therefore first drops
+a leading transient the warm-up missed (a slow or fast start,
+:func:`prodbench.dependence.leading_transient`), then tests the rest for
+dependence at each limit's percentile; where it is found, the look's bounds
+are the batch-means ones over ``n / tau`` effective samples
+(:func:`prodbench.dependence.dependent_bounds`). No interim look is taken
+before ``min_wall_s`` seconds of sampling (the check sets ``min(1 s, 10% of
+max_time)``): a look planned earlier is skipped, its share unspent.
 """
 
 from __future__ import annotations
@@ -34,7 +45,7 @@ from typing import Literal
 
 import numpy as np
 
-from . import stats
+from . import dependence
 from .budget import PERCENTILE_KEYS, percentile_of
 from .errors import BudgetError
 
@@ -56,6 +67,9 @@ class SequentialRule:
         Number of interim looks (64 ... 524,288 samples by default).
     final_share : float, default 0.5
         Share of ``error_rate`` kept for the final look at ``max_time``.
+    min_wall_s : float, default 0.0
+        No interim look before this many seconds of sampling (known only
+        when :meth:`SequentialDecision.update` is given ``elapsed``).
 
     Examples
     --------
@@ -70,8 +84,11 @@ class SequentialRule:
     first_look: int = 64
     interim_looks: int = 14
     final_share: float = 0.5
+    min_wall_s: float = 0.0
 
     def __post_init__(self) -> None:
+        if not self.min_wall_s >= 0.0:
+            raise BudgetError(f"min_wall_s must be >= 0 seconds, got {self.min_wall_s!r}.")
         if not 0.0 < self.error_rate < 1.0:
             raise BudgetError(f"error_rate must be between 0 and 1, got {self.error_rate!r}.")
         if not 0.0 < self.final_share <= 1.0:
@@ -105,6 +122,9 @@ class _LimitState:
     alpha_pass: float = 0.0
     alpha_fail: float = 0.0
     final: bool = False
+    start: int = 0
+    tau: float = 1.0
+    method: str = "order statistics"
 
 
 @dataclass
@@ -165,17 +185,25 @@ class SequentialDecision:
             return "pass"
         return "inconclusive"
 
-    def update(self, samples: np.ndarray, *, final: bool = False) -> bool:
+    def update(
+        self, samples: np.ndarray, *, final: bool = False, elapsed: float | None = None
+    ) -> bool:
         """Look at every planned prefix of ``samples`` not seen yet; return :attr:`done`.
 
         ``final=True`` is the look at ``max_time``: every sample, the final
         share of the error rate; limits still undecided become inconclusive.
+        ``elapsed`` is the seconds of sampling that gave ``samples``; a
+        planned look whose prefix took less than the rule's ``min_wall_s``
+        (``elapsed`` prorated by samples) is skipped.
         """
         x = np.asarray(samples)
         looks = self.rule.looks
         while not self.done and self._next_look < len(looks) and looks[self._next_look] <= x.size:
-            self._look(x[: looks[self._next_look]], final=False)
+            k = looks[self._next_look]
             self._next_look += 1
+            if elapsed is not None and elapsed * k / x.size < self.rule.min_wall_s:
+                continue  # too early: the machine's first second is not a sample of it
+            self._look(x[:k], final=False)
         if final and not self.done:
             if x.size:
                 self._look(x, final=True)
@@ -191,19 +219,51 @@ class SequentialDecision:
 
     def _look(self, x: np.ndarray, *, final: bool) -> None:
         a_pass, a_fail = self.rule.alphas(n_limits=len(self.states), final=final)
-        n = x.size
+        pending = [s for s in self.states.values() if s.status == "pending"]
+        if not final and not any(
+            _decides(
+                int(np.count_nonzero(x <= s.limit)), *_bounds(x.size, s.q, a_fail, a_pass, 1.0)
+            )
+            for s in pending
+        ):
+            return  # nothing decides even as if independent: the checks below only widen
+        start = dependence.leading_transient(x)
+        y = x[start:]
+        n = y.size
         for s in self.states.values():
             if s.status != "pending":
                 continue
-            below = int(np.count_nonzero(x <= s.limit))
-            lo, hi = (
-                stats.one_sided_bounds(n, s.q, a_fail)[0],
-                stats.one_sided_bounds(n, s.q, a_pass)[1],
-            )
+            below = int(np.count_nonzero(y <= s.limit))
+            # Dependence only ever widens the bounds: test it where the
+            # independent bounds would decide, and at the final look.
+            tau = 1.0
+            if final or _decides(below, *_bounds(n, s.q, a_fail, a_pass, 1.0)):
+                found = dependence.check_dependence(y, s.q)
+                tau = found.tau
+                s.method = found.method
+                if start:
+                    s.method = f"first {start:,} calls dropped as a transient; {s.method}"
+            s.start, s.tau = start, tau
+            lo, hi = _bounds(n, s.q, a_fail, a_pass, tau)
             if hi is not None and below >= hi + 1:  # x_(hi) <= limit
                 s.status = "pass"
             elif lo is not None and below < lo + 1:  # x_(lo) > limit
                 s.status = "fail"
             else:
                 continue
-            s.n, s.alpha_pass, s.alpha_fail, s.final = n, a_pass, a_fail, final
+            s.n, s.alpha_pass, s.alpha_fail, s.final = x.size, a_pass, a_fail, final
+
+
+def _bounds(
+    n: int, q: float, a_fail: float, a_pass: float, tau: float
+) -> tuple[int | None, int | None]:
+    """The look's lower bound (at ``a_fail``) and upper bound (at ``a_pass``), as indices."""
+    return (
+        dependence.dependent_bounds(n, q, a_fail, tau)[0],
+        dependence.dependent_bounds(n, q, a_pass, tau)[1],
+    )
+
+
+def _decides(below: int, lo: int | None, hi: int | None) -> bool:
+    """True when ``below`` samples at or under the limit pass or fail with these bounds."""
+    return (hi is not None and below >= hi + 1) or (lo is not None and below < lo + 1)

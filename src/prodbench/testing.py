@@ -77,6 +77,7 @@ from .budget import (
     whole_ns,
 )
 from .budget import format_confidence as _pct
+from .dependence import dependent_bounds, min_wall_time
 from .engine.failures import _CallTimeout, _watchdog
 from .errors import BudgetError, LatencyInconclusive, ModelFailedError
 from .models import check_fitted, check_model, model_label
@@ -361,6 +362,7 @@ class LatencyCheck:
                 "confidence": c.confidence,
                 "low": _finite(c.low),
                 "high": _finite(c.high),
+                "method": c.method or "order statistics",
             }
             for k, c in self.checks.items()
         }
@@ -794,11 +796,11 @@ def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
         warmup_time=min(_WARMUP_S, 0.05 * seconds),
         threads=thread_policy(o.threads)["latency"],
     )
-    rule = SequentialRule(error_rate=1.0 - float(confidence))
+    rule = SequentialRule(error_rate=1.0 - float(confidence), min_wall_s=min_wall_time(seconds))
     decision = SequentialDecision({k: limit_ns(v) for k, v in limits.items()}, rule)
     block = _FIRST_BLOCK_S
     # The engine's in-process watchdog: each step may overrun by call_timeout at most.
-    warmup = min(_WARMUP_S, 0.05 * seconds)
+    warmup = sampler.warmup_limit  # the warm-up runs until block medians settle, at most this
     phase = "cold start"
     try:
         with _watchdog(o.call_timeout):
@@ -808,7 +810,9 @@ def _check(model: Any, X: Any, o: _CheckOptions) -> LatencyCheck:
             with _watchdog(block + warmup + o.call_timeout):
                 sampler.run_block(block)
             samples = sampler.result().samples_ns
-            if decision.update(samples, final=sampler.done) or sampler.done:
+            if decision.update(samples, final=sampler.done, elapsed=sampler.elapsed):
+                break
+            if sampler.done:
                 break
             # Looks sit at planned sample counts; let blocks grow with the time
             # spent, so the checks' cost stays a small fraction of the sampling.
@@ -850,9 +854,11 @@ def _conclude(
         n = s.n if s.status != "pending" else samples.size
         a_pass = s.alpha_pass if s.status != "pending" else final_pass
         a_fail = s.alpha_fail if s.status != "pending" else final_fail
-        prefix = np.sort(samples[:n])
-        lo, _ = stats.one_sided_bounds(n, s.q, a_fail)
-        _, hi = stats.one_sided_bounds(n, s.q, a_pass)
+        start = s.start if s.status != "pending" else 0
+        tau = s.tau if s.status != "pending" else 1.0
+        prefix = np.sort(samples[start:n])
+        lo, _ = dependent_bounds(prefix.size, s.q, a_fail, tau)
+        _, hi = dependent_bounds(prefix.size, s.q, a_pass, tau)
         low = -math.inf if lo is None else prefix[lo] / 1e9
         high = math.inf if hi is None else prefix[hi] / 1e9
         value = stats.percentile(prefix, s.q) / 1e9
@@ -865,6 +871,7 @@ def _conclude(
             "inconclusive" if status == "not-needed" else status,
             n,
             confidence=1.0 - a_pass - a_fail,
+            method="" if s.method == "order statistics" else s.method,
         )
         verdicts[key] = status
         if status == "inconclusive":

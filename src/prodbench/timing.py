@@ -392,8 +392,11 @@ class LatencySampler:
     max_samples : int, default 1_000_000
         Hard cap on the number of samples.
     warmup_time : float or None
-        Seconds of discarded warm-up calls after the cold start; default
-        ``min(0.1, 0.05 * max_time)``, at most 10,000 calls.
+        Least seconds of discarded warm-up calls after the cold start; default
+        ``min(0.1, 0.05 * max_time)``. The warm-up then goes on, in blocks of
+        at least 10 calls, until the last three block medians agree
+        (:func:`prodbench.dependence.settled`), at most
+        ``min(1 s, 10% of max_time)`` or 100,000 calls.
     warmup_calls : int, default 1
         At least this many warm-up calls, whatever the time. At least one
         sample is always timed, even past ``max_time``.
@@ -446,6 +449,8 @@ class LatencySampler:
         )
         self.max_samples = int(max_samples)
         self.warmup_time = min(0.1, 0.05 * self.max_time) if warmup_time is None else warmup_time
+        # the warm-up goes on past warmup_time until block medians settle, at most this
+        self.warmup_limit = max(self.warmup_time, min(1.0, 0.1 * self.max_time))
         self.warmup_calls = int(warmup_calls)
         self.gc = gc
         self.threads = threads
@@ -570,14 +575,38 @@ class LatencySampler:
             self._gc_starts.append(_clock())
 
     def _run_warmup(self) -> None:
+        # At least warmup_time, then on until block medians stop moving
+        # (dependence.settled), at most warmup_limit or 100,000 calls.
+        from .dependence import median_noise, settled
+
         call = self._call
         rows = self._rows
         start = _clock()
-        deadline = start + int(self.warmup_time * 1e9)
+        minimum = start + int(self.warmup_time * 1e9)
+        limit = start + int(max(self.warmup_time, self.warmup_limit) * 1e9)
+        block_ns = max(1, int(self.warmup_time * 1e9 / 4))
         count = 0
-        while count < self.warmup_calls or (_clock() < deadline and count < 10_000):
-            call(rows[(self._next_row + count) % len(rows)])
-            count += 1
+        medians: list[float] = []
+        noise = 0.0
+        while True:
+            block: list[int] = []
+            block_end = _clock() + block_ns
+            while len(block) < 10 or _clock() < block_end:
+                t0 = _clock()
+                call(rows[(self._next_row + count) % len(rows)])
+                block.append(_clock() - t0)
+                count += 1
+                if count >= self.warmup_calls and _clock() >= limit:
+                    break
+            medians.append(float(np.median(block)))
+            noise = max(noise, median_noise(block))
+            now = _clock()
+            if count >= self.warmup_calls and (
+                now >= limit
+                or count >= 100_000
+                or (now >= minimum and settled(medians, noise=noise))
+            ):
+                break
         self._next_row = (self._next_row + count) % len(rows)
         self._warmup = count
         self._warm = True

@@ -377,6 +377,12 @@ def _report(
     shown = same_terminal() and args.format == "table"
     if not shown:
         _failure_lines(cmp, brief=False)
+    from ..noise import run_warnings  # the machine's noise: on stderr too (unless --quiet)
+
+    # the report's notes have them on a terminal; stderr carries them for files and pipes
+    quiet = args.quiet or shown
+    for warning in [] if quiet else run_warnings({n: cmp.results[n] for n in cmp.measured}):
+        sys.stderr.write(f"prodbench: warning: {_one_line(warning)}\n")
     _print(_render(cmp, args.format))
     if shown:
         _failure_lines(cmp, brief=True)

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import memory, stats
+from .. import memory, noise, stats
+from ..environment import machine_snapshot
 from ..errors import ModelError, ModelFailedError, ProdbenchError
 from ..models import check_fitted, encoding_note
 from ..models import qualified_name as _qualified_name
@@ -108,6 +109,9 @@ class _Candidate(_Reports):
         self.notes: list[str] = []
         self.failure: ProdbenchError | None = None
         self.memory_probe: Any = None  # memory._Probe, taken before the first prediction
+        # machine noise: the load before the latency phase, where each block ended
+        self.noise_before: dict[str, Any] | None = None
+        self.block_ends: list[int] = []
 
     # -- helpers ---------------------------------------------------------------
     def _failed(self, phase: str, exc: BaseException) -> ProdbenchError:
@@ -205,6 +209,7 @@ class _Candidate(_Reports):
                 self.sampler.cold_start()
         except BaseException as exc:
             raise self._predict_failure("latency", exc) from exc
+        self.noise_before = machine_snapshot()
 
     def probe_threads(self) -> None:
         """The thread-trap probe: skipped when one call outlasts its short burst."""
@@ -255,6 +260,20 @@ class _Candidate(_Reports):
                 "per request, measure with threads=None (--threads none), and keep "
                 "OMP_NUM_THREADS / threadpoolctl limits in the server consistent with it."
             )
+
+    def _note_noise(self, latency: LatencyResult, environment: dict[str, Any]) -> None:
+        """Record the machine's noise around the latency phase; warn of a busy machine, a drift."""
+        record = noise.noise_record(
+            self.noise_before, machine_snapshot(), latency.samples_ns, self.block_ends
+        )
+        environment["noise"] = record
+        cores = environment.get("usable_cores") or environment.get("logical_cores")
+        for warning in (
+            noise.busy_warning(record, cores if isinstance(cores, int) else None),
+            noise.drift_warning(self.name, latency),
+        ):
+            if warning is not None:
+                self.notes.append(warning)
 
     def _score(self) -> Score:
         split = self.shared.split
@@ -400,12 +419,13 @@ class _Candidate(_Reports):
         assert self.sampler is not None
         # A block ends after the call in flight; the first one also warms up
         # (at least one call more): each call may take call_timeout.
-        extra = 0.0 if self.sampler.warm else self.sampler.warmup_time + self.options.call_timeout
+        extra = 0.0 if self.sampler.warm else self.sampler.warmup_limit + self.options.call_timeout
         try:
             with self._guarded(seconds + extra):
                 self.sampler.run_block(seconds)
         except BaseException as exc:
             raise self._failed("latency", exc) from exc
+        self.block_ends.append(self.sampler.n)
         self._emit(
             "latency",
             samples=self.sampler.n,
@@ -492,6 +512,7 @@ class _Candidate(_Reports):
         environment["research_threads"] = self.research.record
         if self.research.note is not None and self.research.note not in self.notes:
             self.notes.append(self.research.note)
+        self._note_noise(latency, environment)
         result = ModelResult(
             name=self.name,
             estimator=_qualified_name(self.model),

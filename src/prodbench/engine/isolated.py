@@ -30,7 +30,8 @@ def _remote_snapshot(cand: _Candidate) -> dict[str, Any]:
         "latency_done": cand.latency_done,
         "latency_n": cand.latency_n,
         "latency_elapsed": cand.latency_elapsed,
-        "warmup_time": 0.0 if cand.sampler is None else cand.sampler.warmup_time,
+        # the longest the warm-up may run (it goes on until block medians settle)
+        "warmup_time": 0.0 if cand.sampler is None else cand.sampler.warmup_limit,
         "warm": cand.sampler is not None and cand.sampler.warm,
     }
 

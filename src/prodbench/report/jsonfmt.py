@@ -12,6 +12,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..noise import BUSY_PREFIX, DRIFT_PREFIX
 from .cells import PERCENTILES
 from .model import delta
 
@@ -51,6 +52,7 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
             "high_s": _num(high),
             "required_n": lat.required(q),
             "undersampled": lat.undersampled(q),
+            "interval_method": lat.interval_method(q),
         }
     out: dict[str, Any] = {
         "status": "ok",
@@ -61,7 +63,10 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
         # Native thread limit per phase (null: the machine's threads), and any
         # thread-trap warning from the probe.
         "thread_policy": r.options.get("thread_policy"),
-        "warnings": [n for n in r.notes if n.startswith("thread trap")],
+        "warnings": [
+            n for n in r.notes if n.startswith(("thread trap", BUSY_PREFIX, DRIFT_PREFIX))
+        ],
+        "noise": r.environment.get("noise"),
         "cold_start_s": _num(lat.cold_start),
         "fit_time_s": None if r.training is None else _num(r.training.fit_time),
         "size_bytes": None if r.footprint is None else r.footprint.size_bytes,

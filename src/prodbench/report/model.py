@@ -251,13 +251,29 @@ def _encoding_notes(cmp: Comparison) -> list[str]:
 
 
 def _thread_trap_notes(cmp: Comparison) -> list[str]:
-    """The thread-trap probe's warnings, which change how a server must be run."""
-    return [
+    """The thread-trap probe's and the machine-noise warnings, which change how to read a run."""
+    from ..noise import BUSY_PREFIX, DRIFT_PREFIX, shared_tail_warning
+
+    notes = [
         f"! {name}: {note}"
         for name in cmp.measured
         for note in cmp.results[name].notes
-        if note.startswith("thread trap")
+        if note.startswith(("thread trap", DRIFT_PREFIX))
     ]
+    busy = [
+        n for name in cmp.measured for n in cmp.results[name].notes if n.startswith(BUSY_PREFIX)
+    ]
+    if busy:  # the same machine for every candidate: once, the first one's words
+        notes.append(f"! {busy[0]}")
+    for name in cmp.measured:  # which intervals are not the order-statistic ones, and why
+        lat = cmp.results[name].latency
+        if lat.n and lat.dependence(99).dependent:
+            reasons = "; ".join(lat.dependence(99).reasons)
+            notes.append(f"! {name}: p99 interval by {lat.interval_method(99)} ({reasons})")
+    tail = shared_tail_warning({name: cmp.results[name].latency for name in cmp.measured})
+    if tail is not None:
+        notes.append(f"! {tail}")
+    return notes
 
 
 def _significance_note(cmp: Comparison) -> str | None:
@@ -675,6 +691,8 @@ def result_items(result: ModelResult) -> list[tuple[str, str, bool]]:
         low, high = lat.interval(q)
         flagged = lat.undersampled(q)
         text = f"{format_duration(lat.percentile(q))} 95% CI {fmt_interval_units(low, high)}"
+        if lat.dependence(q).dependent:  # the interval that holds for them, said beside it
+            text += f" ({lat.interval_method(q)})"
         if flagged:
             text += f" {UNDERSAMPLED_MARK} under-sampled: n={lat.n:,} < {lat.required(q):,} needed"
         items.append((f"latency {key}", text, flagged))
