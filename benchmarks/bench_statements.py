@@ -16,15 +16,25 @@ discordant rows, the candidate winning a fraction ``w`` of them):
   distribution, with the bootstrap ratio interval (before) and the
   order-statistic bounds the tie-break now uses (after).
 
-No timing at all: the figures do not depend on the machine.
+* the share of the latency budget that goes to the candidate whose budget
+  outcome is still open (one fake on its p50 limit, two far beyond it), on a
+  fake clock through the engine's driver: run it with ``PYTHONPATH`` on the
+  old tree for "before" (its driver takes no limits) and on this one for
+  "after"; ``--real`` adds the same run through ``compare`` with busy-wait
+  models (machine-dependent).
+
+No timing at all (but ``--real``): the figures do not depend on the machine.
 
 Run: ``python benchmarks/bench_statements.py`` (about ten minutes on a busy
 2-core machine);
-``--quick`` for a tenth of the replicates.
+``--quick`` for a tenth of the replicates; ``--share`` for the latency-share
+figure alone (``--real`` adds its busy-wait run).
 """
 
+import inspect
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -126,10 +136,85 @@ def p99_tie_break(replicates: int) -> None:
         print(f"  {n_small:>7}  {before / replicates:>18.2%}  {after / replicates:>24.2%}")
 
 
+def latency_share(real: bool) -> None:
+    """Share of the latency budget that goes to the undecided candidate."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from fakes import near_and_far
+
+    from prodbench.engine.driver import _run
+
+    steered = "limits" in inspect.signature(_run).parameters
+    print(
+        "latency budget share, p50 limit 150 us: near (on it), far (1 ms), farther (2 ms); "
+        + ("driver steered by the budget" if steered else "driver without budget steering")
+    )
+    print("  fake clock, max_time=0.5 s per candidate (1.5 s run budget)")
+    limits, runners = near_and_far(0.5)
+    kw = {"limits": limits} if steered else {}
+    out = _run(list(runners), None, None, raise_errors=True, max_time=0.5, **kw)
+    _print_shares({k: (n, s, r) for k, (n, s, r) in out.items()})
+    if real:
+        _real_share()
+
+
+def _print_shares(rows: dict[str, tuple[int, float, str]]) -> None:
+    total_s = sum(s for _, s, _ in rows.values())
+    total_n = sum(n for n, _, _ in rows.values())
+    for name, (n, s, reason) in rows.items():
+        print(f"    {name:<8} {s / total_s:>6.1%} of the time  {n / total_n:>6.1%} of samples "
+              f"(n={n:,}, {reason})")  # fmt: skip
+
+
+def _real_share() -> None:
+    from fakes import busy_wait_ns
+    from sklearn.datasets import load_breast_cancer
+
+    import prodbench as pb
+
+    class Bimodal:
+        def __init__(self, fast_ns: int, slow_ns: int, slow: float) -> None:
+            rng = np.random.default_rng(0)
+            self.draws = np.where(rng.random(1 << 14) < slow, slow_ns, fast_ns).tolist()
+            self.i = 0
+
+        def fit(self, X: object, y: np.ndarray) -> "Bimodal":
+            self.label_ = np.unique(y)[:1]
+            return self
+
+        def predict(self, X: np.ndarray) -> np.ndarray:
+            if len(X) == 1:
+                self.i = (self.i + 1) % len(self.draws)
+                busy_wait_ns(self.draws[self.i])
+                return self.label_
+            return np.repeat(self.label_, len(X))
+
+    X, y = load_breast_cancer(return_X_y=True)
+    models = {
+        "near": Bimodal(50_000, 300_000, 0.48),
+        "far": Bimodal(500_000, 500_000, 0.0),
+        "farther": Bimodal(800_000, 800_000, 0.0),
+    }
+    cmp = pb.compare(
+        models, X, y, budget="p50=150us", max_time=1.0, precision=1e-6, min_fits=1,
+        isolate=False, progress=False,
+    )  # fmt: skip
+    print("  busy-wait models through compare (far 500 us, farther 800 us), max_time=1 s")
+    _print_shares(
+        {
+            n: (r.latency.n, r.latency.elapsed_s, r.latency.stop_reason)
+            for n, r in cmp.results.items()
+        }
+    )
+
+
 def main() -> None:
     """Print the figures."""
     quick = "--quick" in sys.argv
     t0 = time.time()
+    if "--share" in sys.argv:  # only the latency-share figure
+        latency_share("--real" in sys.argv)
+        return
+    latency_share("--real" in sys.argv)
     classification(200 if quick else 2000)
     holm_family(300 if quick else 3000)
     regression(50 if quick else 400)
