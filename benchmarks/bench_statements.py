@@ -16,6 +16,11 @@ discordant rows, the candidate winning a fraction ``w`` of them):
   distribution, with the bootstrap ratio interval (before) and the
   order-statistic bounds the tie-break now uses (after).
 
+* how often the score gate of ``diff`` (``--fail-on score=-1pp``) trips when
+  the true change sits exactly on the limit (goal: at most 5% plus Monte
+  Carlo error), on paired tables (same test rows) and on different rows,
+  through ``prodbench.diff``'s own bounds (run it on the old tree for
+  "before");
 * the share of the latency budget that goes to the candidate whose budget
   outcome is still open (one fake on its p50 limit, two far beyond it), on a
   fake clock through the engine's driver: run it with ``PYTHONPATH`` on the
@@ -28,7 +33,8 @@ No timing at all (but ``--real``): the figures do not depend on the machine.
 Run: ``python benchmarks/bench_statements.py`` (about ten minutes on a busy
 2-core machine);
 ``--quick`` for a tenth of the replicates; ``--share`` for the latency-share
-figure alone (``--real`` adds its busy-wait run).
+figure alone (``--real`` adds its busy-wait run), ``--gate`` for it and the
+score gate's rate.
 """
 
 import inspect
@@ -136,6 +142,50 @@ def p99_tie_break(replicates: int) -> None:
         print(f"  {n_small:>7}  {before / replicates:>18.2%}  {after / replicates:>24.2%}")
 
 
+def score_gate(replicates: int) -> None:
+    """False-trip rate of the score gate with the true change exactly at the limit."""
+    import dataclasses
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from factories import make_result
+
+    from prodbench import diff
+
+    rng = np.random.default_rng(23)
+    limit = 0.01
+    print(f"score gate score=-1pp, true change -1pp: {replicates} pairs per cell, 5% level")
+    print("      n  rows       setting          trip rate")
+    worst = 0.0
+    for n in (200, 1000, 5000):
+        y = np.arange(n) % 2
+        cells = [("same", 0.1), ("same", 0.3), ("different", 0.7), ("different", 0.95)]
+        for rows, value in cells:
+            trips = 0
+            for _ in range(replicates):
+                if rows == "same":  # discordant share ``value``, the new model losing 1pp
+                    p_old, p_new = value / 2 + limit / 2, value / 2 - limit / 2
+                    cat = rng.choice(3, size=n, p=[p_old, p_new, 1 - value])
+                    both = rng.random(n) < 0.9
+                    old_c = np.where(cat == 0, True, np.where(cat == 1, False, both))
+                    new_c = np.where(cat == 1, True, np.where(cat == 0, False, both))
+                else:  # accuracy ``value`` on one test set, ``value - 1pp`` on another
+                    old_c = rng.random(n) < value
+                    new_c = rng.random(n) < value - limit
+                old = make_result("m", n=10, correct=old_c, y_true=y)
+                new = make_result("m", n=10, correct=new_c, y_true=y)
+                if rows == "different":
+                    score = dataclasses.replace(new.score, rows_digest="other rows")
+                    new = dataclasses.replace(new, score=score)
+                bound, _other, _reason = diff._gate_bounds(old, new, "score", ALPHA)
+                trips += bound < -limit
+            rate = trips / replicates
+            worst = max(worst, rate)
+            setting = f"discordant {value:.0%}" if rows == "same" else f"accuracy {value:.0%}"
+            print(f"  {n:>5}  {rows:<9}  {setting:<15}  {rate:>8.2%}")
+    mc = 2 * np.sqrt(0.05 * 0.95 / replicates)
+    print(f"  highest trip rate: {worst:.2%} (goal <= 5% + {mc:.2%} Monte Carlo error)")
+
+
 def latency_share(real: bool) -> None:
     """Share of the latency budget that goes to the undecided candidate."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -215,6 +265,10 @@ def main() -> None:
         latency_share("--real" in sys.argv)
         return
     latency_share("--real" in sys.argv)
+    if "--gate" in sys.argv:  # only the score gate's rate
+        score_gate(200 if quick else 2000)
+        return
+    score_gate(200 if quick else 2000)
     classification(200 if quick else 2000)
     holm_family(300 if quick else 3000)
     regression(50 if quick else 400)

@@ -315,6 +315,11 @@ def _undersampled(n: int, limits: Mapping[str, float]) -> bool:
     return any(n < stats.required_samples(PERCENTILE_KEYS[k]) for k in limits)
 
 
+def _unbounded_tail(n: int, limits: Mapping[str, float]) -> bool:
+    """A budget percentile has no 97.5% upper bound from ``n`` samples: capacity may be 0."""
+    return any(stats.one_sided_bounds(n, PERCENTILE_KEYS[k], 0.025)[1] is None for k in limits)
+
+
 def _interval(values: np.ndarray, estimate: float) -> tuple[float, float]:
     if values.size == 0:
         return (estimate, estimate)
@@ -338,6 +343,8 @@ def _max_qps_table(
         for c, row in zip(counts, rates[:, lanes.of(j)], strict=True):
             estimate = float(row[0])
             low, high = _interval(row[1:], estimate)
+            if _unbounded_tail(service.size, limits):  # no sample says how slow the tail gets
+                low = 0.0
             top = c / float(service.mean()) * trusted_utilization(requests)
             table[c] = MaxQPS(
                 workers=c,

@@ -1,0 +1,138 @@
+"""Hostile input, round three: each case through the entry point it was found on.
+
+A ``python -m prodbench`` subprocess per case, asserting the exit code, that
+no traceback was printed, and what the output says.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from factories import make_comparison, make_result
+from sklearn.datasets import load_iris
+
+
+def run_module(cwd: Path, *argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "prodbench", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_w10_capacity_from_one_sample_has_an_open_interval(tmp_path: Path) -> None:
+    one = make_result("lone", n=1)
+    many = make_result("many", n=5000, seed=1)
+    make_comparison([one, many]).to_json(tmp_path / "run.json")
+    proc = run_module(tmp_path, "capacity", "run.json", "--budget", "p99=20ms", "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    row = next(line for line in proc.stdout.splitlines() if line.strip().startswith("lone"))
+    low = re.search(r"\[([^,\]]+),", row)
+    assert low is not None and low.group(1) == "0", row  # not [x, x] from one sample
+    assert "no upper bound" in proc.stdout
+    row = next(line for line in proc.stdout.splitlines() if line.strip().startswith("many"))
+    assert "[0," not in row, row  # a well-sampled candidate keeps its bootstrap interval
+
+
+def test_w10_three_test_rows_give_no_zero_width_score_interval(tmp_path: Path) -> None:
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    frame = X.copy()
+    frame["label"] = y
+    frame.sample(12, random_state=0).to_csv(tmp_path / "twelve.csv", index=False)
+    proc = run_module(
+        tmp_path,
+        "compare", "logreg", "forest", "--quiet", "--no-isolate", "--max-time", "0.1",
+        "--target", "label", "--data", "twelve.csv",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    text = " ".join(proc.stdout.split())
+    intervals = re.findall(r"95% CI ([+-][\d.]+) to ([+-][\d.]+)", text)
+    assert intervals, text
+    for low, high in intervals:
+        assert float(high) - float(low) > 10, (low, high)  # pp: 3 rows decide nothing
+    assert "with 3 test rows" in text
+
+
+def test_w10_capacity_interval_stays_closed_when_the_tail_is_bounded() -> None:
+    from prodbench.serving.capacity import _unbounded_tail
+
+    assert _unbounded_tail(1, {"p99": 0.02})
+    assert not _unbounded_tail(5000, {"p99": 0.02})
+    assert not _unbounded_tail(40, {"p50": 0.02})  # a median is bounded from few samples
+
+
+H5_CANDIDATES = '''
+import signal
+import threading
+import time
+
+import numpy as np
+from sklearn.naive_bayes import GaussianNB
+
+
+class AlarmTakeover:
+    """Replaces the SIGALRM handler with one that ignores it, then sleeps."""
+
+    def fit(self, X, y):
+        self.label_ = np.unique(y)[:1]
+        return self
+
+    def predict(self, X):
+        if len(X) == 1:
+            signal.signal(signal.SIGALRM, lambda signum, frame: None)
+            time.sleep(120)
+        return np.repeat(self.label_, len(X))
+
+
+class SpawnsThreads:
+    """Starts a non-daemon thread that never ends."""
+
+    def fit(self, X, y):
+        threading.Thread(target=time.sleep, args=(3600,), daemon=False).start()
+        self.label_ = np.unique(y)[:1]
+        return self
+
+    def predict(self, X):
+        return np.repeat(self.label_, len(X))
+
+
+CANDIDATES = {"ok": GaussianNB(), "%s": %s()}
+'''
+
+
+def test_h5_model_taking_over_sigalrm_fails_alone_no_isolate(tmp_path: Path) -> None:
+    (tmp_path / "cands.py").write_text(H5_CANDIDATES % ("takeover", "AlarmTakeover"))
+    proc = run_module(
+        tmp_path,
+        "compare", "--candidates", "cands.py", "--data", "iris", "--no-isolate",
+        "--max-time", "0.2", "--call-timeout", "3", "--quiet",
+        timeout=100,
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert proc.returncode == 3, proc.stderr  # a candidate failed, the others measured
+    text = " ".join((proc.stdout + proc.stderr).split())
+    assert "takeover" in text and "timeout" in text, text
+    assert "GaussianNB" in text or re.search(r"\bok\b", text), text  # the other one measured
+
+
+def test_h5_model_with_non_daemon_thread_does_not_hang_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "cands.py").write_text(H5_CANDIDATES % ("threads", "SpawnsThreads"))
+    proc = run_module(
+        tmp_path,
+        "compare", "--candidates", "cands.py", "--data", "iris", "--no-isolate",
+        "--max-time", "0.2", "--quiet",
+        timeout=100,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "threads" in proc.stdout
