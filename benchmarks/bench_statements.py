@@ -186,6 +186,52 @@ def score_gate(replicates: int) -> None:
     print(f"  highest trip rate: {worst:.2%} (goal <= 5% + {mc:.2%} Monte Carlo error)")
 
 
+def budget_advice(replicates: int) -> None:
+    """Does "N more samples would decide it" come true at the rate it claims?"""
+    from prodbench import budget
+
+    rng = np.random.default_rng(2)
+    q, alpha, n0 = 99, 0.025, 1000
+    have_chance = hasattr(budget, "decide_chance")
+    print(
+        f"budget advice for an undecided p99 after {n0:,} samples: {replicates} first runs "
+        "per cell; each piece of advice re-run with the samples it names"
+    )
+    print("  true share at/below the limit   advice given   claimed   came true")
+    cells: list[tuple[str, float | None]] = [
+        ("0.990 (p99 on the limit)", 0.99),
+        ("0.9925", 0.9925),
+        ("0.995", 0.995),
+        ("uniform 0.98-1.00", None),
+    ]
+    for label, share in cells:
+        given = claimed = came = 0.0
+        for _ in range(replicates):
+            f = float(rng.uniform(0.98, 1.0)) if share is None else share
+            below = int(rng.binomial(n0, f))
+            lo, hi = stats.one_sided_bounds(n0, q, alpha)
+            if (hi is not None and below >= hi + 1) or (lo is not None and below < lo + 1):
+                continue  # decided already: no advice
+            m = stats.samples_to_decide(below, n0, q, alpha)
+            if m is None or m > 1_000_000:
+                continue  # "too close to decide": no promise made
+            given += 1
+            claimed += budget.decide_chance(below, n0, q, alpha, m) if have_chance else 0.8
+            lo_m, hi_m = stats.one_sided_bounds(m, q, alpha)
+            k = int(rng.binomial(m, f))
+            came += (hi_m is not None and k >= hi_m + 1) or (lo_m is not None and k < lo_m + 1)
+        if given:
+            print(
+                f"  {label:<30} {given / replicates:>12.0%}   {claimed / given:>7.0%}   "
+                f"{came / given:>9.0%}"
+            )
+    print(
+        "  (claimed: "
+        + ("the stated chance" if have_chance else '"likely", read as 80%')
+        + "; an undecided percentile on its limit is never decided, whatever the time)"
+    )
+
+
 def latency_share(real: bool) -> None:
     """Share of the latency budget that goes to the undecided candidate."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -265,6 +311,10 @@ def main() -> None:
         latency_share("--real" in sys.argv)
         return
     latency_share("--real" in sys.argv)
+    if "--advice" in sys.argv:  # only the budget advice's rate
+        budget_advice(300 if quick else 3000)
+        return
+    budget_advice(300 if quick else 3000)
     if "--gate" in sys.argv:  # only the score gate's rate
         score_gate(200 if quick else 2000)
         return
