@@ -136,3 +136,83 @@ def test_h5_model_with_non_daemon_thread_does_not_hang_the_cli(tmp_path: Path) -
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "threads" in proc.stdout
+
+
+def test_p5_options_between_candidates(tmp_path: Path) -> None:
+    proc = run_module(
+        tmp_path,
+        "compare", "logreg", "--data", "iris", "forest", "--no-isolate", "--max-time", "0.1",
+        "--max-fit-time", "0.5", "--quiet",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "unrecognized arguments" not in proc.stderr
+    names = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
+    assert {"logreg", "forest"} <= names, proc.stdout
+
+
+def test_p5_output_dash_is_refused_and_help_says_so(tmp_path: Path) -> None:
+    proc = run_module(
+        tmp_path, "compare", "logreg", "forest", "--data", "iris", "--output", "-",
+        "--no-isolate", "--max-time", "0.1",
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--format json" in lines[0], proc.stderr
+    assert not (tmp_path / "-").exists()
+    helped = run_module(tmp_path, "compare", "--help")
+    assert "never '-'" in " ".join(helped.stdout.split())
+
+
+def test_p7_ctrl_c_in_a_sweep_names_the_saved_cases(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prodbench",
+            "sweep",
+            "logreg",
+            "forest",
+            "--data",
+            "iris",
+            "--data",
+            "wine",
+            "--data",
+            "breast_cancer",
+            "--no-isolate",
+            "--max-time",
+            "2",
+            "--output",
+            "sw.json",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    lines = []
+    deadline = time.monotonic() + 150
+    for line in proc.stderr:  # wait for the first case to be saved
+        lines.append(line)
+        if ": done" in line or time.monotonic() > deadline:
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    err = "".join(lines) + err
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    done = [line.split(":")[1].strip() for line in lines if ": done" in line]
+    assert done, err
+    last = [line for line in err.splitlines() if "interrupted" in line][-1]
+    assert "finished cases (" in last and "()" not in last, last
+    for case in done:
+        assert case in last, last
