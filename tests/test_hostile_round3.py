@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from factories import make_comparison, make_result
 from sklearn.datasets import load_iris
 
@@ -216,3 +217,59 @@ def test_p7_ctrl_c_in_a_sweep_names_the_saved_cases(tmp_path: Path) -> None:
     assert "finished cases (" in last and "()" not in last, last
     for case in done:
         assert case in last, last
+
+
+def test_p7_sweep_picks_say_their_reasons(tmp_path: Path) -> None:
+    proc = run_module(
+        tmp_path,
+        "sweep", "logreg", "knn", "--data", "iris", "--data", "wine", "--no-isolate",
+        "--max-time", "0.1", "--quiet",
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    text = " ".join(proc.stdout.split())
+    for case in ("iris", "wine"):
+        match = re.search(rf"{case}: research pick (\w+) \(([^)]*)", text)
+        assert match is not None, text
+        assert match.group(2).strip(), text  # the reason, as compare says it
+
+
+SEGV_CANDIDATES = """
+import ctypes
+
+import numpy as np
+from sklearn.naive_bayes import GaussianNB
+
+
+class Segfault:
+    def fit(self, X, y):
+        self.label_ = np.unique(y)[:1]
+        return self
+
+    def predict(self, X):
+        if len(X) == 1:
+            ctypes.string_at(0)
+        return np.repeat(self.label_, len(X))
+
+
+CANDIDATES = {"ok": GaussianNB(), "segv": Segfault()}
+"""
+
+
+@pytest.mark.slow
+def test_p7_segfault_on_dask_no_isolate_is_worded_as_documented(tmp_path: Path) -> None:
+    import distributed  # noqa: F401  (the dask extra, which CI installs: no skip)
+
+    (tmp_path / "cands.py").write_text(SEGV_CANDIDATES)
+    proc = run_module(
+        tmp_path,
+        "sweep", "--candidates", "cands.py", "--data", "iris", "--scheduler", "local:2",
+        "--no-isolate", "--max-time", "0.1", "--quiet",
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "distributed." not in proc.stderr, proc.stderr  # no raw log lines
+    assert "Attempted to run task" not in proc.stderr
+    assert "ended the worker running it 2 times (retried, then given up)" in proc.stderr
+    assert "--no-isolate" in proc.stderr
