@@ -21,6 +21,11 @@ discordant rows, the candidate winning a fraction ``w`` of them):
   Carlo error), on paired tables (same test rows) and on different rows,
   through ``prodbench.diff``'s own bounds (run it on the old tree for
   "before");
+* whether the budget advice for an undecided p99 ("about N samples would
+  decide it about X% of the time") comes true at the rate it states, by
+  re-running each piece of advice with the samples it names, for a p99 on its
+  limit, near it, and drawn around it ("before": the old tree's "would
+  likely decide it", read as 80%);
 * the share of the latency budget that goes to the candidate whose budget
   outcome is still open (one fake on its p50 limit, two far beyond it), on a
   fake clock through the engine's driver: run it with ``PYTHONPATH`` on the
@@ -30,11 +35,11 @@ discordant rows, the candidate winning a fraction ``w`` of them):
 
 No timing at all (but ``--real``): the figures do not depend on the machine.
 
-Run: ``python benchmarks/bench_statements.py`` (about ten minutes on a busy
+Run: ``python benchmarks/bench_statements.py`` (about half an hour on a busy
 2-core machine);
 ``--quick`` for a tenth of the replicates; ``--share`` for the latency-share
 figure alone (``--real`` adds its busy-wait run), ``--gate`` for it and the
-score gate's rate.
+score gate's rate, ``--advice`` for it and the budget advice's rate.
 """
 
 import inspect
@@ -215,8 +220,11 @@ def budget_advice(replicates: int) -> None:
             m = stats.samples_to_decide(below, n0, q, alpha)
             if m is None or m > 1_000_000:
                 continue  # "too close to decide": no promise made
+            chance = budget.decide_chance(below, n0, q, alpha, m) if have_chance else 0.8
+            if chance < 0.5:
+                continue  # "no max_time is likely to decide it": no promise made
             given += 1
-            claimed += budget.decide_chance(below, n0, q, alpha, m) if have_chance else 0.8
+            claimed += chance
             lo_m, hi_m = stats.one_sided_bounds(m, q, alpha)
             k = int(rng.binomial(m, f))
             came += (hi_m is not None and k >= hi_m + 1) or (lo_m is not None and k < lo_m + 1)
