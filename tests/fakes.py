@@ -238,3 +238,120 @@ class MemoryHog:
             scratch = np.ones(self.predict_megabytes << 17, dtype=np.float64)
             del scratch
         return np.full(n, self.classes_[0])
+
+
+class ClockRunner:
+    """A candidate of the engine's driver on a fake clock: no model, no real time.
+
+    It offers what :func:`prodbench.engine.driver._run` calls of a runner in
+    the latency phase; a block of ``seconds`` takes ``seconds / per_call_s``
+    samples (at least one) drawn by ``draw_ns`` and counts exactly that much
+    time, so the share of the budget each candidate gets is machine-independent.
+    Its budget outcome is the real sequential rule on its samples.
+
+    Parameters
+    ----------
+    name : str
+        The candidate's label.
+    draw_ns : callable
+        ``draw_ns(rng, size) -> array`` of latencies in nanoseconds.
+    per_call_s : float
+        Fake seconds per call.
+    max_time : float
+        Seconds after which its own sampler would stop (the run's budget).
+    seed : int
+        Seeds the draws.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        draw_ns: Callable[[np.random.Generator, int], np.ndarray],
+        per_call_s: float,
+        max_time: float,
+        seed: int = 0,
+    ) -> None:
+        from types import SimpleNamespace
+
+        self.name = name
+        self.shared = SimpleNamespace(batches=())
+        self.failure = None
+        self.draw_ns = draw_ns
+        self.per_call_s = per_call_s
+        self.max_time = max_time
+        self.rng = np.random.default_rng(seed)
+        self.samples = np.zeros(0, dtype=np.int64)
+        self.elapsed = 0.0
+        self.stop_reason: str | None = None
+        self.decision = None
+        self.wants_fit = False
+        self.fit_times: list[int] = []
+
+    @property
+    def latency_done(self) -> bool:
+        return self.stop_reason is not None
+
+    @property
+    def latency_n(self) -> int:
+        return int(self.samples.size)
+
+    @property
+    def latency_elapsed(self) -> float:
+        return self.elapsed
+
+    def prepare_predict(self, latency_budget: float | None = None) -> None:
+        if latency_budget is not None:
+            self.max_time = latency_budget
+
+    def latency_block(self, seconds: float) -> None:
+        if self.latency_done:
+            return
+        seconds = min(seconds, max(self.max_time - self.elapsed, self.per_call_s))
+        count = max(1, int(seconds / self.per_call_s))
+        drawn = np.asarray(self.draw_ns(self.rng, count), dtype=np.int64)
+        self.samples = np.concatenate([self.samples, drawn])
+        self.elapsed += count * self.per_call_s
+        if self.elapsed >= self.max_time:
+            self.stop_reason = "max_time"
+
+    def stop_latency(self, reason: str = "max_time") -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+    def budget_outcome(self, limits_ns: dict[str, int], error_rate: float = 0.05) -> str:
+        from prodbench.sequential import SequentialDecision, SequentialRule
+
+        if self.decision is None:
+            self.decision = SequentialDecision(limits_ns, SequentialRule(error_rate=error_rate))
+        self.decision.update(self.samples)
+        return self.decision.outcome if self.decision.done else "open"
+
+    def finish(self) -> tuple[int, float, str | None]:
+        return self.latency_n, self.elapsed, self.stop_reason
+
+    def close(self) -> None:
+        pass
+
+    def _emit(self, phase: str, samples: int = 0, elapsed: float = 0.0, message: str = "") -> None:
+        pass
+
+
+def near_and_far(max_time: float, seed: int = 0) -> tuple[dict[str, float], list[ClockRunner]]:
+    """A p50 limit of 150 us; one fake whose p50 sits on it, two far beyond (on a fake clock).
+
+    ``near``: half its calls 50 us, half 300 us (its p50 outcome stays open);
+    ``far``/``farther``: 1 ms and 2 ms per call (they FAIL at the first look).
+    """
+
+    def near(rng: np.random.Generator, size: int) -> np.ndarray:
+        return np.where(rng.random(size) < 0.5, 50_000, 300_000)
+
+    def far(ns: int) -> Callable[[np.random.Generator, int], np.ndarray]:
+        return lambda rng, size: np.full(size, ns)
+
+    runners = [
+        ClockRunner("near", near, 175e-6, max_time, seed),
+        ClockRunner("far", far(1_000_000), 1e-3, max_time, seed + 1),
+        ClockRunner("farther", far(2_000_000), 2e-3, max_time, seed + 2),
+    ]
+    return {"p50": 150e-6}, runners

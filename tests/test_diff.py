@@ -202,3 +202,34 @@ def test_score_change_interval_agrees_with_its_test() -> None:
         assert change is not None and change.paired
         assert (change.low > 0 or change.high < 0) == change.significant
         assert change.low <= change.change <= change.high
+
+
+def test_score_gate_on_different_rows_uses_newcombe_cc_bounds() -> None:
+    """Right/wrong rows on different test sets: continuity-corrected score bounds."""
+    import dataclasses
+
+    from scipy.stats import norm
+
+    from prodbench import diff
+
+    n = 1000
+    y = np.arange(n) % 2
+    old_c, new_c = np.arange(n) < 700, np.arange(n) < 680  # 0.70 -> 0.68
+    old = make_result("m", n=10, correct=old_c, y_true=y)
+    new = make_result("m", n=10, correct=new_c, y_true=y)
+    new = dataclasses.replace(new, score=dataclasses.replace(new.score, rows_digest="other"))
+    bound, other, reason = diff._gate_bounds(old, new, "score", 0.05)
+    assert reason == ""
+    z = norm.ppf(0.95)
+    wald = 0.68 - 0.70 + z * math.sqrt(0.7 * 0.3 / n + 0.68 * 0.32 / n)
+    # Newcombe's method 11 by hand: continuity-corrected Wilson bounds of each side.
+    hi_n = (
+        2 * n * 0.68 + z * z + 1 + z * math.sqrt(z * z + 2 - 1 / n + 4 * 0.68 * (n * 0.32 - 1))
+    ) / (2 * (n + z * z))
+    lo_o = (
+        2 * n * 0.7 + z * z - 1 - z * math.sqrt(z * z - 2 - 1 / n + 4 * 0.7 * (n * 0.3 + 1))
+    ) / (2 * (n + z * z))
+    expected = -0.02 + math.sqrt((hi_n - 0.68) ** 2 + (0.7 - lo_o) ** 2)
+    assert bound == pytest.approx(expected, rel=1e-9)
+    assert bound > wald  # wider than the normal bound, which trips too often at the limit
+    assert other < -0.02 < bound

@@ -291,9 +291,15 @@ def _connect_local(text: str, notes: list[str]) -> tuple[Any, str, Callable[[], 
     try:
         os.environ["PYTHONSAFEPATH"] = "1"
         with (
+            warnings.catch_warnings(),
             _sigint_ignored(),
             dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONSAFEPATH": "1"}),
+            # A case whose worker dies is retried once (as documented), not three times.
+            dask.config.set({"distributed.scheduler.allowed-failures": 1}),
         ):
+            # "Port 8787 is already in use": the scheduler's HTTP server (metrics),
+            # moved to a free port; nothing for the user to act on.
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
             cluster = distributed.LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
@@ -301,7 +307,7 @@ def _connect_local(text: str, notes: list[str]) -> tuple[Any, str, Callable[[], 
                 dashboard_address=None,
                 # Its own warnings (a worker lost, a task cancelled at Ctrl-C) are
                 # noise here: the sweep reports every case's outcome itself.
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,
             )
     finally:
         _restore_env("PYTHONSAFEPATH", before)
@@ -455,11 +461,15 @@ def _run_on_cluster(
             try:
                 outcome = future.result()
             except KilledWorker as exc:
+                tries = getattr(exc, "allowed_failures", None)
+                times = "" if tries is None else f" {tries + 1} times"
                 collector.fail(
                     case.name,
                     "KilledWorker",
-                    f"The scheduler gave up on case {case.name!r} after losing the workers "
-                    f"running it ({exc}).",
+                    f"Case {case.name!r} ended the worker running it{times} (retried, then "
+                    "given up): a model crashed its process, e.g. a segfault in native code. "
+                    "Measure with isolation (drop isolate=False / --no-isolate) so that only "
+                    "that candidate fails.",
                 )
                 continue
             except Exception as exc:

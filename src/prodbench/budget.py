@@ -522,7 +522,9 @@ class BudgetCheck:
     single value (cold start, size) has no interval (``low == high ==
     value``): it is a plain comparison with the limit, and says so.
     ``samples_to_decide`` is, for an inconclusive percentile, about how many
-    samples would likely decide it (None: too close to the limit, or decided).
+    samples would decide it were the truth as measured (None: too close to
+    the limit, or decided), and ``decide_chance`` the chance they do, the
+    truth unknown (:func:`decide_chance`).
     With ``n_limits`` percentile limits, ``low`` is taken at two-sided
     confidence ``1 - (1 - confidence) / n_limits``: the false-FAIL share is
     split over the limits, so a candidate meeting all of them exactly fails
@@ -547,6 +549,7 @@ class BudgetCheck:
     confidence: float = 0.95
     samples_to_decide: int | None = None
     n_limits: int = 1
+    decide_chance: float | None = None
     method: str = ""
 
     @property
@@ -662,10 +665,12 @@ def check_latency(
         if len(limits) > 1:  # split the false-FAIL share, as testing's rule does
             low = latency.interval(q, 1.0 - (1.0 - confidence) / len(limits))[0]
         status = _status(low, high, limit)
-        needed = None
+        needed = chance = None
         if status == "inconclusive" and latency.n:
             below = int(np.count_nonzero(latency.samples_ns <= limit_ns(limit)))
             needed = stats.samples_to_decide(below, latency.n, q, (1.0 - confidence) / 2.0)
+            if needed is not None:
+                chance = decide_chance(below, latency.n, q, (1.0 - confidence) / 2.0, needed)
         out[key] = BudgetCheck(
             key,
             float(limit),
@@ -677,6 +682,7 @@ def check_latency(
             confidence,
             needed,
             len(limits),
+            chance,
             method=_method(latency, q),
         )
     return out
@@ -686,6 +692,56 @@ def _method(latency: LatencyResult, q: float) -> str:
     """The interval's method when it is not the order statistics (dependent calls), else ``""``."""
     method = latency.interval_method(q) if latency.n else "order statistics"
     return "" if method == "order statistics" else method
+
+
+def decide_chance(n_at_or_below: int, n: int, q: float, alpha: float, m: int) -> float:
+    """The chance that ``m`` samples decide a percentile against a limit, the truth unknown.
+
+    :func:`prodbench.stats.samples_to_decide` takes the measured fraction at
+    or below the limit as the truth; a percentile that sits on its limit is
+    then promised a decision that never comes. This averages the chance of a
+    decision (either way, one-sided bounds at ``alpha``) over what the
+    ``n`` samples say the true fraction may be (its Jeffreys posterior,
+    ``Beta(k + 1/2, n - k + 1/2)``), so the chance stated is the one the
+    advice comes true at, over models like the one measured.
+
+    Parameters
+    ----------
+    n_at_or_below, n : int
+        Samples at or below the limit, and all samples.
+    q : float
+        Percentile in percent.
+    alpha : float
+        Error rate of each one-sided bound that would decide.
+    m : int
+        Samples of the run that would decide.
+
+    Returns
+    -------
+    float
+        Between 0 and 1.
+
+    Examples
+    --------
+    >>> round(decide_chance(990, 1000, 99, 0.025, 1000), 2) < 0.2  # on the limit
+    True
+    >>> decide_chance(1000, 1000, 99, 0.025, 2000) > 0.9  # well within it
+    True
+    """
+    import numpy as np
+    from scipy import stats as sps
+
+    from . import stats
+
+    lo, hi = stats.one_sided_bounds(int(m), q, alpha)
+    u = (np.arange(400) + 0.5) / 400
+    f = sps.beta.ppf(u, n_at_or_below + 0.5, n - n_at_or_below + 0.5)
+    chance = np.zeros_like(f)
+    if hi is not None:  # PASS: at least hi + 1 of m at or below the limit
+        chance += sps.binom.sf(hi, int(m), f)
+    if lo is not None:  # FAIL: fewer than lo + 1 at or below it
+        chance += sps.binom.cdf(lo, int(m), f)
+    return float(np.clip(chance, 0.0, 1.0).mean())
 
 
 def check_budget(result: ModelResult, budget: Budget) -> dict[str, BudgetCheck]:

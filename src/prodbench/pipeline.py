@@ -352,6 +352,7 @@ def compare(
             raise_errors=False,
             max_time=options.max_time,
             derive=variants if len(runtime_list) > 1 else None,
+            limits=_latency_limits(budget_obj),
         )
     finally:
         _close_all(runs)  # workers are reaped even on Ctrl-C
@@ -371,3 +372,12 @@ def compare(
     )
     calls.raise_first(comparison)
     return comparison
+
+
+def _latency_limits(budget: Budget | None) -> dict[str, float]:
+    """The budget's percentile limits (seconds), which steer the latency phase's time."""
+    from .budget import PERCENTILE_KEYS
+
+    if budget is None:
+        return {}
+    return {k: float(v) for k, v in budget.limits.items() if k in PERCENTILE_KEYS}

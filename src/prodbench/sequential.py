@@ -185,6 +185,20 @@ class SequentialDecision:
             return "pass"
         return "inconclusive"
 
+    @property
+    def next_look(self) -> int | None:
+        """Samples at which the next interim look falls (None when decided or none is left).
+
+        Examples
+        --------
+        >>> SequentialDecision({"p99": 5_000_000}).next_look
+        64
+        """
+        looks = self.rule.looks
+        if self.done or self._next_look >= len(looks):
+            return None
+        return looks[self._next_look]
+
     def update(
         self, samples: np.ndarray, *, final: bool = False, elapsed: float | None = None
     ) -> bool:

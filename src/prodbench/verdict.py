@@ -1119,7 +1119,8 @@ class Comparison:
         """What left ``name`` undecided against the budget, and what would decide it.
 
         E.g. ``'p99 = 2.65 ms (95% CI 2.33 ms-inf, n=300); about 720 samples
-        (~2.2 s of sampling) would likely decide it'``.
+        (~2.2 s of sampling) would decide it about 67% of the time, judged from
+        these samples (a p99 that sits on the limit is never decided)'``.
 
         Parameters
         ----------
@@ -1151,11 +1152,21 @@ class Comparison:
             text = c.describe().replace(" undecided against budget ", " against ")
             if c.samples_to_decide is None:
                 text += "; too close to the limit to decide: move the limit or budget p90"
+            elif c.decide_chance is not None and c.decide_chance < 0.5:
+                text += (
+                    f"; no max_time is likely to decide it (about {c.samples_to_decide:,} "
+                    f"samples would only {c.decide_chance:.0%} of the time, judged from these "
+                    "samples): move the limit or budget p90"
+                )
             else:
                 seconds = c.samples_to_decide * latency.mean
+                chance = (
+                    "" if c.decide_chance is None else f" about {c.decide_chance:.0%} of the time"
+                )
                 text += (
                     f"; about {c.samples_to_decide:,} samples (~{round_up(seconds):g} s of "
-                    "sampling, --max-time) would likely decide it"
+                    f"sampling, --max-time) would decide it{chance}, judged from these samples "
+                    f"(a {c.key} that sits on the limit is never decided)"
                 )
             parts.append(text)
         return "; ".join(parts)

@@ -170,6 +170,27 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise _UsageError(f"{message} (see '{self.prog} --help')")
 
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Options and positionals in any order (``compare logreg --data iris forest``).
+
+        A command's parser parses intermixed; the top level, whose positional
+        is the command, cannot, and parses as usual.
+        """
+        nested = any(
+            a.nargs in (argparse.PARSER, argparse.REMAINDER) for a in self._get_positional_actions()
+        )
+        if self._intermixing or nested:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
 
 @dataclass
 class _State:
@@ -179,6 +200,7 @@ class _State:
     progress: ProgressLine | None = None
     output: str | None = None  # --output, when given
     finished: list[str] = field(default_factory=list)  # candidates in the saved file
+    unit: str = "candidates"  # what ``finished`` names ("cases" for a sweep)
     save_errors: dict[str, str] = field(default_factory=dict)
     failures: dict[str, ProdbenchError] = field(default_factory=dict)  # for partial saves
     # The candidates (objects whose code is the user's), held until the process ends
@@ -196,7 +218,7 @@ class _State:
             return self.on_interrupt
         if self.saved:
             done = ", ".join(self.finished)
-            return f"interrupted; finished candidates ({done}) saved in {self.saved}"
+            return f"interrupted; finished {self.unit} ({done}) saved in {self.saved}"
         if self.output:
             return f"interrupted before any candidate finished; {self.output} not written"
         return "interrupted; nothing saved (--output FILE keeps finished candidates)"

@@ -251,8 +251,9 @@ _SHARED = (
         "--output",
         metavar="FILE.json",
         help="save results as JSON: raw samples and a summary, updated as each candidate "
-        "finishes (default: not saved)",
-        sweep="save the sweep after every case (default: not saved)",
+        "finishes; a file, never '-' (--format json prints JSON on stdout) (default: not "
+        "saved)",
+        sweep="save the sweep after every case; a file, never '-' (default: not saved)",
     ),
     _option("--plot", metavar="FILE", help="save a figure (needs matplotlib) (default: none)"),
     _option(

@@ -202,6 +202,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
     except SweepInterrupted as exc:
         if args.output and exc.sweep.comparisons:
             state.saved = args.output
+            state.unit, state.finished = "cases", list(exc.sweep.comparisons)
         raise
     for text in sw.warnings:
         if _one_line(text) not in shown:
@@ -231,6 +232,9 @@ def _case_progress(args: argparse.Namespace, state: _State) -> Callable[[Any], N
             sys.stderr.flush()
         if event.phase in ("done", "failed") and args.output:
             state.saved = args.output
+            state.unit = "cases"
+            if event.case not in state.finished:
+                state.finished.append(event.case)
 
     return progress
 

@@ -33,6 +33,7 @@ from ..results import (
     ThroughputResult,
     TrainingResult,
 )
+from ..sequential import SequentialDecision, SequentialRule
 from ..timing import (
     LatencySampler,
     ThreadProbe,
@@ -112,6 +113,7 @@ class _Candidate(_Reports):
         # machine noise: the load before the latency phase, where each block ended
         self.noise_before: dict[str, Any] | None = None
         self.block_ends: list[int] = []
+        self.decision: SequentialDecision | None = None
 
     # -- helpers ---------------------------------------------------------------
     def _failed(self, phase: str, exc: BaseException) -> ProdbenchError:
@@ -433,6 +435,24 @@ class _Candidate(_Reports):
             message=f"{self.sampler.n:,} samples",
         )
 
+    def budget_outcome(self, limits_ns: dict[str, int], error_rate: float = 0.05) -> str:
+        """The budget's outcome on the samples so far: ``"pass"``, ``"fail"`` or ``"open"``.
+
+        Decided by the sequential rule of :mod:`prodbench.sequential` (the
+        error rate spent over looks at 64, 128, 256 ... samples), so that
+        stopping on it is not optional stopping; only its interim looks are
+        taken here (the comparison's verdict is made on every sample later).
+        """
+        if self.sampler is None or not limits_ns:
+            return "open"
+        if self.decision is None:
+            rule = SequentialRule(error_rate=error_rate)
+            self.decision = SequentialDecision(dict(limits_ns), rule)
+        look = self.decision.next_look
+        if look is not None and self.sampler.n >= look:
+            self.decision.update(self.sampler.result().samples_ns)
+        return self.decision.outcome if self.decision.done else "open"
+
     def close(self) -> None:
         """Nothing to release in-process (a worker's candidate closes its worker)."""
 
@@ -476,7 +496,15 @@ class _Candidate(_Reports):
         raw = self.sampler.result()
         o = self.options
         needed = stats.required_samples(99)
-        if raw.samples_ns.size < needed:
+        if raw.samples_ns.size < needed and raw.stop_reason == "decided":
+            assert self.decision is not None
+            self.notes.append(
+                f"only {raw.samples_ns.size} latency samples: p99 is under-sampled (needs "
+                f"{needed}) because the budget's outcome ({self.decision.outcome.upper()}) was "
+                "already decided, so the run's latency time went to the candidates still "
+                "undecided"
+            )
+        elif raw.samples_ns.size < needed:
             per_call = raw.elapsed_s / max(1, raw.samples_ns.size + raw.warmup)
             more = (needed - raw.samples_ns.size) * per_call
             self.notes.append(

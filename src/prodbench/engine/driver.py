@@ -11,7 +11,7 @@ candidate's alone.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import stats
@@ -74,6 +74,9 @@ class Runner(Protocol):
 
     def stop_latency(self, reason: str = "max_time") -> None:
         """Stop latency sampling."""
+
+    def budget_outcome(self, limits_ns: dict[str, int], error_rate: float = 0.05) -> str:
+        """The budget's outcome on the samples so far: ``"pass"``, ``"fail"`` or ``"open"``."""
 
     def finish(self) -> ModelResult:
         """The footprint, then the candidate's result."""
@@ -180,6 +183,7 @@ def _run(
     raise_errors: bool,
     max_time: float,
     derive: Callable[[list[Runner]], Derived] | None = None,
+    limits: Mapping[str, float] | None = None,
 ) -> dict[str, ModelResult]:
     """Drive the candidates through the phases, interleaved.
 
@@ -192,11 +196,17 @@ def _run(
     candidates take blocks in turn (A B C A B C ...), a candidate whose
     intervals are tight enough stops, and the time it leaves goes to those
     whose percentiles still need samples.
+
+    With a latency budget (``limits``, percentile key to seconds) the time
+    goes first to candidates whose budget outcome is still open: a candidate
+    decided (PASS or FAIL by the sequential rule, :mod:`prodbench.sequential`)
+    waits while another is open, and stops ("decided") once its p99 also has
+    the samples it needs (:class:`_Schedule`).
     """
     with real_interrupts():  # a model's own KeyboardInterrupt fails only that model
         return _drive(
             candidates, on_result, on_failure, raise_errors=raise_errors, max_time=max_time,
-            derive=derive,
+            derive=derive, limits=limits,
         )  # fmt: skip
 
 
@@ -208,6 +218,7 @@ def _drive(
     raise_errors: bool,
     max_time: float,
     derive: Callable[[list[Runner]], Derived] | None = None,
+    limits: Mapping[str, float] | None = None,
 ) -> dict[str, ModelResult]:
     """The body of :func:`_run`, under :func:`~prodbench.engine.failures.real_interrupts`."""
     results: dict[str, ModelResult] = {}
@@ -253,37 +264,101 @@ def _drive(
             guard(cand, lambda c=cand, i=index: c.time_batch(i))  # type: ignore[misc]
     # Latency: blocks A B C A B C ... until every sampler has stopped or the
     # run's budget is spent (each candidate keeps at least one sample).
-    live = [c for c in candidates if c.failure is None]
-    spent = {c.name: 0.0 for c in live}
-    required = stats.required_samples(99)
-
-    def still_needs(c: Runner) -> float:
-        """Seconds ``c`` still needs for a p99 with enough samples (0 when it has them)."""
-        if c.latency_n >= required:
-            return 0.0
-        per_call = c.latency_elapsed / c.latency_n if c.latency_n else _BLOCK_SECONDS
-        return (required - c.latency_n) * per_call
-
+    schedule = _Schedule([c for c in candidates if c.failure is None], budget, limits)
+    live = list(schedule.live)
     while live:
         for cand in live:
-            left = budget - sum(spent.values())
-            needed = sum(still_needs(c) for c in live if c is not cand)
-            if cand.latency_n > 0 and (
-                left <= 0 or (cand.latency_n >= required and needed > 0 and left <= needed)
-            ):
-                # Its p99 has the samples it needs (or the budget is spent);
-                # what is left goes to those whose p99 does not yet.
-                reason = "max_time" if left <= 0 else "enough_samples"
-                guard(cand, lambda c=cand, r=reason: c.stop_latency(r))  # type: ignore[misc]
+            if cand.failure is not None or cand.latency_done:
+                continue
+            turn = schedule.turn(cand, live)
+            if turn == "wait":
+                continue
+            if turn != "sample":
+                guard(cand, lambda c=cand, r=turn: c.stop_latency(r))  # type: ignore[misc]
             else:
                 before = cand.latency_elapsed
-                seconds = min(_BLOCK_SECONDS, max(left, 1e-3))
+                seconds = min(_BLOCK_SECONDS, max(schedule.left, 1e-3))
                 guard(cand, lambda c=cand, s=seconds: c.latency_block(s))  # type: ignore[misc]
-                spent[cand.name] += max(0.0, cand.latency_elapsed - before)
+                schedule.spend(cand, max(0.0, cand.latency_elapsed - before))
+                guard(cand, lambda c=cand: schedule.look(c))  # type: ignore[misc]
             if cand.failure is None and cand.latency_done:
-                guard(cand, lambda c=cand: finish(c))  # type: ignore[misc]
+                guard(cand, lambda c=cand: finish(c))
         live = [c for c in live if c.failure is None and not c.latency_done]
     return results
+
+
+class _Schedule:
+    """Who gets the next latency block of a run's shared budget, and who stops.
+
+    Without limits: blocks in turn; a candidate whose p99 has the samples it
+    needs stops once the time left is only what the others still need
+    ("enough_samples"). With limits, the candidates whose budget outcome is
+    still open come first: a decided candidate waits while another is open
+    (it resumes if none is left) and stops ("decided") once its p99 has its
+    samples too; at the end of the budget a decided candidate stops as
+    "decided" if it gave up turns (its few samples are explained by it),
+    the others as "max_time".
+    """
+
+    def __init__(
+        self, live: list[Runner], budget: float, limits: Mapping[str, float] | None
+    ) -> None:
+        from ..budget import limit_ns
+
+        self.live = live
+        self.budget = budget
+        self.spent = {c.name: 0.0 for c in live}
+        self.required = stats.required_samples(99)
+        self.limits_ns = {k: limit_ns(v) for k, v in (limits or {}).items()}
+        self.outcome = {c.name: "open" for c in live}
+        self.waited: set[str] = set()  # decided candidates that gave their turns to open ones
+
+    @property
+    def left(self) -> float:
+        """Seconds of the run's latency budget not yet spent."""
+        return self.budget - sum(self.spent.values())
+
+    def spend(self, cand: Runner, seconds: float) -> None:
+        """Count a block's time against the run's budget."""
+        self.spent[cand.name] = self.spent.get(cand.name, 0.0) + seconds
+
+    def look(self, cand: Runner) -> None:
+        """Update ``cand``'s budget outcome from its samples (once decided, it stays)."""
+        if self.limits_ns and self.outcome.get(cand.name) == "open" and cand.latency_n:
+            self.outcome[cand.name] = cand.budget_outcome(self.limits_ns)
+
+    def decided(self, cand: Runner) -> bool:
+        """The candidate's budget outcome is settled (never, without limits)."""
+        return self.outcome.get(cand.name, "open") != "open"
+
+    def _still_needs(self, c: Runner) -> float:
+        """Seconds ``c`` still needs for a p99 with enough samples (0 when it has them)."""
+        if c.latency_n >= self.required:
+            return 0.0
+        per_call = c.latency_elapsed / c.latency_n if c.latency_n else _BLOCK_SECONDS
+        return (self.required - c.latency_n) * per_call
+
+    def turn(self, cand: Runner, live: list[Runner]) -> str:
+        """``"sample"``, ``"wait"``, or the reason to stop ``cand`` now."""
+        if cand.latency_n == 0:
+            return "sample"  # every candidate keeps at least one sample
+        others = [c for c in live if c is not cand and c.failure is None and not c.latency_done]
+        decided = self.decided(cand)
+        if self.left <= 0:
+            return "decided" if cand.name in self.waited else "max_time"
+        if decided and any(not self.decided(c) for c in others):
+            # Its outcome is known and another's is open: that one gets the time.
+            if cand.latency_n >= self.required:
+                return "decided"
+            self.waited.add(cand.name)
+            return "wait"
+        if not decided:  # an open candidate gives way only to others still open
+            others = [c for c in others if not self.decided(c)]
+        needed = sum(self._still_needs(c) for c in others)
+        if cand.latency_n >= self.required and needed > 0 and self.left <= needed:
+            # Its p99 has the samples it needs; what is left goes to those whose p99 does not.
+            return "decided" if decided else "enough_samples"
+        return "sample"
 
 
 class _Callbacks:

@@ -49,12 +49,71 @@ def _watchdog(seconds: float) -> Iterator[None]:
         raise _CallTimeout
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
+    backup = _TakenOverAlarm(on_alarm, max(seconds, 1e-3) + _TAKEOVER_GRACE_S)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        backup.cancel()
         signal.signal(signal.SIGALRM, previous)
+
+
+_TAKEOVER_GRACE_S = 0.5  # after the alarm was due, the backup thread steps in
+
+
+class _TakenOverAlarm:
+    """The watchdog's backup for a model that replaces the ``SIGALRM`` handler mid-call.
+
+    A daemon thread wakes when the alarm was due (plus a grace). If the block
+    is still running and the handler is no longer the watchdog's, it raises
+    :class:`_CallTimeout` in the main thread asynchronously (checked between
+    bytecodes) and sends ``SIGALRM`` again, every 0.2 s, so that a sleep the
+    model's handler interrupts resumes into the exception. Native code that
+    never returns to the interpreter stays out of reach (``isolate=True``).
+    """
+
+    def __init__(self, ours: Any, after: float) -> None:
+        self.ours = ours
+        self.main = threading.main_thread().ident
+        self.lock = threading.Lock()
+        self.active = True
+        self.fired = False
+        self.done = threading.Event()
+        self.thread = threading.Thread(
+            target=self._watch, args=(after,), name="prodbench watchdog", daemon=True
+        )
+        self.thread.start()
+
+    def _watch(self, after: float) -> None:
+        if self.done.wait(after):
+            return
+        while not self.done.is_set():
+            with self.lock:
+                if not self.active:
+                    return
+                if signal.getsignal(signal.SIGALRM) is not self.ours and self.main is not None:
+                    _raise_in(self.main, _CallTimeout)
+                    self.fired = True
+                    signal.pthread_kill(self.main, signal.SIGALRM)
+            self.done.wait(0.2)
+
+    def cancel(self) -> None:
+        """The block ended: stop the thread, and drop an exception it set too late."""
+        with self.lock:
+            self.active = False
+            if self.fired and self.main is not None:
+                _raise_in(self.main, None)
+        self.done.set()
+
+
+def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
+    """Set (or, with None, clear) an asynchronous exception in thread ``thread_id``."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None
+    )
 
 
 class _Interrupts:

@@ -181,6 +181,11 @@ class _IsolatedCandidate(_Reports):
         extra = 0.0 if warm else self._state["warmup_time"] + self.options.call_timeout
         self._step("latency", seconds + extra, "latency_block", seconds)
 
+    def budget_outcome(self, limits_ns: dict[str, int], error_rate: float = 0.05) -> str:
+        """The budget's outcome so far, decided in the worker on its samples."""
+        outcome: str = self._step("latency", 0.0, "budget_outcome", limits_ns, error_rate)
+        return outcome
+
     def stop_latency(self, reason: str = "max_time") -> None:
         self._step("latency", 0.0, "stop_latency", reason)
 

@@ -480,10 +480,18 @@ def capacity_section(cap: Capacity) -> Section:
         )
     for name in cap.undersampled:
         cand = cap.candidates[name]
+        open_low = any(m.qps_low == 0.0 < m.qps for m in cand.max_qps.values())
         notes.append(
             f"{UNDERSAMPLED_MARK} {name}: capacity from {cand.n_samples:,} samples, too few for "
             "the budget's percentile (p99 needs 662): the tail the simulation draws from is "
-            "poorly known; measure longer."
+            "poorly known"
+            + (
+                "; its interval starts at 0, since so few samples give the percentile no "
+                "upper bound"
+                if open_low
+                else ""
+            )
+            + "; measure longer."
         )
     notes += _capacity_memory_notes(cap)
     # A batching helper may add its "best batching policy" rows and note here.

@@ -204,8 +204,15 @@ def _picks_section(sw: Sweep) -> Section:
         elif case in sw.comparisons:
             cmp = sw.comparisons[case]
             prod = summary.production_picks[case] or "none (no candidate passes the budget)"
+            research = summary.research_picks[case]
+            why = f" ({cmp.research_reason})" if research and cmp.research_reason else ""
+            prod_why = (
+                f" ({cmp.production_reason})"
+                if summary.production_picks[case] and cmp.production_reason
+                else ""
+            )
             bullets.append(
-                f"{case}: research pick {summary.research_picks[case]}, production pick {prod}."
+                f"{case}: research pick {research}{why}, production pick {prod}{prod_why}."
             )
             bullets.extend(f"{case}: {n} failed: {f.message}" for n, f in cmp.failures.items())
         else:

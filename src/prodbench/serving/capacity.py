@@ -22,6 +22,7 @@ from .lanes import (
     _Lanes,
     _make_lanes,
     _row_percentiles,
+    _unbounded_tail,
     _undersampled,
     trusted_utilization,
 )
@@ -156,6 +157,8 @@ def _max_qps_table(
         for c, row in zip(counts, rates[:, lanes.of(j)], strict=True):
             estimate = float(row[0])
             low, high = _interval(row[1:], estimate)
+            if _unbounded_tail(service.size, limits):  # no sample says how slow the tail gets
+                low = 0.0
             top = c / float(service.mean()) * trusted_utilization(requests)
             table[c] = MaxQPS(
                 workers=c,

@@ -234,6 +234,11 @@ def _undersampled(n: int, limits: Mapping[str, float]) -> bool:
     return any(n < stats.required_samples(percentile_value(k)) for k in limits)
 
 
+def _unbounded_tail(n: int, limits: Mapping[str, float]) -> bool:
+    """A budget percentile has no 97.5% upper bound from ``n`` samples: capacity may be 0."""
+    return any(stats.one_sided_bounds(n, percentile_value(k), 0.025)[1] is None for k in limits)
+
+
 def _interval(values: np.ndarray, estimate: float) -> tuple[float, float]:
     if values.size == 0:
         return (estimate, estimate)
