@@ -160,7 +160,22 @@ _LAYOUT: Layout = (
             ),
         ),
     ),
-    ("output", ("--format", "--output", "--plot", "--quiet")),
+    (
+        "output",
+        (
+            "--format",
+            "--output",
+            "--plot",
+            "--quiet",
+            _option(
+                "--log",
+                metavar="FILE",
+                help="keep every line the candidates print (their stdout and stderr, native "
+                "logging too), each prefixed with its candidate; the terminal shows a few "
+                "lines and a count (default: kept in memory for the run)",
+            ),
+        ),
+    ),
 )
 
 
@@ -223,20 +238,54 @@ def run(args: argparse.Namespace, state: _State) -> int:
     X, y, X_test, y_test, warnings = _held_out(args, dataset, held_out, fitted)
 
     from ..progress import ProgressLine
+    from ._output import contained
 
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        progress = ProgressLine(list(named), options["max_time"], file=sys.stderr)
-    state.progress = progress
+    on_tty = sys.stderr.isatty()
     state.output = args.output
     on_result = _saver(args.output, list(named), options["baseline"], options["budget"], state)
+    log = None
+    try:
+        with contained() as log:  # candidates' output to the log; prodbench's to log.terminal
+            progress = None
+            if not args.quiet and on_tty:
+                progress = ProgressLine(list(named), options["max_time"], file=log.terminal)
+            state.progress = progress
+            cmp, callback_error = _measure(
+                args, (named, X, y, X_test, y_test), progress, on_result, state, options
+            )
+    finally:  # also when interrupted: the summary, then prodbench's own last line
+        if log is not None:
+            _candidate_output(log, args.log)
+    return _report(args, state, _with_options(cmp, args, warnings), callback_error)
 
+
+def _candidate_output(log: Any, path: str | None) -> None:
+    """A few lines and a count per candidate that printed; every line to ``--log``."""
+    try:
+        if path is not None:
+            log.write(path)
+        for line in log.summary(path):
+            sys.stderr.write(line + "\n")
+    finally:
+        log.close()
+
+
+def _measure(
+    args: argparse.Namespace,
+    data: tuple[Any, Any, Any, Any, Any],
+    progress: Any,
+    on_result: Any,
+    state: _State,
+    options: dict[str, Any],
+) -> tuple[Comparison, Any]:
+    """The one :func:`prodbench.compare` call; a raising callback keeps the results."""
     import prodbench as pb
 
     from ..errors import CallbackError
 
     # The same protocol as the library: the thread policy is applied per
     # phase by compare(), never to the whole run here.
+    named, X, y, X_test, y_test = data
     callback_error: CallbackError | None = None
     with to_stderr():
         try:
@@ -258,7 +307,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
     state.clear_progress()
-    return _report(args, state, _with_options(cmp, args, warnings), callback_error)
+    return cmp, callback_error
 
 
 def _with_options(cmp: Comparison, args: argparse.Namespace, warnings: list[str]) -> Comparison:
