@@ -691,8 +691,12 @@ class Worker:
             raise WorkerError(f"Worker {self.name!r} has no call in flight; submit() one first.")
         try:
             reply = self._receive(timeout, what="call")
-        finally:
+        except KeyboardInterrupt:
+            raise  # Ctrl-C here: the reply is still coming, the call stays in flight
+        except BaseException:
             self._inflight = max(0, self._inflight - 1)
+            raise
+        self._inflight = max(0, self._inflight - 1)
         kind = reply[0]
         if kind == "ok":
             return reply[1]

@@ -125,6 +125,7 @@ class _State:
     progress: ProgressLine | None = None
     output: str | None = None  # --output, when given
     finished: list[str] = field(default_factory=list)  # candidates in the saved file
+    cut: list[str] = field(default_factory=list)  # of those, cut short by Ctrl-C (partial)
     save_errors: dict[str, str] = field(default_factory=dict)
     failures: dict[str, ProdbenchError] = field(default_factory=dict)  # for partial saves
     # The candidates (objects whose code is the user's), held until the process ends
@@ -138,8 +139,14 @@ class _State:
     def interrupted(self) -> str:
         """What Ctrl-C leaves behind, in one line."""
         if self.saved:
-            done = ", ".join(self.finished)
-            return f"interrupted; finished candidates ({done}) saved in {self.saved}"
+            done = [n for n in self.finished if n not in self.cut]
+            kept = f"finished candidates ({', '.join(done)})" if done else "no finished candidate"
+            if self.cut:
+                kept += (
+                    f" and the phases and latency samples measured so far of "
+                    f"{', '.join(self.cut)} (marked interrupted)"
+                )
+            return f"interrupted; {kept} saved in {self.saved}"
         if self.output:
             return f"interrupted before any candidate finished; {self.output} not written"
         return "interrupted; nothing saved (--output FILE keeps finished candidates)"

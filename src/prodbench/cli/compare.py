@@ -451,18 +451,24 @@ def _saver(
 
     def on_result(name: str, result: ModelResult) -> None:
         done[name] = result
+        cut = [n for n, r in done.items() if r.options.get("interrupted")]  # Ctrl-C's partials
         partial = Comparison.build(
             names=names + [n for n in done if n not in names],  # with NAME@RUNTIME variants
             results=done,
             failures={n: e for n, e in state.failures.items() if n not in done},
             baseline=baseline,
             budget=budget,
-            options={"partial": True, "finished": list(done)},
+            options={
+                "partial": True,
+                "finished": [n for n in done if n not in cut],
+                **({"interrupted": cut} if cut else {}),
+            },
         )
         if _save(
             "partial results", output, lambda: write_json_atomic(output, partial.to_dict()), state
         ):
             state.saved = output
             state.finished = [n for n in names if n in done]
+            state.cut = [n for n in state.finished if n in cut]
 
     return on_result

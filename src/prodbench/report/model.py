@@ -214,6 +214,19 @@ def _more_time(result: Any, q: float) -> str:
     )
 
 
+def _interrupted_notes(cmp: Comparison) -> list[str]:
+    """The mark of a run cut short by Ctrl-C: which candidates hold partial results."""
+    cut = [n for n in cmp.measured if cmp.results[n].interrupted]
+    if not cut:
+        return []
+    who = ", ".join(cut)
+    verb = "was" if len(cut) == 1 else "were"
+    return [
+        f"! interrupted: {who} {verb} cut short by Ctrl-C: the phases finished before it and "
+        "the latency samples taken so far, no footprint; figures and picks are partial."
+    ]
+
+
 def _thread_trap_notes(cmp: Comparison) -> list[str]:
     """The thread-trap probe's warnings, which change how a server must be run."""
     return [
@@ -443,7 +456,8 @@ def build_report(cmp: Comparison) -> ComparisonReport:
     """
     table = rows(cmp)
     notes = (
-        [n for n in (_significance_note(cmp),) if n]
+        _interrupted_notes(cmp)
+        + [n for n in (_significance_note(cmp),) if n]
         + _undersampled_notes(cmp, table)
         + _thread_trap_notes(cmp)
         + [f"! {w}" for w in cmp.options.get("warnings", ())]
