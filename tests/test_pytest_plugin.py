@@ -469,7 +469,9 @@ def test_assert_check(fast, X):
 """
 
 
-def test_latency_json_writes_every_check_for_diff(tester: pytest.Pytester) -> None:
+def test_latency_json_writes_every_check_for_diff(
+    tester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
     from prodbench.cli import main
     from prodbench.verdict import Comparison
 
@@ -502,6 +504,12 @@ def test_latency_json_writes_every_check_for_diff(tester: pytest.Pytester) -> No
         ]
     )
     assert code == 0
+    # show lists the checks
+    capsys.readouterr()
+    assert main(["show", str(tester.path / "old.json")]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("latency checks: 2 ran, 0 not run")
+    assert f"{names[1]} (assert_latency): p90 " in shown and ": PASS" in shown
 
 
 def test_latency_json_lists_skipped_checks_and_refuses_a_directory(

@@ -29,7 +29,10 @@ from .environment import collect_environment
 from .results import ModelResult, Score, ThroughputResult
 from .verdict import Comparison
 
-__all__ = ["checks_to_comparison"]
+__all__ = ["KIND", "checks_table", "checks_to_comparison", "is_checks_file"]
+
+KIND = "latency checks"
+"""``options["kind"]`` of a comparison that holds a session's latency checks."""
 
 SCORE_NAME = "none"
 """The score name of a check's candidate: a latency check computes no score."""
@@ -99,5 +102,76 @@ def checks_to_comparison(entries: Sequence[tuple[str, CheckEntry]]) -> Compariso
         names=names,
         results=results,
         baseline=names[0] if names else "",
-        options={"kind": "latency checks", "latency_checks_not_run": not_run},
+        options={"kind": KIND, "latency_checks_not_run": not_run},
     )
+
+
+def is_checks_file(data: Any) -> bool:
+    """True for the JSON of a ``--latency-json`` file (read as a dict).
+
+    Parameters
+    ----------
+    data : object
+        A loaded JSON document.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_checks_file({"kind": "Comparison", "options": {"kind": "latency checks"}})
+    True
+    """
+    return (
+        isinstance(data, dict)
+        and data.get("kind") == "Comparison"
+        and isinstance(data.get("options"), dict)
+        and data["options"].get("kind") == KIND
+    )
+
+
+def checks_table(cmp: Comparison) -> list[str]:
+    """The checks of a ``--latency-json`` file as text lines: one per limit, then those not run.
+
+    Parameters
+    ----------
+    cmp : Comparison
+        What :func:`checks_to_comparison` built (or read back from its file).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> checks_table(checks_to_comparison([]))[0]
+    'latency checks: 0 ran, 0 not run'
+    """
+    from .budget import format_confidence
+    from .units import format_duration
+
+    def seconds(value: Any) -> str:
+        return "inf" if value is None else format_duration(float(value))
+
+    not_run = list(cmp.options.get("latency_checks_not_run", ()))
+    lines = [f"latency checks: {len(cmp.names)} ran, {len(not_run)} not run"]
+    for name in cmp.names:
+        check = cmp.results[name].options.get("latency_check", {})
+        for key, limit in check.get("budget", {}).items():
+            decided = check.get("decided_by", {}).get(key, {})
+            verdict = check.get("verdicts", {}).get(key, check.get("outcome", "?"))
+            lines.append(
+                f"  {name} ({check.get('source', '?')}): {key} {seconds(check.get(key))} "
+                f"({format_confidence(decided.get('confidence', 0.95))} CI "
+                f"{seconds(decided.get('low'))}-{seconds(decided.get('high'))}, "
+                f"n={decided.get('n', 0):,}) budget {format_duration(float(limit), trim=True)}: "
+                f"{str(verdict).upper()}"
+            )
+    for entry in not_run:
+        what = str(entry.get("outcome", "?")).upper()
+        error = f": {entry['error']}" if entry.get("error") else ""
+        lines.append(
+            f"  {entry.get('test')}::{entry.get('name')} ({entry.get('source')}): {what}{error}"
+        )
+    return lines
