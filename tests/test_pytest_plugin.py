@@ -604,3 +604,10 @@ def test_a_plain_session_with_the_plugin_imports_nothing_heavy(tmp_path: Any) ->
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
+
+
+def test_a_huge_latency_scale_is_a_usage_error(tester: pytest.Pytester) -> None:
+    tester.makepyfile(SCALED)
+    res = tester.runpytest(*FAST, "--latency-scale", "1e308")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*--latency-scale 1e+308 is above 1000*"])

@@ -30,6 +30,7 @@ from typing import Any
 __all__ = [
     "BUDGET_SCALE_ENV",
     "LATENCY_SKIP_ENV",
+    "MAX_BUDGET_SCALE",
     "MAX_TIME_ENV",
     "ON_INCONCLUSIVE_ENV",
     "CheckEntry",
@@ -49,6 +50,9 @@ ON_INCONCLUSIVE_ENV = "PRODBENCH_ON_INCONCLUSIVE"
 
 LATENCY_SKIP_ENV = "PRODBENCH_LATENCY_SKIP"
 """Environment variable: ``1`` turns every latency check into a no-op (quick local runs)."""
+
+MAX_BUDGET_SCALE = 1000.0
+"""The largest budget scale: beyond it a latency limit no longer limits anything."""
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,14 @@ def pytest_configure(config: pytest.Config) -> None:
     scale = config.getoption("latency_scale", None)
     if scale is not None and not (math.isfinite(scale) and scale > 0):
         raise pytest.UsageError(f"--latency-scale must be a positive number, not {scale!r}.")
+    from ._checklog import MAX_BUDGET_SCALE
+
+    if scale is not None and scale > MAX_BUDGET_SCALE:
+        raise pytest.UsageError(
+            f"--latency-scale {scale:g} is above {MAX_BUDGET_SCALE:g}: every latency limit "
+            "multiplied by it would pass whatever the model does. Use a factor such as 1.5 "
+            "or 3 for a slower machine."
+        )
     max_time = config.getoption("latency_max_time", None)
     if max_time is not None and not (math.isfinite(max_time) and max_time > 0):
         raise pytest.UsageError(

@@ -68,7 +68,13 @@ import numpy as np
 
 from . import _checklog, stats
 from . import data as _data
-from ._checklog import BUDGET_SCALE_ENV, LATENCY_SKIP_ENV, MAX_TIME_ENV, ON_INCONCLUSIVE_ENV
+from ._checklog import (
+    BUDGET_SCALE_ENV,
+    LATENCY_SKIP_ENV,
+    MAX_BUDGET_SCALE,
+    MAX_TIME_ENV,
+    ON_INCONCLUSIVE_ENV,
+)
 from .budget import PERCENTILE_KEYS, BudgetCheck, limit_ns, parse_limit, whole_ns
 from .budget import format_confidence as _pct
 from .engine.failures import _CallTimeout, _watchdog
@@ -403,10 +409,6 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
             "slower machine."
         )
     return factor
-
-
-MAX_BUDGET_SCALE = 1000.0
-"""The largest budget scale: beyond it a latency limit no longer limits anything."""
 
 
 def _bare_number_problem(key: str, value: Any) -> str | None:
