@@ -250,9 +250,13 @@ def run(args: argparse.Namespace, state: _State) -> int:
             if not args.quiet and on_tty:
                 progress = ProgressLine(list(named), options["max_time"], file=log.terminal)
             state.progress = progress
-            cmp, callback_error = _measure(
-                args, (named, X, y, X_test, y_test), progress, on_result, state, options
-            )
+            try:
+                cmp, callback_error = _measure(
+                    args, (named, X, y, X_test, y_test), progress, on_result, state, options
+                )
+            finally:  # the line is blanked while its stream is open (Ctrl-C included)
+                state.clear_progress()
+                state.progress = None
     finally:  # also when interrupted: the summary, then prodbench's own last line
         if log is not None:
             _candidate_output(log, args.log)
