@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plain session, plugin loaded:    wall {m_on * 1e3:7.1f} ms  cpu {c_on * 1e3:7.1f} ms")
     print(f"plain session, -p no:prodbench:  wall {m_off * 1e3:7.1f} ms  cpu {c_off * 1e3:7.1f} ms")
     print(
-        f"the plugin's cost:               wall {cost * 1e3:+7.1f} ms  cpu {(c_on - c_off) * 1e3:+7.1f} ms"
+        f"the plugin's cost:               wall {cost * 1e3:+7.1f} ms  "
+        f"cpu {(c_on - c_off) * 1e3:+7.1f} ms"
     )
     print(f"heavy modules seen by the test: with the plugin {heavy_on}, without {heavy_off}")
     ok = cost <= TARGET_S and heavy_on == "none"  # the target is wall time
