@@ -240,6 +240,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None or state.json_path is None:
         return
+    if state.xdist:  # each worker holds only its own checks: none of them writes the file
+        return
     if not any(r.check is not None for r in state.records):
         return  # nothing measured: a results file needs one check that ran (said in the summary)
     from ._checkfile import checks_to_comparison
@@ -381,9 +383,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state is None:
         return
     if state.json_path is not None and not state.wrote_json:
+        distributed = bool(config.getoption("numprocesses", None) or state.xdist)
+        reason = (
+            "the checks ran on pytest-xdist workers, each holding its own (run the latency "
+            "checks with -p no:xdist, as for their budgets)"
+            if distributed
+            else "no latency check ran to a decision"
+        )
         terminalreporter.write_line(
-            f"prodbench: no latency check ran to a decision, so --latency-json "
-            f"{state.json_path} was not written."
+            f"prodbench: --latency-json {state.json_path} was not written: {reason}."
         )
     if not state.records:
         return
