@@ -212,13 +212,17 @@ def test_interrupt_exits_130_and_names_the_saved_file(capsys, tmp_path, monkeypa
         capsys, "compare", "logreg", "knn", "--data", "iris", "--output", str(out_file), *FAST
     )
     assert code == 130 and out == ""
-    finished = json.loads(out_file.read_text())["names"]
-    done = [n for n in finished if n in json.loads(out_file.read_text())["results"]]
-    assert err.strip() == (
-        f"prodbench: interrupted; finished candidates ({done[0]}) saved in {out_file}"
-    )
     partial = json.loads(out_file.read_text())
-    assert partial["options"]["partial"] is True and len(partial["results"]) == 1
+    done = partial["options"]["finished"]
+    [cut] = partial["options"]["interrupted"]  # the other one: what it had so far
+    assert len(done) == 1 and cut not in done
+    assert err.strip() == (
+        f"prodbench: interrupted; finished candidates ({done[0]}) and the phases and latency "
+        f"samples measured so far of {cut} (marked interrupted) saved in {out_file}"
+    )
+    assert partial["options"]["partial"] is True and len(partial["results"]) == 2
+    assert partial["results"][cut]["options"]["interrupted"] is True
+    assert partial["results"][cut]["latency"]["stop_reason"] == "interrupted"
 
 
 def test_plot_option(capsys, tmp_path) -> None:

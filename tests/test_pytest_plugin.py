@@ -8,6 +8,7 @@ the outcomes hold on a noisy shared machine.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy  # noqa: F401  (imported once here: in-process inner sessions cannot re-import it)
 import pytest
@@ -145,9 +146,9 @@ def test_session_options_govern_assert_latency(tester: pytest.Pytester) -> None:
     tester.makepyfile(ASSERT_LATENCY)
     tester.runpytest(*FAST).assert_outcomes(failed=1)  # 2 ms against 100 us
     tester.runpytest(*FAST, "--latency-scale", "200").assert_outcomes(passed=1)  # 20 ms
-    res = tester.runpytest(*FAST, "--latency-skip", "-rs")
-    res.assert_outcomes(skipped=1)
-    res.stdout.fnmatch_lines(["*latency budget checks skipped*"])
+    res = tester.runpytest(*FAST, "--latency-skip")
+    res.assert_outcomes(passed=1)  # a no-op: the test goes on
+    res.stdout.fnmatch_lines(["*test_direct*assert*Fake*p50*-*-*100 µs*SKIPPED"])
     # the session's settings are restored when it ends
     assert "PRODBENCH_BUDGET_SCALE" not in os.environ
     assert "PRODBENCH_LATENCY_SKIP" not in os.environ
@@ -216,9 +217,9 @@ def test_scale_environment_variable_and_option_wins(
 
 def test_latency_skip(tester: pytest.Pytester) -> None:
     tester.makepyfile(SCALED)
-    res = tester.runpytest(*FAST, "--latency-skip", "-rs")
-    res.assert_outcomes(skipped=1)
-    res.stdout.fnmatch_lines(["*latency budget checks skipped (--latency-skip*"])
+    res = tester.runpytest(*FAST, "--latency-skip")
+    res.assert_outcomes(passed=1)
+    res.stdout.fnmatch_lines(["*test_scaled*fixture*Fake*p50*-*-*500 µs*SKIPPED"])
 
 
 def test_summary_table_lists_every_check(tester: pytest.Pytester) -> None:
@@ -312,3 +313,301 @@ def test_benchmark_fixture_gets_extra_info(tester: pytest.Pytester) -> None:
     (info,) = bench["extra_info"]["prodbench"]
     assert info["outcome"] == "pass" and info["budget"] == {"p50": 0.002}
     assert len(data["prodbench"]) == 1
+
+
+# --------------------------------------------------------------------------- habits
+SKIP_GOES_ON = """
+import pytest
+from prodbench.testing import assert_latency
+
+@pytest.mark.latency_budget(p99="100us")
+def test_accuracy_after_fixture(latency, slow, X):
+    result = latency.check(slow, X)
+    assert result.n == 0 and result.stop_reason == "skipped"
+    assert False, "accuracy assertion ran"
+
+def test_accuracy_after_assert_latency(slow, X):
+    assert_latency(slow, X, p99="100us")
+    assert False, "second accuracy assertion ran"
+"""
+
+
+def test_latency_skip_is_a_no_op_and_the_test_goes_on(tester: pytest.Pytester) -> None:
+    tester.makepyfile(SKIP_GOES_ON)
+    res = tester.runpytest(*FAST, "--latency-skip")
+    # both latency checks are no-ops; the assertions after them run (and fail)
+    res.assert_outcomes(failed=2)
+    res.stdout.fnmatch_lines(["*accuracy assertion ran*"])
+    res.stdout.fnmatch_lines(["*second accuracy assertion ran*"])
+    res.stdout.fnmatch_lines(
+        [
+            "*prodbench latency budgets*",
+            "*test_accuracy_after_fixture*fixture*Fake*p99*-*-*100 µs*SKIPPED",
+            "*test_accuracy_after_assert_latency*assert*Fake*p99*-*-*100 µs*SKIPPED",
+        ]
+    )
+
+
+def test_latency_skip_still_checks_the_arguments(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        from prodbench.testing import assert_latency
+
+        def test_typo(fast, X):
+            assert_latency(fast, X, p99="5 parsecs")
+        """
+    )
+    res = tester.runpytest(*FAST, "--latency-skip")
+    res.assert_outcomes(failed=1)
+    res.stdout.fnmatch_lines(["*BudgetError*parsecs*"])
+
+
+def test_fixture_without_marker_names_the_marker(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        def test_no_marker(latency, fast, X):
+            latency.check(fast, X)
+
+        def test_keyword_limit_is_enough(latency, fast, X):
+            latency.check(fast, X, p50="20ms")
+        """
+    )
+    res = tester.runpytest(*FAST)
+    res.assert_outcomes(failed=1, passed=1)
+    res.stdout.fnmatch_lines(
+        ["*test_no_marker*no limit to check*@pytest.mark.latency_budget(p99='5ms')*"]
+    )
+    assert "BudgetError" not in res.stdout.str()
+    assert "Traceback" not in res.stdout.str()
+
+
+SUMMARY_BOTH = """
+import pytest
+from prodbench.testing import assert_latency
+
+@pytest.mark.latency_budget(p50="20ms")
+def test_fixture_check(latency, fast, X):
+    latency.check(fast, X, name="fixed")
+
+def test_assert_check(fast, X):
+    assert_latency(fast, X, p50="20ms", name="direct")
+
+def test_fail_at_first_look(slow, X):
+    # 2 ms a call against a 100 us p99: FAIL at the first look, on a few dozen samples
+    with pytest.raises(AssertionError):
+        assert_latency(slow, X, p99="100us", name="early")
+"""
+
+
+def test_summary_lists_fixture_and_assert_latency_checks_with_undersampled_marks(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile(SUMMARY_BOTH)
+    res = tester.runpytest(*FAST)
+    res.assert_outcomes(passed=3)
+    res.stdout.fnmatch_lines(
+        [
+            "*prodbench latency budgets*",
+            "test*check*model*pct*measured*interval*budget*result",
+            "*test_fixture_check*fixture*fixed*p50*20 ms*PASS",
+            "*test_assert_check*assert*direct*p50*20 ms*PASS",
+            "*test_fail_at_first_look*assert*early*p99*ms\u2020*100 µs*FAIL",
+            "\u2020 *test_fail_at_first_look*early p99 under-sampled: n=* < 662 needed*",
+        ]
+    )
+
+
+def test_marker_call_timeout_stops_a_hung_call(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import time
+        import pytest
+
+        class Hang:
+            def predict(self, X):
+                end = time.perf_counter() + 30.0
+                while time.perf_counter() < end:
+                    pass
+                return X[:, 0]
+
+        @pytest.mark.latency_budget(p99="5ms", call_timeout=0.2)
+        def test_hang(latency, X):
+            latency.check(Hang(), X)
+        """
+    )
+    res = tester.runpytest(*FAST)
+    res.assert_outcomes(failed=1)
+    res.stdout.fnmatch_lines(["*Hang timeout*call_timeout=0.2 s*"])
+    res.stdout.fnmatch_lines(["*test_hang*fixture*Hang*p99*-*-*5 ms*ERROR"])
+
+
+def test_marker_call_timeout_is_checked_at_collection(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.latency_budget(p99="5ms", call_timeout=-1)
+        def test_bad(latency, fast, X):
+            latency.check(fast, X)
+        """
+    )
+    res = tester.runpytest(*FAST)
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*call_timeout=-1: use a positive number of seconds*"])
+
+
+LATENCY_JSON = """
+import pytest
+from prodbench.testing import assert_latency
+
+@pytest.mark.latency_budget(p50="20ms")
+def test_fixture_check(latency, fast, X):
+    latency.check(fast, X, name="fixed")
+
+def test_assert_check(fast, X):
+    assert_latency(fast, X, p50="20ms", p90="50ms", name="direct")
+"""
+
+
+def test_latency_json_writes_every_check_for_diff(
+    tester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prodbench.cli import main
+    from prodbench.verdict import Comparison
+
+    tester.makepyfile(LATENCY_JSON)
+    for run in ("old", "new"):
+        res = tester.runpytest(*FAST, f"--latency-json={run}.json")
+        res.assert_outcomes(passed=2)
+        res.stdout.fnmatch_lines([f"latency checks written to *{run}.json*prodbench diff*"])
+    old = Comparison.from_json(tester.path / "old.json")
+    names = [
+        "test_latency_json_writes_every_check_for_diff.py::test_fixture_check::fixed",
+        "test_latency_json_writes_every_check_for_diff.py::test_assert_check::direct",
+    ]
+    assert list(old.names) == names
+    check = old.results[names[1]].options["latency_check"]
+    assert check["source"] == "assert_latency" and check["outcome"] == "pass"
+    assert check["budget"] == {"p50": 0.02, "p90": 0.05}
+    assert set(check["decided_by"]) == {"p50", "p90"}
+    assert check["decided_by"]["p50"]["n"] > 0 and check["decided_by"]["p50"]["high"] < 0.02
+    assert old.results[names[1]].latency.n == check["n"]
+    assert old.results[names[1]].environment.get("python")
+    # two runs side by side: a gate far from the noise is ok, exit 0
+    code = main(
+        [
+            "diff",
+            str(tester.path / "old.json"),
+            str(tester.path / "new.json"),
+            "--fail-on",
+            "p50=+1000%",
+        ]
+    )
+    assert code == 0
+    # show lists the checks
+    capsys.readouterr()
+    assert main(["show", str(tester.path / "old.json")]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("latency checks: 2 ran, 0 not run")
+    assert f"{names[1]} (assert_latency): p90 " in shown and ": PASS" in shown
+
+
+def test_latency_json_lists_skipped_checks_and_refuses_a_directory(
+    tester: pytest.Pytester,
+) -> None:
+    from prodbench.verdict import Comparison
+
+    tester.makepyfile(
+        LATENCY_JSON
+        + """
+@pytest.mark.latency_budget(p50="20ms")
+def test_errored(latency, fast, X):
+    with pytest.raises(Exception):
+        latency.check(fast, X, method="predict_proba")  # Fake has no predict_proba
+"""
+    )
+    res = tester.runpytest(*FAST, "--latency-json=some.json", "-k", "fixture or errored")
+    res.assert_outcomes(passed=2)
+    cmp = Comparison.from_json(tester.path / "some.json")
+    assert len(cmp.names) == 1
+    [error] = cmp.options["latency_checks_not_run"]
+    assert error["outcome"] == "error" and "predict_proba" in error["error"]
+    # nothing ran: no file that prodbench could not read, and the summary says so
+    res = tester.runpytest(
+        *FAST, "--latency-skip", "--latency-json=skipped.json", "-k", "not errored"
+    )
+    res.assert_outcomes(passed=2)
+    assert not (tester.path / "skipped.json").exists()
+    res.stdout.fnmatch_lines(["*--latency-json *skipped.json was not written: no latency check*"])
+    (tester.path / "adir").mkdir()
+    res = tester.runpytest(*FAST, "--latency-json=adir")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*--latency-json 'adir' is a directory*"])
+
+
+# --------------------------------------------------------------------------- free until used
+HEAVY = ("numpy", "pandas", "scipy", "sklearn", "psutil", "matplotlib")
+
+
+def _subprocess_env() -> dict[str, str]:
+    import os
+    import pathlib
+
+    import prodbench
+
+    env = dict(os.environ)
+    src = str(pathlib.Path(prodbench.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.pop("PYTEST_ADDOPTS", None)
+    return env
+
+
+def test_loading_the_plugin_imports_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import prodbench.pytest_plugin, sys; "
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules) or 'none')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=_subprocess_env(),
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.strip() == "none", out.stdout
+
+
+def test_a_plain_session_with_the_plugin_imports_nothing_heavy(tmp_path: Any) -> None:
+    """Configure, collection and the summary of a session without checks stay light."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_plain.py").write_text(
+        "import sys\n\n"
+        "def test_plain():\n"
+        f"    heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "    assert heavy == [], heavy\n"
+    )
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:benchmark"]
+    run = subprocess.run(
+        # the entry point loads the plugin; its option being accepted shows it is active
+        [*args, "--latency-max-time=1", "test_plain.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_subprocess_env(),
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout
+
+
+def test_a_huge_latency_scale_is_a_usage_error(tester: pytest.Pytester) -> None:
+    tester.makepyfile(SCALED)
+    res = tester.runpytest(*FAST, "--latency-scale", "1e308")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*--latency-scale 1e+308 is above 1000*"])

@@ -391,7 +391,7 @@ class RunDiff:
 # --------------------------------------------------------------------------- computing
 def _score_change(old: ModelResult, new: ModelResult, confidence: float) -> ScoreChange | None:
     so, sn = old.score, new.score
-    if so.name != sn.name:
+    if so.name != sn.name or not so.n or not sn.n:  # no score (a latency check's file)
         return None
     change = sn.value - so.value
     paired = so.rows_digest == sn.rows_digest and so.n == sn.n

@@ -5,24 +5,38 @@ prodbench is installed. It adds:
 
 - the marker ``latency_budget(**limits)`` (``p50``, ``p90``, ``p99``,
   ``p999``, and ``confidence``, ``max_time``, ``method``, ``threads``,
-  ``request_format``, ``on_inconclusive``), checked at collection;
+  ``request_format``, ``on_inconclusive``, ``call_timeout``), checked at
+  collection;
 - the fixture ``latency``, whose ``check(model, X, **limits)`` runs
   :func:`prodbench.testing.check_latency_budget` with the marker's limits
   (keywords override them) and fails the test when a limit is exceeded
-  (and, by default, when a limit is still undecided at ``max_time``);
+  (and, by default, when a limit is still undecided at ``max_time``); with
+  no limit from a marker or a keyword it fails the test with a message
+  naming ``@pytest.mark.latency_budget(...)``;
 - the options ``--latency-scale``, ``--latency-max-time``, ``--latency-skip``
   and ``--latency-inconclusive``. They govern every latency check of the
   session, :func:`prodbench.testing.assert_latency` included: the plugin
   sets the ``PRODBENCH_BUDGET_SCALE``, ``PRODBENCH_MAX_TIME``,
   ``PRODBENCH_LATENCY_SKIP`` and ``PRODBENCH_ON_INCONCLUSIVE`` environment
   variables at configure and restores their previous values at unconfigure
-  (an argument given to a check still wins);
-- a summary table of every check at the end of the run;
+  (an argument given to a check still wins). Under ``--latency-skip`` a check
+  is a no-op (its arguments still checked) recorded as skipped, and the
+  test goes on;
+- a summary table of every check of the session (fixture and
+  ``assert_latency``; skipped and errored ones too), percentiles decided on
+  fewer samples than they need marked under-sampled;
+- ``--latency-json FILE``: every check that ran written as a prodbench
+  results file (one candidate per check: samples, limits, decisions,
+  environment), so ``prodbench diff OLD.json NEW.json`` puts two CI runs'
+  checks side by side;
 - with pytest-benchmark and ``--benchmark-json``, every check's percentiles,
   intervals and raw samples under the ``"prodbench"`` key of that file.
 
-Nothing heavy is imported until a check runs, so sessions that do not use
-the plugin pay nothing for it.
+Loading and configuring the plugin imports only light modules
+(:mod:`prodbench._checklog` and the standard library): numpy, pandas, scipy
+and scikit-learn come when a marker is validated, the fixture is used or
+:func:`~prodbench.testing.assert_latency` runs, so sessions that do not use
+the plugin pay nothing for it (``benchmarks/bench_plugin.py`` measures it).
 
 Examples
 --------
@@ -46,6 +60,7 @@ import pytest
 from .budget import PERCENTILE_KEYS
 
 if TYPE_CHECKING:
+    from ._checklog import CheckEntry
     from .results import LatencyResult
     from .testing import LatencyCheck
 
@@ -53,9 +68,16 @@ __all__ = ["LatencyFixture"]
 
 MARKER = "latency_budget"
 PERCENTILES = tuple(PERCENTILE_KEYS)
-SETTINGS = ("confidence", "max_time", "method", "threads", "request_format", "on_inconclusive")
+SETTINGS = (
+    "confidence",
+    "max_time",
+    "method",
+    "threads",
+    "request_format",
+    "on_inconclusive",
+    "call_timeout",
+)
 MARKER_KEYS = PERCENTILES + SETTINGS
-SKIP_MESSAGE = "latency budget checks skipped (--latency-skip / PRODBENCH_LATENCY_SKIP=1)"
 XDIST_MESSAGE = (
     "prodbench latency budgets run under pytest-xdist: parallel workers share the CPU and "
     "inflate latency, so budgets may fail that pass in a serial run. Run budget tests with "
@@ -66,7 +88,11 @@ XDIST_MESSAGE = (
 @dataclass
 class _Record:
     nodeid: str
-    check: LatencyCheck
+    entry: CheckEntry
+
+    @property
+    def check(self) -> LatencyCheck | None:
+        return self.entry.check
 
 
 @dataclass
@@ -79,6 +105,15 @@ class _State:
     warned_xdist: bool = False
     saved_env: dict[str, str | None] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)
+    current: str = ""
+    recorder_token: Any = None
+    json_path: str | None = None
+    wrote_json: bool = False
+
+    def add(self, entry: CheckEntry) -> None:
+        """The recorder: every check of the session, with the test it ran in."""
+        self.records.append(_Record(self.current, entry))
+        self.checked.add(self.current)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -116,8 +151,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--latency-skip",
         action="store_true",
         default=False,
-        help="Skip every latency budget check (reported as skipped), for quick local runs; "
-        "assert_latency included.",
+        help="Turn every latency budget check into a no-op recorded as skipped in the "
+        "summary (the rest of the test still runs), for quick local runs; assert_latency "
+        "included.",
     )
     group.addoption(
         "--latency-inconclusive",
@@ -126,6 +162,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="What a check still undecided at max_time does: fail the test (default), "
         "pass it with a warning, or skip it. Applies to every check in the session, "
         "unless the marker or the check sets on_inconclusive.",
+    )
+    group.addoption(
+        "--latency-json",
+        default=None,
+        metavar="FILE",
+        help="Write every latency check of the session (limits, estimates, intervals, n, "
+        "outcome, environment) to FILE as a prodbench results file; compare two runs' "
+        "files with `prodbench diff OLD.json NEW.json`.",
     )
 
 
@@ -138,6 +182,14 @@ def pytest_configure(config: pytest.Config) -> None:
     scale = config.getoption("latency_scale", None)
     if scale is not None and not (math.isfinite(scale) and scale > 0):
         raise pytest.UsageError(f"--latency-scale must be a positive number, not {scale!r}.")
+    from ._checklog import MAX_BUDGET_SCALE
+
+    if scale is not None and scale > MAX_BUDGET_SCALE:
+        raise pytest.UsageError(
+            f"--latency-scale {scale:g} is above {MAX_BUDGET_SCALE:g}: every latency limit "
+            "multiplied by it would pass whatever the model does. Use a factor such as 1.5 "
+            "or 3 for a slower machine."
+        )
     max_time = config.getoption("latency_max_time", None)
     if max_time is not None and not (math.isfinite(max_time) and max_time > 0):
         raise pytest.UsageError(
@@ -153,22 +205,28 @@ def pytest_configure(config: pytest.Config) -> None:
         except ProdbenchError as exc:
             raise pytest.UsageError(f"--latency-reference: {exc}") from None
         reference = os.path.abspath(reference)
+    json_path = config.getoption("latency_json", None)
+    if json_path is not None:
+        json_path = _check_json_path(json_path)
     state = _State(
         scale=scale,
         max_time=max_time,
         skip=bool(config.getoption("latency_skip", False)),
         xdist=hasattr(config, "workerinput") or "PYTEST_XDIST_WORKER" in os.environ,
+        json_path=json_path,
     )
     config.stash[_STATE] = state
     # One session-scoped setting for every check, assert_latency included:
-    # environment variables set here and restored at unconfigure.
-    from . import testing
+    # environment variables set here and restored at unconfigure. The light
+    # module only: configuring a session imports nothing heavy.
+    from . import _checklog
 
+    state.recorder_token = _checklog.set_recorder(state.add)
     session_env = {
-        testing.BUDGET_SCALE_ENV: None if scale is None else repr(float(scale)),
-        testing.MAX_TIME_ENV: None if max_time is None else repr(float(max_time)),
-        testing.LATENCY_SKIP_ENV: "1" if state.skip else None,
-        testing.ON_INCONCLUSIVE_ENV: config.getoption("latency_inconclusive", None),
+        _checklog.BUDGET_SCALE_ENV: None if scale is None else repr(float(scale)),
+        _checklog.MAX_TIME_ENV: None if max_time is None else repr(float(max_time)),
+        _checklog.LATENCY_SKIP_ENV: "1" if state.skip else None,
+        _checklog.ON_INCONCLUSIVE_ENV: config.getoption("latency_inconclusive", None),
         "PRODBENCH_LATENCY_REFERENCE": reference,
     }
     for name, value in session_env.items():
@@ -179,16 +237,67 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_BenchmarkBridge(), "prodbench-benchmark-bridge")
 
 
+def _check_json_path(path: str) -> str:
+    """The absolute file ``--latency-json`` names, checked at configure (light imports)."""
+    from ._fileio import output_target
+    from .errors import ProdbenchError
+
+    try:
+        target = output_target(path, "--latency-json")
+    except ProdbenchError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    parent = os.path.dirname(target)
+    if not os.path.isdir(parent):
+        raise pytest.UsageError(
+            f"--latency-json {path!r}: the directory {parent!r} does not exist. Create it, "
+            "or name a file in an existing directory."
+        )
+    return target
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write ``--latency-json``: every check of the session as a results file."""
+    state = session.config.stash.get(_STATE, None)
+    if state is None or state.json_path is None:
+        return
+    if state.xdist:  # each worker holds only its own checks: none of them writes the file
+        return
+    if not any(r.check is not None for r in state.records):
+        return  # nothing measured: a results file needs one check that ran (said in the summary)
+    from ._checkfile import checks_to_comparison
+    from ._fileio import write_json_atomic
+
+    cmp = checks_to_comparison([(r.nodeid, r.entry) for r in state.records])
+    write_json_atomic(state.json_path, cmp.to_dict())
+    state.wrote_json = True
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
     if state is None:
         return
+    if state.recorder_token is not None:
+        from . import _checklog
+
+        try:
+            _checklog.reset_recorder(state.recorder_token)
+        except ValueError:  # configured in another context: drop it there
+            _checklog.set_recorder(None)
+        state.recorder_token = None
     for name, value in state.saved_env.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
     state.saved_env.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Remember the running test, so every check is listed under it."""
+    state = item.config.stash.get(_STATE, None)
+    if state is not None:
+        state.current = item.nodeid
 
 
 def pytest_collection_modifyitems(
@@ -257,6 +366,12 @@ def _marker_problem(mark: pytest.Mark) -> str | None:
     fmt = mark.kwargs.get("request_format", "auto")
     if fmt not in ("auto", "numpy", "pandas"):
         return f"request_format={fmt!r}: use 'auto', 'numpy' or 'pandas'."
+    if "call_timeout" in mark.kwargs:
+        value = mark.kwargs["call_timeout"]
+        if isinstance(value, bool) or not (
+            isinstance(value, int | float) and math.isfinite(value) and value > 0
+        ):
+            return f"call_timeout={value!r}: use a positive number of seconds, e.g. 60."
     if "threads" in mark.kwargs:
         from .timing import check_threads
 
@@ -298,11 +413,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
-    if state is None or not state.records:
+    if state is None:
+        return
+    if state.json_path is not None and not state.wrote_json:
+        distributed = bool(config.getoption("numprocesses", None) or state.xdist)
+        reason = (
+            "the checks ran on pytest-xdist workers, each holding its own (run the latency "
+            "checks with -p no:xdist, as for their budgets)"
+            if distributed
+            else "no latency check ran to a decision"
+        )
+        terminalreporter.write_line(
+            f"prodbench: --latency-json {state.json_path} was not written: {reason}."
+        )
+    if not state.records:
         return
     terminalreporter.write_sep("-", "prodbench latency budgets")
     for line in _table(state.records):
         terminalreporter.write_line(line)
+    if state.wrote_json:
+        terminalreporter.write_line(
+            f"latency checks written to {state.json_path} (compare two runs with "
+            "`prodbench diff OLD.json NEW.json`)"
+        )
 
 
 # --------------------------------------------------------------------------- fixture
@@ -359,28 +492,29 @@ class LatencyFixture:
             default; ``"skip"`` skips the test, ``"pass"`` passes it with a warning.
         """
         __tracebackhide__ = True
-        from .testing import (
-            SKIP_MESSAGE,
-            check_latency_budget,
-            latency_skip_requested,
-            resolve_on_inconclusive,
-            settle,
-        )
+        kwargs = self.marker_limits
+        kwargs.update(limits)
+        if not any(kwargs.get(key) is not None for key in PERCENTILES):
+            pytest.fail(
+                f"{self._request.node.nodeid}: the `latency` fixture has no limit to check: "
+                f"declare one with @pytest.mark.{MARKER}(p99='5ms') on the test (or its "
+                "module or class), or pass one to latency.check(model, X, p99='5ms').",
+                pytrace=False,
+            )
+        from .testing import recorded_check, resolve_on_inconclusive, settle
 
         state = self._state
-        if state.skip or latency_skip_requested():
-            pytest.skip(SKIP_MESSAGE)
         if state.xdist and not state.warned_xdist:
             state.warned_xdist = True
             warnings.warn(pytest.PytestWarning(XDIST_MESSAGE), stacklevel=2)
-        state.checked.add(self._request.node.nodeid)
-        kwargs = self.marker_limits
-        kwargs.update(limits)
-        # The session's scale, max_time and on_inconclusive arrive through the
-        # PRODBENCH_* environment variables (see the module docs).
+        # The session's scale, max_time, skip and on_inconclusive arrive through
+        # the PRODBENCH_* environment variables (see the module docs).
         policy = resolve_on_inconclusive(kwargs.pop("on_inconclusive", None))
-        outcome = check_latency_budget(model, X, **kwargs)
-        state.records.append(_Record(self._request.node.nodeid, outcome))
+        outcome = recorded_check("fixture", model, X, kwargs)
+        if outcome is None:  # --latency-skip: a no-op, the test goes on
+            from .results import LatencyResult
+
+            return LatencyResult(samples_ns=_empty_samples(), stop_reason="skipped")
         self._add_benchmark_info(outcome)
         settle(outcome, policy)
         return outcome.result
@@ -395,6 +529,12 @@ class LatencyFixture:
         extra = getattr(bench, "extra_info", None)
         if isinstance(extra, dict):
             extra.setdefault("prodbench", []).append(outcome.to_dict(include_samples=False))
+
+
+def _empty_samples() -> Any:
+    import numpy as np
+
+    return np.empty(0, dtype=np.int64)
 
 
 @pytest.fixture
@@ -418,7 +558,9 @@ class _BenchmarkBridge:
         state = config.stash.get(_STATE, None)
         if state is None or not state.records:
             return
-        output_json["prodbench"] = [{"test": r.nodeid, **r.check.to_dict()} for r in state.records]
+        output_json["prodbench"] = [
+            {"test": r.nodeid, **r.check.to_dict()} for r in state.records if r.check is not None
+        ]
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Any:
@@ -429,7 +571,7 @@ class _BenchmarkBridge:
         bench = getattr(config, "_benchmarksession", None)
         if (
             state is not None
-            and state.records
+            and any(r.check is not None for r in state.records)
             and bench is not None
             and getattr(bench, "json", None)
             and not getattr(bench, "benchmarks", None)
@@ -452,27 +594,56 @@ class _BenchmarkBridge:
 
 
 # --------------------------------------------------------------------------- summary table
-_HEADER = ("test", "model", "pct", "measured", "interval", "budget", "result")
+_HEADER = ("test", "check", "model", "pct", "measured", "interval", "budget", "result")
+_SOURCES = {"fixture": "fixture", "assert_latency": "assert"}
 
 
 def _table(records: list[_Record]) -> list[str]:
+    """Every check of the session: one row per limit; skipped and errored checks too.
+
+    A percentile decided on fewer samples than it needs (the rule of
+    :meth:`prodbench.results.LatencyResult.undersampled`) carries the
+    under-sampled mark, explained under the table.
+    """
+    from .budget import PERCENTILE_KEYS as KEYS
+    from .budget import UNDERSAMPLED_MARK, format_confidence
     from .units import format_duration
 
-    rows = []
+    rows: list[tuple[str, ...]] = []
+    notes: list[str] = []
     for r in records:
-        c = r.check
+        e = r.entry
+        via = _SOURCES.get(e.source, e.source)
+        c = e.check
+        if c is None:
+            keys = list(e.limits) or ["-"]
+            for key in keys:
+                limit = e.limits.get(key)
+                budget = "-" if limit is None else format_duration(limit, trim=True)
+                rows.append((r.nodeid, via, e.name, key, "-", "-", budget, e.outcome.upper()))
+            if e.outcome == "error" and e.error:
+                notes.append(f"{r.nodeid}: {e.name}: {e.error}")
+            continue
         for key, bc in c.checks.items():
-            result = c.verdict(key).upper()
+            needed = _required(KEYS[key])
+            mark = UNDERSAMPLED_MARK if bc.n < needed else ""
+            if mark:
+                notes.append(
+                    f"{UNDERSAMPLED_MARK} {r.nodeid}: {c.name} {key} under-sampled: "
+                    f"n={bc.n:,} < {needed:,} needed; the decision holds at its confidence, "
+                    f"but the estimate is near the slowest call, not a reliable {key}."
+                )
             rows.append(
                 (
                     r.nodeid,
+                    via,
                     c.name,
                     key,
-                    format_duration(bc.value),
+                    format_duration(bc.value) + mark,
                     f"{format_duration(bc.low)}-{format_duration(bc.high)} "
-                    f"({bc.confidence * 100:.4g}%, n={bc.n:,})",
+                    f"({format_confidence(bc.confidence)}, n={bc.n:,})",
                     format_duration(bc.limit, trim=True),
-                    result,
+                    c.verdict(key).upper(),
                 )
             )
     widths = [max(len(row[i]) for row in [_HEADER, *rows]) for i in range(len(_HEADER))]
@@ -480,4 +651,10 @@ def _table(records: list[_Record]) -> list[str]:
     def line(row: tuple[str, ...]) -> str:
         return "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
 
-    return [line(_HEADER), *(line(row) for row in rows)]
+    return [line(_HEADER), *(line(row) for row in rows), *notes]
+
+
+def _required(q: float) -> int:
+    from .stats import required_samples
+
+    return required_samples(q, 0.99)

@@ -1096,6 +1096,24 @@ class ModelResult:
     memory: WorkerMemory | None = None
 
     @property
+    def interrupted(self) -> bool:
+        """True for a partial result kept after Ctrl-C (``options["interrupted"]``).
+
+        Its phases are the ones finished before the interrupt and its latency
+        samples the ones taken so far; it has no footprint.
+
+        Examples
+        --------
+        >>> import prodbench as pb
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> pb.measure(GaussianNB(), X, y, max_time=0.2, batch_sizes=(1,)).interrupted
+        False
+        """
+        return bool(self.options.get("interrupted", False))
+
+    @property
     def parity_ok(self) -> bool:
         """False only for a compiled variant whose predictions differ from its base's.
 

@@ -37,8 +37,10 @@ Arguments win; otherwise these environment variables apply (the pytest
 plugin sets them from its options for the session and restores them after):
 ``PRODBENCH_BUDGET_SCALE`` (multiplies every limit),
 ``PRODBENCH_MAX_TIME`` (seconds), ``PRODBENCH_ON_INCONCLUSIVE``
-(``fail``/``pass``/``skip``) and ``PRODBENCH_LATENCY_SKIP`` (``1`` skips every
-:func:`assert_latency`).
+(``fail``/``pass``/``skip``) and ``PRODBENCH_LATENCY_SKIP`` (``1`` turns every
+:func:`assert_latency` into a no-op that checks its arguments, records
+"skipped" and returns an empty :class:`~prodbench.results.LatencyResult`, so
+the rest of the test still runs).
 
 Examples
 --------
@@ -65,8 +67,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from . import _checklog, stats
 from . import data as _data
-from . import stats
+from ._checklog import (
+    BUDGET_SCALE_ENV,
+    LATENCY_SKIP_ENV,
+    MAX_BUDGET_SCALE,
+    MAX_TIME_ENV,
+    ON_INCONCLUSIVE_ENV,
+)
 from .budget import (
     PERCENTILE_KEYS,
     BudgetCheck,
@@ -79,7 +88,7 @@ from .budget import (
 from .budget import format_confidence as _pct
 from .dependence import dependent_bounds, min_wall_time
 from .engine.failures import _CallTimeout, _watchdog
-from .errors import BudgetError, LatencyInconclusive, ModelFailedError
+from .errors import BudgetError, LatencyInconclusive, ModelFailedError, ProdbenchError
 from .models import check_fitted, check_model, model_label
 from .results import LatencyResult
 from .sequential import SequentialDecision, SequentialRule
@@ -104,23 +113,12 @@ __all__ = [
     "assert_latency",
     "check_latency_budget",
     "latency_skip_requested",
+    "recorded_check",
     "resolve_budget_scale",
     "resolve_max_time",
     "resolve_on_inconclusive",
     "settle",
 ]
-
-BUDGET_SCALE_ENV = "PRODBENCH_BUDGET_SCALE"
-"""Environment variable multiplying every latency limit (for slower CI machines)."""
-
-MAX_TIME_ENV = "PRODBENCH_MAX_TIME"
-"""Environment variable: default ``max_time`` of every check, in seconds."""
-
-ON_INCONCLUSIVE_ENV = "PRODBENCH_ON_INCONCLUSIVE"
-"""Environment variable: default ``on_inconclusive`` (``fail``, ``pass`` or ``skip``)."""
-
-LATENCY_SKIP_ENV = "PRODBENCH_LATENCY_SKIP"
-"""Environment variable: ``1`` skips every :func:`assert_latency` (quick local runs)."""
 
 DEFAULT_MAX_TIME = 10.0
 """Seconds a check samples at most, unless told otherwise (see the module docs)."""
@@ -434,10 +432,6 @@ def resolve_budget_scale(budget_scale: float | str | None = None) -> float:
     return factor
 
 
-MAX_BUDGET_SCALE = 1000.0
-"""The largest budget scale: beyond it a latency limit no longer limits anything."""
-
-
 def _bare_number_problem(key: str, value: Any) -> str | None:
     """Why a percentile limit given as a bare number is refused (None for a string).
 
@@ -616,6 +610,22 @@ _CHECK_NAMES = (
     "reference",
 )
 """The keywords of :func:`check_latency_budget`, which :func:`assert_latency` takes too."""
+
+_CHECK_DEFAULTS: dict[str, Any] = {
+    "p50": None,
+    "p90": None,
+    "p99": None,
+    "p999": None,
+    "confidence": 0.95,
+    "max_time": None,
+    "method": "predict",
+    "threads": "serving",
+    "request_format": "auto",
+    "budget_scale": None,
+    "name": None,
+    "call_timeout": 60.0,
+}
+"""Their defaults, for callers that pass only some (the pytest fixture)."""
 
 
 @dataclass(frozen=True)
@@ -978,7 +988,9 @@ def assert_latency(
     Returns
     -------
     LatencyResult
-        The samples, when the model is within every limit.
+        The samples, when the model is within every limit; an empty one
+        (``n == 0``, ``stop_reason="skipped"``) when ``PRODBENCH_LATENCY_SKIP``
+        (``--latency-skip``) turns the check into a no-op.
 
     Raises
     ------
@@ -1012,13 +1024,77 @@ def assert_latency(
     ...
     """
     __tracebackhide__ = True
-    given = dict(locals())  # the keywords as passed
+    given = {k: v for k, v in locals().items() if k in _CHECK_NAMES}  # the keywords as passed
     policy = resolve_on_inconclusive(on_inconclusive)
-    if latency_skip_requested():
-        _skip(SKIP_MESSAGE)
-    check = _check(model, X, _CheckOptions.from_kwargs(given))
+    check = recorded_check("assert_latency", model, X, given)
+    if check is None:  # skipped: a no-op, the test goes on
+        return LatencyResult(samples_ns=np.empty(0, dtype=np.int64), stop_reason="skipped")
     settle(check, policy)
     return check.result
+
+
+def recorded_check(
+    source: str, model: Any, X: Any, kwargs: Mapping[str, Any]
+) -> LatencyCheck | None:
+    """One check, reported to the session's recorder; None when checks are skipped.
+
+    The options are checked first even when skipping (a typo never hides
+    behind ``--latency-skip``). A skipped check, an error (recorded, then
+    raised) and a decided check each reach the recorder of
+    :mod:`prodbench._checklog` once. Shared by :func:`assert_latency` and the
+    pytest fixture.
+
+    Parameters
+    ----------
+    source : {"assert_latency", "fixture"}
+        Where the check is made, for the session summary.
+    model : object
+        A fitted model.
+    X : numpy.ndarray or pandas.DataFrame
+        Rows to send as one-row requests.
+    kwargs : mapping
+        Keywords of :func:`check_latency_budget`; missing ones take its defaults.
+
+    Returns
+    -------
+    LatencyCheck or None
+        None when ``PRODBENCH_LATENCY_SKIP`` (``--latency-skip``) is set.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> recorded_check("assert_latency", DecisionTreeClassifier().fit(X, y), X,
+    ...                {"p50": "100ms"}).outcome
+    'pass'
+    """
+    __tracebackhide__ = True
+    unknown = sorted(set(kwargs) - set(_CHECK_NAMES) - {"on_inconclusive"})
+    if unknown:
+        raise BudgetError(
+            f"unknown latency check keyword(s) {', '.join(map(repr, unknown))}. "
+            f"Valid keywords: {', '.join(_CHECK_NAMES)}, on_inconclusive."
+        )
+    options = _CheckOptions.from_kwargs({**_CHECK_DEFAULTS, **kwargs})
+    label = options.name if options.name is not None else model_label(model)
+    if latency_skip_requested():
+        _checklog.record(
+            _checklog.CheckEntry(source, label, "skipped", limits=dict(options.limits))
+        )
+        return None
+    try:
+        check = _check(model, X, options)
+    except ProdbenchError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _checklog.record(
+            _checklog.CheckEntry(source, label, "error", limits=dict(options.limits), error=first)
+        )
+        raise
+    _checklog.record(
+        _checklog.CheckEntry(source, check.name, check.outcome, check, dict(options.limits))
+    )
+    return check
 
 
 def settle(check: LatencyCheck, on_inconclusive: OnInconclusive) -> None:

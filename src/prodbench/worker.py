@@ -15,7 +15,9 @@ return value back the same way.
 
 The child's standard output (fd 1) is redirected to its standard error (fd 2):
 whatever a model prints ends up on stderr, never in ``--format json`` on the
-parent's stdout.
+parent's stdout. Under :func:`output_to`, the child's stderr is the file
+descriptor the given function returns for the worker's name instead of the
+parent's stderr (the command line keeps each candidate's output in a log).
 
 What can go wrong, and what the parent sees:
 
@@ -63,7 +65,8 @@ import sys
 import time
 import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from .errors import ProdbenchError
@@ -75,11 +78,45 @@ __all__ = [
     "WorkerCrashed",
     "WorkerError",
     "failure_message",
+    "output_to",
 ]
 
 _HEADER = struct.Struct("!Q")
 _CHUNK = 1 << 20
 _LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # for the atexit clean-up only
+_OUTPUT: ContextVar[Callable[[str], int] | None] = ContextVar(
+    "prodbench_worker_output", default=None
+)  # where workers' stdout and stderr go (output_to), context-local
+
+
+@contextlib.contextmanager
+def output_to(fd_for: Callable[[str], int]) -> Iterator[None]:
+    """Send the stdout and stderr of workers started in the block to ``fd_for(name)``.
+
+    Context-local. ``fd_for`` gets the worker's name and returns an open file
+    descriptor the parent keeps (the child writes to a duplicate of it).
+
+    Parameters
+    ----------
+    fd_for : callable
+        Worker name -> file descriptor.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> log = tempfile.TemporaryFile()
+    >>> with output_to(lambda name: log.fileno()):
+    ...     with Worker("talker") as w:
+    ...         w.call(lambda state: print("hello from the worker"))
+    >>> _ = log.seek(0); log.read()
+    b'hello from the worker\\n'
+    """
+    token = _OUTPUT.set(fd_for)
+    try:
+        yield
+    finally:
+        _OUTPUT.reset(token)
+
 
 # The child's entry point. ``-c`` (not ``-m``) with ``-P`` on Python >= 3.11, and the
 # empty entry (the working directory) dropped for 3.10, so that nothing in the working
@@ -470,6 +507,8 @@ class Worker:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (package_root, env.get("PYTHONPATH", "")) if p
         )
+        fd_for = _OUTPUT.get()
+        stderr = None if fd_for is None else fd_for(self.name)
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         t0 = time.perf_counter()
@@ -477,6 +516,7 @@ class Worker:
             self._proc = subprocess.Popen(
                 _worker_command(str(to_child_r), str(from_child_w), str(os.getpid())),
                 stdin=subprocess.DEVNULL,
+                stderr=stderr,
                 pass_fds=(to_child_r, from_child_w),
                 close_fds=True,
                 env=env,
@@ -651,8 +691,12 @@ class Worker:
             raise WorkerError(f"Worker {self.name!r} has no call in flight; submit() one first.")
         try:
             reply = self._receive(timeout, what="call")
-        finally:
+        except KeyboardInterrupt:
+            raise  # Ctrl-C here: the reply is still coming, the call stays in flight
+        except BaseException:
             self._inflight = max(0, self._inflight - 1)
+            raise
+        self._inflight = max(0, self._inflight - 1)
         kind = reply[0]
         if kind == "ok":
             return reply[1]

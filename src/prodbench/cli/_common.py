@@ -201,6 +201,7 @@ class _State:
     output: str | None = None  # --output, when given
     finished: list[str] = field(default_factory=list)  # candidates in the saved file
     unit: str = "candidates"  # what ``finished`` names ("cases" for a sweep)
+    cut: list[str] = field(default_factory=list)  # of those, cut short by Ctrl-C (partial)
     save_errors: dict[str, str] = field(default_factory=dict)
     failures: dict[str, ProdbenchError] = field(default_factory=dict)  # for partial saves
     # The candidates (objects whose code is the user's), held until the process ends
@@ -217,8 +218,18 @@ class _State:
         if self.on_interrupt is not None:
             return self.on_interrupt
         if self.saved:
-            done = ", ".join(self.finished)
-            return f"interrupted; finished {self.unit} ({done}) saved in {self.saved}"
+            done = [n for n in self.finished if n not in self.cut]
+            kept = (
+                f"finished {self.unit} ({', '.join(done)})"
+                if done
+                else f"no finished {self.unit[:-1]}"
+            )
+            if self.cut:
+                kept += (
+                    f" and the phases and latency samples measured so far of "
+                    f"{', '.join(self.cut)} (marked interrupted)"
+                )
+            return f"interrupted; {kept} saved in {self.saved}"
         if self.output:
             return f"interrupted before any candidate finished; {self.output} not written"
         return "interrupted; nothing saved (--output FILE keeps finished candidates)"

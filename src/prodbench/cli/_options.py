@@ -320,7 +320,7 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     # A bad --output/--plot fails before heavy imports; they become absolute paths here.
     check_output_paths(
         args,
-        ("--output", "--plot"),
+        ("--output", "--plot", "--log"),
         [
             (option, getattr(args, attr, None))
             for option, attr in (

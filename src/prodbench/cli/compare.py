@@ -180,7 +180,22 @@ _LAYOUT: Layout = (
             ),
         ),
     ),
-    ("output", ("--format", "--output", "--plot", "--quiet")),
+    (
+        "output",
+        (
+            "--format",
+            "--output",
+            "--plot",
+            "--quiet",
+            _option(
+                "--log",
+                metavar="FILE",
+                help="keep every line the candidates print (their stdout and stderr, native "
+                "logging too), each prefixed with its candidate; the terminal shows a few "
+                "lines and a count (default: kept in memory for the run)",
+            ),
+        ),
+    ),
 )
 
 
@@ -229,20 +244,60 @@ def run(args: argparse.Namespace, state: _State) -> int:
     options.update(candidate_kwargs(args, named, fitted))
 
     from ..progress import ProgressLine
+    from ._output import contained
 
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        progress = ProgressLine(list(named), options["max_time"], file=sys.stderr)
-    state.progress = progress
+    on_tty = sys.stderr.isatty()
     state.output = args.output
     on_result = _saver(args.output, list(named), options["baseline"], options["budget"], state)
+    log = None
+    try:
+        with contained() as log:  # candidates' output to the log; prodbench's to log.terminal
+            progress = None
+            if not args.quiet and on_tty:
+                progress = ProgressLine(list(named), options["max_time"], file=log.terminal)
+            state.progress = progress
+            try:
+                cmp, callback_error = _measure(
+                    args, (named, X, y, X_test, y_test), progress, on_result, state, options
+                )
+            finally:  # the line is blanked while its stream is open (Ctrl-C included)
+                state.clear_progress()
+                state.progress = None
+    finally:  # also when interrupted: the summary, then prodbench's own last line
+        if log is not None:
+            _candidate_output(log, args.log)
+    if reference is not None:
+        cmp = _scaled_budget(cmp, reference)
+    return _report(args, state, _with_options(cmp, args, warnings), callback_error)
 
+
+def _candidate_output(log: Any, path: str | None) -> None:
+    """A few lines and a count per candidate that printed; every line to ``--log``."""
+    try:
+        if path is not None:
+            log.write(path)
+        for line in log.summary(path):
+            sys.stderr.write(line + "\n")
+    finally:
+        log.close()
+
+
+def _measure(
+    args: argparse.Namespace,
+    data: tuple[Any, Any, Any, Any, Any],
+    progress: Any,
+    on_result: Any,
+    state: _State,
+    options: dict[str, Any],
+) -> tuple[Comparison, Any]:
+    """The one :func:`prodbench.compare` call; a raising callback keeps the results."""
     import prodbench as pb
 
     from ..errors import CallbackError
 
     # The same protocol as the library: the thread policy is applied per
     # phase by compare(), never to the whole run here.
+    named, X, y, X_test, y_test = data
     callback_error: CallbackError | None = None
     with to_stderr():
         try:
@@ -264,9 +319,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
         except CallbackError as exc:  # every candidate was measured: keep the results
             callback_error, cmp = exc, exc.comparison
     state.clear_progress()
-    if reference is not None:
-        cmp = _scaled_budget(cmp, reference)
-    return _report(args, state, _with_options(cmp, args, warnings), callback_error)
+    return cmp, callback_error
 
 
 def _latency_reference(args: argparse.Namespace, options: dict[str, Any]) -> Any:
@@ -506,18 +559,24 @@ def _saver(
 
     def on_result(name: str, result: ModelResult) -> None:
         done[name] = result
+        cut = [n for n, r in done.items() if r.options.get("interrupted")]  # Ctrl-C's partials
         partial = Comparison.build(
             names=names + [n for n in done if n not in names],  # with NAME@RUNTIME variants
             results=done,
             failures={n: e for n, e in state.failures.items() if n not in done},
             baseline=baseline,
             budget=budget,
-            options={"partial": True, "finished": list(done)},
+            options={
+                "partial": True,
+                "finished": [n for n in done if n not in cut],
+                **({"interrupted": cut} if cut else {}),
+            },
         )
         if _save(
             "partial results", output, lambda: write_json_atomic(output, partial.to_dict()), state
         ):
             state.saved = output
             state.finished = [n for n in names if n in done]
+            state.cut = [n for n in state.finished if n in cut]
 
     return on_result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._common import (
     EXIT_CODES_POINTER,
@@ -15,6 +15,9 @@ from ._common import (
     _State,
     exit_code,
 )
+
+if TYPE_CHECKING:
+    from ..verdict import Comparison
 
 DIFF_DESCRIPTION = (
     "Per candidate present in both files: p50 and p99 of both runs (n, "
@@ -75,6 +78,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "latency ratio before gating; the intervals include its uncertainty (default: off, "
         "ratios as measured; the factor is reported either way)",
     )
+    p.add_argument(
+        "--allow-interrupted",
+        action="store_true",
+        help="let --fail-on gate a run cut short by Ctrl-C (partial results; default: refused)",
+    )
     _add_format(p, ("table", "json"))
     p.set_defaults(func=run)
 
@@ -113,6 +121,8 @@ def run(args: argparse.Namespace, state: _State) -> int:
     limits = parse_fail_on(args.fail_on) if args.fail_on is not None else {}
     old = load_for("diff", args.old)  # another kind of file: what to run instead
     new = load_for("diff", args.new)
+    if limits and not args.allow_interrupted:
+        _refuse_interrupted({args.old: old, args.new: new})
     diff = diff_runs(old, new, limits, normalize=args.normalize)
     paths = {"old_path": args.old, "new_path": args.new} if args.format == "table" else {}
     _print(_render(diff, args.format, **paths))
@@ -132,3 +142,17 @@ def run(args: argparse.Namespace, state: _State) -> int:
         failed=bool(diff.failed_new),
         budget_unmet=bool(diff.tripped) or (bool(diff.undecided) and undecided_fails),
     )
+
+
+def _refuse_interrupted(runs: dict[str, Comparison]) -> None:
+    """``--fail-on`` gates complete runs only: a partial one (Ctrl-C) is refused."""
+    from ..errors import SpecError
+
+    for path, cmp in runs.items():
+        cut = [n for n in cmp.measured if cmp.results[n].interrupted]
+        if cut:
+            raise SpecError(
+                f"{path} is an interrupted run (Ctrl-C cut {', '.join(cut)} short): its "
+                "results are partial, so --fail-on does not gate it. Re-run it to the end, or "
+                "pass --allow-interrupted to gate the partial figures."
+            )

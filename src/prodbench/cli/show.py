@@ -57,6 +57,10 @@ def run(args: argparse.Namespace, state: _State) -> int:
     """
     check_output_paths(args, ("--plot",), [("the results file", args.results)])
     kind, data = read_saved(args.results)  # read once; its "kind" says what it holds
+    from .._checkfile import is_checks_file
+
+    if is_checks_file(data):  # pytest --latency-json: the checks, listed
+        return _show_checks(data, args)
     saved = SAVED_KINDS[kind]
     if args.plot and not saved.plot:
         raise SpecError(
@@ -68,3 +72,22 @@ def run(args: argparse.Namespace, state: _State) -> int:
     if args.plot:
         _save("figure", args.plot, lambda: save_figure(result, args.plot), state)
     return _report_save_errors(state) or saved.exit(result)
+
+
+def _show_checks(data: Any, args: argparse.Namespace) -> int:
+    """A ``--latency-json`` file: its checks as lines (table) or its JSON; 1 if one failed."""
+    import json
+
+    from .._checkfile import checks_table
+    from ..errors import SpecError
+    from ..verdict import Comparison
+
+    if args.format not in ("table", "json"):
+        raise SpecError(
+            f"A file of latency checks (pytest --latency-json) renders as --format table or "
+            f"json, not {args.format}. Compare two of them with prodbench diff OLD.json NEW.json."
+        )
+    cmp = Comparison.from_dict(data)
+    _print(json.dumps(data, indent=2) if args.format == "json" else "\n".join(checks_table(cmp)))
+    outcomes = [r.options.get("latency_check", {}).get("outcome") for r in cmp.results.values()]
+    return 1 if "fail" in outcomes or "inconclusive" in outcomes else 0

@@ -10,6 +10,7 @@ and driven from there (:mod:`prodbench.engine.isolated`).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import time
@@ -490,6 +491,25 @@ class _Candidate(_Reports):
         return Footprint(size_bytes=len(payload), load_time_ns=t1 - t0)
 
     def finish(self) -> ModelResult:
+        assert self.sampler is not None and self.score is not None
+        result = self._result(interrupted=False)
+        self._emit("done", samples=result.latency.n, message=f"done: {result.latency.n:,} samples")
+        return result
+
+    def partial_result(self) -> ModelResult | None:
+        """What an interrupted run keeps: the finished phases and the latency samples so far.
+
+        No footprint (it is not measured after an interrupt);
+        ``options["interrupted"]`` is True. None when the candidate failed,
+        or has no score or no latency sample yet (nothing a result can hold).
+        """
+        if self.failure is not None or self.score is None or self.sampler is None:
+            return None
+        if self.sampler.result().samples_ns.size == 0:
+            return None
+        return self._result(interrupted=True)
+
+    def _result(self, *, interrupted: bool) -> ModelResult:
         from ..environment import collect_environment
 
         assert self.sampler is not None and self.score is not None
@@ -522,13 +542,22 @@ class _Candidate(_Reports):
                 f"throughput not measured at batch size {sizes}: the phase's time "
                 f"(max_time={o.max_time:g} s) was spent"
             )
+        if interrupted:
+            self.notes.append(
+                f"interrupted (Ctrl-C): {raw.samples_ns.size:,} latency samples kept, "
+                f"{len(self.batch_times)} throughput batch size(s), no footprint"
+            )
         latency = LatencyResult.from_raw(
             raw, method=o.method, request_format=self.shared.request_format
         )
         # Read before the footprint's dump and load, which allocate.
         worker_memory = None if self.memory_probe is None else self.memory_probe.finish()
-        self._emit("footprint")
-        footprint = self._footprint()
+        if interrupted:
+            latency = dataclasses.replace(latency, stop_reason="interrupted")
+        footprint = None
+        if not interrupted:
+            self._emit("footprint")
+            footprint = self._footprint()
         training = (
             TrainingResult(tuple(self.fit_times), n_rows=len(self.shared.split.X_train))
             if self.fit_times
@@ -558,10 +587,10 @@ class _Candidate(_Reports):
                 "test_rows": len(self.shared.split.y_test),
                 "latency_budget_s": self.sampler.max_time,
                 "throughput_not_measured": list(self.skipped_batches),
+                **({"interrupted": True} if interrupted else {}),
             },
             notes=tuple(self.notes),
         )
-        self._emit("done", samples=latency.n, message=f"done: {latency.n:,} samples")
         return result
 
 

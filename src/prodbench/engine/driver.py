@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import stats
-from ..errors import CallbackError, ProdbenchError
+from ..errors import CallbackError, ModelFailedError, ProdbenchError
 from ..progress import ProgressCallback
 from ..results import ModelResult, RuntimeVariant, TrainingResult
 from .candidate import _Candidate
@@ -80,6 +80,9 @@ class Runner(Protocol):
 
     def finish(self) -> ModelResult:
         """The footprint, then the candidate's result."""
+
+    def partial_result(self) -> ModelResult | None:
+        """After Ctrl-C: the finished phases and the samples so far (None if nothing to keep)."""
 
     def close(self) -> None:
         """Release what the candidate holds (its worker)."""
@@ -203,11 +206,57 @@ def _run(
     waits while another is open, and stops ("decided") once its p99 also has
     the samples it needs (:class:`_Schedule`).
     """
+    reported: set[str] = set()
+
+    def report(name: str, result: ModelResult) -> None:
+        reported.add(name)
+        if on_result is not None:
+            on_result(name, result)
+
     with real_interrupts():  # a model's own KeyboardInterrupt fails only that model
-        return _drive(
-            candidates, on_result, on_failure, raise_errors=raise_errors, max_time=max_time,
-            derive=derive, limits=limits,
-        )  # fmt: skip
+        try:
+            return _drive(
+                candidates, report, on_failure, raise_errors=raise_errors, max_time=max_time,
+                derive=derive, limits=limits,
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            if on_result is not None:
+                _keep_partial(candidates, reported, on_result, on_failure)
+            raise
+
+
+def _keep_partial(
+    candidates: list[Runner],
+    reported: set[str],
+    on_result: Callable[[str, ModelResult], None],
+    on_failure: Callable[[str, ProdbenchError], None] | None,
+) -> None:
+    """Ctrl-C keeps what was measured: each unfinished candidate's partial result.
+
+    Its finished phases and the latency samples so far go to ``on_result``
+    (marked interrupted); one without a latency sample yet (a result needs
+    one) goes to ``on_failure`` as interrupted, first, so the last save holds both.
+    """
+    partials: dict[str, ModelResult] = {}
+    for cand in candidates:
+        if cand.name in reported or cand.failure is not None:
+            continue
+        partial = cand.partial_result()
+        if partial is not None:
+            partials[cand.name] = partial
+        elif on_failure is not None:
+            on_failure(
+                cand.name,
+                ModelFailedError(
+                    f"{cand.name} was interrupted (Ctrl-C) before its first latency sample; "
+                    "a result needs one, so its finished phases are not kept. Let the run "
+                    "reach the latency phase, or give it less --max-time.",
+                    candidate=cand.name,
+                    phase="interrupted",
+                ),
+            )
+    for name, partial in partials.items():
+        on_result(name, partial)
 
 
 def _drive(

@@ -22,6 +22,9 @@ from .failures import _as_cause, _reraise_interrupt, isolated_failure
 from .options import _Options
 from .shared import _Shared
 
+_IN_FLIGHT_S = 2.0
+"""Seconds a step cut short by Ctrl-C may still take (a latency block is 0.1 s)."""
+
 
 def _remote_snapshot(cand: _Candidate) -> dict[str, Any]:
     return {
@@ -196,6 +199,28 @@ class _IsolatedCandidate(_Reports):
         # The worker is closed at the end of the run, so that its exit does
         # not take CPU from candidates still being timed.
         return dataclasses.replace(result, options=options)
+
+    def partial_result(self) -> ModelResult | None:
+        """After an interrupt: the worker's step in flight is awaited, then its partial result.
+
+        Bounded by the step's own time plus ``call_timeout``; a worker that
+        cannot answer gives None (the candidate is then kept as interrupted).
+        """
+        if self.failure is not None:
+            return None
+        try:
+            if self.worker.busy:  # the step the interrupt cut short in this process
+                self.worker.result(_IN_FLIGHT_S + self.options.call_timeout)
+            result: ModelResult | None = self.worker.call(
+                _remote_step, "partial_result", timeout=self.options.call_timeout
+            )[0]
+        except ProdbenchError:
+            return None
+        if result is None:
+            return None
+        return dataclasses.replace(
+            result, options={**result.options, "worker_startup_s": self.startup_s}
+        )
 
     def close(self) -> None:
         """Kill the idle worker: it has nothing to save, and its shutdown takes a second."""

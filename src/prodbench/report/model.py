@@ -250,6 +250,19 @@ def _encoding_notes(cmp: Comparison) -> list[str]:
     return [f"{', '.join(names)}: {note}" for note, names in by_text.items()]
 
 
+def _interrupted_notes(cmp: Comparison) -> list[str]:
+    """The mark of a run cut short by Ctrl-C: which candidates hold partial results."""
+    cut = [n for n in cmp.measured if cmp.results[n].interrupted]
+    if not cut:
+        return []
+    who = ", ".join(cut)
+    verb = "was" if len(cut) == 1 else "were"
+    return [
+        f"! interrupted: {who} {verb} cut short by Ctrl-C: the phases finished before it and "
+        "the latency samples taken so far, no footprint; figures and picks are partial."
+    ]
+
+
 def _thread_trap_notes(cmp: Comparison) -> list[str]:
     """The thread-trap probe's and the machine-noise warnings, which change how to read a run."""
     from ..noise import BUSY_PREFIX, DRIFT_PREFIX, shared_tail_warning
@@ -622,7 +635,8 @@ def build_report(cmp: Comparison) -> ComparisonReport:
     """
     table = rows(cmp)
     notes = (
-        [n for n in (_significance_note(cmp),) if n]
+        _interrupted_notes(cmp)
+        + [n for n in (_significance_note(cmp),) if n]
         + _undersampled_notes(cmp, table)
         + _thread_trap_notes(cmp)
         + _encoding_notes(cmp)
