@@ -41,9 +41,6 @@ if TYPE_CHECKING:
     from ..results import ModelResult
     from ..verdict import Budget, Comparison
 
-SCORINGS = ("accuracy", "r2", "neg_mean_absolute_error", "neg_mean_squared_error")
-"""stats.SCORERS' names, spelled out so --help does not import numpy (tests check they agree)."""
-
 CANDIDATE_HELP = f"""\
 candidates (two or more; none runs the default comparison):
   PRESET                  logreg, ridge, forest, hgb, knn, ensemble (soft vote
@@ -116,12 +113,7 @@ _LAYOUT: Layout = (
             "--max-fit-time",
             "--threads",
             "--method",
-            _option(
-                "--scoring",
-                choices=SCORINGS,
-                help="the score on the test rows (default: accuracy for classification, r2 "
-                "for regression)",
-            ),
+            "--scoring",
             _option(
                 "--precision",
                 type=float,
@@ -229,7 +221,6 @@ def run(args: argparse.Namespace, state: _State) -> int:
                 y,
                 X_test=X_test,
                 y_test=y_test,
-                scoring=args.scoring,
                 precision=args.precision,
                 request_format=args.request_format,
                 batch_sizes=args.batch_sizes,

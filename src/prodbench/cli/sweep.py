@@ -74,6 +74,7 @@ _LAYOUT: Layout = (
             "--no-isolate",
             "--call-timeout",
             "--method",
+            "--scoring",
             "--price-per-core-hour",
         ),
     ),
