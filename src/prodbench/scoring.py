@@ -255,6 +255,13 @@ def resolve(scoring: str | Callable[..., float] | None, task: str) -> Scoring:
             "scorer. Pass a name from sklearn.metrics.get_scorer_names() (e.g. 'f1'), a "
             "sklearn.metrics.make_scorer(...) object, or a callable(estimator, X, y) -> float."
         )
+    if s.name.endswith("_samples"):
+        raise DataError(
+            f"scoring={s.name!r} averages over the labels of each row, so it is defined only "
+            "for multilabel targets (one 0/1 column per label), and prodbench measures one "
+            f"target column. Use {s.name[: -len('_samples')]}_macro or "
+            f"{s.name[: -len('_samples')]}_weighted instead."
+        )
     if s.task is not None and s.task != task:
         raise DataError(
             f"scoring={s.name!r} is for {s.task}, but y looks like a {task} target. "
@@ -354,7 +361,7 @@ class Evaluation:
     replicates: np.ndarray | None = None
 
 
-def resample_rows(y_true: np.ndarray, stratify: bool, n_resamples: int = N_REPLICATES) -> Any:
+def resample_rows(y_true: np.ndarray, stratify: bool, n_resamples: int | None = None) -> Any:
     """The fixed bootstrap resamples of the rows, one index array at a time.
 
     The same ``y_true`` always gives the same resamples; with ``stratify``
@@ -366,8 +373,8 @@ def resample_rows(y_true: np.ndarray, stratify: bool, n_resamples: int = N_REPLI
         The test target.
     stratify : bool
         Resample within each class.
-    n_resamples : int
-        How many.
+    n_resamples : int, optional
+        How many (default: :data:`N_REPLICATES`).
 
     Yields
     ------
@@ -382,6 +389,7 @@ def resample_rows(y_true: np.ndarray, stratify: bool, n_resamples: int = N_REPLI
     """
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     n = int(y_true.size)
+    n_resamples = N_REPLICATES if n_resamples is None else n_resamples
     groups = [np.flatnonzero(y_true == c) for c in np.unique(y_true)] if stratify else []
     for _ in range(n_resamples):
         if stratify:
@@ -445,7 +453,7 @@ def evaluate(
     y_true: np.ndarray,
     y_pred: np.ndarray,
     *,
-    who: str = "The candidate",
+    who: str = "the candidate",
 ) -> Evaluation:
     """Score a fitted model on the test rows, keeping what a paired comparison needs.
 
