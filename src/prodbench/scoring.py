@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError, ModelError, SpecError
+from .units import lower_is_better as _lower
+from .units import natural_score, score_label
 
 __all__ = [
     "N_REPLICATES",
@@ -62,22 +64,6 @@ BOOTSTRAP_SEED = 20240601
 ROW_SCORES = frozenset({"accuracy", "r2", "neg_mean_absolute_error", "neg_mean_squared_error"})
 PROBA_ROW_SCORES = frozenset({"neg_log_loss", "neg_brier_score"})
 
-_LABELS = {
-    "neg_mean_absolute_error": "MAE",
-    "neg_mean_squared_error": "MSE",
-    "neg_root_mean_squared_error": "RMSE",
-    "neg_mean_absolute_percentage_error": "MAPE",
-    "neg_median_absolute_error": "median absolute error",
-    "neg_mean_squared_log_error": "MSLE",
-    "neg_root_mean_squared_log_error": "RMSLE",
-    "neg_max_error": "max error",
-    "neg_log_loss": "log loss",
-    "neg_brier_score": "Brier score",
-    "neg_mean_poisson_deviance": "Poisson deviance",
-    "neg_mean_gamma_deviance": "gamma deviance",
-    "neg_negative_likelihood_ratio": "negative likelihood ratio",
-}
-
 
 def scorer_names() -> list[str]:
     """Every scoring name prodbench accepts: ``sklearn.metrics.get_scorer_names()``.
@@ -98,7 +84,7 @@ def scorer_names() -> list[str]:
 
 
 def label(name: str) -> str:
-    """The name a reader expects for a stored score name.
+    """The name a reader expects for a stored score name (:func:`prodbench.units.score_label`).
 
     ``neg_*`` scorers lose the sign flip (``neg_mean_absolute_error`` is
     "MAE"); other names are kept as they are.
@@ -117,11 +103,7 @@ def label(name: str) -> str:
     >>> label("neg_mean_absolute_error"), label("roc_auc")
     ('MAE', 'roc_auc')
     """
-    if name in _LABELS:
-        return _LABELS[name]
-    if name.startswith("neg_"):
-        return name[4:].replace("_", " ")
-    return name
+    return score_label(name)
 
 
 def lower_is_better(name: str) -> bool:
@@ -141,7 +123,7 @@ def lower_is_better(name: str) -> bool:
     >>> lower_is_better("neg_log_loss"), lower_is_better("f1")
     (True, False)
     """
-    return name.startswith("neg_")
+    return _lower(name)
 
 
 def natural(name: str, value: float) -> float:
@@ -163,7 +145,7 @@ def natural(name: str, value: float) -> float:
     >>> natural("neg_mean_absolute_error", -45.18), natural("r2", 0.5)
     (45.18, 0.5)
     """
-    return -value if lower_is_better(name) else value
+    return natural_score(name, value)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..units import lower_is_better, score_label
 from .cells import PERCENTILES
 from .model import delta
 
@@ -55,7 +56,17 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "status": "ok",
         "is_baseline": name == cmp.baseline,
-        "score": {"name": r.score.name, "value": _num(r.score.value), "n": r.score.n},
+        "score": {
+            "name": r.score.name,
+            "value": _num(r.score.value),
+            "n": r.score.n,
+            # as a reader reads it: neg_mean_absolute_error -45.18 is MAE 45.18
+            "label": score_label(r.score.name),
+            "natural_value": _num(
+                -r.score.value if lower_is_better(r.score.name) else r.score.value
+            ),
+            "lower_is_better": lower_is_better(r.score.name),
+        },
         "latency": latency,
         "request_format": lat.request_format,
         # Native thread limit per phase (null: the machine's threads), and any
