@@ -43,6 +43,7 @@ def logreg():
 # ------------------------------------------------------------------ names
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
 def test_every_scikit_learn_name_is_accepted_and_scores_as_sklearn(few_replicates) -> None:
     names = scoring.scorer_names()
     assert names == sorted(get_scorer_names()) and len(names) == 58
