@@ -272,3 +272,34 @@ def test_cli_measure_with_a_regression_loss(capsys) -> None:
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "MAE" in out
+
+
+def test_neg_scores_read_as_the_loss_in_every_format(capsys, tmp_path) -> None:
+    X, y = load_diabetes(return_X_y=True)
+    cmp = pb.compare(
+        {"ridge": Ridge(), "tree": DecisionTreeRegressor(random_state=0)},
+        X,
+        y,
+        scoring="neg_mean_absolute_error",
+        **RUN,
+    )
+    mae = -cmp.results["ridge"].score.value
+    assert mae > 0  # stored as scikit-learn has it, higher is better
+    path = tmp_path / "r.json"
+    cmp.to_json(path)
+    outs = {}
+    for fmt in ("table", "markdown", "json"):
+        assert main(["show", str(path), "--format", fmt]) == 0
+        outs[fmt], _ = capsys.readouterr()
+    table = " ".join(outs["table"].split())
+    assert f"MAE {mae:.4f}, lower is better" in table
+    assert "tree: MAE " in table and " worse (95% CI" in table
+    assert "neg_mean_absolute_error" not in table and "MAE down" in table
+    assert "neg_mean_absolute_error" not in outs["markdown"].replace("`", "")
+    summary = json.loads(outs["json"])["summary"]["candidates"]
+    score = summary["ridge"]["score"]
+    assert score["label"] == "MAE" and score["lower_is_better"]
+    assert score["natural_value"] == pytest.approx(mae) and score["value"] == pytest.approx(-mae)
+    versus = summary["tree"]["versus_baseline"]
+    assert versus["natural_diff"] == pytest.approx(-versus["score_diff"])
+    assert versus["natural_diff_low"] <= versus["natural_diff"] <= versus["natural_diff_high"]

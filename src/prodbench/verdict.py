@@ -124,6 +124,7 @@ def _fits_for_interval(confidence: float) -> int:
 _TEST_WORDS = {
     "McNemar": ("exact McNemar", "exact conditional"),
     "permutation": ("sign-flip permutation", "permutation-inverted"),
+    "bootstrap": ("paired bootstrap", "bootstrap percentile, the test itself"),
 }
 
 

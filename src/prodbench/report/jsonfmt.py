@@ -12,7 +12,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from ..units import lower_is_better, score_label
+from ..units import lower_is_better, natural_score, score_label
 from .cells import PERCENTILES
 from .model import delta
 
@@ -62,9 +62,7 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
             "n": r.score.n,
             # as a reader reads it: neg_mean_absolute_error -45.18 is MAE 45.18
             "label": score_label(r.score.name),
-            "natural_value": _num(
-                -r.score.value if lower_is_better(r.score.name) else r.score.value
-            ),
+            "natural_value": _num(natural_score(r.score.name, r.score.value)),
             "lower_is_better": lower_is_better(r.score.name),
         },
         "latency": latency,
@@ -105,6 +103,14 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
             "score_diff": _num(d.score_diff),
             "score_diff_low": _num(d.score_diff_interval[0]),
             "score_diff_high": _num(d.score_diff_interval[1]),
+            # the change of the score under its label (a loss's change for neg_* scores)
+            "natural_diff": _num(natural_score(d.score_name, d.score_diff)),
+            "natural_diff_low": _num(
+                min(natural_score(d.score_name, x) for x in d.score_diff_interval)
+            ),
+            "natural_diff_high": _num(
+                max(natural_score(d.score_name, x) for x in d.score_diff_interval)
+            ),
             "p_value": _num(d.p_value),
             "p_value_raw": _num(d.p_value_raw),
             "adjustment": d.adjustment,
