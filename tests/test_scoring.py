@@ -303,3 +303,15 @@ def test_neg_scores_read_as_the_loss_in_every_format(capsys, tmp_path) -> None:
     versus = summary["tree"]["versus_baseline"]
     assert versus["natural_diff"] == pytest.approx(-versus["score_diff"])
     assert versus["natural_diff_low"] <= versus["natural_diff"] <= versus["natural_diff_high"]
+
+
+def test_binary_roc_auc_replicates_are_sklearns_on_the_same_resamples(few_replicates) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    X, y = load_breast_cancer(return_X_y=True)
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)  # many tied scores
+    ev = scoring.evaluate(scoring.resolve("roc_auc", "classification"), tree, X, y, tree.predict(X))
+    proba = tree.predict_proba(X)[:, 1]
+    want = [roc_auc_score(y[i], proba[i]) for i in scoring.resample_rows(y, True)]
+    assert ev.replicates is not None
+    np.testing.assert_allclose(ev.replicates, want, rtol=0, atol=1e-12)

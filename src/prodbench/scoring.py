@@ -503,6 +503,13 @@ def evaluate(
         terms = _row_terms(s.name, y_true, np.asarray(raw), classes)
         if terms is not None and _same(float(terms.mean()), value):
             return Evaluation(value, terms=terms)
+    fast = _binary_auc(s, y_true, resp, classes)
+    if fast is not None and _same(fast(None), value):
+        # ROC AUC of two classes from ranks (Mann-Whitney): the same number, ~50x sooner
+        return Evaluation(
+            value,
+            replicates=np.asarray([fast(i) for i in resample_rows(y_true, stratify)]),
+        )
     if not _same(_call(s, partial(metric, None), who), value):
         # the scorer does more than metric(response): resample by calling it
         reps = [
@@ -516,6 +523,34 @@ def evaluate(
         with config_context(skip_parameter_validation=True, assume_finite=True):
             reps = [_call(s, partial(metric, i), who) for i in resample_rows(y_true, stratify)]
     return Evaluation(value, replicates=np.asarray(reps, dtype=np.float64))
+
+
+def _binary_auc(
+    s: Scoring, y_true: np.ndarray, resp: np.ndarray, classes: np.ndarray | None
+) -> Callable[[np.ndarray | None], float] | None:
+    """``roc_auc`` of a binary target as the Mann-Whitney statistic, or None if not that case.
+
+    With average ranks for ties this is exactly the area under the ROC curve
+    (each tie counts one half), which :func:`evaluate` checks against the
+    scorer's own value before using it.
+    """
+    if s.name != "roc_auc" or classes is None or len(classes) != 2 or resp.ndim != 1:
+        return None
+    from scipy.stats import rankdata
+
+    positive = np.asarray(y_true == classes[1])
+    score = np.asarray(resp, dtype=np.float64)
+
+    def auc(idx: np.ndarray | None) -> float:
+        pos, sc = (positive, score) if idx is None else (positive[idx], score[idx])
+        n1 = int(np.count_nonzero(pos))
+        n0 = pos.size - n1
+        if n1 == 0 or n0 == 0:
+            return math.nan
+        ranks = rankdata(sc)
+        return float((ranks[pos].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+    return auc
 
 
 def _same(a: float, b: float) -> bool:
