@@ -315,3 +315,15 @@ def test_binary_roc_auc_replicates_are_sklearns_on_the_same_resamples(few_replic
     want = [roc_auc_score(y[i], proba[i]) for i in scoring.resample_rows(y, True)]
     assert ev.replicates is not None
     np.testing.assert_allclose(ev.replicates, want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["f1", "precision", "recall", "balanced_accuracy"])
+def test_binary_count_scores_replicates_are_sklearns(name, few_replicates) -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    m = DecisionTreeClassifier(max_depth=1, random_state=0).fit(X, y)
+    scorer = get_scorer(name)
+    ev = scoring.evaluate(scoring.resolve(name, "classification"), m, X, y, m.predict(X))
+    y_pred = m.predict(X)
+    want = [scorer._score_func(y[i], y_pred[i]) for i in scoring.resample_rows(y, True)]
+    assert ev.replicates is not None
+    np.testing.assert_allclose(ev.replicates, want, rtol=0, atol=1e-12)
