@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import prodbench as pb
-from prodbench.errors import DataError, ModelError, ModelFailedError, SchemaError
+from prodbench.errors import DataError, ModelError, ModelFailedError, SchemaError, SpecError
 
 FAST = {"max_time": 0.15, "min_fits": 1}
 
@@ -315,7 +315,6 @@ def test_predictions_that_make_no_sense(cancer):
         ("max_time", 0),
         ("precision", 2.0),
         ("min_fits", 0),
-        ("scoring", "f7"),
         ("test_size", 1.5),
     ],
 )
@@ -323,6 +322,12 @@ def test_bad_options(option, value, cancer):
     X, y = cancer
     with pytest.raises(DataError):
         pb.measure(logreg(), X, y, **{option: value})
+
+
+def test_unknown_scoring_is_a_spec_error(cancer):
+    X, y = cancer
+    with pytest.raises(SpecError, match="Unknown scoring 'f7'"):
+        pb.measure(logreg(), X, y, scoring="f7")
 
 
 def test_scorer_of_the_wrong_task(diabetes):

@@ -212,4 +212,7 @@ def score_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         )
     if "rows_digest" in data:
         checked["rows_digest"] = saved_text(data["rows_digest"], "score.rows_digest")
+    for key in ("terms", "replicates"):
+        if key in data and not isinstance(data[key], list):
+            raise invalid(f"score.{key}", data[key], "a list of numbers")
     return checked

@@ -27,7 +27,7 @@ from .results import (
 
 __all__ = ["Delta", "PairedScoreTest", "paired_score_test", "paired_test"]
 
-PairedScoreTest = stats.McNemarInterval | stats.SignFlipTest
+PairedScoreTest = stats.McNemarInterval | stats.SignFlipTest | stats.PairedBootstrap
 
 ALPHA = 0.05
 
@@ -247,8 +247,11 @@ class Delta:
                 "rows with the same scorer, so they cannot be paired. Measure them in one "
                 "compare() call."
             )
-        d = sb.contributions() - sa.contributions()
         paired = paired_score_test(baseline, candidate)
+        if isinstance(paired, stats.PairedBootstrap):
+            detectable = paired.detectable(alpha=ALPHA)
+        else:
+            detectable = stats.detectable_difference(sb.contributions() - sa.contributions())
         p_value = paired.p_value
         low, high = paired.interval(1.0 - ALPHA, reject=p_value < ALPHA)
         la, lb = baseline.latency, candidate.latency
@@ -263,7 +266,7 @@ class Delta:
             p_value=p_value,
             test=paired.name,
             significant=p_value < ALPHA,
-            detectable_diff=stats.detectable_difference(d),
+            detectable_diff=detectable,
             p50_ratio=r50[0],
             p50_ratio_interval=(r50[1], r50[2]),
             p99_ratio=r99[0],
@@ -293,11 +296,29 @@ class Delta:
 def paired_score_test(a: ModelResult, b: ModelResult) -> PairedScoreTest:
     """The paired test of score B minus score A on the same test rows, with its interval.
 
-    Exact McNemar on per-row correctness for classifiers
+    Exact McNemar on per-row correctness for accuracy
     (:class:`prodbench.stats.McNemarInterval`); a sign-flip permutation test
-    on per-row score contributions for regressors
-    (:class:`prodbench.stats.SignFlipTest`). Its ``p_value`` is symmetric in
-    ``a`` and ``b``; its ``interval(confidence)`` inverts the same test.
+    on per-row score terms for the other scores that are a mean of per-row
+    terms (log loss, Brier, R², absolute and squared error;
+    :class:`prodbench.stats.SignFlipTest`); a paired bootstrap of the two
+    scores' replicates on the same resamples of the rows for the rest (F1,
+    ROC AUC, average precision, ...; :class:`prodbench.stats.PairedBootstrap`).
+    Its ``p_value`` is symmetric in ``a`` and ``b``; its
+    ``interval(confidence)`` excludes 0 exactly when the test rejects.
+
+    Parameters
+    ----------
+    a, b : ModelResult
+        Two results scored on the same rows with the same score.
+
+    Returns
+    -------
+    McNemarInterval, SignFlipTest or PairedBootstrap
+
+    Raises
+    ------
+    CandidateError
+        When one has bootstrap replicates and the other not, or a different number.
 
     Examples
     --------
@@ -305,7 +326,15 @@ def paired_score_test(a: ModelResult, b: ModelResult) -> PairedScoreTest:
     >>> t.p_value, t.interval(0.95)  # doctest: +SKIP
     (0.0386, (0.0023, 0.0391))
     """
-    if a.task == "classification":
+    ra, rb = a.score.replicates, b.score.replicates
+    if ra is not None or rb is not None:
+        if ra is None or rb is None or ra.size != rb.size:
+            raise CandidateError(
+                f"{b.name!r} and {a.name!r} do not carry the same bootstrap replicates of "
+                f"{b.score.name}, so they cannot be paired. Measure them in one compare() call."
+            )
+        return stats.PairedBootstrap(b.score.value - a.score.value, rb - ra)
+    if a.task == "classification" and a.score.name == "accuracy":
         ca, cb = np.asarray(a.score.correct, bool), np.asarray(b.score.correct, bool)
         r = stats.mcnemar_exact(ca, cb)
         return stats.McNemarInterval(r.b, r.c, int(ca.size))

@@ -409,14 +409,22 @@ def _score_bounds(
         p = float(test.p_value)
         low, high = test.interval(1.0 - 2.0 * alpha)
         return low, high, p
-    co = np.asarray(so.contributions(), float)
-    cn = np.asarray(sn.contributions(), float)
-    if co.size < 2 or cn.size < 2:
-        return -math.inf, math.inf, None
     from scipy.stats import norm
 
-    se = math.sqrt(co.var(ddof=1) / co.size + cn.var(ddof=1) / cn.size)
-    diff = float(cn.mean() - co.mean())
+    if so.replicates is not None or sn.replicates is not None:
+        # not a mean of per-row terms: each run's bootstrap replicates give its error
+        ro, rn = so.replicates, sn.replicates
+        if ro is None or rn is None or ro.size < 2 or rn.size < 2:
+            return -math.inf, math.inf, None
+        se = math.sqrt(float(np.var(ro, ddof=1)) + float(np.var(rn, ddof=1)))
+        diff = sn.value - so.value
+    else:
+        co = np.asarray(so.contributions(), float)
+        cn = np.asarray(sn.contributions(), float)
+        if co.size < 2 or cn.size < 2:
+            return -math.inf, math.inf, None
+        se = math.sqrt(co.var(ddof=1) / co.size + cn.var(ddof=1) / cn.size)
+        diff = float(cn.mean() - co.mean())
     z = float(norm.ppf(1.0 - alpha))
     if se == 0.0:
         return diff, diff, 1.0 if diff == 0.0 else 0.0

@@ -32,7 +32,7 @@ from ._saved import (
     saved_text,
     score_fields,
 )
-from .errors import SchemaError
+from .errors import CandidateError, SchemaError
 from .memory import WorkerMemory
 
 if TYPE_CHECKING:
@@ -789,6 +789,13 @@ class Score:
         The test target and the model's predictions, row by row.
     rows_digest : str
         A digest of the test target; two scores can be paired only when equal.
+    terms : array-like, optional
+        Per-row terms whose mean is the score, for scores that need the
+        probabilities (log loss, Brier); recomputed from ``y_pred`` otherwise.
+    replicates : array-like, optional
+        The score on the fixed bootstrap resamples of the rows
+        (:func:`prodbench.scoring.resample_rows`), for scores that are not a
+        mean of per-row terms (F1, ROC AUC, ...): paired tests difference them.
 
     Examples
     --------
@@ -802,10 +809,15 @@ class Score:
     y_true: np.ndarray
     y_pred: np.ndarray
     rows_digest: str = ""
+    terms: np.ndarray | None = None
+    replicates: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "y_true", _readonly(self.y_true))
         object.__setattr__(self, "y_pred", _readonly(self.y_pred))
+        for key in ("terms", "replicates"):
+            if getattr(self, key) is not None:
+                object.__setattr__(self, key, _readonly(np.asarray(getattr(self, key), float)))
 
     @property
     def n(self) -> int:
@@ -839,6 +851,13 @@ class Score:
         >>> s.contributions().tolist()
         [1.0, 1.0, 0.0, 1.0]
         """
+        if self.terms is not None:
+            return np.asarray(self.terms, dtype=np.float64)
+        if self.replicates is not None:
+            raise CandidateError(
+                f"{self.name} is not a mean of per-row terms, so it has no per-row "
+                "contributions; paired tests use its bootstrap replicates instead."
+            )
         return stats.row_contributions(self.name, self.y_true, self.y_pred)
 
     def to_dict(self) -> dict[str, Any]:
@@ -862,6 +881,11 @@ class Score:
             "y_true": self.y_true.tolist(),
             "y_pred": self.y_pred.tolist(),
             "rows_digest": self.rows_digest,
+            **{
+                key: getattr(self, key).tolist()
+                for key in ("terms", "replicates")
+                if getattr(self, key) is not None
+            },
         }
 
     @classmethod

@@ -30,6 +30,7 @@ __all__ = [
     "SCORERS",
     "McNemarInterval",
     "McNemarResult",
+    "PairedBootstrap",
     "Scorer",
     "SignFlipTest",
     "batch_means_interval",
@@ -1381,3 +1382,86 @@ def detectable_difference(d: np.ndarray, *, alpha: float = 0.05, power: float = 
         sd = 1.0 / math.sqrt(n)  # std(ddof=1) of one 1 among n - 1 zeros
     z = float(_sps.norm.ppf(1.0 - alpha / 2.0) + _sps.norm.ppf(power))
     return z * sd / math.sqrt(n)
+
+
+@dataclass(frozen=True)
+class PairedBootstrap:
+    """Paired bootstrap of a score difference, its test and the interval that is the test.
+
+    ``replicates`` are the difference B minus A on the same resamples of the
+    rows (for scores that are not a mean of per-row terms: F1, ROC AUC, ...).
+    The interval at level ``alpha`` is ``[r_(c), r_(R-c+1)]`` of the sorted
+    replicates and the p-value ``p(m) = min(1, 2 (m + 1) / (R + 1))`` with
+    ``m = min(#{r <= 0}, #{r >= 0})``, ``c`` being the smallest count with
+    ``p(c) >= alpha`` (the interval is unbounded when ``c`` is 0): the
+    interval excludes 0 exactly when ``p < alpha``, at every level. The
+    smallest p-value is ``2 / (R + 1)``, never 0.
+
+    Attributes
+    ----------
+    point : float
+        The observed difference on all rows.
+    replicates : ndarray of float, shape (R,)
+        The difference on each resample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = PairedBootstrap(0.05, np.random.default_rng(0).normal(0.05, 0.02, 1000))
+    >>> t.p_value < 0.05, bool(t.interval(0.95)[0] > 0)
+    (True, True)
+    """
+
+    point: float
+    replicates: np.ndarray
+
+    name = "bootstrap"
+    method = "paired bootstrap over rows; significant exactly when its interval excludes 0"
+
+    def __post_init__(self) -> None:
+        r = np.sort(_as_1d_float(self.replicates, "replicates"))
+        object.__setattr__(self, "replicates", r)
+
+    def _p(self, m: int) -> float:
+        return min(1.0, 2.0 * (m + 1) / (self.replicates.size + 1))
+
+    @property
+    def p_value(self) -> float:
+        """``min(1, 2 (m + 1) / (R + 1))``, ``m = min(#{r <= 0}, #{r >= 0})``."""
+        r = self.replicates
+        return self._p(min(int(np.count_nonzero(r <= 0.0)), int(np.count_nonzero(r >= 0.0))))
+
+    def rejects(self, alpha: float) -> bool:
+        """Whether the difference is significant at level ``alpha``."""
+        return self.p_value < alpha
+
+    def _count(self, alpha: float) -> int:
+        """The smallest ``c >= 0`` with ``p(c) >= alpha``."""
+        c = max(0, math.ceil(alpha * (self.replicates.size + 1) / 2.0) - 1)
+        while c > 0 and self._p(c - 1) >= alpha:
+            c -= 1
+        while self._p(c) < alpha:
+            c += 1
+        return c
+
+    def interval(
+        self, confidence: float = 0.95, *, reject: bool | None = None
+    ) -> tuple[float, float]:
+        """The percentile interval at ``confidence``: excludes 0 exactly when :meth:`rejects`.
+
+        ``reject`` is accepted for the same call as the other paired tests;
+        the bootstrap decision is the interval itself.
+        """
+        confidence = _check_confidence(confidence)
+        del reject
+        r = self.replicates
+        c = self._count(1.0 - confidence)
+        if c == 0:  # too few replicates to reject at this level
+            return -math.inf, math.inf
+        return float(r[c - 1]), float(r[r.size - c])
+
+    def detectable(self, *, alpha: float = 0.05, power: float = 0.8) -> float:
+        """Smallest difference these rows could tell from noise (bootstrap standard error)."""
+        sd = float(np.std(self.replicates, ddof=1)) if self.replicates.size > 1 else 0.0
+        z = float(_sps.norm.ppf(1.0 - alpha / 2.0) + _sps.norm.ppf(power))
+        return z * sd

@@ -19,10 +19,14 @@ __all__ = [
     "format_ratio",
     "format_score",
     "format_score_diff",
+    "lower_is_better",
+    "natural_score",
     "parse_duration",
     "parse_size",
     "round_up",
     "say_speed",
+    "score_label",
+    "score_trend",
     "significant",
 ]
 
@@ -347,19 +351,89 @@ def say_speed(ratio: float, what: str = "") -> str:
     return f"{format_ratio(1.0 / ratio)} faster{tail}"
 
 
+_LOSS_LABELS = {
+    "neg_mean_absolute_error": "MAE",
+    "neg_mean_squared_error": "MSE",
+    "neg_root_mean_squared_error": "RMSE",
+    "neg_mean_absolute_percentage_error": "MAPE",
+    "neg_median_absolute_error": "median absolute error",
+    "neg_mean_squared_log_error": "MSLE",
+    "neg_root_mean_squared_log_error": "RMSLE",
+    "neg_max_error": "max error",
+    "neg_log_loss": "log loss",
+    "neg_brier_score": "Brier score",
+    "neg_mean_poisson_deviance": "Poisson deviance",
+    "neg_mean_gamma_deviance": "gamma deviance",
+    "neg_negative_likelihood_ratio": "negative likelihood ratio",
+}
+
+
+def lower_is_better(name: str) -> bool:
+    """Whether a stored score is scikit-learn's negated loss (``neg_*``): shown as the loss.
+
+    Examples
+    --------
+    >>> lower_is_better("neg_log_loss"), lower_is_better("f1")
+    (True, False)
+    """
+    return name.startswith("neg_")
+
+
+def score_label(name: str) -> str:
+    """The name a reader expects: ``neg_mean_absolute_error`` is ``MAE``; others as they are.
+
+    Examples
+    --------
+    >>> score_label("neg_mean_absolute_error"), score_label("neg_foo_bar"), score_label("f1")
+    ('MAE', 'foo bar', 'f1')
+    """
+    if name in _LOSS_LABELS:
+        return _LOSS_LABELS[name]
+    if lower_is_better(name):
+        return name[4:].replace("_", " ")
+    return name
+
+
+def score_trend(name: str) -> str:
+    """The score with the direction that is better: ``'accuracy up'``, ``'MAE down'``.
+
+    Examples
+    --------
+    >>> score_trend("r2"), score_trend("neg_mean_absolute_error")
+    ('r2 up', 'MAE down')
+    """
+    return f"{score_label(name)} {'down' if lower_is_better(name) else 'up'}"
+
+
+def natural_score(name: str, value: float) -> float:
+    """A stored score (or difference) in the sign of :func:`score_label`: ``neg_*`` flipped.
+
+    Examples
+    --------
+    >>> natural_score("neg_mean_absolute_error", -45.18), natural_score("r2", 0.5)
+    (45.18, 0.5)
+    """
+    return -value if lower_is_better(name) else value
+
+
 def format_score(name: str, value: float) -> str:
     """A score at one precision for every candidate and task: 4 decimals.
 
     Accuracy, R², F1 and other scores near 1 read to 4 decimals; a score of
     100 or more in magnitude (an error in target units) to 2 decimals with
-    thousands separators. ``name`` is the score's name (for future rules).
+    thousands separators. A ``neg_*`` score is shown as the loss it negates
+    (in the sign of :func:`score_label`: ``neg_mean_absolute_error`` -45.18
+    is MAE 45.18).
 
     Examples
     --------
     >>> format_score("accuracy", 0.95), format_score("r2", 0.45), format_score("r2", -1234.5)
     ('0.9500', '0.4500', '-1,234.50')
+    >>> format_score("neg_mean_absolute_error", -45.178)
+    '45.1780'
     """
-    del name
+    if lower_is_better(name):
+        value = -value
     if abs(value) >= 100:
         return f"{value:,.2f}"
     return f"{value:.4f}"
@@ -368,11 +442,17 @@ def format_score(name: str, value: float) -> str:
 def format_score_diff(name: str, diff: float) -> str:
     """A score difference: accuracy in percentage points, others signed, as :func:`format_score`.
 
+    A ``neg_*`` difference is shown as the change of the loss (its sign flipped).
+
     Examples
     --------
     >>> format_score_diff("accuracy", 0.0123), format_score_diff("r2", -0.01)
     ('+1.23 pp', '-0.0100')
+    >>> format_score_diff("neg_mean_absolute_error", -3.1274)
+    '+3.1274'
     """
+    if lower_is_better(name):
+        diff = -diff
     if name == "accuracy":
         return f"{diff * 100:+.2f} pp"
     if abs(diff) >= 100:

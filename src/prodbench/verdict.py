@@ -46,9 +46,11 @@ from .units import (
     format_ratio,
     format_score,
     format_score_diff,
+    lower_is_better,
     parse_size,
     round_up,
     say_speed,
+    score_label,
 )
 
 if TYPE_CHECKING:
@@ -123,6 +125,7 @@ def _fits_for_interval(confidence: float) -> int:
 _TEST_WORDS = {
     "McNemar": ("exact McNemar", "exact conditional"),
     "permutation": ("sign-flip permutation", "permutation-inverted"),
+    "bootstrap": ("paired bootstrap", "bootstrap percentile, the test itself"),
 }
 
 
@@ -456,7 +459,7 @@ class Comparison:
 
     def _tie_text(self, best: str, tied: Mapping[str, float], pick: str, family: int) -> str:
         """``'tied on accuracy with b (p=0.58, Holm-adjusted)'``."""
-        score = self.results[best].score.name
+        score = score_label(self.results[best].score.name)
         others = [n for n in tied if n != pick]
         p = tied[pick] if pick != best else min(tied[n] for n in tied if n != best)
         adjusted = ", Holm-adjusted" if family > 1 else ""
@@ -468,7 +471,7 @@ class Comparison:
         if not pool:
             return None, ""
         best, tied, family = self._score_tie(pool)
-        score = self.results[best].score.name
+        score = score_label(self.results[best].score.name)
         if len(tied) == 1:
             return best, f"best {score}"
         # Training tie-break, decided like the production p99 tie-break: the
@@ -597,7 +600,7 @@ class Comparison:
         if not pool:
             return None, ""
         best, tied, family = self._score_tie(pool)
-        score = self.results[best].score.name
+        score = score_label(self.results[best].score.name)
         within = " within the budget" if self.budget else ""
         if len(tied) == 1:
             return best, f"best {score}{within}"
@@ -924,9 +927,10 @@ class Comparison:
         return [
             Stakeholder(
                 "ML engineer",
-                f"best {score_name}",
+                f"best {score_label(score_name)}",
                 ml,
-                f"{score_name} {format_score(score_name, res[ml].score.value)}"
+                f"{score_label(score_name)} {format_score(score_name, res[ml].score.value)}"
+                + (", lower is better" if lower_is_better(score_name) else "")
                 + (
                     ""
                     if len(ml_tied) == 1
@@ -981,7 +985,7 @@ class Comparison:
         assert info is not None
         gain = format_score_diff(d.score_name, d.score_diff)
         if d.score_name != "accuracy":  # "+1.23 pp" already says what it is
-            gain += f" {d.score_name}"
+            gain += f" {score_label(d.score_name)}"
         text = f"{n}: {gain} for {format_ratio(d.p99_ratio)} the baseline's p99"
         if not info.parity.ok:
             return f"{text}; {info.parity.describe()}: never the production pick."
@@ -1062,6 +1066,13 @@ class Comparison:
             body = (
                 f"{d.score_diff * 100:+.2f} pp accuracy ({level} {lo * 100:+.2f} to {hi * 100:+.2f}"
             )
+        elif lower_is_better(d.score_name):  # the loss, in its sign: "MAE 3.13 worse"
+            change = format_score_diff(d.score_name, d.score_diff)
+            way = "worse" if d.score_diff < 0 else "better" if d.score_diff > 0 else "unchanged"
+            body = (
+                f"{score_label(d.score_name)} {change.lstrip('+-')} {way} ({level} "
+                f"{format_score_diff(d.score_name, hi)} to {format_score_diff(d.score_name, lo)}"
+            )
         else:
             body = (
                 f"{format_score_diff(d.score_name, d.score_diff)} {d.score_name} ({level} "
@@ -1087,8 +1098,8 @@ class Comparison:
             return ""
 
         def diff_text(x: float) -> str:
-            return format_score_diff(d.score_name, x).lstrip("+") + (
-                "" if d.score_name == "accuracy" else f" {d.score_name}"
+            return format_score_diff(d.score_name, abs(x)).lstrip("+-") + (
+                "" if d.score_name == "accuracy" else f" {score_label(d.score_name)}"
             )
 
         text = (

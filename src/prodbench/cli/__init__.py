@@ -52,7 +52,6 @@ from ._options import (
 from ._options import DEFAULT_MAX_FIT_TIME as DEFAULT_MAX_FIT_TIME
 from ._options import DEFAULT_THREADS as DEFAULT_THREADS
 from .compare import CANDIDATE_HELP as CANDIDATE_HELP
-from .compare import SCORINGS as SCORINGS
 from .diff import parse_fail_on as parse_fail_on
 
 __all__ = [

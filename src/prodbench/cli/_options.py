@@ -200,6 +200,13 @@ _SHARED = (
         sweep="the method each request calls (default: predict)",
     ),
     _option(
+        "--scoring",
+        metavar="NAME",
+        help="the score on the test rows: any name of scikit-learn's "
+        "get_scorer_names(), e.g. f1, roc_auc, balanced_accuracy, neg_log_loss, "
+        "neg_mean_absolute_error (default: accuracy for classification, r2 for regression)",
+    ),
+    _option(
         "--no-isolate",
         dest="isolate",
         action="store_false",
@@ -344,6 +351,14 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     _check_positive(args.max_fit_time, "--max-fit-time")
     _check_positive(args.call_timeout, "--call-timeout")
     runtimes = _runtimes_arg(args.runtime)
+    scoring = getattr(args, "scoring", None)
+    if scoring is not None:
+        from ..scoring import check_name
+
+        try:
+            check_name(scoring)
+        except SpecError as exc:
+            raise SpecError(f"--scoring: {exc}") from None
     from ..verdict import Budget
 
     default = default_run(args)
@@ -365,6 +380,7 @@ def measurement_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "max_fit_time": max_fit_time,
         "random_state": args.seed,
         "price_per_core_hour": args.price_per_core_hour,
+        "scoring": scoring,
     }
 
 

@@ -44,9 +44,6 @@ if TYPE_CHECKING:
     from ..results import ModelResult
     from ..verdict import Budget, Comparison
 
-SCORINGS = ("accuracy", "r2", "neg_mean_absolute_error", "neg_mean_squared_error")
-"""stats.SCORERS' names, spelled out so --help does not import numpy (tests check they agree)."""
-
 CANDIDATE_HELP = f"""\
 candidates (two or more; none runs the default comparison):
   PRESET                  logreg, ridge, forest, hgb, knn, ensemble (soft vote
@@ -119,13 +116,7 @@ _LAYOUT: Layout = (
             "--max-fit-time",
             "--threads",
             "--method",
-            _option(
-                "--scoring",
-                choices=SCORINGS,
-                metavar="NAME",
-                help="the score on the test rows: " + ", ".join(SCORINGS) + " (default: accuracy "
-                "for classification, r2 for regression)",
-            ),
+            "--scoring",
             _option(
                 "--precision",
                 type=float,
@@ -307,7 +298,6 @@ def _measure(
                 y,
                 X_test=X_test,
                 y_test=y_test,
-                scoring=args.scoring,
                 precision=args.precision,
                 request_format=args.request_format,
                 batch_sizes=args.batch_sizes,

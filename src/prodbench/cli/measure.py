@@ -117,7 +117,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
                 fit=not is_fitted,
                 name=name,
                 test_size=options["test_size"],
-                scoring=args.scoring,
+                scoring=options["scoring"],
                 method=options["method"],
                 request_format=args.request_format,
                 threads=options["threads"],

@@ -75,6 +75,7 @@ _LAYOUT: Layout = (
             "--no-calibrate",
             "--call-timeout",
             "--method",
+            "--scoring",
             "--price-per-core-hour",
         ),
     ),

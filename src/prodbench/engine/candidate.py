@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import memory, noise, stats
+from .. import scoring as _scoring
 from ..environment import machine_snapshot
 from ..errors import ModelError, ModelFailedError, ProdbenchError
 from ..models import check_fitted, encoding_note
@@ -296,13 +297,18 @@ class _Candidate(_Reports):
             y_pred = self._labels_from_proba(proba, len(split.y_test))
         y_true = np.asarray(split.y_test)
         self._check_predictions(y_true, y_pred)
-        value = stats.score(self.shared.scoring, y_true, y_pred)
+        scorer = self.shared.scorer or _scoring.resolve(self.shared.scoring, self.shared.task)
+        who = f"{self.name!r} ({type(self.model).__name__})"
+        with self._guarded(0.0), thread_limit(self.options.bulk_threads):
+            ev = _scoring.evaluate(scorer, self.model, split.X_test, y_true, y_pred, who=who)
         return Score(
-            name=self.shared.scoring,
-            value=float(value),
+            name=scorer.name,
+            value=float(ev.value),
             y_true=y_true,
             y_pred=y_pred,
             rows_digest=self.shared.digest,
+            terms=ev.terms,
+            replicates=ev.replicates,
         )
 
     def _labels_from_proba(self, proba: Any, n_rows: int) -> np.ndarray:

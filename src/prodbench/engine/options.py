@@ -9,13 +9,13 @@ caller that forwards them (sweeps) and the drift test read one list.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 import numpy as np
 
-from .. import stats
+from .. import scoring as _scoring
 from ..errors import CandidateError, DataError, ProdbenchError
 from ..models import check_model
 from ..runtimes import RUNTIMES
@@ -39,7 +39,7 @@ class _Options:
     min_fits: int
     max_fit_time: float
     batch_sizes: tuple[int, ...]
-    scoring: str | None
+    scoring: str | Callable[..., float] | None
     random_state: int
     call_timeout: float = DEFAULT_CALL_TIMEOUT
     isolate: bool = False
@@ -82,7 +82,11 @@ class _Options:
             "min_fits": self.min_fits,
             "max_fit_time": self.max_fit_time,
             "batch_sizes": list(self.batch_sizes),
-            "scoring": self.scoring,
+            "scoring": (
+                self.scoring
+                if self.scoring is None or isinstance(self.scoring, str)
+                else _scoring.name_of(self.scoring)
+            ),
             "random_state": self.random_state,
             "call_timeout": self.call_timeout,
             "isolate": self.isolate,
@@ -105,7 +109,7 @@ def _check_options(
     min_fits: int,
     max_fit_time: float | str,
     batch_sizes: Sequence[int],
-    scoring: str | None,
+    scoring: str | Callable[..., float] | None,
     random_state: int,
     call_timeout: float = DEFAULT_CALL_TIMEOUT,
     isolate: bool = False,
@@ -128,10 +132,10 @@ def _check_options(
         raise DataError(
             f"call_timeout must be a positive number of seconds (default 60), not {call_timeout!r}."
         )
-    if scoring is not None and scoring not in stats.SCORERS:
-        raise DataError(
-            f"Unknown scoring {scoring!r}. Use one of {', '.join(sorted(stats.SCORERS))}."
-        )
+    if isinstance(scoring, str):
+        _scoring.check_name(scoring)
+    elif scoring is not None and not callable(scoring):
+        _scoring.resolve(scoring, "classification")  # raises the SpecError
     sizes = _batch_sizes(batch_sizes)
     return _Options(
         method=method,

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import data as _data
-from .. import stats
+from .. import scoring as _scoring
 from ..errors import CandidateError, DataError
 from ..models import declared_task
 from .options import _Options
@@ -28,6 +28,7 @@ class _Shared:
     request_format: str
     digest: str
     columns: tuple[str, ...] | None = None
+    scorer: _scoring.Scoring | None = None
     views: dict[Any, _Shared] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -177,12 +178,7 @@ def _prepare(
         split = _data.Split(X, X_test, np.asarray(y), np.asarray(y_test))
         if task == "classification":
             _data.check_classes(y)
-    scoring = options.scoring or ("accuracy" if task == "classification" else "r2")
-    if stats.SCORERS[scoring].task != task:
-        raise DataError(
-            f"scoring={scoring!r} is for {stats.SCORERS[scoring].task}, but y looks like a "
-            f"{task} target. Use a {task} scorer."
-        )
+    scorer = _scoring.resolve(options.scoring, task)
     fmt = options.request_format
     if fmt == "auto":
         fmt = _data.input_format(split.X_train)
@@ -192,7 +188,8 @@ def _prepare(
         rows=rows,
         batches=_bulk_batches(split.X_test, options),
         task=task,
-        scoring=scoring,
+        scoring=scorer.name,
+        scorer=scorer,
         request_format=fmt,
         digest=_data.rows_digest(split.y_test),
         columns=_column_names(split.X_train),

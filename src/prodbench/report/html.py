@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from ..units import score_trend
 from .cells import GROUP_TITLES, STATUS_SYMBOL, UNDERSAMPLED_MARK
 from .model import build_report, result_items
 from .types import Section
@@ -168,7 +169,7 @@ def render_html(cmp: Comparison) -> str:
             out.append("<ul>" + "".join(f"<li>{h(d)}</li>" for d in rep.budget_details) + "</ul>")
     if rep.pareto is not None:
         out.append(
-            f'<p class="pb-note">Pareto front ({h(rep.score_name)} up, p99 down): '
+            f'<p class="pb-note">Pareto front ({h(score_trend(rep.score_name))}, p99 down): '
             f"{h(', '.join(rep.pareto))}</p>"
         )
     if rep.measured:

@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..noise import BUSY_PREFIX, DRIFT_PREFIX
+from ..units import lower_is_better, natural_score, score_label
 from .cells import PERCENTILES
 from .model import delta
 
@@ -57,7 +58,15 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "status": "ok",
         "is_baseline": name == cmp.baseline,
-        "score": {"name": r.score.name, "value": _num(r.score.value), "n": r.score.n},
+        "score": {
+            "name": r.score.name,
+            "value": _num(r.score.value),
+            "n": r.score.n,
+            # as a reader reads it: neg_mean_absolute_error -45.18 is MAE 45.18
+            "label": score_label(r.score.name),
+            "natural_value": _num(natural_score(r.score.name, r.score.value)),
+            "lower_is_better": lower_is_better(r.score.name),
+        },
         "latency": latency,
         "request_format": lat.request_format,
         # Native thread limit per phase (null: the machine's threads), and any
@@ -99,6 +108,14 @@ def _candidate_summary(cmp: Comparison, name: str) -> dict[str, Any]:
             "score_diff": _num(d.score_diff),
             "score_diff_low": _num(d.score_diff_interval[0]),
             "score_diff_high": _num(d.score_diff_interval[1]),
+            # the change of the score under its label (a loss's change for neg_* scores)
+            "natural_diff": _num(natural_score(d.score_name, d.score_diff)),
+            "natural_diff_low": _num(
+                min(natural_score(d.score_name, x) for x in d.score_diff_interval)
+            ),
+            "natural_diff_high": _num(
+                max(natural_score(d.score_name, x) for x in d.score_diff_interval)
+            ),
             "p_value": _num(d.p_value),
             "p_value_raw": _num(d.p_value_raw),
             "adjustment": d.adjustment,

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from ..units import score_trend
 from .cells import GROUP_TITLES
 from .model import build_report
 from .types import Section
@@ -152,7 +153,7 @@ def render_markdown(cmp: Comparison) -> str:
     footer = []
     if rep.pareto is not None:
         footer.append(
-            f"Pareto front ({md(rep.score_name)} up, p99 down): "
+            f"Pareto front ({md(score_trend(rep.score_name))}, p99 down): "
             + ", ".join(md(n) for n in rep.pareto)
         )
     if rep.measured:

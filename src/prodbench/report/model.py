@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..environment import summarize_environment
 from ..errors import ProdbenchError
-from ..units import format_bytes, format_duration
+from ..units import format_bytes, format_duration, lower_is_better, score_label
 from .cells import (
     DASH,
     PERCENTILES,
@@ -82,7 +82,7 @@ def columns(cmp: Comparison) -> tuple[Column, ...]:
     Compile time and parity appear only when the comparison has compiled
     runtime variants (``compare(runtimes=...)``, ``--runtime``).
     """
-    score = score_name(cmp)
+    score = score_label(score_name(cmp))
     variants = any(r.runtime is not None for r in cmp.results.values())
     memory = any(r.memory is not None for r in cmp.results.values())
     return tuple(
@@ -677,7 +677,8 @@ def result_items(result: ModelResult) -> list[tuple[str, str, bool]]:
     items.append(
         (
             "score",
-            f"{score.name} {fmt_score(score.name, score.value)} on {score.n:,} test rows",
+            f"{score_label(score.name)} {fmt_score(score.name, score.value)} on {score.n:,} "
+            f"test rows{', lower is better' if lower_is_better(score.name) else ''}",
             False,
         )
     )

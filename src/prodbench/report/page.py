@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .._fileio import atomic_path
 from .._version import __version__
 from ..errors import MissingDependencyError, ProdbenchError
+from ..units import score_trend
 from .cells import SIGNIFICANT_MARK, UNDERSAMPLED_MARK, fmt_bytes, fmt_duration
 from .html import CSS as TABLE_CSS
 from .html import _budget_td, _flag_html, h
@@ -372,7 +373,7 @@ def _comparison_body(
     significance = [n for n in rep.notes if n.startswith(SIGNIFICANT_MARK)]
     undersampled = [n for n in rep.notes if n.startswith(UNDERSAMPLED_MARK)]
     pareto = (
-        [f"Pareto front ({rep.score_name} up, p99 down): {', '.join(rep.pareto)}"]
+        [f"Pareto front ({score_trend(rep.score_name)}, p99 down): {', '.join(rep.pareto)}"]
         if rep.pareto
         else []
     )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from ..units import score_trend
 from .cells import GROUP_TITLES, cli_words, terminal_width, wrap
 from .model import build_report, result_items
 from .types import Column, Row, Section
@@ -234,7 +235,7 @@ def render_text(cmp: Comparison, *, width: int | None = None, cli: bool = False)
         )
     if rep.pareto is not None:
         lines += prose(
-            f"Pareto front ({rep.score_name} up, p99 down): {', '.join(rep.pareto)}",
+            f"Pareto front ({score_trend(rep.score_name)}, p99 down): {', '.join(rep.pareto)}",
             indent="",
             hang="  ",
         )
