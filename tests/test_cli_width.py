@@ -195,7 +195,7 @@ def test_a_failure_is_shown_once_on_a_terminal(
     terminal: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(compare_cmd, "same_terminal", lambda: terminal)
-    args = argparse.Namespace(output=None, format="table", plot=None)
+    args = argparse.Namespace(output=None, format="table", plot=None, quiet=False, log=None)
     compare_cmd._report(args, _State(), _failed_comparison(), None)
     out, err = capsys.readouterr()
     assert "boom" in out  # the report's Failures section has it in full

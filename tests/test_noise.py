@@ -56,7 +56,11 @@ OPTIONS = {"max_time": 2.0, "min_fits": 1, "batch_sizes": (100,), "progress": Fa
 
 def test_a_model_whose_speed_steps_2x_halfway_gets_a_drift_warning() -> None:
     X, y = _data()
-    result = pb.measure(SpeedStep(300 * US, factor=0.5, step_s=0.8), X, y, **OPTIONS)
+    # precision 1e-6: sampling runs its max_time (a tight interval before the step would
+    # stop it on a quiet machine), so the step falls inside the phase
+    result = pb.measure(
+        SpeedStep(300 * US, factor=0.5, step_s=0.8), X, y, **OPTIONS, precision=1e-6
+    )
     drift = [n for n in result.notes if n.startswith(noise.DRIFT_PREFIX)]
     assert drift, (result.notes, result.latency)
     assert "median moved -" in drift[0] and "between the first and last third" in drift[0]
@@ -67,7 +71,7 @@ def test_a_model_whose_speed_steps_2x_halfway_gets_a_drift_warning() -> None:
     # and in a comparison's JSON, next to the candidate, with the noise record
     # interleaved with another candidate its latency blocks span about twice the wall time
     both = {"stepping": SpeedStep(300 * US, factor=0.5, step_s=1.6), "steady": SpeedStep(300 * US)}
-    cmp = pb.compare(both, X, y, **OPTIONS)
+    cmp = pb.compare(both, X, y, **OPTIONS, precision=1e-6)
     from prodbench.report import to_json_dict
 
     entry = to_json_dict(cmp)["summary"]["candidates"]["stepping"]

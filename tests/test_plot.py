@@ -583,7 +583,10 @@ def test_cost_counts_the_workers_each_rate_needs(fast_capacity):
     ax = fig.axes[0]
     assert ax.get_title().startswith("Cost per million predictions")
     lines = _cost_lines(ax)
-    assert set(lines) == set(cmp.measured)
+    # knn has 300 samples: its p99 has no upper bound, so no rate is sure to be met
+    assert set(lines) == set(cmp.measured) - {"knn"}
+    said = {t.get_gid(): t.get_text() for t in ax.texts}
+    assert "too few latency samples (n=300)" in said["unmet-knn"]
     assert ax.get_xscale() == ax.get_yscale() == "log"
     cap = cmp.capacity(workers=WORKER_COUNTS)
     for name, line in lines.items():
@@ -623,4 +626,4 @@ def test_cost_marks_the_target_rate_and_needs_a_percentile_budget(fast_capacity)
     with pytest.raises(ProdbenchError, match="percentile limit"):
         _comparison().plot(kind="cost")
     bare = _comparison().plot(kind="cost", budget="p99=20ms").axes[0]
-    assert set(_cost_lines(bare)) == {"lone", "ensemble", "knn"}
+    assert set(_cost_lines(bare)) == {"lone", "ensemble"}  # knn: too few samples (above)

@@ -94,8 +94,12 @@ def test_compare_gives_the_time_to_the_open_candidate(cancer, isolate):
         lat = cmp.results[name].latency
         assert cmp.budget_overall(name) == "fail"
         assert lat.stop_reason == "decided", lat.stop_reason
-        assert lat.n < stats.required_samples(99), lat.n
-        assert any("already decided" in note for note in cmp.results[name].notes)
+        # stopped well before the open one: its samples went to the near candidate (with
+        # no interim decision before the minimum sampling time, the stop can come after
+        # the p99's own minimum of samples on a fast machine)
+        assert lat.n < cmp.results["near"].latency.n, (lat.n, cmp.results["near"].latency.n)
+        if lat.n < stats.required_samples(99):  # an under-sampled p99 says why
+            assert any("already decided" in note for note in cmp.results[name].notes)
 
 
 class _FakeRunner:

@@ -624,6 +624,7 @@ _CHECK_DEFAULTS: dict[str, Any] = {
     "budget_scale": None,
     "name": None,
     "call_timeout": 60.0,
+    "reference": None,
 }
 """Their defaults, for callers that pass only some (the pytest fixture)."""
 

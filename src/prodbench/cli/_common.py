@@ -568,3 +568,31 @@ def _report_save_errors(state: _State) -> int | None:
     for message in state.save_errors.values():
         _error(message)
     return EXIT_USAGE if state.save_errors else None
+
+
+def host_memory_arg(text: str, *, needs_qps: bool = False) -> int:
+    """``--host-memory 16GB`` in bytes; a one-paragraph error for anything else.
+
+    ``needs_qps``: ``compare`` was given no ``--qps``, so there is no capacity
+    section for the hosts to appear in.
+
+    Examples
+    --------
+    >>> host_memory_arg("16GB")
+    16000000000
+    """
+    from ..units import parse_size
+
+    if needs_qps:
+        raise SpecError(
+            "--host-memory sizes the hosts of the capacity section, which compare adds with "
+            "--qps: pass a target rate too, e.g. --qps 500 --host-memory 16GB."
+        )
+
+    try:
+        size = parse_size(text, require_unit=True)
+    except ProdbenchError as exc:
+        raise SpecError(f"--host-memory {text!r}: {exc} For example --host-memory 16GB.") from exc
+    if size <= 0:
+        raise SpecError(f"--host-memory must be a positive size, e.g. 16GB; got {text!r}.")
+    return size

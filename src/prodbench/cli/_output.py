@@ -193,10 +193,21 @@ def contained() -> Iterator[OutputLog]:
     except OSError:  # no standard descriptors to contain (an embedded interpreter)
         yield log
         return
-    terminal = io.TextIOWrapper(
-        os.fdopen(os.dup(saved[2]), "wb", buffering=0), encoding="utf-8", line_buffering=True
-    )
-    terminal.isatty = lambda: os.isatty(saved[2])  # type: ignore[method-assign]
+    # prodbench's own lines go where sys.stderr went: the original descriptor 2, or,
+    # when sys.stderr is a Python object of its own (a notebook, a test), that object.
+    try:
+        on_fd2 = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        on_fd2 = False
+    terminal: TextIO
+    if on_fd2:
+        wrapper = io.TextIOWrapper(
+            os.fdopen(os.dup(saved[2]), "wb", buffering=0), encoding="utf-8", line_buffering=True
+        )
+        wrapper.isatty = lambda: os.isatty(saved[2])  # type: ignore[method-assign]
+        terminal = wrapper
+    else:
+        terminal = sys.stderr
     log.terminal = terminal
     sink = log.fd_for(IN_PROCESS)
     old_streams = sys.stdout, sys.stderr
@@ -236,5 +247,6 @@ def contained() -> Iterator[OutputLog]:
             with contextlib.suppress(OSError):
                 os.dup2(dup, fd)
             os.close(dup)
-        with contextlib.suppress(Exception):
-            terminal.close()
+        if on_fd2:
+            with contextlib.suppress(Exception):
+                terminal.close()

@@ -7,14 +7,14 @@ import math
 from typing import Any
 
 from ..errors import SpecError
-from ._common import EXIT_CODES_HELP, EXIT_OK, _print, _State, check_output_paths
+from ._common import EXIT_CODES_POINTER, EXIT_OK, _print, _State, check_output_paths
 
 CALIBRATE_EPILOG = (
     "examples:\n"
     "  prodbench calibrate --output latency-ref.json      # where the budgets are set\n"
     "  prodbench compare ... --budget p99=5ms --latency-reference latency-ref.json\n"
     "  PRODBENCH_LATENCY_REFERENCE=latency-ref.json pytest   # assert_latency, the plugin\n\n"
-    + EXIT_CODES_HELP
+    + EXIT_CODES_POINTER
 )
 
 

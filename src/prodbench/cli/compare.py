@@ -227,7 +227,7 @@ def run(args: argparse.Namespace, state: _State) -> int:
         check_qps(args.qps)
         percentile_limits(options["budget"])  # --qps needs a percentile budget: say so now
     if args.host_memory is not None:
-        from .serving import host_memory_arg
+        from ._common import host_memory_arg
 
         host_memory_arg(args.host_memory, needs_qps=args.qps is None)
 
@@ -388,7 +388,7 @@ def _with_options(cmp: Comparison, args: argparse.Namespace, warnings: list[str]
     if args.qps is not None:  # the capacity section and the stakeholders at the target rate
         cmp = dataclasses.replace(cmp, options={**cmp.options, "qps": args.qps})
     if args.host_memory is not None:  # the capacity section's hosts
-        from .serving import host_memory_arg
+        from ._common import host_memory_arg
 
         size = host_memory_arg(args.host_memory)
         cmp = dataclasses.replace(cmp, options={**cmp.options, "host_memory": size})

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ._common import EXIT_CODES_HELP, SECURITY_HELP, _State, to_stderr
+from ._common import EXIT_CODES_POINTER, SECURITY_HELP, _State, to_stderr
 from ._options import DEFAULT_DATA, Layout, _Option, add_measurement_options, measurement_kwargs
 from .compare import _LAYOUT as _COMPARE_LAYOUT
 from .compare import _report, _with_options, candidates_and_data
@@ -68,7 +68,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
             "one-row latency percentiles with intervals, cold start and size (production), "
             "with the options and outputs of compare."
         ),
-        epilog=EXAMPLES + "\n" + EXIT_CODES_HELP + "\n" + SECURITY_HELP,
+        epilog=EXAMPLES + "\n" + EXIT_CODES_POINTER + "\n" + SECURITY_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )

@@ -11,7 +11,7 @@ import math
 import sys
 from typing import Any
 
-from ..errors import ProdbenchError, SpecError
+from ..errors import SpecError
 from ._common import (
     EXIT_CODES_POINTER,
     _add_format,
@@ -22,6 +22,7 @@ from ._common import (
     _State,
     check_output_paths,
     check_qps,
+    host_memory_arg,
 )
 
 DEFAULT_WORKERS = "1,2,4,8"
@@ -346,34 +347,6 @@ def cmd_capacity(args: argparse.Namespace, state: _State | None = None) -> int:
     if args.output:
         _save("capacity", args.output, lambda: cap.to_json(args.output), state)
     return _report_save_errors(state) or 0
-
-
-def host_memory_arg(text: str, *, needs_qps: bool = False) -> int:
-    """``--host-memory 16GB`` in bytes; a one-paragraph error for anything else.
-
-    ``needs_qps``: ``compare`` was given no ``--qps``, so there is no capacity
-    section for the hosts to appear in.
-
-    Examples
-    --------
-    >>> host_memory_arg("16GB")
-    16000000000
-    """
-    from ..units import parse_size
-
-    if needs_qps:
-        raise SpecError(
-            "--host-memory sizes the hosts of the capacity section, which compare adds with "
-            "--qps: pass a target rate too, e.g. --qps 500 --host-memory 16GB."
-        )
-
-    try:
-        size = parse_size(text, require_unit=True)
-    except ProdbenchError as exc:
-        raise SpecError(f"--host-memory {text!r}: {exc} For example --host-memory 16GB.") from exc
-    if size <= 0:
-        raise SpecError(f"--host-memory must be a positive size, e.g. 16GB; got {text!r}.")
-    return size
 
 
 def cmd_load_test(args: argparse.Namespace, state: _State | None = None) -> int:

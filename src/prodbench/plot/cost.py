@@ -163,7 +163,16 @@ def draw_cost(
         color = colors[name]
         x, _, cost = cost_curve(cap, name, rates)
         if not len(x):
-            ax.text(0.02, 0.02, f"{name}: no worker count meets the budget", color=color,
+            points = cap[name].max_qps.values()
+            unbounded = any(m.qps_low == 0.0 < m.qps for m in points)  # too few samples
+            n = next(iter(points)).n_samples if points else 0
+            why = (
+                f"{name}: too few latency samples (n={n:,}) to bound its tail, so no rate is "
+                "sure to be met: raise max_time"
+                if unbounded
+                else f"{name}: no worker count meets the budget"
+            )
+            ax.text(0.02, 0.02 + 0.05 * list(cmp.measured).index(name), why, color=color,
                     transform=ax.transAxes, fontsize="small", gid=f"unmet-{name}")  # fmt: skip
             continue
         ax.plot(x, cost, color=color, lw=2, label=name, gid=f"cost:{name}")
