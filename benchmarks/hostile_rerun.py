@@ -103,7 +103,7 @@ class Workspace:
             "PYTHONWARNINGS": "default",
         }
         self.env.pop("CI", None)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a shared input may be built from another
         self._made: dict[str, Path] = {}
 
     def path(self, name: str) -> Path:
