@@ -205,7 +205,9 @@ def test_p7_ctrl_c_in_a_sweep_names_the_saved_cases(tmp_path: Path) -> None:
         lines.append(line)
         if ": done" in line or time.monotonic() > deadline:
             break
-    time.sleep(0.5)
+    saved = tmp_path / "sw.json"  # the interrupt comes once the finished case is on disk
+    while not saved.exists() and time.monotonic() < deadline:
+        os.sched_yield()
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     err = "".join(lines) + err
