@@ -94,6 +94,8 @@ def test_fits_alternate(cancer):
         progress=lambda e: order.append(e.candidate) if e.phase == "fit" else None,
         max_time=0.05,
         min_fits=3,
+        # no thread probe: on a busy machine it adds fits to confirm a difference
+        threads=None,
     )
     assert order == ["a", "b"] * 3
 
