@@ -1155,7 +1155,7 @@ class McNemarInterval:
         point puts a bound within rounding of 0.
         """
         confidence = _check_confidence(confidence)
-        alpha = 1.0 - confidence
+        alpha = _level(confidence)
         if reject is None:
             reject = self.rejects(alpha)
         b, c, n = self.b, self.c, self.n
@@ -1171,6 +1171,15 @@ class McNemarInterval:
         low = e_lo * (s_hi if e_lo < 0 else s_lo)
         high = e_hi * (s_hi if e_hi > 0 else s_lo)
         return _agree(low, high, reject, (c - b) / n)
+
+
+def _level(confidence: float) -> float:
+    """``1 - confidence`` without its rounding: ``interval(1 - a)`` tests at exactly ``a``.
+
+    ``1 - (1 - 0.025)`` is ``0.025000000000000022``; a p-value of exactly
+    0.025 would then be rejected by the interval and not by ``p < 0.025``.
+    """
+    return round(1.0 - confidence, 12)
 
 
 def _agree(low: float, high: float, reject: bool, point: float) -> tuple[float, float]:
@@ -1307,7 +1316,7 @@ class SignFlipTest:
         interval must agree with; it only matters within rounding of 0.
         """
         confidence = _check_confidence(confidence)
-        alpha = 1.0 - confidence
+        alpha = _level(confidence)
         if reject is None:
             reject = self.rejects(alpha)
         r = self.a.size
@@ -1455,7 +1464,7 @@ class PairedBootstrap:
         confidence = _check_confidence(confidence)
         del reject
         r = self.replicates
-        c = self._count(1.0 - confidence)
+        c = self._count(_level(confidence))
         if c == 0:  # too few replicates to reject at this level
             return -math.inf, math.inf
         return float(r[c - 1]), float(r[r.size - c])
