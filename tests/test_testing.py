@@ -8,6 +8,7 @@ p99 cases use limits far above any scheduler hiccup.
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
@@ -303,3 +304,29 @@ def test_to_dict_is_strict_json() -> None:
     assert len(data["samples_ns"]) == data["n"] == check.result.n
     assert set(data) >= {"p50", "p90", "p99", "p999", "mean", "max", "outcome", "verdicts"}
     assert "samples_ns" not in check.to_dict(include_samples=False)
+
+
+def test_undecided_dependent_calls_advise_in_dependent_calls() -> None:
+    from prodbench.budget import BudgetCheck
+
+    latency = LatencyResult(samples_ns=np.full(34_078, 400_000))
+    check = BudgetCheck("p99", 0.02, 0.0004, 0.0003, float("inf"), "inconclusive", n=34_078)
+    common = dict(
+        name="lone",
+        result=latency,
+        checks={"p99": check},
+        outcome="inconclusive",
+        elapsed_s=10.0,
+        max_time=10.0,
+    )
+    plain = LatencyCheck(**common, to_decide={"p99": 40_000})
+    dependent = LatencyCheck(
+        **common, to_decide={"p99": 40_000 * 67}, dependence_factor={"p99": 67.0}
+    )
+    assert "independent samples" not in plain.describe("p99")
+    text = dependent.describe("p99")
+    assert "34,078 calls counted as about 509 independent samples" in text
+    # the advice counts the dependent calls: 67x the independent figure, 67x the time
+    assert dependent.max_time_to_decide("p99") > 50 * plain.max_time_to_decide("p99")
+    unknown = LatencyCheck(**common, to_decide={"p99": None}, dependence_factor={"p99": math.inf})
+    assert "raise max_time well beyond 10 s" in unknown.describe("p99")

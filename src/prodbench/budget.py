@@ -668,9 +668,14 @@ def check_latency(
         needed = chance = None
         if status == "inconclusive" and latency.n:
             below = int(np.count_nonzero(latency.samples_ns <= limit_ns(limit)))
-            needed = stats.samples_to_decide(below, latency.n, q, (1.0 - confidence) / 2.0)
+            alpha = (1.0 - confidence) / 2.0
+            needed = stats.samples_to_decide(below, latency.n, q, alpha)
             if needed is not None:
-                chance = decide_chance(below, latency.n, q, (1.0 - confidence) / 2.0, needed)
+                chance = decide_chance(below, latency.n, q, alpha, needed)
+            dep = latency.dependence(q)
+            if dep.dependent and needed is not None:
+                # a bound over m dependent calls is the bound over m / tau samples
+                needed = math.ceil(needed * dep.tau) if math.isfinite(dep.tau) else None
         out[key] = BudgetCheck(
             key,
             float(limit),

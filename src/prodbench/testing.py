@@ -179,7 +179,13 @@ class LatencyCheck:
         The ``max_time`` the check ran with, in seconds.
     to_decide : dict of str to int or None
         For each inconclusive limit, about how many samples would likely
-        decide it (None: too close to the limit to decide).
+        decide it (None: too close to the limit to decide). When the calls
+        tested dependent this counts calls, not independent samples: the
+        independent figure times the variance factor ``tau``.
+    dependence_factor : dict of str to float
+        For each inconclusive limit whose calls tested dependent, the
+        variance factor ``tau`` its interval used: ``n`` calls counted as
+        ``n / tau`` independent samples.
     scale_note : str
         With a latency reference: how the limits were scaled, e.g. ``"limits
         scaled by 1.84x: this machine runs the calibration 1.84x slower than the
@@ -206,6 +212,7 @@ class LatencyCheck:
     max_time: float = DEFAULT_MAX_TIME
     to_decide: Mapping[str, int | None] = field(default_factory=dict)
     scale_note: str = ""
+    dependence_factor: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -262,8 +269,23 @@ class LatencyCheck:
                 f"{self.max_time:g} s): the interval still contains the limit, so neither "
                 "PASS nor FAIL; "
             )
+            tau = self.dependence_factor.get(key, 1.0)
+            if tau > 1.0:
+                text += (
+                    "the calls were dependent (the machine's speed moved, or slow calls came "
+                    "in runs), so "
+                )
+                if math.isfinite(tau):
+                    text += (
+                        f"{self.checks[key].n:,} calls counted as about "
+                        f"{self.checks[key].n / tau:,.0f} independent samples; "
+                    )
+                else:
+                    text += "too few calls to say how many independent samples they are worth; "
             seconds = self.max_time_to_decide(key)
-            if seconds is None:
+            if seconds is None and not math.isfinite(tau):
+                text += f"raise max_time well beyond {self.max_time:g} s, or budget p90 instead"
+            elif seconds is None:
                 text += (
                     f"{key} is too close to the limit to decide in any reasonable time: "
                     "move the limit or budget another percentile"
@@ -858,6 +880,7 @@ def _conclude(
     checks: dict[str, BudgetCheck] = {}
     verdicts: dict[str, str] = {}
     to_decide: dict[str, int | None] = {}
+    dependence_factor: dict[str, float] = {}
     samples = latency.samples_ns
     final_pass, final_fail = decision.rule.alphas(n_limits=len(decision.states), final=True)
     for key, s in decision.states.items():
@@ -887,7 +910,12 @@ def _conclude(
         verdicts[key] = status
         if status == "inconclusive":
             below = int(np.count_nonzero(samples <= s.limit))
-            to_decide[key] = stats.samples_to_decide(below, samples.size, s.q, final_pass)
+            needed = stats.samples_to_decide(below, samples.size, s.q, final_pass)
+            if tau > 1.0:
+                # dependent calls: a bound over m calls is the bound over m / tau samples
+                dependence_factor[key] = tau
+                needed = math.ceil(needed * tau) if needed and math.isfinite(tau) else None
+            to_decide[key] = needed
     return LatencyCheck(
         name=name,
         result=latency,
@@ -899,6 +927,7 @@ def _conclude(
         verdicts=verdicts,
         max_time=max_time,
         to_decide=to_decide,
+        dependence_factor=dependence_factor,
     )
 
 
