@@ -10,7 +10,9 @@ Scenarios (log-latency with a marginal standard deviation of 0.3, median
 2 ms): independent calls; AR(1) log-latency with phi 0.5 and 0.9; 20-call
 bursts 3x slower (one every 400 calls on average); a slow start (3x for the
 first 0.225 s, the 0.2 s after the old 25 ms warm-up); a fast first 2 s
-(0.7x). "Truth" is the model's steady-state percentile.
+(0.7x); phases (the speed moves: 1x or 1.6x for an exponential 0.5 s on
+average, the way a shared runner's neighbours come and go). "Truth" is the
+model's steady-state percentile.
 
 Prints, for each scenario: the coverage of the nominal 95% interval of p50
 and p99 from a 5 s run (``LatencyResult.interval``), and the budget check's
@@ -62,6 +64,8 @@ class Scenario:
         self.i = 0
         self.z = self.rng.normal()
         self.burst = 0
+        self.phase_end = 0.0
+        self.phase = 1.0
         self.start: int | None = None
         self.out = np.zeros(1)
 
@@ -91,23 +95,28 @@ class Scenario:
             factor = 3.0
         elif self.kind == "fast first 2 s" and since < 2.0:
             factor = 0.7
+        elif self.kind == "phases":
+            if since >= self.phase_end:
+                self.phase = 1.6 if self.rng.random() < 0.5 else 1.0
+                self.phase_end = since + self.rng.exponential(0.5)
+            factor = self.phase
         self.clock.t += int(self.scale * MEDIAN_S * 1e9 * factor * np.exp(SIGMA * z))
         return self.out
 
 
 SCENARIOS = ("independent", "AR(1) phi 0.5", "AR(1) phi 0.9", "bursts", "slow start",
-             "fast first 2 s")  # fmt: skip
+             "fast first 2 s", "phases")  # fmt: skip
 
 
 def steady_percentile(kind: str, q: float) -> float:
     """The model's steady-state percentile in seconds (bursts: from a long simulated run)."""
-    if kind != "bursts":
+    if kind not in ("bursts", "phases"):
         from scipy.stats import norm
 
         return MEDIAN_S * float(np.exp(SIGMA * norm.ppf(q / 100)))
     clock = FakeClock()
-    model = Scenario("bursts", clock, seed=12345)
-    x = np.empty(400_000)
+    model = Scenario(kind, clock, seed=12345)
+    x = np.empty(400_000 if kind == "bursts" else 2_000_000)
     for k in range(x.size):
         t0 = clock.t
         model.predict(None)

@@ -145,7 +145,7 @@ def test_settled_needs_agreeing_medians_and_tolerates_their_noise() -> None:
 
 
 def test_min_wall_time() -> None:
-    assert dep.min_wall_time(10) == 1.0 and dep.min_wall_time(3) == pytest.approx(0.3)
+    assert dep.min_wall_time(10) == 3.0 and dep.min_wall_time(3) == pytest.approx(0.9)
 
 
 def test_no_interim_look_before_the_minimum_sampling_time() -> None:

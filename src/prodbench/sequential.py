@@ -33,7 +33,7 @@ a leading transient the warm-up missed (a slow or fast start,
 dependence at each limit's percentile; where it is found, the look's bounds
 are the batch-means ones over ``n / tau`` effective samples
 (:func:`prodbench.dependence.dependent_bounds`). No interim look is taken
-before ``min_wall_s`` seconds of sampling (the check sets ``min(1 s, 10% of
+before ``min_wall_s`` seconds of sampling (the check sets ``min(3 s, 30% of
 max_time)``): a look planned earlier is skipped, its share unspent.
 """
 
