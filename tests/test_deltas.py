@@ -94,3 +94,14 @@ def test_paired_score_test_is_the_printed_test() -> None:
     d = make_comparison(results).versus("c0")
     assert d.method == "exact McNemar test and its exact conditional interval"
     assert d.score_diff_interval == t.interval(0.95)
+
+
+def test_one_test_row_is_refused_in_the_users_words() -> None:
+    from prodbench.deltas import Delta
+    from prodbench.errors import DataError
+
+    a = make_result("a", y_true=[1], correct=[True])
+    b = make_result("b", y_true=[1], correct=[False], seed=1)
+    with pytest.raises(DataError, match=r"scored on 1 test row.*--test-size") as info:
+        Delta.between(a, b)
+    assert "d has" not in str(info.value)

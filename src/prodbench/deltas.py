@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import stats
-from .errors import CandidateError
+from .errors import CandidateError, DataError
 from .results import (
     ModelResult,
 )
@@ -246,6 +246,12 @@ class Delta:
                 f"{candidate.name!r} and {baseline.name!r} were not scored on the same test "
                 "rows with the same scorer, so they cannot be paired. Measure them in one "
                 "compare() call."
+            )
+        if sb.n < 2:
+            raise DataError(
+                f"{candidate.name!r} and {baseline.name!r} were scored on {sb.n} test row, and "
+                "a score difference needs at least 2 to be tested. Score them on more rows: "
+                "a larger --test-size (test_size=), or --test-data with more rows."
             )
         paired = paired_score_test(baseline, candidate)
         if isinstance(paired, stats.PairedBootstrap):

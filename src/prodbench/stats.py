@@ -1385,7 +1385,9 @@ def detectable_difference(d: np.ndarray, *, alpha: float = 0.05, power: float = 
         raise SpecError(f"power={power!r} must be strictly between 0 and 1 (e.g. 0.8).")
     n = x.size
     if n < 2:
-        raise DataError(f"d has {n} row; a detectable difference needs at least 2 rows.")
+        raise DataError(
+            f"d has {n} value; a detectable difference needs at least 2 paired differences."
+        )
     sd = float(np.std(x, ddof=1))
     if sd == 0.0:
         sd = 1.0 / math.sqrt(n)  # std(ddof=1) of one 1 among n - 1 zeros
