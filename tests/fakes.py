@@ -146,10 +146,15 @@ class ThreadSpy:
         return {**self.__dict__, "_controller": None, "_file": None}
 
     def _log(self, kind: str) -> None:
+        if kind != "one":
+            # the libraries loaded now, as the test's own threadpool_info() sees them:
+            # one loaded after the first call would be missing from an old controller
+            self._controller = None
         if self._controller is None:
             from threadpoolctl import ThreadpoolController
 
             self._controller = ThreadpoolController()
+        if self._file is None:
             self._file = open(self.log_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
         threads = max(lc.num_threads for lc in self._controller.lib_controllers)  # type: ignore[attr-defined]
         self._file.write(f"{kind} {threads}\n")  # type: ignore[attr-defined]

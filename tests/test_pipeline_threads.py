@@ -57,7 +57,8 @@ def expect_serving(log: str, result: object = None) -> None:
     kinds = [k for k, _ in calls]
     first_predict = next(i for i, k in enumerate(kinds) if k != "fit")
     last_bulk = max(i for i, k in enumerate(kinds) if k == "bulk")
-    assert {n for k, n in calls if k == "bulk"} == {machine}
+    record = (getattr(result, "environment", None) or {}).get("research_threads")
+    assert {n for k, n in calls if k == "bulk"} == {machine}, (calls, record)
     fits = [n for k, n in calls if k == "fit"]
     # the research phases' thread probe: the second fit limited to 1, dropped from the
     # figures when the machine's pools are not slower (engine/research_threads.py)
