@@ -54,6 +54,10 @@ def test_notebook_runs_headless(tmp_path, monkeypatch):
     # The kernel inherits the environment; a caller's MPLBACKEND=Agg would
     # replace the notebook's inline backend and no figure would be shown.
     monkeypatch.delenv("MPLBACKEND", raising=False)
+    # Its budget check runs next to the other tests on a shared 2-core runner, where
+    # calls test dependent and count for fewer samples: up to 30 s, as the docs advise
+    # for a busy CI (a clear-cut check still stops at its first look).
+    monkeypatch.setenv("PRODBENCH_MAX_TIME", "30")
 
     try:
         KernelSpecManager().get_kernel_spec(KERNEL)

@@ -5,7 +5,9 @@ looks, now and then, at distribution-free bounds of every limited
 percentile. A limit **passes** when the upper bound is within it, **fails**
 when the lower bound is beyond it, and is **inconclusive** while neither
 holds. Sampling stops as soon as the outcome is known, so a model far from
-its budget is decided in a fraction of a second; a limit still undecided
+its budget is decided at the first look, after ``min(3 s, 30% of max_time)``
+of sampling (a start that is fast or slow for its first seconds must not
+decide); a limit still undecided
 when ``max_time`` is spent is INCONCLUSIVE, never decided on the point
 estimate. :func:`assert_latency` then raises :class:`LatencyInconclusive`
 (an ``AssertionError``) naming the ``max_time`` that would likely decide it,
