@@ -39,11 +39,15 @@ def candidates(name: str = "") -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def cluster():
+    from prodbench._dask import _nanny_variables, _restore_nanny_variables
+
+    before = _nanny_variables()  # the nanny sets OMP_NUM_THREADS=1 etc. in this process
     with dask.config.set({"distributed.scheduler.locks.lease-validation-interval": "0.5s"}):
         lc = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         )
         client = distributed.Client(lc)
+    _restore_nanny_variables(before)
     try:
         client.wait_for_workers(2, timeout=180)
         yield client
@@ -409,6 +413,20 @@ def test_cli_sweep_on_a_local_cluster_from_python_m(tmp_path):
     assert "share its cores" in proc.stderr
     sw = Sweep.from_json(out)
     assert sw.scheduler == "local:1" and sw.runs["iris"].worker.startswith("tcp://")
+
+
+@pytest.mark.slow
+def test_a_local_cluster_leaves_this_process_threads_as_they_were(monkeypatch):
+    # Its nanny sets OMP_NUM_THREADS=1 and friends in the process that starts it
+    # (ours) before it spawns a worker: left there, every subprocess started after
+    # the sweep (an isolated candidate, a CLI run) would run on one thread.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    sw = pb.sweep(["iris"], candidates, client="local:1", **FAST)
+    assert sw.runs["iris"].worker.startswith("tcp://")
+    leaked = [n for n in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+              if n in os.environ]  # fmt: skip
+    assert leaked == []
 
 
 def hanging_candidates(name: str = "") -> dict[str, object]:

@@ -230,6 +230,27 @@ def _restore_env(name: str, value: str | None) -> None:
         os.environ[name] = value
 
 
+def _nanny_variables() -> dict[str, str | None]:
+    """This process's values of the variables a nanny sets before it spawns a worker.
+
+    The nanny sets ``distributed.nanny.pre-spawn-environ`` (``OMP_NUM_THREADS=1``
+    and friends) in *its own* process, which for a local cluster is the user's:
+    every subprocess started afterwards (an isolated candidate, a CLI run from
+    a notebook) would run its native pools pinned to one thread. Put back with
+    :func:`_restore_nanny_variables` once the workers are up, and at close.
+    """
+    import dask
+
+    names = set(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+    names |= {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PYTHONSAFEPATH"}
+    return {name: os.environ.get(name) for name in sorted(names)}
+
+
+def _restore_nanny_variables(before: dict[str, str | None]) -> None:
+    for name, value in before.items():
+        _restore_env(name, value)
+
+
 def _connect(client: Any, notes: list[str]) -> tuple[Any, str, Callable[[], None]]:
     """A distributed.Client for ``client``; its description; how to close what we opened."""
     try:
@@ -285,8 +306,9 @@ def _connect_local(text: str, notes: list[str]) -> tuple[Any, str, Callable[[], 
     # path arrives: PYTHONSAFEPATH (Python 3.11+) keeps a struct.py or select.py there
     # from running in them. Set here while the cluster starts, and by the nanny before
     # a restart; this process's own value is restored after.
-    before = os.environ.get("PYTHONSAFEPATH")
     import dask
+
+    before = _nanny_variables()
 
     try:
         os.environ["PYTHONSAFEPATH"] = "1"
@@ -310,7 +332,7 @@ def _connect_local(text: str, notes: list[str]) -> tuple[Any, str, Callable[[], 
                 silence_logs=logging.CRITICAL,
             )
     finally:
-        _restore_env("PYTHONSAFEPATH", before)
+        _restore_nanny_variables(before)
     opened = distributed.Client(cluster)
 
     def close_local() -> None:
@@ -323,6 +345,7 @@ def _connect_local(text: str, notes: list[str]) -> tuple[Any, str, Callable[[], 
                 opened.close()
             with contextlib.suppress(Exception):
                 cluster.close()
+        _restore_nanny_variables(before)  # a worker restarted during the sweep set them again
 
     return opened, f"local:{n}", close_local
 

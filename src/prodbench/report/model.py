@@ -204,8 +204,8 @@ def _memory_notes(cmp: Comparison) -> list[str]:
         ]
     return [
         "Memory: measured in the one shared process (isolation off): every candidate, the "
-        "data and prodbench included, so an overestimate of one worker; isolate the "
-        "candidates (drop --no-isolate, or isolate=True) for per-worker figures."
+        "data and prodbench included, so an overestimate of one worker; use isolate=True "
+        "for per-worker figures."
     ]
 
 
