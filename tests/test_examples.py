@@ -13,17 +13,14 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def run(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    # The budget checks run next to the other tests on a shared 2-core runner, where
-    # calls test dependent and count for fewer samples: up to 30 s each, as the docs
-    # advise for a busy CI (a clear-cut check still stops at its first look).
+def run(*args: str, timeout: float, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=EXAMPLES.parent,
-        env={**os.environ, "MPLBACKEND": "Agg", "PRODBENCH_MAX_TIME": "30"},
+        env={**os.environ, "MPLBACKEND": "Agg", **env},
     )
 
 
@@ -66,6 +63,11 @@ def test_latency_budget_example_passes_under_pytest(tmp_path):
         f"--rootdir={tmp_path}",
         str(example),
         timeout=300,
+        # Next to the other tests on a shared 2-core runner the calls test dependent
+        # and count for fewer samples, so a check may end undecided: the CI guide's
+        # setting for a busy runner passes those with a warning; a FAIL still fails.
+        PRODBENCH_ON_INCONCLUSIVE="pass",
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "passed" in proc.stdout and "failed" not in proc.stdout
+    assert " FAIL " not in proc.stdout, proc.stdout  # the summary table: no check failed

@@ -60,7 +60,8 @@ def test_within_budget_returns_the_latency_result() -> None:
 def test_far_inside_the_budget_decides_before_max_time() -> None:
     check = check_latency_budget(fake(100 * US), X, p50="5ms", max_time=5)
     assert check.outcome == "pass"
-    assert check.elapsed_s < 2.5  # decided statistically, long before max_time
+    # decided statistically at its first look (after 30% of max_time), long before max_time
+    assert check.elapsed_s < 4.0
 
 
 def test_failure_message_reads_once() -> None:
