@@ -57,7 +57,9 @@ def fidelity_problems(draw, truths: dict[float, float], seed: int) -> list[str]:
     the interval covering it. Where the bare loop itself misses the truth by
     more than 5% (preemption on a shared VM moves the p99 of any wall-clock
     measurement of a constant), prodbench must instead match the bare loop
-    within 5%: the machine's tail is not the harness's error.
+    within 5% plus the bare loop's own spread between its two windows: the
+    machine's tail is not the harness's error, and it moves from one window
+    to the next (another test file running beside this one).
     """
     model = BusyModel(draw, seed=seed).fit(None, np.array([0, 1]))
     ours, reference = [], []
@@ -75,8 +77,14 @@ def fidelity_problems(draw, truths: dict[float, float], seed: int) -> list[str]:
                 problems.append(f"p{q:g}={got:.4e} vs truth {truth:.4e}")
             elif not covers(lat, q, truth):
                 problems.append(f"p{q:g} interval {lat.interval(q)} misses {truth:.4e}")
-        elif abs(got / machine - 1) > 0.05:
-            problems.append(f"p{q:g}={got:.4e} vs bare loop {machine:.4e} (truth {truth:.4e})")
+        else:
+            windows = [LatencyResult(samples_ns=r).percentile(q) for r in reference]
+            spread = (max(windows) - min(windows)) / machine
+            if abs(got / machine - 1) > 0.05 + spread:
+                problems.append(
+                    f"p{q:g}={got:.4e} vs bare loop {machine:.4e} (windows spread "
+                    f"{spread:.0%}; truth {truth:.4e})"
+                )
     return problems
 
 
